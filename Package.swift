@@ -1,0 +1,83 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "cognate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cognate", targets: ["cognate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.0"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .target(name: "CognateModel", swiftSettings: strict),
+        .target(
+            name: "CognateCore",
+            dependencies: [
+                "CognateModel", "CArgon2", "CCrypt",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CognateStore",
+            dependencies: [
+                "CognateModel",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CognateWeb",
+            dependencies: [
+                "CognateModel", "CognateCore", "CognateStore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "Leaf", package: "leaf"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "cognate", dependencies: ["CognateWeb"], swiftSettings: strict),
+        .target(
+            name: "StoreConformance",
+            dependencies: ["CognateModel"],
+            path: "Tests/StoreConformance",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CognateCoreTests", dependencies: ["CognateCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "CognateStoreTests",
+            dependencies: ["CognateStore", "StoreConformance", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CognateWebTests",
+            dependencies: ["CognateWeb", .product(name: "VaporTesting", package: "vapor")],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,55 @@
+import CognateModel
+import Foundation
+
+/// The SigV4 key pair of the admin API (PRODUCT.md): taken from the environment, else generated
+/// once and stored with the secret sealed by the master key.
+public struct AdminCredentials: Sendable {
+    public enum Origin: Sendable, Equatable {
+        case environment
+        /// Made on this start; the secret is shown this once.
+        case generated(secret: String)
+        case stored
+    }
+
+    let store: any AdminCredentialStore
+    let masterKey: MasterKey
+    let random: any RandomSource
+    let now: Now
+
+    public init(store: any AdminCredentialStore, masterKey: MasterKey, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+        self.store = store
+        self.masterKey = masterKey
+        self.random = random
+        self.now = now
+    }
+
+    static func context(_ accessKeyId: String) -> String { "admin-secret:\(accessKeyId)" }
+
+    public func ensure(configured: CognateConfiguration.AdminKey?) async throws -> (accessKeyId: String, origin: Origin) {
+        if let configured {
+            if try await store.adminCredential(accessKeyId: configured.accessKeyId) == nil {
+                try await save(accessKeyId: configured.accessKeyId, secret: configured.secretAccessKey)
+            }
+            return (configured.accessKeyId, .environment)
+        }
+        if let existing = try await store.adminCredentials().first {
+            return (existing.accessKeyId, .stored)
+        }
+        let accessKeyId = "AKCG" + random.string(count: 16, alphabet: Alphabet.upperAlphanumeric)
+        let secret = random.string(count: 40, alphabet: Alphabet.alphanumeric)
+        try await save(accessKeyId: accessKeyId, secret: secret)
+        return (accessKeyId, .generated(secret: secret))
+    }
+
+    /// The secret for a key id, for checking a signature; `nil` for an unknown key.
+    public func secret(accessKeyId: String) async throws -> String? {
+        guard let credential = try await store.adminCredential(accessKeyId: accessKeyId) else { return nil }
+        let plain = try masterKey.open(credential.sealedSecret, context: Self.context(accessKeyId))
+        return String(decoding: plain, as: UTF8.self)
+    }
+
+    func save(accessKeyId: String, secret: String) async throws {
+        let sealed = try masterKey.seal(Data(secret.utf8), context: Self.context(accessKeyId))
+        try await store.saveAdminCredential(.init(accessKeyId: accessKeyId, sealedSecret: sealed, createdAt: now()))
+    }
+}

@@ -1,0 +1,280 @@
+import CognateModel
+import Foundation
+import Yams
+
+/// The declarative config file (README, "Config file"): pools with their clients, resource
+/// servers, groups and users, applied idempotently at start.
+public struct ConfigFile: Sendable {
+    public struct PoolDeclaration: Sendable {
+        public var id: String?
+        /// The pool's settings; `id` and dates are placeholders until applied.
+        public var pool: UserPool
+        public var clients: [ClientDeclaration]
+        public var resourceServers: [ResourceServer]
+        public var groups: [Group]
+        public var users: [UserDeclaration]
+    }
+
+    public struct ClientDeclaration: Sendable {
+        public var id: String?
+        public var secret: String?
+        public var generateSecret: Bool
+        /// The client's settings; `clientId`, `poolId`, secret and dates are placeholders.
+        public var client: AppClient
+    }
+
+    public struct UserDeclaration: Sendable {
+        public enum Password: Sendable {
+            case none, permanent(String), temporary(String), imported(hash: String)
+        }
+
+        public var username: String
+        public var password: Password
+        public var attributes: [String: String]
+        public var enabled: Bool
+        public var groups: [String]
+    }
+
+    public var path: String
+    public var pools: [PoolDeclaration]
+
+    public static func load(path: String) throws -> ConfigFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigFileError(file: path, line: 0, column: 0, field: "", message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigFileError(file: path, line: 0, column: 0, field: "", message: "the file is not UTF-8 text")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> ConfigFile {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw Self.syntaxError(error, path: path)
+        }
+        guard let node else { return ConfigFile(path: path, pools: []) }
+        let root = YAMLField(node: node, path: "", file: path, marks: MarkTable())
+        let fields = try root.mapping(["pools"])
+        var pools: [PoolDeclaration] = []
+        var names: Set<String> = []
+        for field in try fields["pools"]?.sequence() ?? [] {
+            let declaration = try parsePool(field)
+            guard names.insert(declaration.pool.name).inserted else {
+                throw field.error("pool name '\(declaration.pool.name)' is declared twice", field: "\(field.path).name")
+            }
+            pools.append(declaration)
+        }
+        return ConfigFile(path: path, pools: pools)
+    }
+
+    static func syntaxError(_ error: YamlError, path: String) -> ConfigFileError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigFileError(file: path, line: mark.line, column: mark.column, field: "", message: "invalid YAML: \(problem)")
+        default:
+            return ConfigFileError(file: path, line: 0, column: 0, field: "", message: "invalid YAML: \(error)")
+        }
+    }
+
+    // MARK: Pools
+
+    static let epoch = Date(timeIntervalSince1970: 0)
+
+    static func parsePool(_ field: YAMLField) throws -> PoolDeclaration {
+        let f = try field.mapping([
+            "id", "name", "passwordPolicy", "usernameAttributes", "aliasAttributes", "caseSensitive",
+            "autoVerifiedAttributes", "mfa", "signingAlgorithm", "tokenValidity", "schema", "clients",
+            "resourceServers", "groups", "users",
+        ])
+        guard let nameField = f["name"] else { throw field.error("missing required field 'name'") }
+        var pool = UserPool(id: "", name: try nameField.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
+        let id = try f["id"]?.nonEmptyString()
+        if let id, let idField = f["id"], !PoolID.isValid(id) {
+            throw idField.error("must look like <region>_<9 letters or digits>, e.g. local_Ab3dE6gH9")
+        }
+        if let p = try f["passwordPolicy"]?.mapping([
+            "minimumLength", "requireUppercase", "requireLowercase", "requireNumbers", "requireSymbols",
+            "temporaryPasswordValidityDays",
+        ]) {
+            var policy = PasswordPolicy()
+            if let v = p["minimumLength"] { policy.minimumLength = try v.int() }
+            if let v = p["requireUppercase"] { policy.requireUppercase = try v.bool() }
+            if let v = p["requireLowercase"] { policy.requireLowercase = try v.bool() }
+            if let v = p["requireNumbers"] { policy.requireNumbers = try v.bool() }
+            if let v = p["requireSymbols"] { policy.requireSymbols = try v.bool() }
+            if let v = p["temporaryPasswordValidityDays"] { policy.temporaryPasswordValidityDays = try v.int() }
+            pool.passwordPolicy = policy
+        }
+        if let v = f["usernameAttributes"] { pool.usernameAttributes = try v.strings() }
+        if let v = f["aliasAttributes"] { pool.aliasAttributes = try v.strings() }
+        if let v = f["caseSensitive"] { pool.caseSensitive = try v.bool() }
+        if let v = f["autoVerifiedAttributes"] { pool.autoVerifiedAttributes = try v.strings() }
+        if let v = f["mfa"] { pool.mfaConfiguration = try v.oneOf(MFAConfiguration.self) }
+        if let v = f["signingAlgorithm"] { pool.signingAlgorithm = try v.oneOf(SigningAlgorithm.self) }
+        if let v = f["tokenValidity"] { pool.tokenValidity = try parseValidity(v) }
+        if let v = f["schema"] { pool.schema = try v.sequence().map(parseAttribute) }
+        try check(PoolRules.validate(pool), in: field)
+
+        let resourceServers = try f["resourceServers"]?.sequence().map(parseResourceServer) ?? []
+        let knownScopes = Set(["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"])
+            .union(resourceServers.flatMap(\.qualifiedScopes))
+        let clients = try f["clients"]?.sequence().map { try parseClient($0, pool: pool, knownScopes: knownScopes) } ?? []
+        let groups = try f["groups"]?.sequence().map(parseGroup) ?? []
+        let users = try f["users"]?.sequence().map { try parseUser($0, pool: pool, groups: Set(groups.map(\.name))) } ?? []
+        try unique(clients.map(\.client.name), in: f["clients"], what: "client name")
+        try unique(resourceServers.map(\.identifier), in: f["resourceServers"], what: "resource server identifier")
+        try unique(groups.map(\.name), in: f["groups"], what: "group name")
+        try unique(users.map { UserIdentifier.key($0.username, caseSensitive: pool.caseSensitive) }, in: f["users"], what: "user name")
+        return PoolDeclaration(id: id, pool: pool, clients: clients, resourceServers: resourceServers, groups: groups, users: users)
+    }
+
+    static func unique(_ values: [String], in field: YAMLField?, what: String) throws {
+        var seen: Set<String> = []
+        for (index, value) in values.enumerated() where !seen.insert(value).inserted {
+            let path = "\(field?.path ?? "")[\(index)]"
+            throw field?.error("\(what) '\(value)' is declared twice", field: path)
+                ?? ConfigFileError(file: "", line: 0, column: 0, field: path, message: "duplicate")
+        }
+    }
+
+    /// Turns rule violations into a file error at the offending field.
+    static func check(_ errors: [ValidationError], in field: YAMLField) throws {
+        guard let first = errors.first else { return }
+        throw field.error(first.message, field: "\(field.path).\(first.field)")
+    }
+
+    static func parseValidity(_ field: YAMLField) throws -> TokenValidity {
+        let f = try field.mapping(["idToken", "accessToken", "refreshToken"])
+        var validity = TokenValidity()
+        if let v = f["idToken"] { validity.idToken = try v.duration() }
+        if let v = f["accessToken"] { validity.accessToken = try v.duration() }
+        if let v = f["refreshToken"] { validity.refreshToken = try v.duration() }
+        return validity
+    }
+
+    static func parseAttribute(_ field: YAMLField) throws -> SchemaAttribute {
+        let f = try field.mapping(["name", "type", "mutable", "required", "minLength", "maxLength", "minValue", "maxValue"])
+        guard let name = f["name"] else { throw field.error("missing required field 'name'") }
+        var attribute = SchemaAttribute(name: try name.nonEmptyString())
+        if let v = f["type"] { attribute.dataType = try v.oneOf(SchemaAttribute.DataType.self) }
+        if let v = f["mutable"] { attribute.mutable = try v.bool() }
+        if let v = f["required"] { attribute.required = try v.bool() }
+        if let v = f["minLength"] { attribute.minLength = try v.int() }
+        if let v = f["maxLength"] { attribute.maxLength = try v.int() }
+        if let v = f["minValue"] { attribute.minValue = try v.int() }
+        if let v = f["maxValue"] { attribute.maxValue = try v.int() }
+        return attribute
+    }
+
+    // MARK: Clients, resource servers, groups, users
+
+    static func parseClient(_ field: YAMLField, pool: UserPool, knownScopes: Set<String>) throws -> ClientDeclaration {
+        let f = try field.mapping([
+            "id", "name", "secret", "generateSecret", "callbackURLs", "logoutURLs", "allowedOAuthFlows",
+            "allowedOAuthScopes", "supportedIdentityProviders", "explicitAuthFlows", "tokenValidity",
+            "refreshTokenRotation",
+        ])
+        guard let name = f["name"] else { throw field.error("missing required field 'name'") }
+        let id = try f["id"]?.nonEmptyString()
+        let secret = try f["secret"]?.nonEmptyString()
+        if let secret, secret.count < 32 { throw f["secret"]!.error("must be at least 32 characters") }
+        let generateSecret = try f["generateSecret"]?.bool() ?? false
+        var client = AppClient(
+            poolId: pool.id, clientId: id ?? String(repeating: "a", count: 26), name: try name.nonEmptyString(),
+            secretHash: (secret != nil || generateSecret) ? "" : nil, tokenValidity: pool.tokenValidity,
+            createdAt: epoch, updatedAt: epoch)
+        if let v = f["callbackURLs"] { client.callbackURLs = try v.strings() }
+        if let v = f["logoutURLs"] { client.logoutURLs = try v.strings() }
+        if let v = f["allowedOAuthFlows"] {
+            client.allowedOAuthFlows = try v.sequence().map { try $0.oneOf(OAuthFlow.self) }
+        }
+        if let v = f["allowedOAuthScopes"] {
+            client.allowedOAuthScopes = try v.strings()
+            for (index, scope) in client.allowedOAuthScopes.enumerated() where !knownScopes.contains(scope) {
+                throw v.error("unknown scope '\(scope)'; declare it on a resource server", field: "\(v.path)[\(index)]")
+            }
+        }
+        if let v = f["supportedIdentityProviders"] { client.supportedIdentityProviders = try v.strings() }
+        if let v = f["explicitAuthFlows"] { client.explicitAuthFlows = try v.strings() }
+        if let v = f["tokenValidity"] { client.tokenValidity = try parseValidity(v) }
+        if let v = f["refreshTokenRotation"] { client.refreshTokenRotation = try v.bool() }
+        try check(PoolRules.validate(client), in: field)
+        return ClientDeclaration(id: id, secret: secret, generateSecret: generateSecret, client: client)
+    }
+
+    static func parseResourceServer(_ field: YAMLField) throws -> ResourceServer {
+        let f = try field.mapping(["identifier", "name", "scopes"])
+        guard let identifier = f["identifier"] else { throw field.error("missing required field 'identifier'") }
+        var server = ResourceServer(poolId: "", identifier: try identifier.nonEmptyString(), name: "")
+        server.name = try f["name"]?.nonEmptyString() ?? server.identifier
+        server.scopes = try f["scopes"]?.sequence().map { scope in
+            let s = try scope.mapping(["name", "description"])
+            guard let name = s["name"] else { throw scope.error("missing required field 'name'") }
+            let scopeName = try name.nonEmptyString()
+            guard !scopeName.contains(" "), !scopeName.contains("/") else { throw name.error("must not contain spaces or '/'") }
+            return ResourceServer.Scope(name: scopeName, description: try s["description"]?.string() ?? scopeName)
+        } ?? []
+        return server
+    }
+
+    static func parseGroup(_ field: YAMLField) throws -> Group {
+        let f = try field.mapping(["name", "description", "precedence", "roleArn"])
+        guard let name = f["name"] else { throw field.error("missing required field 'name'") }
+        var group = Group(poolId: "", name: try name.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
+        group.description = try f["description"]?.string()
+        group.precedence = try f["precedence"]?.int()
+        if let precedence = group.precedence, precedence < 0 { throw f["precedence"]!.error("must be 0 or more") }
+        group.roleArn = try f["roleArn"]?.string()
+        return group
+    }
+
+    static func parseUser(_ field: YAMLField, pool: UserPool, groups: Set<String>) throws -> UserDeclaration {
+        let f = try field.mapping(["username", "password", "temporaryPassword", "passwordHash", "attributes", "enabled", "groups"])
+        guard let username = f["username"] else { throw field.error("missing required field 'username'") }
+        let passwords = [f["password"], f["temporaryPassword"], f["passwordHash"]].compactMap { $0 }
+        if passwords.count > 1 {
+            throw passwords[1].error("give only one of password, temporaryPassword and passwordHash")
+        }
+        var password = UserDeclaration.Password.none
+        if let v = f["password"] {
+            let value = try v.string()
+            if let problem = pool.passwordPolicy.problem(with: value) { throw v.error(problem) }
+            password = .permanent(value)
+        } else if let v = f["temporaryPassword"] {
+            let value = try v.string()
+            if let problem = pool.passwordPolicy.problem(with: value) { throw v.error(problem) }
+            password = .temporary(value)
+        } else if let v = f["passwordHash"] {
+            let value = try v.string()
+            guard PasswordHashFormat.isSupported(value) else {
+                throw v.error("unsupported hash; expected Argon2, bcrypt, PBKDF2-SHA256/SHA512 or scrypt in PHC or modular-crypt form")
+            }
+            password = .imported(hash: value)
+        }
+        var attributes: [String: String] = [:]
+        if let v = f["attributes"] {
+            guard case .mapping(let mapping) = v.node else { throw v.error("expected a mapping") }
+            let declared = Set(pool.schema.map(\.name))
+            for (key, value) in mapping {
+                guard let name = key.string, let text = value.string else { throw v.error("attributes are text values") }
+                let known = PoolRules.standardAttributeNames.contains(name) || declared.contains(name)
+                    || ["email_verified", "phone_number_verified"].contains(name)
+                guard known else { throw v.child(key, name).error("unknown attribute; declare custom ones in the pool's schema") }
+                attributes[name] = text
+            }
+        }
+        for required in pool.schema where required.required && attributes[required.name] == nil {
+            throw field.error("missing required attribute '\(required.name)'")
+        }
+        let userGroups = try f["groups"]?.strings() ?? []
+        for (index, group) in userGroups.enumerated() where !groups.contains(group) {
+            throw f["groups"]!.error("group '\(group)' is not declared in this pool", field: "\(f["groups"]!.path)[\(index)]")
+        }
+        return UserDeclaration(
+            username: try username.nonEmptyString(), password: password, attributes: attributes,
+            enabled: try f["enabled"]?.bool() ?? true, groups: userGroups)
+    }
+}

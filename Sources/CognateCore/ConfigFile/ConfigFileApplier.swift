@@ -1,0 +1,204 @@
+import CognateModel
+import Foundation
+
+/// Brings the store in line with a config file. Applying the same file twice changes nothing:
+/// records are matched by id or name and written only when they differ. Passwords are set
+/// only when a user is created, so a restart does not re-hash them.
+public struct ConfigFileApplier: Sendable {
+    public struct Report: Sendable, Equatable {
+        public var created: [String] = []
+        public var updated: [String] = []
+        /// Client secrets generated now, shown this once: (pool id, client id, secret).
+        public var generatedSecrets: [String] = []
+    }
+
+    let store: any CognateStore
+    let pools: PoolService
+    let keyring: Keyring
+    let hasher: PasswordHasher
+    let now: Now
+
+    public init(store: any CognateStore, pools: PoolService, keyring: Keyring, hasher: PasswordHasher, now: @escaping Now) {
+        self.store = store
+        self.pools = pools
+        self.keyring = keyring
+        self.hasher = hasher
+        self.now = now
+    }
+
+    public func apply(_ file: ConfigFile) async throws -> Report {
+        var report = Report()
+        for declaration in file.pools {
+            let pool = try await applyPool(declaration, report: &report)
+            for server in declaration.resourceServers { try await applyResourceServer(server, pool: pool, report: &report) }
+            for client in declaration.clients { try await applyClient(client, pool: pool, report: &report) }
+            for group in declaration.groups { try await applyGroup(group, pool: pool, report: &report) }
+            for user in declaration.users { try await applyUser(user, pool: pool, report: &report) }
+        }
+        return report
+    }
+
+    func applyPool(_ declaration: ConfigFile.PoolDeclaration, report: inout Report) async throws -> UserPool {
+        let existing: UserPool?
+        if let id = declaration.id {
+            existing = try await store.pool(id: id)
+        } else {
+            existing = try await store.pool(named: declaration.pool.name)
+        }
+        guard var current = existing else {
+            let settings = declaration.pool
+            let created = try await pools.createPool({ pool in
+                let (id, createdAt) = (pool.id, pool.createdAt)
+                pool = settings
+                pool.id = id
+                pool.createdAt = createdAt
+                pool.updatedAt = createdAt
+            }, id: declaration.id)
+            report.created.append("pool \(created.id) (\(created.name))")
+            return created
+        }
+        var desired = declaration.pool
+        desired.id = current.id
+        desired.createdAt = current.createdAt
+        desired.updatedAt = current.updatedAt
+        guard desired != current else { return current }
+        let date = now()
+        desired.updatedAt = date
+        let final = desired
+        current = try await store.updatePool(id: current.id) { $0 = final }
+        if existing?.signingAlgorithm != final.signingAlgorithm {
+            try await keyring.rotate(poolId: final.id, algorithm: final.signingAlgorithm)
+        }
+        report.updated.append("pool \(current.id) (\(current.name))")
+        return current
+    }
+
+    func applyClient(_ declaration: ConfigFile.ClientDeclaration, pool: UserPool, report: inout Report) async throws {
+        let existing: AppClient?
+        if let id = declaration.id {
+            existing = try await store.client(poolId: pool.id, clientId: id)
+        } else {
+            existing = try await findClient(named: declaration.client.name, poolId: pool.id)
+        }
+        guard let current = existing else {
+            let settings = declaration.client
+            let (client, secret) = try await pools.createClient(
+                poolId: pool.id, generateSecret: declaration.generateSecret, secret: declaration.secret,
+                clientId: declaration.id
+            ) { client in
+                let (id, secretHash, createdAt) = (client.clientId, client.secretHash, client.createdAt)
+                client = settings
+                client.poolId = pool.id
+                client.clientId = id
+                client.secretHash = secretHash
+                client.createdAt = createdAt
+                client.updatedAt = createdAt
+            }
+            report.created.append("client \(client.clientId) (\(client.name)) in \(pool.id)")
+            if let secret, declaration.secret == nil {
+                report.generatedSecrets.append("\(pool.id) \(client.clientId) \(secret)")
+            }
+            return
+        }
+        var desired = declaration.client
+        desired.poolId = pool.id
+        desired.clientId = current.clientId
+        desired.createdAt = current.createdAt
+        desired.updatedAt = current.updatedAt
+        if let secret = declaration.secret {
+            let keeps = current.secretHash.map { SecretDigest.matches(secret, hash: $0) } ?? false
+            desired.secretHash = keeps ? current.secretHash : SecretDigest.sha256Hex(secret)
+        } else {
+            desired.secretHash = declaration.generateSecret ? current.secretHash : nil
+        }
+        guard desired != current else { return }
+        desired.updatedAt = now()
+        let final = desired
+        try await store.updateClient(poolId: pool.id, clientId: current.clientId) { $0 = final }
+        report.updated.append("client \(current.clientId) (\(current.name)) in \(pool.id)")
+    }
+
+    func findClient(named name: String, poolId: String) async throws -> AppClient? {
+        var cursor: String?
+        repeat {
+            let page = try await store.listClients(poolId: poolId, limit: 60, after: cursor)
+            if let match = page.items.first(where: { $0.name == name }) { return match }
+            cursor = page.next
+        } while cursor != nil
+        return nil
+    }
+
+    func applyResourceServer(_ declared: ResourceServer, pool: UserPool, report: inout Report) async throws {
+        var desired = declared
+        desired.poolId = pool.id
+        if let current = try await store.resourceServer(poolId: pool.id, identifier: declared.identifier) {
+            guard current != desired else { return }
+            let final = desired
+            try await store.updateResourceServer(poolId: pool.id, identifier: declared.identifier) { $0 = final }
+            report.updated.append("resource server \(declared.identifier) in \(pool.id)")
+        } else {
+            try await store.createResourceServer(desired)
+            report.created.append("resource server \(declared.identifier) in \(pool.id)")
+        }
+    }
+
+    func applyGroup(_ declared: Group, pool: UserPool, report: inout Report) async throws {
+        if let current = try await store.group(poolId: pool.id, name: declared.name) {
+            guard current.description != declared.description || current.precedence != declared.precedence
+                || current.roleArn != declared.roleArn
+            else { return }
+            let date = now()
+            try await store.updateGroup(poolId: pool.id, name: declared.name) { group in
+                group.description = declared.description
+                group.precedence = declared.precedence
+                group.roleArn = declared.roleArn
+                group.updatedAt = date
+            }
+            report.updated.append("group \(declared.name) in \(pool.id)")
+        } else {
+            var group = declared
+            group.poolId = pool.id
+            group.createdAt = now()
+            group.updatedAt = group.createdAt
+            try await store.createGroup(group)
+            report.created.append("group \(declared.name) in \(pool.id)")
+        }
+    }
+
+    func applyUser(_ declared: ConfigFile.UserDeclaration, pool: UserPool, report: inout Report) async throws {
+        let key = UserIdentifier.key(declared.username, caseSensitive: pool.caseSensitive)
+        var user: User
+        if let current = try await store.user(poolId: pool.id, identifierKey: key) {
+            user = current
+            var changed = false
+            if current.enabled != declared.enabled { changed = true }
+            if declared.attributes.contains(where: { current.attributes[$0.key] != $0.value }) { changed = true }
+            if changed {
+                let date = now()
+                user = try await store.updateUser(poolId: pool.id, sub: current.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+                    user.enabled = declared.enabled
+                    user.attributes.merge(declared.attributes) { $1 }
+                    user.updatedAt = date
+                }
+                report.updated.append("user \(declared.username) in \(pool.id)")
+            }
+        } else {
+            let date = now()
+            let (hash, status): (String?, UserStatus) = switch declared.password {
+            case .none: (nil, .forceChangePassword)
+            case .permanent(let password): (try await hasher.hash(password), .confirmed)
+            case .temporary(let password): (try await hasher.hash(password), .forceChangePassword)
+            case .imported(let hash): (hash, .confirmed)
+            }
+            user = User(
+                poolId: pool.id, sub: UUID(), username: declared.username, status: status, enabled: declared.enabled,
+                attributes: declared.attributes, passwordHash: hash, createdAt: date, updatedAt: date)
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+            report.created.append("user \(declared.username) in \(pool.id)")
+        }
+        let memberOf = Set(try await store.groups(poolId: pool.id, userSub: user.sub).map(\.name))
+        for group in declared.groups where !memberOf.contains(group) {
+            try await store.addMember(poolId: pool.id, group: group, userSub: user.sub)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// Every setting the server reads from its environment, parsed and checked once at start.
+public struct CognateConfiguration: Sendable {
+    public enum Database: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    public struct AdminKey: Sendable, Equatable {
+        public var accessKeyId: String
+        public var secretAccessKey: String
+    }
+
+    public var dataDirectory: String
+    public var database: Database
+    /// `nil`: `http://127.0.0.1:<port>` of the running server.
+    public var publicURL: URL?
+    public var region: String
+    public var adminKey: AdminKey?
+    /// `nil`: read from, or generated into, `<data dir>/master.key`.
+    public var masterKey: MasterKey?
+    public var smtpURL: URL?
+    public var mailFrom: String?
+    public var configFile: String?
+    public var argon2: Argon2Parameters
+    public var hashWorkers: Int
+
+    public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
+
+    /// Reads the COGNATE_* variables; throws one error listing every bad value.
+    public static func load(environment: [String: String], configFile: String? = nil) throws -> CognateConfiguration {
+        var problems: [ConfigurationError.Problem] = []
+        func fail(_ variable: String, _ message: String) { problems.append(.init(variable: variable, message: message)) }
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+
+        let dataDirectory = value("COGNATE_DATA_DIR") ?? "./data"
+
+        var database = Database.sqlite(path: (dataDirectory as NSString).appendingPathComponent("cognate.sqlite"))
+        if let url = value("COGNATE_DATABASE_URL") {
+            if url.hasPrefix("sqlite://") {
+                let path = String(url.dropFirst("sqlite://".count))
+                if path.isEmpty { fail("COGNATE_DATABASE_URL", "sqlite:// needs a file path, e.g. sqlite:///var/lib/cognate/cognate.sqlite") }
+                database = .sqlite(path: path)
+            } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+                if URLComponents(string: url)?.host?.isEmpty ?? true {
+                    fail("COGNATE_DATABASE_URL", "expected postgres://user:password@host:port/database")
+                }
+                database = .postgres(url: url)
+            } else {
+                fail("COGNATE_DATABASE_URL", "must start with sqlite:// or postgres://")
+            }
+        }
+
+        var publicURL: URL?
+        if let text = value("COGNATE_PUBLIC_URL") {
+            let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+            if let url = URL(string: trimmed), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                url.host?.isEmpty == false, url.query == nil, url.fragment == nil
+            {
+                publicURL = url
+            } else {
+                fail("COGNATE_PUBLIC_URL", "must be an absolute http(s) URL without query or fragment, e.g. https://id.example.com")
+            }
+        }
+
+        let region = value("COGNATE_REGION") ?? "local"
+        if region.count > 32 || !region.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }) {
+            fail("COGNATE_REGION", "must be lowercase letters, digits and '-', at most 32 characters (e.g. local, eu-west-1)")
+        }
+
+        var adminKey: AdminKey?
+        switch (value("COGNATE_ADMIN_ACCESS_KEY_ID"), value("COGNATE_ADMIN_SECRET_ACCESS_KEY")) {
+        case (nil, nil): break
+        case (let id?, let secret?):
+            if !(16...128).contains(id.count) || !id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                fail("COGNATE_ADMIN_ACCESS_KEY_ID", "must be 16 to 128 letters or digits")
+            }
+            if secret.count < 16 { fail("COGNATE_ADMIN_SECRET_ACCESS_KEY", "must be at least 16 characters") }
+            adminKey = AdminKey(accessKeyId: id, secretAccessKey: secret)
+        case (nil, _): fail("COGNATE_ADMIN_ACCESS_KEY_ID", "is missing while COGNATE_ADMIN_SECRET_ACCESS_KEY is set; set both or neither")
+        case (_, nil): fail("COGNATE_ADMIN_SECRET_ACCESS_KEY", "is missing while COGNATE_ADMIN_ACCESS_KEY_ID is set; set both or neither")
+        }
+
+        var masterKey: MasterKey?
+        if let text = value("COGNATE_MASTER_KEY") {
+            masterKey = MasterKey(base64: text)
+            if masterKey == nil { fail("COGNATE_MASTER_KEY", "must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`)") }
+        }
+
+        var smtpURL: URL?
+        if let text = value("COGNATE_SMTP_URL") {
+            if let url = URL(string: text), ["smtp", "smtps", "smtp+starttls"].contains(url.scheme ?? ""), url.host?.isEmpty == false {
+                smtpURL = url
+            } else {
+                fail("COGNATE_SMTP_URL", "must be smtp://, smtps:// or smtp+starttls://[user:password@]host[:port]")
+            }
+        }
+        let mailFrom = value("COGNATE_MAIL_FROM")
+        if let mailFrom, !mailFrom.contains("@") { fail("COGNATE_MAIL_FROM", "must be an email address") }
+
+        func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+            guard let text = value(name) else { return fallback }
+            guard let parsed = Int(text), range.contains(parsed) else {
+                fail(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                return fallback
+            }
+            return parsed
+        }
+        let owasp = Argon2Parameters.owasp
+        let argon2 = Argon2Parameters(
+            memoryKiB: UInt32(number("COGNATE_ARGON2_MEMORY_KIB", default: Int(owasp.memoryKiB), range: 8_192...4_194_304)),
+            iterations: UInt32(number("COGNATE_ARGON2_ITERATIONS", default: Int(owasp.iterations), range: 1...64)),
+            parallelism: UInt32(number("COGNATE_ARGON2_PARALLELISM", default: Int(owasp.parallelism), range: 1...64)))
+        let hashWorkers = number(
+            "COGNATE_HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
+
+        let file = configFile ?? value("COGNATE_CONFIG")
+        if let file, !FileManager.default.isReadableFile(atPath: file) {
+            fail(configFile == nil ? "COGNATE_CONFIG" : "--config", "cannot read \(file)")
+        }
+
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+        return CognateConfiguration(
+            dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
+            adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom,
+            configFile: file, argon2: argon2, hashWorkers: hashWorkers)
+    }
+}
+
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Problem: Sendable, Equatable {
+        public var variable: String
+        public var message: String
+    }
+
+    public var problems: [Problem]
+
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  \($0.variable) \($0.message)" }.joined(separator: "\n")
+    }
+}

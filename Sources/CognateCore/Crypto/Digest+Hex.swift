@@ -1,0 +1,23 @@
+import Crypto
+import Foundation
+
+public enum SecretDigest {
+    /// SHA-256 of a high-entropy secret (codes, tokens, client secrets), as lower-case hex.
+    /// These secrets carry 128 bits or more, so a fast hash is enough to keep them unusable at rest.
+    public static func sha256Hex(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares a presented secret with a stored SHA-256 in constant time.
+    public static func matches(_ secret: String, hash: String) -> Bool {
+        constantTimeEquals(Array(sha256Hex(secret).utf8), Array(hash.utf8))
+    }
+}
+
+/// Compares two byte strings without an early exit, so timing does not reveal where they differ.
+public func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    var difference: UInt8 = 0
+    for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+    return difference == 0
+}

@@ -1,0 +1,97 @@
+import CognateModel
+import Foundation
+import JWTKit
+import NIOConcurrencyHelpers
+
+/// A pool's keys as the token service and the JWKS endpoint need them.
+///
+/// Which key is active is read from the store on each call, so a rotation made by any node
+/// is seen by all; the parsed private keys are cached by kid, which is safe because a kid
+/// names one immutable key (its RFC 7638 thumbprint).
+public final class Keyring: Sendable {
+    let store: any SigningKeyStore & AppClientStore & UserPoolStore
+    let factory: SigningKeyFactory
+    let masterKey: MasterKey
+    let now: Now
+    private let parsed = NIOLockedValueBox<[String: JWTKeyCollection]>([:])
+
+    public init(store: any SigningKeyStore & AppClientStore & UserPoolStore, masterKey: MasterKey, now: @escaping Now) {
+        self.store = store
+        self.masterKey = masterKey
+        self.factory = SigningKeyFactory(masterKey: masterKey)
+        self.now = now
+    }
+
+    /// The keys a relying party may still meet in a token: the active key, plus keys retired
+    /// less than the longest ID or access token lifetime of the pool's clients ago.
+    public func publishedKeys(poolId: String) async throws -> [SigningKey] {
+        let keys = try await store.signingKeys(poolId: poolId)
+        let horizon = now().addingTimeInterval(-TimeInterval(try await longestTokenLifetime(poolId: poolId)))
+        return keys.filter { key in key.retiredAt.map { $0 > horizon } ?? true }
+    }
+
+    /// The JWKS document (RFC 7517 §5) for the pool.
+    public func jwks(poolId: String) async throws -> Data {
+        let keys = try await publishedKeys(poolId: poolId)
+        let members = keys.map(\.publicJWK).joined(separator: ",")
+        return Data("{\"keys\":[\(members)]}".utf8)
+    }
+
+    /// Makes a new active key for the pool; the old one stays published until tokens signed
+    /// with it have expired.
+    @discardableResult
+    public func rotate(poolId: String, algorithm: SigningAlgorithm? = nil) async throws -> SigningKey {
+        guard let pool = try await store.pool(id: poolId) else { throw StoreError.notFound("user pool \(poolId)") }
+        let key = try factory.make(poolId: poolId, algorithm: algorithm ?? pool.signingAlgorithm, at: now())
+        try await store.rotate(to: key)
+        return key
+    }
+
+    /// Signs `payload` with the pool's active key; the header carries its kid.
+    public func sign(_ payload: some JWTPayload, poolId: String) async throws -> String {
+        guard let active = try await store.signingKeys(poolId: poolId).first(where: \.isActive) else {
+            throw StoreError.notFound("active signing key of \(poolId)")
+        }
+        let collection = try await collection(for: active)
+        return try await collection.sign(payload, kid: JWKIdentifier(string: active.kid))
+    }
+
+    /// The parsed key for `key.kid`, opened and parsed once per process.
+    func collection(for key: SigningKey) async throws -> JWTKeyCollection {
+        if let cached = parsed.withLockedValue({ $0[key.kid] }) { return cached }
+        let pemData = try masterKey.open(
+            key.sealedPrivateKey, context: SigningKeyFactory.sealContext(poolId: key.poolId, kid: key.kid))
+        let pem = String(decoding: pemData, as: UTF8.self)
+        let collection = JWTKeyCollection()
+        switch key.algorithm {
+        case .rs256:
+            await collection.add(rsa: try Insecure.RSA.PrivateKey(pem: pem), digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.kid))
+        case .es256:
+            await collection.add(ecdsa: try ES256PrivateKey(pem: pem), kid: JWKIdentifier(string: key.kid))
+        }
+        return parsed.withLockedValue { cache in
+            if let existing = cache[key.kid] { return existing }
+            cache[key.kid] = collection
+            return collection
+        }
+    }
+
+    /// Number of keys parsed so far (for tests of the cache).
+    public var parsedKeyCount: Int { parsed.withLockedValue { $0.count } }
+
+    func longestTokenLifetime(poolId: String) async throws -> Int {
+        var longest = TokenValidity.idAccessRange.lowerBound
+        if let pool = try await store.pool(id: poolId) {
+            longest = max(longest, pool.tokenValidity.idToken, pool.tokenValidity.accessToken)
+        }
+        var cursor: String?
+        repeat {
+            let page = try await store.listClients(poolId: poolId, limit: 60, after: cursor)
+            for client in page.items {
+                longest = max(longest, client.tokenValidity.idToken, client.tokenValidity.accessToken)
+            }
+            cursor = page.next
+        } while cursor != nil
+        return longest
+    }
+}

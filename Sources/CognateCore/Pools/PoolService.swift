@@ -1,0 +1,67 @@
+import CognateModel
+import Foundation
+
+/// Creates pools and clients with their generated identifiers, keys and secrets.
+public struct PoolService: Sendable {
+    let store: any UserPoolStore & AppClientStore
+    let factory: SigningKeyFactory
+    let region: String
+    let random: any RandomSource
+    let now: Now
+
+    public init(
+        store: any UserPoolStore & AppClientStore, masterKey: MasterKey, region: String,
+        random: any RandomSource = SystemRandomSource(), now: @escaping Now
+    ) {
+        self.store = store
+        self.factory = SigningKeyFactory(masterKey: masterKey)
+        self.region = region
+        self.random = random
+        self.now = now
+    }
+
+    /// `<region>_<9 letters or digits>`, as Cognito.
+    public func newPoolId() -> String {
+        "\(region)_\(random.string(count: 9, alphabet: Alphabet.alphanumeric))"
+    }
+
+    /// 26 lowercase letters and digits, as Cognito.
+    public func newClientId() -> String {
+        random.string(count: 26, alphabet: Alphabet.lowerAlphanumeric)
+    }
+
+    /// A client secret: 51 characters of base-36, about 263 bits.
+    public func newClientSecret() -> String {
+        random.string(count: 51, alphabet: Alphabet.lowerAlphanumeric)
+    }
+
+    /// Validates the settings and stores the pool with its first signing key.
+    public func createPool(_ configure: (inout UserPool) -> Void, id: String? = nil) async throws -> UserPool {
+        let date = now()
+        var pool = UserPool(id: id ?? newPoolId(), name: "", createdAt: date, updatedAt: date)
+        configure(&pool)
+        if let error = PoolRules.validate(pool).first { throw error }
+        let key = try factory.make(poolId: pool.id, algorithm: pool.signingAlgorithm, at: date)
+        try await store.createPool(pool, signingKey: key)
+        return pool
+    }
+
+    /// Validates and stores a client; returns it with the secret in the clear when one was made
+    /// (the only time it is ever seen).
+    public func createClient(
+        poolId: String, generateSecret: Bool, secret: String? = nil, clientId: String? = nil,
+        _ configure: (inout AppClient) -> Void
+    ) async throws -> (client: AppClient, secret: String?) {
+        guard let pool = try await store.pool(id: poolId) else { throw StoreError.notFound("user pool \(poolId)") }
+        let date = now()
+        let plainSecret = secret ?? (generateSecret ? newClientSecret() : nil)
+        var client = AppClient(
+            poolId: poolId, clientId: clientId ?? newClientId(), name: "",
+            secretHash: plainSecret.map(SecretDigest.sha256Hex), tokenValidity: pool.tokenValidity,
+            createdAt: date, updatedAt: date)
+        configure(&client)
+        if let error = PoolRules.validate(client).first { throw error }
+        try await store.createClient(client)
+        return (client, plainSecret)
+    }
+}

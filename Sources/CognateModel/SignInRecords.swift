@@ -1,0 +1,120 @@
+import Foundation
+
+/// An authorization code (RFC 6749 §4.1.2), kept only as the SHA-256 of the code.
+public struct AuthorizationCode: Sendable, Equatable, Codable {
+    public var codeHash: String
+    public var poolId: String
+    public var clientId: String
+    public var userSub: UUID
+    public var redirectURI: String
+    public var scopes: [String]
+    public var nonce: String?
+    public var codeChallenge: String?
+    public var codeChallengeMethod: String?
+    public var sessionId: String?
+    public var authTime: Date
+    public var expiresAt: Date
+    public var consumedAt: Date?
+
+    public init(
+        codeHash: String, poolId: String, clientId: String, userSub: UUID, redirectURI: String,
+        scopes: [String], nonce: String? = nil, codeChallenge: String? = nil,
+        codeChallengeMethod: String? = nil, sessionId: String? = nil, authTime: Date,
+        expiresAt: Date, consumedAt: Date? = nil
+    ) {
+        self.codeHash = codeHash
+        self.poolId = poolId
+        self.clientId = clientId
+        self.userSub = userSub
+        self.redirectURI = redirectURI
+        self.scopes = scopes
+        self.nonce = nonce
+        self.codeChallenge = codeChallenge
+        self.codeChallengeMethod = codeChallengeMethod
+        self.sessionId = sessionId
+        self.authTime = authTime
+        self.expiresAt = expiresAt
+        self.consumedAt = consumedAt
+    }
+}
+
+/// A hosted-UI sign-in session, looked up by the SHA-256 of its cookie value.
+public struct SignInSession: Sendable, Equatable, Codable {
+    public var idHash: String
+    public var poolId: String
+    public var userSub: UUID
+    public var authTime: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+
+    public init(idHash: String, poolId: String, userSub: UUID, authTime: Date, expiresAt: Date, revokedAt: Date? = nil) {
+        self.idHash = idHash
+        self.poolId = poolId
+        self.userSub = userSub
+        self.authTime = authTime
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// An opaque refresh token, kept only as the SHA-256 of the token. Tokens handed out by
+/// rotation share a `familyId`, so reuse of an old one can end the whole family.
+public struct RefreshToken: Sendable, Equatable, Codable {
+    public var tokenHash: String
+    public var familyId: UUID
+    public var poolId: String
+    public var clientId: String
+    public var userSub: UUID
+    public var scopes: [String]
+    public var authTime: Date
+    public var createdAt: Date
+    public var expiresAt: Date
+    /// Set once this token was exchanged for a newer one of its family.
+    public var rotatedAt: Date?
+    public var revokedAt: Date?
+
+    public init(
+        tokenHash: String, familyId: UUID, poolId: String, clientId: String, userSub: UUID,
+        scopes: [String], authTime: Date, createdAt: Date, expiresAt: Date,
+        rotatedAt: Date? = nil, revokedAt: Date? = nil
+    ) {
+        self.tokenHash = tokenHash
+        self.familyId = familyId
+        self.poolId = poolId
+        self.clientId = clientId
+        self.userSub = userSub
+        self.scopes = scopes
+        self.authTime = authTime
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.rotatedAt = rotatedAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// A revoked JWT (by `jti` or `origin_jti`), kept until the token would have expired anyway.
+public struct TokenRevocation: Sendable, Equatable, Codable {
+    public var jti: String
+    public var poolId: String
+    public var expiresAt: Date
+
+    public init(jti: String, poolId: String, expiresAt: Date) {
+        self.jti = jti
+        self.poolId = poolId
+        self.expiresAt = expiresAt
+    }
+}
+
+/// The SigV4 key pair of the admin API; the secret is sealed with the master key because
+/// SigV4 needs it in the clear to recompute signatures.
+public struct AdminCredential: Sendable, Equatable, Codable {
+    public var accessKeyId: String
+    public var sealedSecret: Data
+    public var createdAt: Date
+
+    public init(accessKeyId: String, sealedSecret: Data, createdAt: Date) {
+        self.accessKeyId = accessKeyId
+        self.sealedSecret = sealedSecret
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+
+/// One page of a listing; `next` is an opaque cursor for the following page, `nil` at the end.
+public struct ListPage<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var next: String?
+
+    public init(items: [Item], next: String?) {
+        self.items = items
+        self.next = next
+    }
+}
+
+public protocol UserPoolStore: Sendable {
+    /// Creates the pool together with its first signing key, atomically.
+    func createPool(_ pool: UserPool, signingKey: SigningKey) async throws
+    func pool(id: String) async throws -> UserPool?
+    func pool(named name: String) async throws -> UserPool?
+    /// Pools ordered by id, `limit` at most, starting after the cursor.
+    func listPools(limit: Int, after cursor: String?) async throws -> ListPage<UserPool>
+    /// Reads, changes and writes the pool in one transaction.
+    @discardableResult
+    func updatePool(id: String, _ change: @escaping @Sendable (inout UserPool) throws -> Void) async throws -> UserPool
+    /// Deletes the pool and everything in it.
+    func deletePool(id: String) async throws
+}
+
+public protocol AppClientStore: Sendable {
+    func createClient(_ client: AppClient) async throws
+    func client(poolId: String, clientId: String) async throws -> AppClient?
+    func listClients(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<AppClient>
+    @discardableResult
+    func updateClient(poolId: String, clientId: String, _ change: @escaping @Sendable (inout AppClient) throws -> Void) async throws -> AppClient
+    func deleteClient(poolId: String, clientId: String) async throws
+}
+
+public protocol UserStore: Sendable {
+    /// Creates the user and claims its identifiers; `StoreError.duplicate` if any is taken.
+    func createUser(_ user: User, identifiers: Set<UserIdentifier>) async throws
+    func user(poolId: String, sub: UUID) async throws -> User?
+    /// The user holding `key` as user name or alias.
+    func user(poolId: String, identifierKey key: String) async throws -> User?
+    func listUsers(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<User>
+    /// Reads, changes and writes the user in one transaction, replacing its identifiers with
+    /// those `identifiers` computes from the changed user.
+    @discardableResult
+    func updateUser(
+        poolId: String, sub: UUID, identifiers: @escaping @Sendable (User) -> Set<UserIdentifier>,
+        _ change: @escaping @Sendable (inout User) throws -> Void
+    ) async throws -> User
+    func deleteUser(poolId: String, sub: UUID) async throws
+}
+
+public protocol GroupStore: Sendable {
+    func createGroup(_ group: Group) async throws
+    func group(poolId: String, name: String) async throws -> Group?
+    func listGroups(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<Group>
+    @discardableResult
+    func updateGroup(poolId: String, name: String, _ change: @escaping @Sendable (inout Group) throws -> Void) async throws -> Group
+    func deleteGroup(poolId: String, name: String) async throws
+    /// Idempotent: adding a member twice leaves one membership.
+    func addMember(poolId: String, group: String, userSub: UUID) async throws
+    func removeMember(poolId: String, group: String, userSub: UUID) async throws
+    func groups(poolId: String, userSub: UUID) async throws -> [Group]
+    func members(poolId: String, group: String, limit: Int, after cursor: String?) async throws -> ListPage<User>
+}
+
+public protocol ResourceServerStore: Sendable {
+    func createResourceServer(_ server: ResourceServer) async throws
+    func resourceServer(poolId: String, identifier: String) async throws -> ResourceServer?
+    func listResourceServers(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<ResourceServer>
+    @discardableResult
+    func updateResourceServer(
+        poolId: String, identifier: String, _ change: @escaping @Sendable (inout ResourceServer) throws -> Void
+    ) async throws -> ResourceServer
+    func deleteResourceServer(poolId: String, identifier: String) async throws
+}
+
+public protocol SigningKeyStore: Sendable {
+    /// All keys of the pool, newest first.
+    func signingKeys(poolId: String) async throws -> [SigningKey]
+    /// Makes `key` the pool's active key and retires the previous one at `key.createdAt`, atomically.
+    func rotate(to key: SigningKey) async throws
+}
+
+public protocol AuthorizationCodeStore: Sendable {
+    func createCode(_ code: AuthorizationCode) async throws
+    /// Marks the code used and returns it; `nil` if unknown. A code already used comes back
+    /// with its first `consumedAt`, so the caller can tell a replay. Exactly one caller of many
+    /// racing on one code sees it unconsumed.
+    func consumeCode(hash: String, at: Date) async throws -> (code: AuthorizationCode, firstUse: Bool)?
+}
+
+public protocol SessionStore: Sendable {
+    func createSession(_ session: SignInSession) async throws
+    func session(idHash: String) async throws -> SignInSession?
+    func revokeSession(idHash: String, at: Date) async throws
+    func revokeSessions(poolId: String, userSub: UUID, at: Date) async throws
+}
+
+public protocol RefreshTokenStore: Sendable {
+    func createRefreshToken(_ token: RefreshToken) async throws
+    func refreshToken(hash: String) async throws -> RefreshToken?
+    /// Marks `oldHash` rotated and stores `new`, only if `oldHash` was neither rotated nor
+    /// revoked; returns whether it was. Exactly one of many racing rotations wins.
+    func rotateRefreshToken(oldHash: String, to new: RefreshToken, at: Date) async throws -> Bool
+    func revokeRefreshTokenFamily(_ familyId: UUID, at: Date) async throws
+    func revokeRefreshTokens(poolId: String, userSub: UUID, at: Date) async throws
+}
+
+public protocol RevocationStore: Sendable {
+    func revoke(_ revocation: TokenRevocation) async throws
+    func isRevoked(jti: String) async throws -> Bool
+    /// Forgets revocations of tokens that have expired by `date`.
+    func purgeRevocations(expiredBefore date: Date) async throws
+}
+
+public protocol AdminCredentialStore: Sendable {
+    func adminCredential(accessKeyId: String) async throws -> AdminCredential?
+    func adminCredentials() async throws -> [AdminCredential]
+    func saveAdminCredential(_ credential: AdminCredential) async throws
+}
+
+/// Small named values the server keeps for itself (the master-key check, the bootstrap mark).
+public protocol SettingStore: Sendable {
+    func setting(_ name: String) async throws -> String?
+    /// Stores the value only if the name has none yet; returns the value now stored.
+    func setSettingIfAbsent(_ name: String, value: String) async throws -> String
+}
+
+public protocol StoreHealth: Sendable {
+    /// Throws unless the database answers.
+    func ping() async throws
+}
+
+/// Everything the server persists. Services ask for the narrow protocol they need.
+public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
+    & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & StoreHealth

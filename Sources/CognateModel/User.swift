@@ -1,0 +1,91 @@
+import Foundation
+
+public enum UserStatus: String, Sendable, Codable, CaseIterable {
+    case unconfirmed = "UNCONFIRMED"
+    case confirmed = "CONFIRMED"
+    case forceChangePassword = "FORCE_CHANGE_PASSWORD"
+    case resetRequired = "RESET_REQUIRED"
+    case externalProvider = "EXTERNAL_PROVIDER"
+}
+
+/// A person in a pool. `attributes` holds standard OIDC and `custom:*` attributes as Cognito
+/// exposes them: strings, with `email_verified` and `phone_number_verified` as "true"/"false".
+public struct User: Sendable, Equatable, Codable {
+    public var poolId: String
+    public var sub: UUID
+    public var username: String
+    public var status: UserStatus
+    public var enabled: Bool
+    public var attributes: [String: String]
+    /// A PHC or modular-crypt string; the algorithm is its prefix.
+    public var passwordHash: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        poolId: String, sub: UUID, username: String, status: UserStatus, enabled: Bool = true,
+        attributes: [String: String] = [:], passwordHash: String? = nil, createdAt: Date, updatedAt: Date
+    ) {
+        self.poolId = poolId
+        self.sub = sub
+        self.username = username
+        self.status = status
+        self.enabled = enabled
+        self.attributes = attributes
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public var emailVerified: Bool { attributes["email_verified"] == "true" }
+    public var phoneNumberVerified: Bool { attributes["phone_number_verified"] == "true" }
+}
+
+/// One way to name a user at sign-in: the user name itself or an alias. The store keeps
+/// `(poolId, key)` unique with a database index, so two users can never share a name.
+public struct UserIdentifier: Sendable, Equatable, Hashable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case username, email, phoneNumber = "phone_number", preferredUsername = "preferred_username"
+    }
+
+    public var kind: Kind
+    /// The value as compared: lower-cased unless the pool is case-sensitive.
+    public var key: String
+
+    public init(kind: Kind, key: String) {
+        self.kind = kind
+        self.key = key
+    }
+
+    /// The key under which `value` is looked up in a pool.
+    public static func key(_ value: String, caseSensitive: Bool) -> String {
+        caseSensitive ? value : value.lowercased()
+    }
+}
+
+extension User {
+    /// The identifiers this user holds in `pool`: the user name, plus each alias attribute
+    /// (and user-name attribute) that has a value. Cognito counts an email or phone alias
+    /// only once it is verified; until then it cannot be used to sign in.
+    public func identifiers(in pool: UserPool) -> Set<UserIdentifier> {
+        var result: Set<UserIdentifier> = [
+            UserIdentifier(kind: .username, key: UserIdentifier.key(username, caseSensitive: pool.caseSensitive)),
+        ]
+        let aliasNames = Set(pool.aliasAttributes + pool.usernameAttributes)
+        for name in aliasNames {
+            guard let kind = UserIdentifier.Kind(rawValue: name), kind != .username,
+                let value = attributes[name], !value.isEmpty
+            else { continue }
+            switch kind {
+            case .email where !emailVerified && !pool.usernameAttributes.contains("email"): continue
+            case .phoneNumber where !phoneNumberVerified && !pool.usernameAttributes.contains("phone_number"): continue
+            default: break
+            }
+            let key = kind == .email
+                ? value.lowercased()
+                : UserIdentifier.key(value, caseSensitive: pool.caseSensitive)
+            result.insert(UserIdentifier(kind: kind, key: key))
+        }
+        return result
+    }
+}

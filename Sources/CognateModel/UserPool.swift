@@ -1,0 +1,122 @@
+import Foundation
+
+/// A user directory plus an OIDC issuer (PRODUCT.md, "User pool").
+public struct UserPool: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var passwordPolicy: PasswordPolicy
+    /// Attributes that may stand in for the user name at sign-up (`email`, `phone_number`).
+    public var usernameAttributes: [String]
+    /// Attributes that may be used to sign in besides the user name (`email`, `phone_number`, `preferred_username`).
+    public var aliasAttributes: [String]
+    public var caseSensitive: Bool
+    public var autoVerifiedAttributes: [String]
+    public var mfaConfiguration: MFAConfiguration
+    /// Token lifetimes given to new app clients that do not set their own.
+    public var tokenValidity: TokenValidity
+    public var schema: [SchemaAttribute]
+    public var signingAlgorithm: SigningAlgorithm
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, name: String, passwordPolicy: PasswordPolicy = .init(),
+        usernameAttributes: [String] = [], aliasAttributes: [String] = [], caseSensitive: Bool = false,
+        autoVerifiedAttributes: [String] = [], mfaConfiguration: MFAConfiguration = .off,
+        tokenValidity: TokenValidity = .init(), schema: [SchemaAttribute] = [],
+        signingAlgorithm: SigningAlgorithm = .rs256, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.passwordPolicy = passwordPolicy
+        self.usernameAttributes = usernameAttributes
+        self.aliasAttributes = aliasAttributes
+        self.caseSensitive = caseSensitive
+        self.autoVerifiedAttributes = autoVerifiedAttributes
+        self.mfaConfiguration = mfaConfiguration
+        self.tokenValidity = tokenValidity
+        self.schema = schema
+        self.signingAlgorithm = signingAlgorithm
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+public struct PasswordPolicy: Sendable, Equatable, Codable {
+    public var minimumLength: Int
+    public var requireUppercase: Bool
+    public var requireLowercase: Bool
+    public var requireNumbers: Bool
+    public var requireSymbols: Bool
+    public var temporaryPasswordValidityDays: Int
+
+    public init(
+        minimumLength: Int = 8, requireUppercase: Bool = true, requireLowercase: Bool = true,
+        requireNumbers: Bool = true, requireSymbols: Bool = true, temporaryPasswordValidityDays: Int = 7
+    ) {
+        self.minimumLength = minimumLength
+        self.requireUppercase = requireUppercase
+        self.requireLowercase = requireLowercase
+        self.requireNumbers = requireNumbers
+        self.requireSymbols = requireSymbols
+        self.temporaryPasswordValidityDays = temporaryPasswordValidityDays
+    }
+}
+
+public enum MFAConfiguration: String, Sendable, Codable, CaseIterable {
+    case off = "OFF"
+    case on = "ON"
+    case optional = "OPTIONAL"
+}
+
+public enum SigningAlgorithm: String, Sendable, Codable, CaseIterable {
+    case rs256 = "RS256"
+    case es256 = "ES256"
+}
+
+/// Token lifetimes in seconds (Cognito: ID and access 5 min to 24 h, default 60 min;
+/// refresh 60 min to 10 years, default 30 days).
+public struct TokenValidity: Sendable, Equatable, Codable {
+    public var idToken: Int
+    public var accessToken: Int
+    public var refreshToken: Int
+
+    public static let idAccessRange = 300...86_400
+    public static let refreshRange = 3_600...315_360_000
+
+    public init(idToken: Int = 3_600, accessToken: Int = 3_600, refreshToken: Int = 2_592_000) {
+        self.idToken = idToken
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+    }
+}
+
+/// A user attribute in the pool's schema; custom ones are named `custom:…`.
+public struct SchemaAttribute: Sendable, Equatable, Codable {
+    public enum DataType: String, Sendable, Codable, CaseIterable {
+        case string = "String", number = "Number", dateTime = "DateTime", boolean = "Boolean"
+    }
+
+    public var name: String
+    public var dataType: DataType
+    public var mutable: Bool
+    public var required: Bool
+    public var minLength: Int?
+    public var maxLength: Int?
+    public var minValue: Int?
+    public var maxValue: Int?
+
+    public init(
+        name: String, dataType: DataType = .string, mutable: Bool = true, required: Bool = false,
+        minLength: Int? = nil, maxLength: Int? = nil, minValue: Int? = nil, maxValue: Int? = nil
+    ) {
+        self.name = name
+        self.dataType = dataType
+        self.mutable = mutable
+        self.required = required
+        self.minLength = minLength
+        self.maxLength = maxLength
+        self.minValue = minValue
+        self.maxValue = maxValue
+    }
+}

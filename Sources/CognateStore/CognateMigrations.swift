@@ -1,0 +1,13 @@
+import FluentKit
+
+/// The schema, in order. A migration that has shipped is never edited; change the schema
+/// with a new one at the end.
+public enum CognateMigrations {
+    public static let all: [any Migration] = [
+        M001_CreateUserPools(), M002_CreateAppClients(), M003_CreateUsers(), M004_CreateUserIdentifiers(),
+        M005_CreateGroups(), M006_CreateGroupMembers(), M007_CreateResourceServers(), M008_CreateSigningKeys(),
+        M009_CreateAuthorizationCodes(), M010_CreateAuthorizationCodeUses(), M011_CreateSessions(),
+        M012_CreateRefreshTokens(), M013_CreateRefreshTokenRotations(), M014_CreateTokenRevocations(),
+        M015_CreateAdminCredentials(), M016_CreateSettings(),
+    ]
+}

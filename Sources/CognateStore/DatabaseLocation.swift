@@ -1,0 +1,26 @@
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+
+/// Where the store lives; the one place that knows the two drivers.
+public enum DatabaseLocation: Sendable, Equatable {
+    case sqliteFile(String)
+    case sqliteMemory
+    case postgres(url: String)
+
+    public var isSQLite: Bool { if case .postgres = self { false } else { true } }
+
+    public func configuration() throws -> DatabaseConfigurationFactory {
+        switch self {
+        case .sqliteFile(let path):
+            return .sqlite(.file(path))
+        case .sqliteMemory:
+            return .sqlite(.memory)
+        case .postgres(let url):
+            return .postgres(configuration: try SQLPostgresConfiguration(url: url))
+        }
+    }
+
+    public var databaseID: DatabaseID { isSQLite ? .sqlite : .psql }
+}

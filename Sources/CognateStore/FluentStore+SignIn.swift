@@ -1,0 +1,228 @@
+import CognateModel
+import FluentKit
+import Foundation
+
+extension FluentStore: AuthorizationCodeStore {
+    public func createCode(_ code: AuthorizationCode) async throws {
+        try await run("authorization code") {
+            let row = AuthorizationCodeRow()
+            row.codeHash = code.codeHash
+            row.poolId = code.poolId
+            var stored = code
+            stored.consumedAt = nil
+            row.document = try Self.encode(stored)
+            row.expiresAt = code.expiresAt
+            try await row.create(on: database)
+        }
+    }
+
+    public func consumeCode(hash: String, at date: Date) async throws -> (code: AuthorizationCode, firstUse: Bool)? {
+        try await run("authorization code") { () async throws -> (code: AuthorizationCode, firstUse: Bool)? in
+            guard let row = try await AuthorizationCodeRow.query(on: database).filter(\.$codeHash == hash).first() else {
+                return nil
+            }
+            var code = try Self.decode(AuthorizationCode.self, row.document)
+            let use = CodeUseRow()
+            use.codeHash = hash
+            use.usedAt = date
+            do {
+                try await use.create(on: database)
+                code.consumedAt = date
+                return (code, true)
+            } catch where Self.isUniqueViolation(error) {
+                let first = try await CodeUseRow.query(on: database).filter(\.$codeHash == hash).first()
+                code.consumedAt = first?.usedAt ?? date
+                return (code, false)
+            }
+        }
+    }
+}
+
+extension FluentStore: SessionStore {
+    public func createSession(_ session: SignInSession) async throws {
+        try await run("session") {
+            let row = SessionRow()
+            row.idHash = session.idHash
+            row.poolId = session.poolId
+            row.userSub = session.userSub
+            row.authTime = session.authTime
+            row.expiresAt = session.expiresAt
+            row.revokedAt = session.revokedAt
+            try await row.create(on: database)
+        }
+    }
+
+    public func session(idHash: String) async throws -> SignInSession? {
+        try await run("session") {
+            try await SessionRow.query(on: database).filter(\.$idHash == idHash).first().map { row in
+                SignInSession(
+                    idHash: row.idHash, poolId: row.poolId, userSub: row.userSub, authTime: row.authTime,
+                    expiresAt: row.expiresAt, revokedAt: row.revokedAt)
+            }
+        }
+    }
+
+    public func revokeSession(idHash: String, at date: Date) async throws {
+        try await run("session") {
+            try await SessionRow.query(on: database).filter(\.$idHash == idHash).filter(\.$revokedAt == nil)
+                .set(\.$revokedAt, to: date).update()
+        }
+    }
+
+    public func revokeSessions(poolId: String, userSub: UUID, at date: Date) async throws {
+        try await run("session") {
+            try await SessionRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub)
+                .filter(\.$revokedAt == nil).set(\.$revokedAt, to: date).update()
+        }
+    }
+}
+
+extension FluentStore: RefreshTokenStore {
+    public func createRefreshToken(_ token: RefreshToken) async throws {
+        try await run("refresh token") { try await Self.refreshRow(token).create(on: database) }
+    }
+
+    public func refreshToken(hash: String) async throws -> RefreshToken? {
+        try await run("refresh token") {
+            try await RefreshTokenRow.query(on: database).filter(\.$tokenHash == hash).first().map(Self.refreshToken)
+        }
+    }
+
+    public func rotateRefreshToken(oldHash: String, to new: RefreshToken, at date: Date) async throws -> Bool {
+        do {
+            return try await run("refresh token") {
+                try await database.transaction { db in
+                    guard let old = try await RefreshTokenRow.query(on: db).filter(\.$tokenHash == oldHash).first(),
+                        old.revokedAt == nil, old.rotatedAt == nil
+                    else { return false }
+                    // The unique index on the rotation's token hash lets one racing rotation through.
+                    let claim = RefreshRotationRow()
+                    claim.tokenHash = oldHash
+                    claim.rotatedAt = date
+                    try await claim.create(on: db)
+                    old.rotatedAt = date
+                    try await old.update(on: db)
+                    try await Self.refreshRow(new).create(on: db)
+                    return true
+                }
+            }
+        } catch StoreError.duplicate("refresh token") {
+            return false
+        }
+    }
+
+    public func revokeRefreshTokenFamily(_ familyId: UUID, at date: Date) async throws {
+        try await run("refresh token") {
+            try await RefreshTokenRow.query(on: database).filter(\.$familyId == familyId).filter(\.$revokedAt == nil)
+                .set(\.$revokedAt, to: date).update()
+        }
+    }
+
+    public func revokeRefreshTokens(poolId: String, userSub: UUID, at date: Date) async throws {
+        try await run("refresh token") {
+            try await RefreshTokenRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub)
+                .filter(\.$revokedAt == nil).set(\.$revokedAt, to: date).update()
+        }
+    }
+
+    static func refreshRow(_ token: RefreshToken) throws -> RefreshTokenRow {
+        let row = RefreshTokenRow()
+        row.tokenHash = token.tokenHash
+        row.familyId = token.familyId
+        row.poolId = token.poolId
+        row.clientId = token.clientId
+        row.userSub = token.userSub
+        row.scopes = try encode(token.scopes)
+        row.authTime = token.authTime
+        row.createdAt = token.createdAt
+        row.expiresAt = token.expiresAt
+        row.rotatedAt = token.rotatedAt
+        row.revokedAt = token.revokedAt
+        return row
+    }
+
+    static func refreshToken(_ row: RefreshTokenRow) throws -> RefreshToken {
+        RefreshToken(
+            tokenHash: row.tokenHash, familyId: row.familyId, poolId: row.poolId, clientId: row.clientId,
+            userSub: row.userSub, scopes: try decode([String].self, row.scopes), authTime: row.authTime,
+            createdAt: row.createdAt, expiresAt: row.expiresAt, rotatedAt: row.rotatedAt, revokedAt: row.revokedAt)
+    }
+}
+
+extension FluentStore: RevocationStore {
+    public func revoke(_ revocation: TokenRevocation) async throws {
+        try await run("revocation") {
+            guard try await RevocationRow.query(on: database).filter(\.$jti == revocation.jti).first() == nil else { return }
+            let row = RevocationRow()
+            row.jti = revocation.jti
+            row.poolId = revocation.poolId
+            row.expiresAt = revocation.expiresAt
+            do {
+                try await row.create(on: database)
+            } catch where Self.isUniqueViolation(error) {
+                return  // revoked by a racing call
+            }
+        }
+    }
+
+    public func isRevoked(jti: String) async throws -> Bool {
+        try await run("revocation") {
+            try await RevocationRow.query(on: database).filter(\.$jti == jti).first() != nil
+        }
+    }
+
+    public func purgeRevocations(expiredBefore date: Date) async throws {
+        try await run("revocation") {
+            try await RevocationRow.query(on: database).filter(\.$expiresAt < date).delete()
+        }
+    }
+}
+
+extension FluentStore: AdminCredentialStore {
+    public func adminCredential(accessKeyId: String) async throws -> AdminCredential? {
+        try await run("admin credential") {
+            try await AdminCredentialRow.find(accessKeyId, on: database).map(Self.adminCredential)
+        }
+    }
+
+    public func adminCredentials() async throws -> [AdminCredential] {
+        try await run("admin credential") {
+            try await AdminCredentialRow.query(on: database).sort(\.$createdAt).all().map(Self.adminCredential)
+        }
+    }
+
+    public func saveAdminCredential(_ credential: AdminCredential) async throws {
+        try await run("admin credential") {
+            let row = try await AdminCredentialRow.find(credential.accessKeyId, on: database) ?? AdminCredentialRow()
+            row.id = credential.accessKeyId
+            row.sealedSecret = credential.sealedSecret
+            row.createdAt = credential.createdAt
+            try await row.save(on: database)
+        }
+    }
+
+    static func adminCredential(_ row: AdminCredentialRow) -> AdminCredential {
+        AdminCredential(accessKeyId: row.id ?? "", sealedSecret: row.sealedSecret, createdAt: row.createdAt)
+    }
+}
+
+extension FluentStore: SettingStore {
+    public func setting(_ name: String) async throws -> String? {
+        try await run("setting") { try await SettingRow.find(name, on: database)?.value }
+    }
+
+    public func setSettingIfAbsent(_ name: String, value: String) async throws -> String {
+        try await run("setting") {
+            if let existing = try await SettingRow.find(name, on: database) { return existing.value }
+            let row = SettingRow()
+            row.id = name
+            row.value = value
+            do {
+                try await row.create(on: database)
+                return value
+            } catch where Self.isUniqueViolation(error) {
+                return try await SettingRow.find(name, on: database)?.value ?? value
+            }
+        }
+    }
+}

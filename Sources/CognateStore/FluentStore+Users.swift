@@ -1,0 +1,250 @@
+import CognateModel
+import FluentKit
+import Foundation
+
+extension FluentStore: UserStore {
+    public func createUser(_ user: User, identifiers: Set<UserIdentifier>) async throws {
+        try await run("user name or alias") {
+            try await database.transaction { db in
+                guard try await PoolRow.find(user.poolId, on: db) != nil else { throw StoreError.notFound("user pool \(user.poolId)") }
+                try await Self.checkFree(identifiers, poolId: user.poolId, except: nil, on: db)
+                let row = UserRow()
+                row.id = user.sub
+                try Self.fill(row, with: user)
+                try await row.create(on: db)
+                try await Self.claim(identifiers, poolId: user.poolId, userId: user.sub, on: db)
+            }
+        }
+    }
+
+    public func user(poolId: String, sub: UUID) async throws -> User? {
+        try await run("user") {
+            guard let row = try await UserRow.find(sub, on: database), row.poolId == poolId else { return nil }
+            return try Self.user(row)
+        }
+    }
+
+    public func user(poolId: String, identifierKey key: String) async throws -> User? {
+        try await run("user") {
+            guard let identifier = try await UserIdentifierRow.query(on: database)
+                .filter(\.$poolId == poolId).filter(\.$key == key).first()
+            else { return nil }
+            return try await UserRow.find(identifier.userId, on: database).map(Self.user)
+        }
+    }
+
+    public func listUsers(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<User> {
+        try await run("user") {
+            let query = UserRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).limit(limit + 1)
+            if let key = Self.key(fromCursor: cursor), let id = UUID(uuidString: key) { query.filter(\.$id > id) }
+            return try Self.page(try await query.all(), limit: limit, key: { $0.id?.uuidString ?? "" }, map: Self.user)
+        }
+    }
+
+    public func updateUser(
+        poolId: String, sub: UUID, identifiers: @escaping @Sendable (User) -> Set<UserIdentifier>,
+        _ change: @escaping @Sendable (inout User) throws -> Void
+    ) async throws -> User {
+        try await run("user name or alias") {
+            try await database.transaction { db in
+                guard let row = try await UserRow.find(sub, on: db), row.poolId == poolId else {
+                    throw StoreError.notFound("user \(sub)")
+                }
+                var user = try Self.user(row)
+                do { try change(&user) } catch { throw ValidationFailure(underlying: error) }
+                user.poolId = poolId
+                user.sub = sub
+                let wanted = identifiers(user)
+                let existing = try await UserIdentifierRow.query(on: db).filter(\.$userId == sub).all()
+                let held = Set(existing.compactMap { row in UserIdentifier.Kind(rawValue: row.kind).map { UserIdentifier(kind: $0, key: row.key) } })
+                if wanted != held {
+                    try await Self.checkFree(wanted.subtracting(held), poolId: poolId, except: sub, on: db)
+                    for stale in existing where !wanted.contains(where: { $0.key == stale.key && $0.kind.rawValue == stale.kind }) {
+                        try await stale.delete(on: db)
+                    }
+                    try await Self.claim(wanted.subtracting(held), poolId: poolId, userId: sub, on: db)
+                }
+                try Self.fill(row, with: user)
+                try await row.update(on: db)
+                return user
+            }
+        }
+    }
+
+    public func deleteUser(poolId: String, sub: UUID) async throws {
+        try await run("user") {
+            guard let row = try await UserRow.find(sub, on: database), row.poolId == poolId else {
+                throw StoreError.notFound("user \(sub)")
+            }
+            try await row.delete(on: database)
+        }
+    }
+
+    /// Names the first identifier already held by another user. The unique index still decides
+    /// races; this only lets the error say which name was taken.
+    static func checkFree(_ identifiers: Set<UserIdentifier>, poolId: String, except sub: UUID?, on db: any Database) async throws {
+        for identifier in identifiers.sorted(by: { $0.key < $1.key }) {
+            if let holder = try await UserIdentifierRow.query(on: db).filter(\.$poolId == poolId)
+                .filter(\.$key == identifier.key).first(), holder.userId != sub
+            {
+                throw StoreError.duplicate(identifier.kind == .username ? "user name" : "alias \(identifier.kind.rawValue)")
+            }
+        }
+    }
+
+    static func claim(_ identifiers: Set<UserIdentifier>, poolId: String, userId: UUID, on db: any Database) async throws {
+        for identifier in identifiers {
+            let row = UserIdentifierRow()
+            row.poolId = poolId
+            row.userId = userId
+            row.kind = identifier.kind.rawValue
+            row.key = identifier.key
+            try await row.create(on: db)
+        }
+    }
+
+    static func fill(_ row: UserRow, with user: User) throws {
+        row.poolId = user.poolId
+        row.username = user.username
+        row.status = user.status.rawValue
+        row.enabled = user.enabled
+        row.attributes = try encode(user.attributes)
+        row.passwordHash = user.passwordHash
+        row.createdAt = user.createdAt
+        row.updatedAt = user.updatedAt
+    }
+
+    static func user(_ row: UserRow) throws -> User {
+        guard let status = UserStatus(rawValue: row.status), let sub = row.id else {
+            throw StoreError.unavailable("corrupt user record")
+        }
+        return User(
+            poolId: row.poolId, sub: sub, username: row.username, status: status, enabled: row.enabled,
+            attributes: try decode([String: String].self, row.attributes), passwordHash: row.passwordHash,
+            createdAt: row.createdAt, updatedAt: row.updatedAt)
+    }
+}
+
+extension FluentStore: GroupStore {
+    public func createGroup(_ group: Group) async throws {
+        try await run("group") {
+            guard try await PoolRow.find(group.poolId, on: database) != nil else { throw StoreError.notFound("user pool \(group.poolId)") }
+            let row = GroupRow()
+            Self.fill(row, with: group)
+            try await row.create(on: database)
+        }
+    }
+
+    public func group(poolId: String, name: String) async throws -> Group? {
+        try await run("group") { try await Self.groupRow(poolId: poolId, name: name, on: database).map(Self.group) }
+    }
+
+    public func listGroups(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<Group> {
+        try await run("group") {
+            let query = GroupRow.query(on: database).filter(\.$poolId == poolId).sort(\.$name).limit(limit + 1)
+            if let key = Self.key(fromCursor: cursor) { query.filter(\.$name > key) }
+            return Self.page(try await query.all(), limit: limit, key: { $0.name }, map: Self.group)
+        }
+    }
+
+    public func updateGroup(poolId: String, name: String, _ change: @escaping @Sendable (inout Group) throws -> Void) async throws -> Group {
+        try await run("group") {
+            try await database.transaction { db in
+                guard let row = try await Self.groupRow(poolId: poolId, name: name, on: db) else {
+                    throw StoreError.notFound("group \(name)")
+                }
+                var group = Self.group(row)
+                do { try change(&group) } catch { throw ValidationFailure(underlying: error) }
+                group.poolId = poolId
+                group.name = name
+                Self.fill(row, with: group)
+                try await row.update(on: db)
+                return group
+            }
+        }
+    }
+
+    public func deleteGroup(poolId: String, name: String) async throws {
+        try await run("group") {
+            guard let row = try await Self.groupRow(poolId: poolId, name: name, on: database) else {
+                throw StoreError.notFound("group \(name)")
+            }
+            try await row.delete(on: database)
+        }
+    }
+
+    public func addMember(poolId: String, group: String, userSub: UUID) async throws {
+        try await run("group membership") {
+            guard let groupRow = try await Self.groupRow(poolId: poolId, name: group, on: database), let groupId = groupRow.id else {
+                throw StoreError.notFound("group \(group)")
+            }
+            guard let user = try await UserRow.find(userSub, on: database), user.poolId == poolId else {
+                throw StoreError.notFound("user \(userSub)")
+            }
+            let existing = try await GroupMemberRow.query(on: database).filter(\.$groupId == groupId)
+                .filter(\.$userId == userSub).first()
+            guard existing == nil else { return }
+            let row = GroupMemberRow()
+            row.groupId = groupId
+            row.userId = userSub
+            do {
+                try await row.create(on: database)
+            } catch where Self.isUniqueViolation(error) {
+                return  // added by a racing call: the membership exists, which is what was asked
+            }
+        }
+    }
+
+    public func removeMember(poolId: String, group: String, userSub: UUID) async throws {
+        try await run("group membership") {
+            guard let groupRow = try await Self.groupRow(poolId: poolId, name: group, on: database), let groupId = groupRow.id else {
+                throw StoreError.notFound("group \(group)")
+            }
+            try await GroupMemberRow.query(on: database).filter(\.$groupId == groupId).filter(\.$userId == userSub).delete()
+        }
+    }
+
+    public func groups(poolId: String, userSub: UUID) async throws -> [Group] {
+        try await run("group") {
+            let ids = try await GroupMemberRow.query(on: database).filter(\.$userId == userSub).all().map(\.groupId)
+            guard !ids.isEmpty else { return [] }
+            return try await GroupRow.query(on: database).filter(\.$poolId == poolId).filter(\.$id ~~ ids)
+                .sort(\.$name).all().map(Self.group)
+        }
+    }
+
+    public func members(poolId: String, group: String, limit: Int, after cursor: String?) async throws -> ListPage<User> {
+        try await run("group membership") {
+            guard let groupRow = try await Self.groupRow(poolId: poolId, name: group, on: database), let groupId = groupRow.id else {
+                throw StoreError.notFound("group \(group)")
+            }
+            let query = GroupMemberRow.query(on: database).filter(\.$groupId == groupId).sort(\.$userId).limit(limit + 1)
+            if let key = Self.key(fromCursor: cursor), let id = UUID(uuidString: key) { query.filter(\.$userId > id) }
+            let memberships = try await query.all()
+            let users = try await UserRow.query(on: database).filter(\.$id ~~ memberships.prefix(limit).map(\.userId)).all()
+            let byId = Dictionary(uniqueKeysWithValues: users.compactMap { row in row.id.map { ($0, row) } })
+            let page = Self.page(memberships, limit: limit, key: { $0.userId.uuidString }, map: { $0.userId })
+            return ListPage(items: try page.items.compactMap { byId[$0] }.map(Self.user), next: page.next)
+        }
+    }
+
+    static func groupRow(poolId: String, name: String, on db: any Database) async throws -> GroupRow? {
+        try await GroupRow.query(on: db).filter(\.$poolId == poolId).filter(\.$name == name).first()
+    }
+
+    static func fill(_ row: GroupRow, with group: Group) {
+        row.poolId = group.poolId
+        row.name = group.name
+        row.description = group.description
+        row.precedence = group.precedence
+        row.roleArn = group.roleArn
+        row.createdAt = group.createdAt
+        row.updatedAt = group.updatedAt
+    }
+
+    static func group(_ row: GroupRow) -> Group {
+        Group(
+            poolId: row.poolId, name: row.name, description: row.description, precedence: row.precedence,
+            roleArn: row.roleArn, createdAt: row.createdAt, updatedAt: row.updatedAt)
+    }
+}

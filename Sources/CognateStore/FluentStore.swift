@@ -1,0 +1,101 @@
+import CognateModel
+import FluentKit
+import Foundation
+import SQLKit
+
+/// The store on a Fluent database: SQLite or PostgreSQL.
+public struct FluentStore: Sendable {
+    let source: @Sendable () -> any Database
+
+    /// - Parameter database: hands out a database handle per operation, so work spreads over
+    ///   the event loops' connection pools instead of queueing on one.
+    public init(database: @escaping @Sendable () -> any Database) {
+        self.source = database
+    }
+
+    var database: any Database { source() }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try decoder.decode(type, from: Data(text.utf8))
+    }
+
+    /// Runs `body`, turning driver errors into `StoreError`.
+    func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.duplicate(what)
+        } catch let error as ValidationFailure {
+            throw error.underlying
+        } catch let error as any DatabaseError where error.isConnectionClosed {
+            throw StoreError.unavailable(String(describing: error))
+        } catch let error as DecodingError {
+            throw StoreError.unavailable("corrupt \(what) record: \(error)")
+        }
+    }
+
+    /// A unique index refused a row. Some driver errors say so only in their text
+    /// (PostgreSQL's SQLSTATE 23505, SQLite's "UNIQUE constraint failed").
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? any DatabaseError, error.isConstraintFailure { return true }
+        let text = String(reflecting: error)
+        return text.contains("23505") || text.contains("UNIQUE constraint failed") || text.contains("unique_violation")
+    }
+
+    // MARK: Cursors
+
+    /// Cursors are the last key of the previous page, base64url-encoded so callers treat them
+    /// as opaque.
+    static func cursor(_ key: String) -> String {
+        Data(key.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func key(fromCursor cursor: String?) -> String? {
+        guard let cursor else { return nil }
+        var text = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        return Data(base64Encoded: text).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    static func page<Row, Item>(_ rows: [Row], limit: Int, key: (Row) -> String, map: (Row) throws -> Item) rethrows -> ListPage<Item> {
+        let items = try rows.prefix(limit).map(map)
+        let next = rows.count > limit ? rows.prefix(limit).last.map { cursor(key($0)) } : nil
+        return ListPage(items: items, next: next)
+    }
+}
+
+/// Carries an error thrown by a caller's change closure through Fluent's transaction untouched.
+struct ValidationFailure: Error {
+    let underlying: any Error
+}
+
+extension FluentStore: StoreHealth {
+    public func ping() async throws {
+        do {
+            guard let sql = database as? any SQLDatabase else { return }
+            _ = try await sql.raw("SELECT 1").all()
+        } catch {
+            throw StoreError.unavailable(String(describing: error))
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import FluentKit
+import Foundation
+
+// Fluent rows. They never leave this module: FluentStore maps them to CognateModel values.
+// Pools and clients keep their settings as one JSON document beside the columns that are
+// queried, so a new setting needs no migration.
+
+final class PoolRow: Model, @unchecked Sendable {
+    static let schema = "user_pools"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "name") var name: String
+    @Field(key: "document") var document: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+final class ClientRow: Model, @unchecked Sendable {
+    static let schema = "app_clients"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "name") var name: String
+    @OptionalField(key: "secret_hash") var secretHash: String?
+    @Field(key: "document") var document: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+final class UserRow: Model, @unchecked Sendable {
+    static let schema = "users"
+    @ID(custom: "id", generatedBy: .user) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "username") var username: String
+    @Field(key: "status") var status: String
+    @Field(key: "enabled") var enabled: Bool
+    @Field(key: "attributes") var attributes: String
+    @OptionalField(key: "password_hash") var passwordHash: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+final class UserIdentifierRow: Model, @unchecked Sendable {
+    static let schema = "user_identifiers"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "user_id") var userId: UUID
+    @Field(key: "kind") var kind: String
+    @Field(key: "key") var key: String
+    init() {}
+}
+
+final class GroupRow: Model, @unchecked Sendable {
+    static let schema = "groups"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "name") var name: String
+    @OptionalField(key: "description") var description: String?
+    @OptionalField(key: "precedence") var precedence: Int?
+    @OptionalField(key: "role_arn") var roleArn: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+final class GroupMemberRow: Model, @unchecked Sendable {
+    static let schema = "group_members"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "group_id") var groupId: UUID
+    @Field(key: "user_id") var userId: UUID
+    init() {}
+}
+
+final class ResourceServerRow: Model, @unchecked Sendable {
+    static let schema = "resource_servers"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "identifier") var identifier: String
+    @Field(key: "name") var name: String
+    @Field(key: "scopes") var scopes: String
+    init() {}
+}
+
+final class SigningKeyRow: Model, @unchecked Sendable {
+    static let schema = "signing_keys"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "kid") var kid: String
+    @Field(key: "algorithm") var algorithm: String
+    @Field(key: "sealed_private_key") var sealedPrivateKey: Data
+    @Field(key: "public_jwk") var publicJWK: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "retired_at") var retiredAt: Date?
+    init() {}
+}
+
+final class AuthorizationCodeRow: Model, @unchecked Sendable {
+    static let schema = "authorization_codes"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "code_hash") var codeHash: String
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "document") var document: String
+    @Field(key: "expires_at") var expiresAt: Date
+    init() {}
+}
+
+/// One row per use of a code; the unique index on `code_hash` lets exactly one use win.
+final class CodeUseRow: Model, @unchecked Sendable {
+    static let schema = "authorization_code_uses"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "code_hash") var codeHash: String
+    @Field(key: "used_at") var usedAt: Date
+    init() {}
+}
+
+final class SessionRow: Model, @unchecked Sendable {
+    static let schema = "sessions"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "id_hash") var idHash: String
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "user_sub") var userSub: UUID
+    @Field(key: "auth_time") var authTime: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+    init() {}
+}
+
+final class RefreshTokenRow: Model, @unchecked Sendable {
+    static let schema = "refresh_tokens"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "family_id") var familyId: UUID
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "client_id") var clientId: String
+    @Field(key: "user_sub") var userSub: UUID
+    @Field(key: "scopes") var scopes: String
+    @Field(key: "auth_time") var authTime: Date
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "rotated_at") var rotatedAt: Date?
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+    init() {}
+}
+
+/// One row per rotation of a refresh token; the unique index on `token_hash` lets exactly one win.
+final class RefreshRotationRow: Model, @unchecked Sendable {
+    static let schema = "refresh_token_rotations"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "rotated_at") var rotatedAt: Date
+    init() {}
+}
+
+final class RevocationRow: Model, @unchecked Sendable {
+    static let schema = "token_revocations"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "jti") var jti: String
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "expires_at") var expiresAt: Date
+    init() {}
+}
+
+final class AdminCredentialRow: Model, @unchecked Sendable {
+    static let schema = "admin_credentials"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "sealed_secret") var sealedSecret: Data
+    @Field(key: "created_at") var createdAt: Date
+    init() {}
+}
+
+final class SettingRow: Model, @unchecked Sendable {
+    static let schema = "settings"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "value") var value: String
+    init() {}
+}

@@ -1,0 +1,15 @@
+import Vapor
+
+/// `cognate serve --hostname H --port P`: prepares the store (migrations, master key, first
+/// pool, config file), prints the banner, then hands over to Vapor's server.
+struct CognateServeCommand: AsyncCommand {
+    typealias Signature = ServeCommand.Signature
+
+    var help: String { "Starts the Cognate server (migrates the database and applies the config file first)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await CognateRuntime.bootstrap(app)
+        try await app.servers.asyncCommand.run(using: context, signature: signature)
+    }
+}

@@ -1,0 +1,9 @@
+import Vapor
+
+/// Every route path Cognate serves, in one place.
+enum RoutePath {
+    static let health: [PathComponent] = ["health"]
+    static let ready: [PathComponent] = ["ready"]
+    static let discovery: [PathComponent] = [":poolId", ".well-known", "openid-configuration"]
+    static let jwks: [PathComponent] = [":poolId", ".well-known", "jwks.json"]
+}

@@ -1,0 +1,11 @@
+import Vapor
+
+func routes(_ app: Application) throws {
+    let health = HealthController()
+    app.get(RoutePath.health, use: health.alive)
+    app.get(RoutePath.ready, use: health.ready)
+
+    let wellKnown = WellKnownController()
+    app.get(RoutePath.discovery, use: wellKnown.discovery)
+    app.get(RoutePath.jwks, use: wellKnown.jwks)
+}

@@ -1,0 +1,108 @@
+import CognateCore
+import CognateModel
+import CognateStore
+import Fluent
+import Foundation
+import Vapor
+
+/// Start-up in the order that keeps a bad start harmless: migrate, prove the master key,
+/// then (for `serve`) make the first pool, apply the config file and print the banner.
+public enum CognateRuntime {
+    /// Opens and migrates the database and proves the master key; sets `app.cognate`.
+    @discardableResult
+    public static func prepare(_ app: Application) async throws -> CognateServices {
+        if let services = app.cognate { return services }
+        guard let settings = app.cognateSettings else { throw StartupError("configure(_:) was not called") }
+        let configuration = settings.configuration
+        let location = try DatabaseLocation(configuration.database)
+        let store = FluentStore { app.db(location.databaseID) }
+        do {
+            try await app.autoMigrate()
+            try await store.ping()
+        } catch {
+            throw StartupError("cannot open the database (\(describe(configuration.database))): \(String(describing: error))")
+        }
+        let (masterKey, generated) = try await MasterKeyLoader.load(configuration, settings: store)
+        if generated {
+            app.logger.notice("generated a new master key at \(configuration.masterKeyFile) (mode 0600); back it up")
+        }
+        let publicURL = configuration.publicURL?.absoluteString ?? "http://127.0.0.1:\(settings.port)"
+        let services = CognateServices(
+            configuration: configuration, store: store, masterKey: masterKey,
+            hasher: CognateCore.PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers),
+            keyring: Keyring(store: store, masterKey: masterKey, now: settings.now),
+            pools: PoolService(store: store, masterKey: masterKey, region: configuration.region, now: settings.now),
+            adminCredentials: AdminCredentials(store: store, masterKey: masterKey, now: settings.now),
+            publicURL: publicURL, now: settings.now)
+        app.cognate = services
+        app.lifecycle.use(HasherShutdown(hasher: services.hasher))
+        return services
+    }
+
+    /// What `serve` does before it listens: the first pool, the config file, the banner.
+    public static func bootstrap(_ app: Application, output: @Sendable (String) -> Void = { print($0) }) async throws {
+        let services = try await prepare(app)
+        var lines: [String] = []
+        let admin = try await services.adminCredentials.ensure(configured: services.configuration.adminKey)
+        let created = try await DefaultPool.createIfFirstStart(service: services.pools, settings: services.store, store: services.store)
+        if let file = app.cognateSettings?.configFile {
+            let applier = ConfigFileApplier(
+                store: services.store, pools: services.pools, keyring: services.keyring, hasher: services.hasher,
+                now: services.now)
+            let report = try await applier.apply(file)
+            for item in report.created { app.logger.info("config file: created \(item)") }
+            for item in report.updated { app.logger.info("config file: updated \(item)") }
+            if report.created.isEmpty && report.updated.isEmpty { lines.append("Config file \(file.path): already applied, nothing changed") }
+            for secret in report.generatedSecrets { lines.append("Generated client secret (shown once): \(secret)") }
+        }
+
+        lines.insert("Cognate is ready at \(services.publicURL)", at: 0)
+        if let (pool, client) = created {
+            lines.append("Created user pool \(pool.id) (\"default\") with demo client \(client.clientId)")
+            lines.append("  callback \(DefaultPool.demoCallbackURL), scopes openid email profile")
+        }
+        let pools = try await services.store.listPools(limit: 5, after: nil).items
+        for pool in pools {
+            let issuer = services.issuer(poolId: pool.id)
+            lines.append("Pool \(pool.id) (\(pool.name))")
+            lines.append("  issuer     \(issuer)")
+            lines.append("  discovery  \(issuer)/.well-known/openid-configuration")
+        }
+        switch admin.origin {
+        case .environment:
+            lines.append("Admin API key \(admin.accessKeyId) from COGNATE_ADMIN_ACCESS_KEY_ID")
+        case .generated(let secret):
+            lines.append("Admin API key generated (the secret is shown only now; store it):")
+            lines.append("  COGNATE_ADMIN_ACCESS_KEY_ID=\(admin.accessKeyId)")
+            lines.append("  COGNATE_ADMIN_SECRET_ACCESS_KEY=\(secret)")
+        case .stored:
+            lines.append("Admin API key \(admin.accessKeyId): stored sealed in the database; its secret was shown at first start")
+        }
+        output(lines.joined(separator: "\n"))
+    }
+
+    static func describe(_ database: CognateConfiguration.Database) -> String {
+        switch database {
+        case .sqlite(let path):
+            return "sqlite \(path)"
+        case .postgres(let url):
+            // Never print the password.
+            guard var components = URLComponents(string: url) else { return "postgres" }
+            if components.password != nil { components.password = "****" }
+            return "postgres \(components.string ?? "")"
+        }
+    }
+}
+
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct HasherShutdown: LifecycleHandler {
+    let hasher: CognateCore.PasswordHasher
+
+    func shutdownAsync(_ application: Application) async {
+        try? await hasher.shutdown()
+    }
+}

@@ -1,0 +1,61 @@
+import CognateCore
+import CognateModel
+import CognateStore
+import Foundation
+import Vapor
+
+/// The services every request and command uses, made once the database is migrated and the
+/// master key proven. They hold no per-user state: any node can serve any request.
+public struct CognateServices: Sendable {
+    public let configuration: CognateConfiguration
+    public let store: FluentStore
+    public let masterKey: MasterKey
+    public let hasher: CognateCore.PasswordHasher
+    public let keyring: Keyring
+    public let pools: PoolService
+    public let adminCredentials: AdminCredentials
+    /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
+    public let publicURL: String
+    public let now: Now
+
+    public func issuer(poolId: String) -> String { "\(publicURL)/\(poolId)" }
+}
+
+extension Application {
+    struct ServicesKey: StorageKey {
+        typealias Value = CognateServices
+    }
+
+    struct SettingsKey: StorageKey {
+        typealias Value = CognateSettings
+    }
+
+    /// Set by `CognateRuntime.prepare`; `nil` before.
+    public var cognate: CognateServices? {
+        get { storage[ServicesKey.self] }
+        set { storage[ServicesKey.self] = newValue }
+    }
+
+    var cognateSettings: CognateSettings? {
+        get { storage[SettingsKey.self] }
+        set { storage[SettingsKey.self] = newValue }
+    }
+}
+
+extension Request {
+    /// The services, or 503 while the server is still starting.
+    func services() throws -> CognateServices {
+        guard let services = application.cognate else {
+            throw Abort(.serviceUnavailable, reason: "Cognate is starting")
+        }
+        return services
+    }
+}
+
+/// What `configure` learned before the database was opened.
+struct CognateSettings: Sendable {
+    var configuration: CognateConfiguration
+    var configFile: ConfigFile?
+    var port: Int
+    var now: Now
+}

@@ -1,0 +1,54 @@
+import CognateCore
+import CognateModel
+import CognateStore
+import Fluent
+import Foundation
+import Leaf
+import Vapor
+
+/// Registers everything that needs no database: drivers, middleware, routes, commands.
+/// Reading the config file happens here, so a bad file stops start-up before anything is opened.
+public func configure(
+    _ app: Application, configuration: CognateConfiguration, port: Int = 8080,
+    now: @escaping Now = { Date() }
+) throws {
+    let configFile = try configuration.configFile.map(ConfigFile.load(path:))
+    app.cognateSettings = CognateSettings(configuration: configuration, configFile: configFile, port: port, now: now)
+
+    let location = try DatabaseLocation(configuration.database)
+    // The data dir holds the database and the master key: readable by this user only.
+    try FileManager.default.createDirectory(
+        atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    if case .sqliteFile(let path) = location {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+    }
+
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
+    app.databases.use(try location.configuration(), as: location.databaseID)
+    app.migrations.add(CognateMigrations.all, to: location.databaseID)
+
+    app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.limit)
+    app.middleware = Middlewares()
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(JSONErrorMiddleware())
+    app.middleware.use(BodyLimitMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+
+    app.views.use(.leaf)
+    app.asyncCommands.use(CognateServeCommand(), as: "serve", isDefault: true)
+    app.asyncCommands.use(KeysCommand(), as: "keys")
+    try routes(app)
+}
+
+extension DatabaseLocation {
+    init(_ database: CognateConfiguration.Database) throws {
+        switch database {
+        case .sqlite(let path): self = path == ":memory:" ? .sqliteMemory : .sqliteFile(path)
+        case .postgres(let url): self = .postgres(url: url)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import CognateWeb
+import Foundation
+
+exit(await CognateMain.run())
