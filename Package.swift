@@ -71,7 +71,11 @@ let package = Package(
         .testTarget(name: "CognateCoreTests", dependencies: ["CognateCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "CognateStoreTests",
-            dependencies: ["CognateStore", "StoreConformance", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "CognateStore", "StoreConformance",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

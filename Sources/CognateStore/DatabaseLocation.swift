@@ -14,9 +14,9 @@ public enum DatabaseLocation: Sendable, Equatable {
     public func configuration() throws -> DatabaseConfigurationFactory {
         switch self {
         case .sqliteFile(let path):
-            return .sqlite(.file(path))
+            return .sqlite(.file(path), maxConnectionsPerEventLoop: 1)
         case .sqliteMemory:
-            return .sqlite(.memory)
+            return .sqlite(.memory, maxConnectionsPerEventLoop: 1)
         case .postgres(let url):
             return .postgres(configuration: try SQLPostgresConfiguration(url: url))
         }

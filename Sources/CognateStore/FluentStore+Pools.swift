@@ -1,5 +1,6 @@
 import CognateModel
 import FluentKit
+import SQLKit
 import Foundation
 
 extension FluentStore: UserPoolStore {
@@ -37,7 +38,7 @@ extension FluentStore: UserPoolStore {
 
     public func updatePool(id: String, _ change: @escaping @Sendable (inout UserPool) throws -> Void) async throws -> UserPool {
         try await run("user pool") {
-            try await database.transaction { db in
+            try await poolTransaction(id) { db in
                 guard let row = try await PoolRow.find(id, on: db) else { throw StoreError.notFound("user pool \(id)") }
                 var pool = try Self.pool(row)
                 do { try change(&pool) } catch { throw ValidationFailure(underlying: error) }
@@ -98,7 +99,7 @@ extension FluentStore: AppClientStore {
 
     public func updateClient(poolId: String, clientId: String, _ change: @escaping @Sendable (inout AppClient) throws -> Void) async throws -> AppClient {
         try await run("app client") {
-            try await database.transaction { db in
+            try await poolTransaction(poolId) { db in
                 guard let row = try await ClientRow.find(clientId, on: db), row.poolId == poolId else {
                     throw StoreError.notFound("app client \(clientId)")
                 }
@@ -146,7 +147,7 @@ extension FluentStore: SigningKeyStore {
 
     public func rotate(to key: SigningKey) async throws {
         try await run("signing key") {
-            try await database.transaction { db in
+            try await poolTransaction(key.poolId) { db in
                 guard try await PoolRow.find(key.poolId, on: db) != nil else { throw StoreError.notFound("user pool \(key.poolId)") }
                 try await SigningKeyRow.query(on: db).filter(\.$poolId == key.poolId).filter(\.$retiredAt == nil)
                     .set(\.$retiredAt, to: key.createdAt).update()
@@ -208,7 +209,7 @@ extension FluentStore: ResourceServerStore {
         poolId: String, identifier: String, _ change: @escaping @Sendable (inout ResourceServer) throws -> Void
     ) async throws -> ResourceServer {
         try await run("resource server") {
-            try await database.transaction { db in
+            try await poolTransaction(poolId) { db in
                 guard let row = try await ResourceServerRow.query(on: db).filter(\.$poolId == poolId)
                     .filter(\.$identifier == identifier).first()
                 else { throw StoreError.notFound("resource server \(identifier)") }

@@ -91,7 +91,7 @@ extension FluentStore: RefreshTokenStore {
     public func rotateRefreshToken(oldHash: String, to new: RefreshToken, at date: Date) async throws -> Bool {
         do {
             return try await run("refresh token") {
-                try await database.transaction { db in
+                try await poolTransaction(new.poolId) { db in
                     guard let old = try await RefreshTokenRow.query(on: db).filter(\.$tokenHash == oldHash).first(),
                         old.revokedAt == nil, old.rotatedAt == nil
                     else { return false }

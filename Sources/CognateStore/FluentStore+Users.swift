@@ -5,7 +5,7 @@ import Foundation
 extension FluentStore: UserStore {
     public func createUser(_ user: User, identifiers: Set<UserIdentifier>) async throws {
         try await run("user name or alias") {
-            try await database.transaction { db in
+            try await poolTransaction(user.poolId) { db in
                 guard try await PoolRow.find(user.poolId, on: db) != nil else { throw StoreError.notFound("user pool \(user.poolId)") }
                 try await Self.checkFree(identifiers, poolId: user.poolId, except: nil, on: db)
                 let row = UserRow()
@@ -46,7 +46,7 @@ extension FluentStore: UserStore {
         _ change: @escaping @Sendable (inout User) throws -> Void
     ) async throws -> User {
         try await run("user name or alias") {
-            try await database.transaction { db in
+            try await poolTransaction(poolId) { db in
                 guard let row = try await UserRow.find(sub, on: db), row.poolId == poolId else {
                     throw StoreError.notFound("user \(sub)")
                 }
@@ -149,7 +149,7 @@ extension FluentStore: GroupStore {
 
     public func updateGroup(poolId: String, name: String, _ change: @escaping @Sendable (inout Group) throws -> Void) async throws -> Group {
         try await run("group") {
-            try await database.transaction { db in
+            try await poolTransaction(poolId) { db in
                 guard let row = try await Self.groupRow(poolId: poolId, name: name, on: db) else {
                     throw StoreError.notFound("group \(name)")
                 }

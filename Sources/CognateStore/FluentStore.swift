@@ -1,6 +1,7 @@
 import CognateModel
 import FluentKit
 import Foundation
+import Logging
 import SQLKit
 
 /// The store on a Fluent database: SQLite or PostgreSQL.
@@ -14,6 +15,19 @@ public struct FluentStore: Sendable {
     }
 
     var database: any Database { source() }
+
+    /// The store on `databases`. SQLite gets one connection, pinned to one event loop: SQLite
+    /// serializes writers anyway, and several connections spinning in sqlite-nio's busy handler
+    /// could occupy every thread of the blocking pool while the lock holder waits for one.
+    /// PostgreSQL spreads over every loop's connection pool.
+    public static func on(_ databases: Databases, location: DatabaseLocation, logger: Logger) -> FluentStore {
+        let id = location.databaseID
+        if location.isSQLite {
+            let loop = databases.eventLoopGroup.any()
+            return FluentStore { databases.database(id, logger: logger, on: loop)! }
+        }
+        return FluentStore { databases.database(id, logger: logger, on: databases.eventLoopGroup.any())! }
+    }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -59,6 +73,22 @@ public struct FluentStore: Sendable {
         if let error = error as? any DatabaseError, error.isConstraintFailure { return true }
         let text = String(reflecting: error)
         return text.contains("23505") || text.contains("UNIQUE constraint failed") || text.contains("unique_violation")
+    }
+
+    /// A transaction that first takes the pool's write lock: a no-op UPDATE of the pool row.
+    /// On PostgreSQL that locks the row until commit, so read-modify-write changes within a pool
+    /// cannot lose each other's updates; on SQLite the first write takes the database's write
+    /// lock, so two transactions never both read and then deadlock on upgrading to write.
+    func poolTransaction<T: Sendable>(_ poolId: String, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await database.transaction { db in
+            if let sql = db as? any SQLDatabase {
+                try await sql.update(PoolRow.schema)
+                    .set(SQLIdentifier("name"), to: SQLIdentifier("name"))
+                    .where(SQLIdentifier("id"), .equal, SQLBind(poolId))
+                    .run()
+            }
+            return try await body(db)
+        }
     }
 
     // MARK: Cursors

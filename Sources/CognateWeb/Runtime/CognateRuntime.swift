@@ -15,7 +15,7 @@ public enum CognateRuntime {
         guard let settings = app.cognateSettings else { throw StartupError("configure(_:) was not called") }
         let configuration = settings.configuration
         let location = try DatabaseLocation(configuration.database)
-        let store = FluentStore { app.db(location.databaseID) }
+        let store = FluentStore.on(app.databases, location: location, logger: app.logger)
         do {
             try await app.autoMigrate()
             try await store.ping()

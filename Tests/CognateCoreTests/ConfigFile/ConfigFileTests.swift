@@ -1,0 +1,114 @@
+import CognateCore
+import CognateModel
+import Foundation
+import Testing
+
+@Suite struct ConfigFileTests {
+    static let valid = """
+        pools:
+          - id: local_Demo12345
+            name: shop
+            passwordPolicy:
+              minimumLength: 10
+              requireSymbols: false
+            aliasAttributes: [email]
+            autoVerifiedAttributes: [email]
+            mfa: OPTIONAL
+            signingAlgorithm: ES256
+            tokenValidity: {idToken: 30m, accessToken: 1h, refreshToken: 7d}
+            schema:
+              - name: custom:tenant
+                type: String
+                maxLength: 64
+            resourceServers:
+              - identifier: https://api.shop.example
+                name: Shop API
+                scopes:
+                  - {name: orders.read, description: Read orders}
+            clients:
+              - name: web
+                callbackURLs: [https://shop.example/callback, http://localhost:3000/callback]
+                logoutURLs: [https://shop.example/]
+                allowedOAuthFlows: [code]
+                allowedOAuthScopes: [openid, email, https://api.shop.example/orders.read]
+              - name: backend
+                generateSecret: true
+                allowedOAuthFlows: [client_credentials]
+                allowedOAuthScopes: [https://api.shop.example/orders.read]
+            groups:
+              - {name: admins, precedence: 1}
+            users:
+              - username: alice
+                password: Correct-Horse-9
+                attributes: {email: alice@shop.example, email_verified: "true", custom:tenant: acme}
+                groups: [admins]
+              - username: bob
+                passwordHash: $2b$06$abcdefghijklmnopqrstuuE7hU5CRv7C2V6xgFHrpK4uNk6mQ4L0W
+        """
+
+    @Test func validFileIsRead() throws {
+        let file = try ConfigFile.parse(Self.valid, path: "cognate.yaml")
+        let pool = try #require(file.pools.first)
+        #expect(pool.id == "local_Demo12345")
+        #expect(pool.pool.passwordPolicy.minimumLength == 10)
+        #expect(pool.pool.passwordPolicy.requireSymbols == false)
+        #expect(pool.pool.signingAlgorithm == .es256)
+        #expect(pool.pool.mfaConfiguration == .optional)
+        #expect(pool.pool.tokenValidity == TokenValidity(idToken: 1_800, accessToken: 3_600, refreshToken: 604_800))
+        #expect(pool.clients.map(\.client.name) == ["web", "backend"])
+        #expect(pool.clients[1].generateSecret)
+        #expect(pool.resourceServers.first?.qualifiedScopes == ["https://api.shop.example/orders.read"])
+        #expect(pool.users.map(\.username) == ["alice", "bob"])
+        #expect(pool.users[0].groups == ["admins"])
+    }
+
+    @Test func emptyFileDeclaresNothing() throws {
+        #expect(try ConfigFile.parse("", path: "empty.yaml").pools.isEmpty)
+    }
+
+    struct Bad: Sendable, CustomTestStringConvertible {
+        var yaml: String
+        var line: Int
+        var field: String
+        var message: String
+        var testDescription: String { "\(field): \(message)" }
+    }
+
+    static let bad: [Bad] = [
+        Bad(yaml: "pools:\n  - name: a\n    passwordPolicy:\n      minimumLenght: 8\n", line: 4, field: "pools[0].passwordPolicy.minimumLenght", message: "unknown field"),
+        Bad(yaml: "pools:\n  - name: a\n    passwordPolicy:\n      minimumLength: 3\n", line: 4, field: "pools[0].passwordPolicy.minimumLength", message: "6 to 99"),
+        Bad(yaml: "pools:\n  - name: a\n    caseSensitive: maybe\n", line: 3, field: "pools[0].caseSensitive", message: "true or false"),
+        Bad(yaml: "pools:\n  - name: a\n    mfa: SOMETIMES\n", line: 3, field: "pools[0].mfa", message: "OFF, ON, OPTIONAL"),
+        Bad(yaml: "pools:\n  - passwordPolicy: {}\n", line: 2, field: "pools[0]", message: "missing required field 'name'"),
+        Bad(yaml: "pools:\n  - name: a\n  - name: a\n", line: 3, field: "pools[1].name", message: "declared twice"),
+        Bad(yaml: "pools:\n  - name: a\n    id: nope\n", line: 3, field: "pools[0].id", message: "<region>_"),
+        Bad(yaml: "pools:\n  - name: a\n    clients:\n      - name: c\n        callbackURLs: [http://evil.example/cb]\n        allowedOAuthFlows: [code]\n",
+            line: 5, field: "pools[0].clients[0].callbackURLs[0]", message: "https"),
+        Bad(yaml: "pools:\n  - name: a\n    clients:\n      - name: c\n        allowedOAuthScopes: [openid, api/read]\n",
+            line: 5, field: "pools[0].clients[0].allowedOAuthScopes[1]", message: "unknown scope"),
+        Bad(yaml: "pools:\n  - name: a\n    clients:\n      - name: c\n        allowedOAuthFlows: [client_credentials]\n",
+            line: 5, field: "pools[0].clients[0].allowedOAuthFlows", message: "secret"),
+        Bad(yaml: "pools:\n  - name: a\n    users:\n      - username: u\n        password: short\n",
+            line: 5, field: "pools[0].users[0].password", message: "Password"),
+        Bad(yaml: "pools:\n  - name: a\n    users:\n      - username: u\n        passwordHash: $1$md5$xyz\n",
+            line: 5, field: "pools[0].users[0].passwordHash", message: "unsupported hash"),
+        Bad(yaml: "pools:\n  - name: a\n    users:\n      - username: u\n        groups: [ghosts]\n",
+            line: 5, field: "pools[0].users[0].groups[0]", message: "not declared"),
+        Bad(yaml: "pools:\n  - name: a\n    tokenValidity: {idToken: 2d}\n", line: 3, field: "pools[0].tokenValidity.idToken", message: "24 hours"),
+        Bad(yaml: "pools:\n  - name: a\n    schema:\n      - {name: 'custom:', type: String}\n", line: 4, field: "pools[0].schema[0]", message: "custom"),
+        Bad(yaml: "pools:\n  - name: [unclosed\n", line: 3, field: "", message: "invalid YAML"),
+        Bad(yaml: "pools: {name: a}\n", line: 1, field: "pools", message: "expected a list"),
+    ]
+
+    @Test(arguments: bad)
+    func invalidFileNamesFileLineAndField(_ bad: Bad) {
+        // when
+        let error = #expect(throws: ConfigFileError.self) { try ConfigFile.parse(bad.yaml, path: "cognate.yaml") }
+        // then
+        #expect(error?.file == "cognate.yaml")
+        #expect(error?.line == bad.line)
+        #expect(error?.field == bad.field)
+        #expect(error?.message.contains(bad.message) == true, "\(error?.message ?? "")")
+        #expect(error?.description.hasPrefix("cognate.yaml:\(bad.line):") == true)
+    }
+}

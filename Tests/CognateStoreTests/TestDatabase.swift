@@ -1,0 +1,48 @@
+import CognateModel
+import CognateStore
+import FluentKit
+import Foundation
+import Logging
+import NIOPosix
+
+/// A migrated database for one test, on SQLite (a fresh file) or on PostgreSQL.
+final class TestDatabase: Sendable {
+    let databases: Databases
+    let id: DatabaseID
+    let store: FluentStore
+
+    static func make(_ location: DatabaseLocation) async throws -> TestDatabase {
+        let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
+        databases.use(try location.configuration(), as: location.databaseID)
+        let database = TestDatabase(databases: databases, location: location)
+        let migrations = Migrations()
+        migrations.add(CognateMigrations.all, to: location.databaseID)
+        let migrator = Migrator(databases: databases, migrations: migrations, logger: Logger(label: "test"),
+                                on: MultiThreadedEventLoopGroup.singleton.any())
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+        return database
+    }
+
+    init(databases: Databases, location: DatabaseLocation) {
+        self.databases = databases
+        self.id = location.databaseID
+        self.store = FluentStore.on(databases, location: location, logger: Logger(label: "cognate.store.test"))
+    }
+
+    func shutdown() async {
+        await databases.shutdownAsync()
+    }
+
+    static func sqliteFile() -> DatabaseLocation {
+        .sqliteFile(FileManager.default.temporaryDirectory.appendingPathComponent("cognate-test-\(UUID()).sqlite").path)
+    }
+
+    /// COGNATE_TEST_DATABASE_URL, when it names a PostgreSQL database.
+    static var postgresURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["COGNATE_TEST_DATABASE_URL"],
+            url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+        else { return nil }
+        return url
+    }
+}

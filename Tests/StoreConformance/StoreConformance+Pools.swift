@@ -1,0 +1,143 @@
+import CognateModel
+import Foundation
+
+extension StoreConformance {
+    static let pools: [ConformanceCase] = [
+        test("poolIsReadBackWithEverySetting") { store in
+            var pool = UserPool(id: newPoolId(), name: "settings", createdAt: t0, updatedAt: t0)
+            pool.passwordPolicy = PasswordPolicy(minimumLength: 12, requireUppercase: false, requireLowercase: true,
+                                                 requireNumbers: false, requireSymbols: true, temporaryPasswordValidityDays: 3)
+            pool.usernameAttributes = ["email"]
+            pool.caseSensitive = true
+            pool.autoVerifiedAttributes = ["email"]
+            pool.mfaConfiguration = .optional
+            pool.tokenValidity = TokenValidity(idToken: 600, accessToken: 900, refreshToken: 86_400)
+            pool.schema = [SchemaAttribute(name: "custom:tenant", maxLength: 40)]
+            pool.signingAlgorithm = .es256
+            try await store.createPool(pool, signingKey: makeKey(pool.id))
+            try check(try await store.pool(id: pool.id) == pool, "pool differs after a round trip")
+            try check(try await store.pool(named: "settings")?.id == pool.id, "pool not found by name")
+            try check(try await store.pool(id: "test_Missing00") == nil, "unknown pool should be nil")
+        },
+        test("poolNameIsUnique") { store in
+            let pool = try await makePool(store)
+            var twin = UserPool(id: newPoolId(), name: pool.name, createdAt: t0, updatedAt: t0)
+            twin.name = pool.name
+            try await expectError(.duplicate("user pool")) { try await store.createPool(twin, signingKey: makeKey(twin.id)) }
+            try check(try await store.pool(id: twin.id) == nil, "a refused pool must leave no record")
+            try check(try await store.signingKeys(poolId: twin.id).isEmpty, "a refused pool must leave no key")
+        },
+        test("poolsListInPagesWithoutGapsOrRepeats") { store in
+            var made: Set<String> = []
+            for _ in 0..<7 { made.insert(try await makePool(store).id) }
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await store.listPools(limit: 3, after: cursor)
+                try check(page.items.count <= 3, "page larger than the limit")
+                seen += page.items.map(\.id)
+                cursor = page.next
+            } while cursor != nil
+            try check(Set(seen).count == seen.count, "a pool was listed twice")
+            try check(made.isSubset(of: Set(seen)), "a pool was skipped")
+        },
+        test("updatePoolWritesTheChangedValue") { store in
+            let pool = try await makePool(store)
+            let updated = try await store.updatePool(id: pool.id) { $0.passwordPolicy.minimumLength = 20; $0.id = "hijack_000000000" }
+            try check(updated.id == pool.id, "the id must not change")
+            try check(try await store.pool(id: pool.id)?.passwordPolicy.minimumLength == 20, "change not stored")
+            try await expectError(.notFound("user pool test_Missing00")) { try await store.updatePool(id: "test_Missing00") { _ in } }
+        },
+        test("failedChangeLeavesPoolUntouched") { store in
+            struct Refused: Error {}
+            let pool = try await makePool(store)
+            do {
+                try await store.updatePool(id: pool.id) { $0.name = "changed"; throw Refused() }
+                try check(false, "the closure's error must surface")
+            } catch is Refused {}
+            try check(try await store.pool(id: pool.id)?.name == pool.name, "a failed change was written")
+        },
+        test("deletePoolRemovesEverythingInIt") { store in
+            let pool = try await makePool(store)
+            let user = makeUser(pool, "doomed", email: "doomed@example.com")
+            try await store.createUser(user, identifiers: [.init(kind: .username, key: "doomed")])
+            try await store.createClient(makeClient(pool, "app"))
+            try await store.deletePool(id: pool.id)
+            try check(try await store.pool(id: pool.id) == nil, "pool still there")
+            try check(try await store.user(poolId: pool.id, sub: user.sub) == nil, "user outlived its pool")
+            try check(try await store.listClients(poolId: pool.id, limit: 10, after: nil).items.isEmpty, "client outlived its pool")
+            try check(try await store.signingKeys(poolId: pool.id).isEmpty, "key outlived its pool")
+            try await expectError(.notFound("user pool \(pool.id)")) { try await store.deletePool(id: pool.id) }
+        },
+    ]
+
+    static let clients: [ConformanceCase] = [
+        test("clientIsReadBackAndScopedToItsPool") { store in
+            let pool = try await makePool(store)
+            let other = try await makePool(store)
+            var client = makeClient(pool, "web")
+            client.secretHash = String(repeating: "ab", count: 32)
+            client.refreshTokenRotation = true
+            try await store.createClient(client)
+            try check(try await store.client(poolId: pool.id, clientId: client.clientId) == client, "client differs")
+            try check(try await store.client(poolId: other.id, clientId: client.clientId) == nil, "client visible from another pool")
+            try await expectError(.duplicate("client id")) { try await store.createClient(client) }
+        },
+        test("clientForUnknownPoolIsRefused") { store in
+            var client = makeClient(try await makePool(store), "x")
+            client.poolId = "test_Missing00"
+            try await expectError(.notFound("user pool test_Missing00")) { try await store.createClient(client) }
+        },
+        test("clientsListInPagesUpdateAndDelete") { store in
+            let pool = try await makePool(store)
+            for index in 0..<5 { try await store.createClient(makeClient(pool, "c\(index)")) }
+            let first = try await store.listClients(poolId: pool.id, limit: 2, after: nil)
+            let rest = try await store.listClients(poolId: pool.id, limit: 10, after: first.next)
+            try check(first.items.count == 2 && rest.items.count == 3 && rest.next == nil, "pagination is off")
+            let target = first.items[0]
+            try await store.updateClient(poolId: pool.id, clientId: target.clientId) { $0.logoutURLs = ["https://app.example/bye"] }
+            try check(try await store.client(poolId: pool.id, clientId: target.clientId)?.logoutURLs == ["https://app.example/bye"], "update lost")
+            try await store.deleteClient(poolId: pool.id, clientId: target.clientId)
+            try check(try await store.client(poolId: pool.id, clientId: target.clientId) == nil, "client not deleted")
+            try await expectError(.notFound("app client \(target.clientId)")) {
+                try await store.deleteClient(poolId: pool.id, clientId: target.clientId)
+            }
+        },
+    ]
+
+    static let resourceServers: [ConformanceCase] = [
+        test("resourceServerLifecycle") { store in
+            let pool = try await makePool(store)
+            let server = ResourceServer(poolId: pool.id, identifier: "https://api.example", name: "API",
+                                        scopes: [.init(name: "read", description: "Read")])
+            try await store.createResourceServer(server)
+            try check(try await store.resourceServer(poolId: pool.id, identifier: "https://api.example") == server, "differs")
+            try await expectError(.duplicate("resource server")) { try await store.createResourceServer(server) }
+            try await store.updateResourceServer(poolId: pool.id, identifier: server.identifier) {
+                $0.scopes.append(.init(name: "write", description: "Write"))
+            }
+            let listed = try await store.listResourceServers(poolId: pool.id, limit: 10, after: nil)
+            try check(listed.items.first?.qualifiedScopes == ["https://api.example/read", "https://api.example/write"], "scopes lost")
+            try await store.deleteResourceServer(poolId: pool.id, identifier: server.identifier)
+            try check(try await store.resourceServer(poolId: pool.id, identifier: server.identifier) == nil, "not deleted")
+        },
+    ]
+
+    static let keys: [ConformanceCase] = [
+        test("rotationRetiresThePreviousKeyAtomically") { store in
+            let pool = try await makePool(store)
+            let first = try await store.signingKeys(poolId: pool.id)
+            try check(first.count == 1 && first[0].isActive, "a new pool has one active key")
+            let later = t0.addingTimeInterval(60)
+            try await store.rotate(to: makeKey(pool.id, kid: "second-\(pool.id)", at: later))
+            let keys = try await store.signingKeys(poolId: pool.id)
+            try check(keys.map(\.kid) == ["second-\(pool.id)", first[0].kid], "keys must come newest first")
+            try check(keys[0].isActive && keys[1].retiredAt == later, "old key must be retired at the rotation time")
+            try check(keys.filter(\.isActive).count == 1, "exactly one active key")
+            try check(keys[1].sealedPrivateKey == first[0].sealedPrivateKey, "sealed key bytes must round-trip")
+        },
+        test("rotationForUnknownPoolIsRefused") { store in
+            try await expectError(.notFound("user pool test_Missing00")) { try await store.rotate(to: makeKey("test_Missing00")) }
+        },
+    ]
+}

@@ -1,0 +1,112 @@
+import CognateModel
+import Foundation
+
+extension StoreConformance {
+    static let signIn: [ConformanceCase] = [
+        test("codeIsConsumedOnceAndAReplayIsTold") { store in
+            let pool = try await makePool(store)
+            let code = AuthorizationCode(codeHash: "hash-\(UUID())", poolId: pool.id, clientId: "c", userSub: UUID(),
+                                         redirectURI: "https://app.example/cb", scopes: ["openid"], nonce: "n",
+                                         codeChallenge: "abc", codeChallengeMethod: "S256", authTime: t0, expiresAt: t0.addingTimeInterval(300))
+            try await store.createCode(code)
+            let first = try await store.consumeCode(hash: code.codeHash, at: t0.addingTimeInterval(1))
+            try check(first?.firstUse == true && first?.code.nonce == "n" && first?.code.codeChallenge == "abc", "first use")
+            let replay = try await store.consumeCode(hash: code.codeHash, at: t0.addingTimeInterval(2))
+            try check(replay?.firstUse == false, "a replay must be told apart")
+            try check(replay?.code.consumedAt == t0.addingTimeInterval(1), "a replay reports the first use time")
+            try check(try await store.consumeCode(hash: "unknown", at: t0) == nil, "unknown code should be nil")
+        },
+        test("racingConsumersOfOneCodeLetExactlyOneThrough") { store in
+            let pool = try await makePool(store)
+            let code = AuthorizationCode(codeHash: "race-\(UUID())", poolId: pool.id, clientId: "c", userSub: UUID(),
+                                         redirectURI: "https://app.example/cb", scopes: [], authTime: t0, expiresAt: t0.addingTimeInterval(300))
+            try await store.createCode(code)
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<10 { group.addTask { try await store.consumeCode(hash: code.codeHash, at: t0)?.firstUse ?? false } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            try check(wins == 1, "\(wins) consumers saw the code unused")
+        },
+        test("sessionsAreRevokedOneOrAllForAUser") { store in
+            let pool = try await makePool(store)
+            let sub = UUID()
+            for index in 0..<3 {
+                try await store.createSession(SignInSession(idHash: "s\(index)-\(pool.id)", poolId: pool.id, userSub: sub,
+                                                            authTime: t0, expiresAt: t0.addingTimeInterval(3600)))
+            }
+            try await store.revokeSession(idHash: "s0-\(pool.id)", at: t0)
+            try check(try await store.session(idHash: "s0-\(pool.id)")?.revokedAt == t0, "one session revoked")
+            try check(try await store.session(idHash: "s1-\(pool.id)")?.revokedAt == nil, "others untouched")
+            try await store.revokeSessions(poolId: pool.id, userSub: sub, at: t0.addingTimeInterval(5))
+            try check(try await store.session(idHash: "s2-\(pool.id)")?.revokedAt == t0.addingTimeInterval(5), "all revoked")
+            try check(try await store.session(idHash: "s0-\(pool.id)")?.revokedAt == t0, "first revocation time kept")
+        },
+        test("refreshRotationLetsOneWinAndFamilyRevocationEndsAll") { store in
+            let pool = try await makePool(store)
+            let family = UUID()
+            func token(_ hash: String) -> RefreshToken {
+                RefreshToken(tokenHash: hash, familyId: family, poolId: pool.id, clientId: "c", userSub: UUID(), scopes: ["openid"],
+                             authTime: t0, createdAt: t0, expiresAt: t0.addingTimeInterval(86_400))
+            }
+            let root = "root-\(UUID())"
+            try await store.createRefreshToken(token(root))
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<6 {
+                    group.addTask { try await store.rotateRefreshToken(oldHash: root, to: token("child\(index)-\(root)"), at: t0) }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            try check(wins == 1, "\(wins) rotations of one token succeeded")
+            try check(try await store.refreshToken(hash: root)?.rotatedAt == t0, "rotated token must be marked")
+            try await store.revokeRefreshTokenFamily(family, at: t0.addingTimeInterval(9))
+            try check(try await store.refreshToken(hash: root)?.revokedAt == t0.addingTimeInterval(9), "family member not revoked")
+            let next = try await store.rotateRefreshToken(oldHash: root, to: token("late-\(root)"), at: t0)
+            try check(!next, "a revoked token cannot rotate")
+        },
+        test("revokingAUsersRefreshTokensSparesOthers") { store in
+            let pool = try await makePool(store)
+            let (alice, bob) = (UUID(), UUID())
+            for (hash, sub) in [("a-\(pool.id)", alice), ("b-\(pool.id)", bob)] {
+                try await store.createRefreshToken(RefreshToken(tokenHash: hash, familyId: UUID(), poolId: pool.id, clientId: "c", userSub: sub,
+                                                                scopes: [], authTime: t0, createdAt: t0, expiresAt: t0.addingTimeInterval(600)))
+            }
+            try await store.revokeRefreshTokens(poolId: pool.id, userSub: alice, at: t0)
+            try check(try await store.refreshToken(hash: "a-\(pool.id)")?.revokedAt == t0, "alice's token not revoked")
+            try check(try await store.refreshToken(hash: "b-\(pool.id)")?.revokedAt == nil, "bob's token revoked")
+        },
+        test("revocationsAreKeptUntilExpiry") { store in
+            let pool = try await makePool(store)
+            let jti = "jti-\(UUID())"
+            try await store.revoke(TokenRevocation(jti: jti, poolId: pool.id, expiresAt: t0.addingTimeInterval(60)))
+            try await store.revoke(TokenRevocation(jti: jti, poolId: pool.id, expiresAt: t0.addingTimeInterval(60)))
+            try check(try await store.isRevoked(jti: jti), "revoked jti not found")
+            try check(!(try await store.isRevoked(jti: "other")), "unrevoked jti reported revoked")
+            try await store.purgeRevocations(expiredBefore: t0)
+            try check(try await store.isRevoked(jti: jti), "purged before expiry")
+            try await store.purgeRevocations(expiredBefore: t0.addingTimeInterval(61))
+            try check(!(try await store.isRevoked(jti: jti)), "not purged after expiry")
+        },
+    ]
+
+    static let system: [ConformanceCase] = [
+        test("adminCredentialsRoundTrip") { store in
+            let id = "AKTEST\(UUID().uuidString.prefix(8))"
+            try await store.saveAdminCredential(AdminCredential(accessKeyId: id, sealedSecret: Data([9, 8, 7]), createdAt: t0))
+            try check(try await store.adminCredential(accessKeyId: id)?.sealedSecret == Data([9, 8, 7]), "credential differs")
+            try check(try await store.adminCredentials().contains { $0.accessKeyId == id }, "credential not listed")
+            try check(try await store.adminCredential(accessKeyId: "AKUNKNOWN") == nil, "unknown key should be nil")
+        },
+        test("racingSettingWritersAllSeeOneValue") { store in
+            let name = "setting-\(UUID())"
+            let values = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<8 { group.addTask { try await store.setSettingIfAbsent(name, value: "v\(index)") } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            try check(values.count == 1, "writers saw different values: \(values)")
+            try check(try await store.setting(name) == values.first, "stored value differs")
+        },
+        test("pingAnswers") { store in
+            try await store.ping()
+        },
+    ]
+}
