@@ -41,6 +41,7 @@ struct JSONErrorMiddleware: AsyncMiddleware {
         case let error as any AbortError:
             let code: String = switch error.status {
             case .notFound: "not_found"
+            case .forbidden: "forbidden"
             case .payloadTooLarge: "request_too_large"
             case .methodNotAllowed: "method_not_allowed"
             case .serviceUnavailable: "temporarily_unavailable"

@@ -17,12 +17,15 @@ public func configure(
 
     let location = try DatabaseLocation(configuration.database)
     // The data dir holds the database and the master key: readable by this user only.
-    try FileManager.default.createDirectory(
-        atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    if case .sqliteFile(let path) = location {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700])
+    var directories = [configuration.dataDirectory]
+    if case .sqliteFile(let path) = location { directories.append((path as NSString).deletingLastPathComponent) }
+    for directory in directories {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StartupError("cannot open the database: cannot create the directory \(directory)")
+        }
     }
 
     let encoder = JSONEncoder()
