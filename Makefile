@@ -1,0 +1,49 @@
+# Cognate — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: run test deps build build-tests test-swift test-interop venv clean-data
+
+## Install what is missing from Debian (needs root or sudo), once.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	swift build --product cognate
+
+## Build and start the server on $(HOST):$(PORT) with SQLite in $${COGNATE_DATA_DIR:-./data}.
+run: build
+	./.build/debug/cognate serve --hostname $(HOST) --port $(PORT)
+
+$(VENV)/.installed: Tests/Interop/requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -r Tests/Interop/requirements.txt
+	touch $@
+
+venv: deps $(VENV)/.installed
+
+build-tests: deps
+	swift build --build-tests
+
+## Every suite: Swift tests (store conformance on SQLite and, when PostgreSQL is installed, on a
+## throwaway PostgreSQL cluster), then the Python interop suites against the real binary.
+test: build-tests venv
+	scripts/with-postgres.sh swift test --skip-build
+	$(MAKE) --no-print-directory test-interop
+
+test-interop: venv
+	swift build --product cognate
+	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q Tests/Interop
+
+clean-data:
+	rm -rf ./data

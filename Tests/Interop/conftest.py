@@ -1,0 +1,97 @@
+"""Runs the real `cognate` binary for the interop suites: a fresh data dir, a free loopback port."""
+import base64
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+BINARY = os.environ.get("COGNATE_BINARY") or os.path.join(
+    os.path.dirname(__file__), "..", "..", ".build", "debug", "cognate")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(data_dir: str, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COGNATE_")}
+    env.update({
+        "COGNATE_DATA_DIR": data_dir,
+        # Cheap hashing keeps start-up quick; the default cost is checked in the Swift tests.
+        "COGNATE_ARGON2_MEMORY_KIB": "8192",
+        "COGNATE_ARGON2_ITERATIONS": "1",
+    })
+    env.update(extra)
+    return env
+
+
+def run_command(args, data_dir, timeout=60, **extra):
+    """Runs a one-shot cognate command and returns the completed process."""
+    return subprocess.run([BINARY, *args], env=base_env(data_dir, **extra), capture_output=True, text=True, timeout=timeout)
+
+
+class Server:
+    def __init__(self, data_dir, args=(), **extra):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(data_dir, f"server-{self.port}.log"), "w+")
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--hostname", "127.0.0.1", "--port", str(self.port), *args],
+            env=base_env(data_dir, **extra), stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"cognate exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("cognate did not answer /health within 60 s:\n" + self.output())
+
+    def output(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def pool_ids(self):
+        return re.findall(r"^Pool (\S+) ", self.output(), re.M)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def data_dir():
+    with tempfile.TemporaryDirectory(prefix="cognate-interop-") as d:
+        os.chmod(d, 0o700)
+        yield d
+
+
+@pytest.fixture
+def server(data_dir):
+    s = Server(data_dir)
+    yield s
+    s.stop()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
