@@ -8,13 +8,6 @@ import Testing
 struct PostgresConformanceTests {
     @Test(arguments: StoreConformance.cases)
     func postgres(_ conformance: ConformanceCase) async throws {
-        let database = try await TestDatabase.make(.postgres(url: TestDatabase.postgresURL!))
-        do {
-            try await conformance.run(database.store)
-        } catch {
-            await database.shutdown()
-            throw error
-        }
-        await database.shutdown()
+        try await TestDatabase.run(conformance, on: .postgres(url: TestDatabase.postgresURL!))
     }
 }

@@ -6,13 +6,6 @@ import Testing
 @Suite struct SQLiteConformanceTests {
     @Test(arguments: StoreConformance.cases)
     func sqlite(_ conformance: ConformanceCase) async throws {
-        let database = try await TestDatabase.make(TestDatabase.sqliteFile())
-        do {
-            try await conformance.run(database.store)
-        } catch {
-            await database.shutdown()
-            throw error
-        }
-        await database.shutdown()
+        try await TestDatabase.run(conformance, on: TestDatabase.sqliteFile())
     }
 }

@@ -4,6 +4,7 @@ import FluentKit
 import Foundation
 import Logging
 import NIOPosix
+import StoreConformance
 
 /// A migrated database for one test, on SQLite (a fresh file) or on PostgreSQL.
 final class TestDatabase: Sendable {
@@ -28,6 +29,18 @@ final class TestDatabase: Sendable {
         self.databases = databases
         self.id = location.databaseID
         self.store = FluentStore.on(databases, location: location, logger: Logger(label: "cognate.store.test"))
+    }
+
+    /// Runs one conformance case on a freshly opened and migrated database at `location`.
+    static func run(_ conformance: ConformanceCase, on location: DatabaseLocation) async throws {
+        let database = try await make(location)
+        var failure: (any Error)?
+        do { try await conformance.run(database.store) } catch { failure = error }
+        await database.shutdown()
+        if case .sqliteFile(let path) = location {
+            for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        if let failure { throw failure }
     }
 
     func shutdown() async {

@@ -16,10 +16,15 @@ public enum DefaultPool {
             _ = try await settings.setSettingIfAbsent(marker, value: "skipped: pools already existed")
             return nil
         }
-        let pool = try await service.createPool { pool in
-            pool.name = "default"
-            pool.aliasAttributes = ["email"]
-            pool.autoVerifiedAttributes = ["email"]
+        let pool: UserPool
+        do {
+            pool = try await service.createPool { pool in
+                pool.name = "default"
+                pool.aliasAttributes = ["email"]
+                pool.autoVerifiedAttributes = ["email"]
+            }
+        } catch StoreError.duplicate {
+            return nil  // another node starting on the same database made it first
         }
         let (client, _) = try await service.createClient(poolId: pool.id, generateSecret: false) { client in
             client.name = "demo"
