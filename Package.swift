@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
     targets: [
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
@@ -52,9 +53,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CognateCognitoAPI",
+            dependencies: [
+                "CognateModel", "CognateCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/cognito-idp-model.json")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CognateWeb",
             dependencies: [
-                "CognateModel", "CognateCore", "CognateStore",
+                "CognateModel", "CognateCore", "CognateStore", "CognateCognitoAPI",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "Leaf", package: "leaf"),
@@ -78,9 +89,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "CognateCognitoAPITests", dependencies: ["CognateCognitoAPI"], swiftSettings: strict),
         .testTarget(
             name: "CognateWebTests",
-            dependencies: ["CognateWeb", .product(name: "VaporTesting", package: "vapor")],
+            dependencies: ["CognateWeb", "CognateCognitoAPI", .product(name: "VaporTesting", package: "vapor")],
             swiftSettings: strict
         ),
     ]

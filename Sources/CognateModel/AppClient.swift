@@ -15,7 +15,19 @@ public struct AppClient: Sendable, Equatable, Codable {
     public var supportedIdentityProviders: [String]
     public var explicitAuthFlows: [String]
     public var tokenValidity: TokenValidity
+    /// The units the API caller used for each lifetime, echoed back as given (Cognito's TokenValidityUnits).
+    public var tokenValidityUnits: TokenValidityUnits
     public var refreshTokenRotation: Bool
+    public var defaultRedirectURI: String?
+    public var readAttributes: [String]
+    public var writeAttributes: [String]
+    /// Whether the client may use the hosted OAuth flows at all (Cognito's AllowedOAuthFlowsUserPoolClient).
+    public var allowedOAuthFlowsUserPoolClient: Bool
+    /// Public API answers hide whether a user exists (ENABLED) or say so (LEGACY).
+    public var preventUserExistenceErrors: Bool
+    public var enableTokenRevocation: Bool
+    /// Minutes a sign-in session of the API may last between challenges (3 to 15).
+    public var authSessionValidity: Int
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -26,7 +38,10 @@ public struct AppClient: Sendable, Equatable, Codable {
         callbackURLs: [String] = [], logoutURLs: [String] = [], allowedOAuthFlows: [OAuthFlow] = [],
         allowedOAuthScopes: [String] = [], supportedIdentityProviders: [String] = ["COGNITO"],
         explicitAuthFlows: [String] = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
-        tokenValidity: TokenValidity = .init(), refreshTokenRotation: Bool = false,
+        tokenValidity: TokenValidity = .init(), tokenValidityUnits: TokenValidityUnits = .init(),
+        refreshTokenRotation: Bool = false, defaultRedirectURI: String? = nil, readAttributes: [String] = [],
+        writeAttributes: [String] = [], allowedOAuthFlowsUserPoolClient: Bool = false,
+        preventUserExistenceErrors: Bool = true, enableTokenRevocation: Bool = true, authSessionValidity: Int = 3,
         createdAt: Date, updatedAt: Date
     ) {
         self.poolId = poolId
@@ -40,7 +55,15 @@ public struct AppClient: Sendable, Equatable, Codable {
         self.supportedIdentityProviders = supportedIdentityProviders
         self.explicitAuthFlows = explicitAuthFlows
         self.tokenValidity = tokenValidity
+        self.tokenValidityUnits = tokenValidityUnits
         self.refreshTokenRotation = refreshTokenRotation
+        self.defaultRedirectURI = defaultRedirectURI
+        self.readAttributes = readAttributes
+        self.writeAttributes = writeAttributes
+        self.allowedOAuthFlowsUserPoolClient = allowedOAuthFlowsUserPoolClient
+        self.preventUserExistenceErrors = preventUserExistenceErrors
+        self.enableTokenRevocation = enableTokenRevocation
+        self.authSessionValidity = authSessionValidity
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -50,4 +73,31 @@ public enum OAuthFlow: String, Sendable, Codable, CaseIterable {
     case code
     case implicit
     case clientCredentials = "client_credentials"
+}
+
+/// The unit of each token lifetime as an API caller gave it: seconds, minutes, hours or days.
+public struct TokenValidityUnits: Sendable, Equatable, Codable {
+    public enum Unit: String, Sendable, Codable, CaseIterable {
+        case seconds, minutes, hours, days
+
+        public var seconds: Int {
+            switch self {
+            case .seconds: 1
+            case .minutes: 60
+            case .hours: 3_600
+            case .days: 86_400
+            }
+        }
+    }
+
+    public var accessToken: Unit
+    public var idToken: Unit
+    public var refreshToken: Unit
+
+    /// Cognito's defaults: hours for ID and access tokens, days for refresh tokens.
+    public init(accessToken: Unit = .hours, idToken: Unit = .hours, refreshToken: Unit = .days) {
+        self.accessToken = accessToken
+        self.idToken = idToken
+        self.refreshToken = refreshToken
+    }
 }

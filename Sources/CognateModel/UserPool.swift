@@ -16,6 +16,8 @@ public struct UserPool: Sendable, Equatable, Codable {
     public var tokenValidity: TokenValidity
     public var schema: [SchemaAttribute]
     public var signingAlgorithm: SigningAlgorithm
+    /// When set, the pool cannot be deleted until it is turned off (Cognito's DeletionProtection).
+    public var deletionProtection: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -24,7 +26,7 @@ public struct UserPool: Sendable, Equatable, Codable {
         usernameAttributes: [String] = [], aliasAttributes: [String] = [], caseSensitive: Bool = false,
         autoVerifiedAttributes: [String] = [], mfaConfiguration: MFAConfiguration = .off,
         tokenValidity: TokenValidity = .init(), schema: [SchemaAttribute] = [],
-        signingAlgorithm: SigningAlgorithm = .rs256, createdAt: Date, updatedAt: Date
+        signingAlgorithm: SigningAlgorithm = .rs256, deletionProtection: Bool = false, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.name = name
@@ -37,6 +39,7 @@ public struct UserPool: Sendable, Equatable, Codable {
         self.tokenValidity = tokenValidity
         self.schema = schema
         self.signingAlgorithm = signingAlgorithm
+        self.deletionProtection = deletionProtection
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -18,10 +18,14 @@ extension NIOLockedValueBox where Value == Date {
     func withLockedValue(_ change: (Date) -> Date) { withLockedValue { $0 = change($0) } }
 }
 
-/// A data directory that outlives one server start, for restart tests.
-struct DataDir {
+/// A data directory that outlives one server start, for restart tests; removed with the test.
+final class DataDir: Sendable {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("cognate-web-\(UUID())").path
     var masterKeyFile: String { "\(path)/master.key" }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }
 
 /// Starts Cognate as `serve` would, minus the listening socket: configure, migrate, prove the

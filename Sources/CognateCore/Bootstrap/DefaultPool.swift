@@ -31,6 +31,7 @@ public enum DefaultPool {
             client.callbackURLs = [demoCallbackURL]
             client.logoutURLs = ["http://localhost:3000/"]
             client.allowedOAuthFlows = [.code]
+            client.allowedOAuthFlowsUserPoolClient = true
             client.allowedOAuthScopes = ["openid", "email", "profile"]
         }
         _ = try await settings.setSettingIfAbsent(marker, value: pool.id)

@@ -190,6 +190,7 @@ public struct ConfigFile: Sendable {
         if let v = f["logoutURLs"] { client.logoutURLs = try v.strings() }
         if let v = f["allowedOAuthFlows"] {
             client.allowedOAuthFlows = try v.sequence().map { try $0.oneOf(OAuthFlow.self) }
+            client.allowedOAuthFlowsUserPoolClient = !client.allowedOAuthFlows.isEmpty
         }
         if let v = f["allowedOAuthScopes"] {
             client.allowedOAuthScopes = try v.strings()

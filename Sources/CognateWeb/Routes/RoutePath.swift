@@ -2,6 +2,8 @@ import Vapor
 
 /// Every route path Cognate serves, in one place.
 enum RoutePath {
+    /// Cognito's JSON API: `POST /` with X-Amz-Target.
+    static let api: [PathComponent] = []
     static let health: [PathComponent] = ["health"]
     static let ready: [PathComponent] = ["ready"]
     static let discovery: [PathComponent] = [":poolId", ".well-known", "openid-configuration"]

@@ -5,6 +5,8 @@ func routes(_ app: Application) throws {
     app.get(RoutePath.health, use: health.alive)
     app.get(RoutePath.ready, use: health.ready)
 
+    app.on(.POST, RoutePath.api, body: .collect(maxSize: ByteCount(value: BodyLimitMiddleware.limit)), use: CognitoAPIController().handle)
+
     let wellKnown = WellKnownController()
     app.get(RoutePath.discovery, use: wellKnown.discovery)
     app.get(RoutePath.jwks, use: wellKnown.jwks)

@@ -1,3 +1,4 @@
+import CognateCognitoAPI
 import CognateCore
 import CognateModel
 import CognateStore
@@ -27,12 +28,16 @@ public enum CognateRuntime {
             app.logger.notice("generated a new master key at \(configuration.masterKeyFile) (mode 0600); back it up")
         }
         let publicURL = configuration.publicURL?.absoluteString ?? "http://127.0.0.1:\(settings.port)"
+        let keyring = Keyring(store: store, masterKey: masterKey, now: settings.now)
+        let pools = PoolService(store: store, masterKey: masterKey, region: configuration.region, now: settings.now)
+        let adminCredentials = AdminCredentials(store: store, masterKey: masterKey, now: settings.now)
+        let api = CognitoAPI(
+            context: APIContext(store: store, pools: pools, keyring: keyring, region: configuration.region, now: settings.now),
+            adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
             configuration: configuration, store: store, masterKey: masterKey,
             hasher: CognateCore.PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers),
-            keyring: Keyring(store: store, masterKey: masterKey, now: settings.now),
-            pools: PoolService(store: store, masterKey: masterKey, region: configuration.region, now: settings.now),
-            adminCredentials: AdminCredentials(store: store, masterKey: masterKey, now: settings.now),
+            keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api,
             publicURL: publicURL, now: settings.now)
         app.cognate = services
         app.lifecycle.use(HasherShutdown(hasher: services.hasher))

@@ -1,3 +1,4 @@
+import CognateCognitoAPI
 import CognateCore
 import CognateModel
 import CognateStore
@@ -14,6 +15,8 @@ public struct CognateServices: Sendable {
     public let keyring: Keyring
     public let pools: PoolService
     public let adminCredentials: AdminCredentials
+    /// Cognito's Identity Provider JSON API.
+    public let api: CognitoAPI
     /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
     public let publicURL: String
     public let now: Now

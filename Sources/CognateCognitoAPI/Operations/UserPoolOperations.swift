@@ -1,0 +1,143 @@
+import CognateCore
+import CognateModel
+import Foundation
+
+struct CreateUserPool: APIOperation {
+    struct Input: Decodable, Sendable {
+        var PoolName: String
+        var Policies: UserPoolPolicyType?
+        var DeletionProtection: String?
+        var AutoVerifiedAttributes: [String]?
+        var AliasAttributes: [String]?
+        var UsernameAttributes: [String]?
+        var MfaConfiguration: String?
+        var Schema: [SchemaAttributeType]?
+        var UsernameConfiguration: UsernameConfigurationType?
+    }
+
+    struct Output: Encodable, Sendable {
+        var UserPool: UserPoolType
+    }
+
+    static let name = "CreateUserPool"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let schema = try (input.Schema ?? []).enumerated().map { try StandardSchema.attribute(from: $1, index: $0) }
+        if try await context.store.pool(named: input.PoolName) != nil {
+            throw CognitoError.invalidParameter("A user pool named \(input.PoolName) already exists.")
+        }
+        let pool = try await context.pools.createPool { pool in
+            pool.name = input.PoolName
+            pool.passwordPolicy = PasswordPolicy(input.Policies?.PasswordPolicy)
+            pool.deletionProtection = input.DeletionProtection == "ACTIVE"
+            pool.autoVerifiedAttributes = input.AutoVerifiedAttributes ?? []
+            pool.aliasAttributes = input.AliasAttributes ?? []
+            pool.usernameAttributes = input.UsernameAttributes ?? []
+            pool.mfaConfiguration = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:)) ?? .off
+            pool.schema = schema
+            pool.caseSensitive = input.UsernameConfiguration?.CaseSensitive ?? false
+        }
+        return Output(UserPool: UserPoolType(pool, region: context.region))
+    }
+}
+
+struct DescribeUserPool: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+    }
+
+    struct Output: Encodable, Sendable {
+        var UserPool: UserPoolType
+    }
+
+    static let name = "DescribeUserPool"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        Output(UserPool: UserPoolType(try await context.existingPool(input.UserPoolId), region: context.region))
+    }
+}
+
+struct ListUserPools: APIOperation {
+    struct Input: Decodable, Sendable {
+        var MaxResults: Int
+        var NextToken: String?
+    }
+
+    struct Output: Encodable, Sendable {
+        var UserPools: [UserPoolDescriptionType]
+        var NextToken: String?
+    }
+
+    static let name = "ListUserPools"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let page = try await context.store.listPools(limit: input.MaxResults, after: input.NextToken)
+        return Output(
+            UserPools: page.items.map {
+                UserPoolDescriptionType(Id: $0.id, Name: $0.name, Status: "Enabled", LastModifiedDate: $0.updatedAt, CreationDate: $0.createdAt)
+            },
+            NextToken: page.next)
+    }
+}
+
+/// As Cognito: settings the request leaves out go back to their defaults.
+struct UpdateUserPool: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var PoolName: String?
+        var Policies: UserPoolPolicyType?
+        var DeletionProtection: String?
+        var AutoVerifiedAttributes: [String]?
+        var MfaConfiguration: String?
+    }
+
+    struct Output: Encodable, Sendable {}
+
+    static let name = "UpdateUserPool"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let existing = try await context.existingPool(input.UserPoolId)
+        if let name = input.PoolName, name != existing.name, try await context.store.pool(named: name) != nil {
+            throw CognitoError.invalidParameter("A user pool named \(name) already exists.")
+        }
+        let date = context.now()
+        try await context.store.updatePool(id: input.UserPoolId) { pool in
+            pool.name = input.PoolName ?? pool.name
+            pool.passwordPolicy = PasswordPolicy(input.Policies?.PasswordPolicy)
+            pool.deletionProtection = input.DeletionProtection == "ACTIVE"
+            pool.autoVerifiedAttributes = input.AutoVerifiedAttributes ?? []
+            pool.mfaConfiguration = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:)) ?? .off
+            pool.updatedAt = date
+            if let error = PoolRules.validate(pool).first { throw error }
+        }
+        return Output()
+    }
+}
+
+struct DeleteUserPool: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+    }
+
+    struct Output: Encodable, Sendable {}
+
+    static let name = "DeleteUserPool"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let pool = try await context.existingPool(input.UserPoolId)
+        guard !pool.deletionProtection else {
+            throw CognitoError.invalidParameter("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")
+        }
+        try await context.store.deletePool(id: pool.id)
+        return Output()
+    }
+}
+
+extension APIContext {
+    func existingPool(_ id: String) async throws -> UserPool {
+        guard let pool = try await store.pool(id: id) else {
+            throw CognitoError.resourceNotFound("User pool \(id) does not exist.")
+        }
+        return pool
+    }
+}

@@ -1,0 +1,150 @@
+import CognateCore
+import CognateModel
+import Foundation
+import Logging
+
+/// What an operation may use.
+public struct APIContext: Sendable {
+    public let store: any CognateStore
+    public let pools: PoolService
+    public let keyring: Keyring
+    public let region: String
+    public let now: Now
+
+    public init(store: any CognateStore, pools: PoolService, keyring: Keyring, region: String, now: @escaping Now) {
+        self.store = store
+        self.pools = pools
+        self.keyring = keyring
+        self.region = region
+        self.now = now
+    }
+}
+
+/// One operation of the API: a typed input decoded from the request, a typed output encoded
+/// into the response.
+protocol APIOperation: Sendable {
+    associatedtype Input: Decodable & Sendable
+    associatedtype Output: Encodable & Sendable
+    static var name: String { get }
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output
+}
+
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var body: Data
+}
+
+/// Cognito's Identity Provider JSON 1.1 protocol: `POST /` with
+/// `X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`. Order of checks as AWS: the
+/// operation, the signature (for operations the model does not mark unsigned), the JSON, the
+/// model's constraints, then the operation itself. It never throws: every failure is an answer.
+public struct CognitoAPI: Sendable {
+    typealias Handler = @Sendable (Data, APIContext) async throws -> Data
+
+    let model: ServiceModel
+    let verifier: SigV4Verifier
+    let context: APIContext
+    let logger: Logger
+    let handlers: [String: Handler]
+
+    /// The operations Cognate answers; the rest of the model is refused as unsupported.
+    static let operations: [any APIOperation.Type] = [
+        CreateUserPool.self, DescribeUserPool.self, ListUserPools.self, UpdateUserPool.self, DeleteUserPool.self,
+        CreateUserPoolClient.self, DescribeUserPoolClient.self, ListUserPoolClients.self,
+        UpdateUserPoolClient.self, DeleteUserPoolClient.self,
+    ]
+
+    public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }
+
+    public init(context: APIContext, adminSecret: @escaping @Sendable (String) async throws -> String?, logger: Logger) {
+        self.model = .cognito
+        self.context = context
+        self.logger = logger
+        self.verifier = SigV4Verifier(region: context.region, now: context.now, secret: adminSecret)
+        var handlers: [String: Handler] = [:]
+        for operation in Self.operations { handlers[operation.name] = Self.handler(for: operation) }
+        self.handlers = handlers
+    }
+
+    static func handler<Operation: APIOperation>(for _: Operation.Type) -> Handler {
+        { body, context in
+            let input: Operation.Input
+            do {
+                input = try APICoding.decoder.decode(Operation.Input.self, from: body.isEmpty ? Data("{}".utf8) : body)
+            } catch {
+                throw CognitoError.serialization("Could not read the request body as \(Operation.name) input")
+            }
+            return try APICoding.encoder.encode(try await Operation.run(input, context))
+        }
+    }
+
+    public func handle(_ request: SignableRequest) async -> APIResponse {
+        do {
+            let body = try await respond(request)
+            return APIResponse(status: 200, body: body)
+        } catch let error as CognitoError {
+            return Self.render(error)
+        } catch let error as ValidationError {
+            return Self.render(.invalidParameter(error.message))
+        } catch let error as StoreError {
+            switch error {
+            case .notFound(let what): return Self.render(.resourceNotFound("\(what) does not exist."))
+            case .duplicate(let what): return Self.render(.invalidParameter("\(what) already exists."))
+            case .unavailable:
+                logger.error("store unavailable: \(error)")
+                return Self.render(.internalError)
+            }
+        } catch {
+            logger.error("API operation failed: \(String(reflecting: error))")
+            return Self.render(.internalError)
+        }
+    }
+
+    func respond(_ request: SignableRequest) async throws -> Data {
+        guard request.method.uppercased() == "POST" else {
+            throw CognitoError.unknownOperation("The API accepts POST requests only.")
+        }
+        let target = request.header("x-amz-target") ?? ""
+        let prefix = model.targetPrefix + "."
+        guard target.hasPrefix(prefix), let operation = model.operations[String(target.dropFirst(prefix.count))] else {
+            throw CognitoError.unknownOperation(target.isEmpty ? "Missing X-Amz-Target header." : "Unknown operation \(target).")
+        }
+        if operation.requiresSignature {
+            _ = try await verifier.verify(request)
+        }
+        let json: JSONValue
+        do {
+            json = request.body.isEmpty ? .object([:]) : try JSONDecoder().decode(JSONValue.self, from: Data(request.body))
+        } catch {
+            throw CognitoError.serialization("The request body is not valid JSON.")
+        }
+        if let input = operation.input {
+            try RequestValidator(model: model).validate(json, shape: input)
+        }
+        guard let handler = handlers[operation.name] else {
+            throw CognitoError("UnsupportedOperationException", "\(operation.name) is not supported by Cognate yet.")
+        }
+        return try await handler(Data(request.body), context)
+    }
+
+    static func render(_ error: CognitoError) -> APIResponse {
+        let body = (try? APICoding.encoder.encode(["__type": error.type, "message": error.message])) ?? Data()
+        return APIResponse(status: error.status, body: body)
+    }
+}
+
+enum APICoding {
+    /// Timestamps are epoch seconds, as the JSON 1.1 protocol has them.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The request half of Cognito's service model (Resources/cognito-idp-model.json, made from
+/// botocore's by scripts/gen_cognito_model.py): which operations exist, which need a
+/// signature, and the shapes and constraints of their inputs.
+public struct ServiceModel: Sendable {
+    public struct Operation: Sendable {
+        public let name: String
+        public let input: String?
+        public let requiresSignature: Bool
+    }
+
+    struct Shape: Sendable, Decodable {
+        var type: String
+        var min: Double?
+        var max: Double?
+        var pattern: String?
+        var `enum`: [String]?
+        var required: [String]?
+        var sensitive: Bool?
+        var members: [String: String]?
+        var member: String?
+        var key: String?
+        var value: String?
+    }
+
+    private struct Document: Decodable {
+        struct Operation: Decodable {
+            var auth: String
+            var input: String?
+        }
+
+        var targetPrefix: String
+        var operations: [String: Operation]
+        var shapes: [String: Shape]
+    }
+
+    public let targetPrefix: String
+    public let operations: [String: Operation]
+    let shapes: [String: Shape]
+    /// Patterns compiled once, anchored: AWS checks the whole value.
+    let patterns: [String: NSRegularExpression]
+
+    public static let cognito: ServiceModel = {
+        guard let url = Bundle.module.url(forResource: "cognito-idp-model", withExtension: "json"),
+            let data = try? Data(contentsOf: url), let model = try? ServiceModel(json: data)
+        else { preconditionFailure("the bundled cognito-idp-model.json is missing or unreadable") }
+        return model
+    }()
+
+    init(json: Data) throws {
+        let document = try JSONDecoder().decode(Document.self, from: json)
+        targetPrefix = document.targetPrefix
+        shapes = document.shapes
+        operations = Dictionary(uniqueKeysWithValues: document.operations.map { name, op in
+            (name, Operation(name: name, input: op.input, requiresSignature: op.auth != "none"))
+        })
+        var compiled: [String: NSRegularExpression] = [:]
+        for pattern in Set(document.shapes.values.compactMap(\.pattern)) {
+            compiled[pattern] = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.dotMatchesLineSeparators])
+        }
+        patterns = compiled
+    }
+}

@@ -1,0 +1,165 @@
+import CognateCore
+import CognateModel
+import Foundation
+
+// Shapes of the user pool operations, named and spelled as in Cognito's service model.
+
+struct PasswordPolicyType: Codable, Sendable {
+    var MinimumLength: Int?
+    var RequireUppercase: Bool?
+    var RequireLowercase: Bool?
+    var RequireNumbers: Bool?
+    var RequireSymbols: Bool?
+    var TemporaryPasswordValidityDays: Int?
+}
+
+struct UserPoolPolicyType: Codable, Sendable {
+    var PasswordPolicy: PasswordPolicyType?
+}
+
+struct StringAttributeConstraintsType: Codable, Sendable {
+    var MinLength: String?
+    var MaxLength: String?
+}
+
+struct NumberAttributeConstraintsType: Codable, Sendable {
+    var MinValue: String?
+    var MaxValue: String?
+}
+
+struct SchemaAttributeType: Codable, Sendable {
+    var Name: String?
+    var AttributeDataType: String?
+    var DeveloperOnlyAttribute: Bool?
+    var Mutable: Bool?
+    var Required: Bool?
+    var NumberAttributeConstraints: NumberAttributeConstraintsType?
+    var StringAttributeConstraints: StringAttributeConstraintsType?
+}
+
+struct UsernameConfigurationType: Codable, Sendable {
+    var CaseSensitive: Bool
+}
+
+struct UserPoolType: Encodable, Sendable {
+    var Id: String
+    var Name: String
+    var Arn: String
+    var Policies: UserPoolPolicyType
+    var DeletionProtection: String
+    var LastModifiedDate: Date
+    var CreationDate: Date
+    var SchemaAttributes: [SchemaAttributeType]
+    var AutoVerifiedAttributes: [String]
+    var AliasAttributes: [String]?
+    var UsernameAttributes: [String]?
+    var MfaConfiguration: String
+    var EstimatedNumberOfUsers: Int
+    var UsernameConfiguration: UsernameConfigurationType
+    var UserPoolTier: String
+
+    init(_ pool: UserPool, region: String) {
+        Id = pool.id
+        Name = pool.name
+        Arn = "arn:aws:cognito-idp:\(region):000000000000:userpool/\(pool.id)"
+        let policy = pool.passwordPolicy
+        Policies = UserPoolPolicyType(PasswordPolicy: PasswordPolicyType(
+            MinimumLength: policy.minimumLength, RequireUppercase: policy.requireUppercase,
+            RequireLowercase: policy.requireLowercase, RequireNumbers: policy.requireNumbers,
+            RequireSymbols: policy.requireSymbols, TemporaryPasswordValidityDays: policy.temporaryPasswordValidityDays))
+        DeletionProtection = pool.deletionProtection ? "ACTIVE" : "INACTIVE"
+        LastModifiedDate = pool.updatedAt
+        CreationDate = pool.createdAt
+        SchemaAttributes = StandardSchema.attributes(of: pool)
+        AutoVerifiedAttributes = pool.autoVerifiedAttributes
+        AliasAttributes = pool.aliasAttributes.isEmpty ? nil : pool.aliasAttributes
+        UsernameAttributes = pool.usernameAttributes.isEmpty ? nil : pool.usernameAttributes
+        MfaConfiguration = pool.mfaConfiguration.rawValue
+        EstimatedNumberOfUsers = 0
+        UsernameConfiguration = UsernameConfigurationType(CaseSensitive: pool.caseSensitive)
+        UserPoolTier = "ESSENTIALS"
+    }
+}
+
+struct UserPoolDescriptionType: Encodable, Sendable {
+    var Id: String
+    var Name: String
+    var Status: String
+    var LastModifiedDate: Date
+    var CreationDate: Date
+}
+
+/// The schema as DescribeUserPool shows it: every standard attribute (required where the pool
+/// says so), then the pool's custom attributes.
+enum StandardSchema {
+    static let standard: [(String, SchemaAttribute.DataType, Bool)] = [
+        ("sub", .string, false), ("name", .string, true), ("given_name", .string, true), ("family_name", .string, true),
+        ("middle_name", .string, true), ("nickname", .string, true), ("preferred_username", .string, true),
+        ("profile", .string, true), ("picture", .string, true), ("website", .string, true), ("email", .string, true),
+        ("email_verified", .boolean, true), ("gender", .string, true), ("birthdate", .string, true),
+        ("zoneinfo", .string, true), ("locale", .string, true), ("phone_number", .string, true),
+        ("phone_number_verified", .boolean, true), ("address", .string, true), ("updated_at", .number, true),
+    ]
+
+    static func attributes(of pool: UserPool) -> [SchemaAttributeType] {
+        let declared = Dictionary(pool.schema.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        var result = standard.map { name, type, mutable in
+            SchemaAttributeType(
+                Name: name, AttributeDataType: type.rawValue, DeveloperOnlyAttribute: false,
+                Mutable: name == "sub" ? false : (declared[name]?.mutable ?? mutable),
+                Required: name == "sub" ? true : (declared[name]?.required ?? false),
+                NumberAttributeConstraints: type == .number ? .init(MinValue: "0", MaxValue: nil) : nil,
+                StringAttributeConstraints: type == .string ? .init(MinLength: name == "sub" ? "1" : "0", MaxLength: name == "sub" ? "2048" : "2048") : nil)
+        }
+        for attribute in pool.schema where attribute.name.hasPrefix("custom:") {
+            result.append(shape(attribute))
+        }
+        return result
+    }
+
+    static func shape(_ attribute: SchemaAttribute) -> SchemaAttributeType {
+        SchemaAttributeType(
+            Name: attribute.name, AttributeDataType: attribute.dataType.rawValue, DeveloperOnlyAttribute: false,
+            Mutable: attribute.mutable, Required: attribute.required,
+            NumberAttributeConstraints: attribute.dataType == .number
+                ? .init(MinValue: attribute.minValue.map(String.init), MaxValue: attribute.maxValue.map(String.init)) : nil,
+            StringAttributeConstraints: attribute.dataType == .string
+                ? .init(MinLength: attribute.minLength.map(String.init), MaxLength: attribute.maxLength.map(String.init)) : nil)
+    }
+
+    /// Reads the Schema of CreateUserPool / AddCustomAttributes: standard names stay as they are,
+    /// other names become `custom:<name>`.
+    static func attribute(from shape: SchemaAttributeType, index: Int) throws -> SchemaAttribute {
+        guard let rawName = shape.Name, !rawName.isEmpty else {
+            throw CognitoError.invalidParameter("schema[\(index)].name is required")
+        }
+        let isStandard = standard.contains { $0.0 == rawName }
+        let name = isStandard || rawName.hasPrefix("custom:") ? rawName : "custom:\(rawName)"
+        let type = shape.AttributeDataType.flatMap(SchemaAttribute.DataType.init(rawValue:)) ?? .string
+        func number(_ text: String?, _ field: String) throws -> Int? {
+            guard let text else { return nil }
+            guard let value = Int(text) else { throw CognitoError.invalidParameter("\(field) of \(rawName) must be a whole number") }
+            return value
+        }
+        return SchemaAttribute(
+            name: name, dataType: type, mutable: shape.Mutable ?? true, required: shape.Required ?? false,
+            minLength: try number(shape.StringAttributeConstraints?.MinLength, "MinLength"),
+            maxLength: try number(shape.StringAttributeConstraints?.MaxLength, "MaxLength"),
+            minValue: try number(shape.NumberAttributeConstraints?.MinValue, "MinValue"),
+            maxValue: try number(shape.NumberAttributeConstraints?.MaxValue, "MaxValue"))
+    }
+}
+
+extension PasswordPolicy {
+    /// Cognito's defaults for any field the caller left out.
+    init(_ shape: PasswordPolicyType?) {
+        let defaults = PasswordPolicy()
+        self.init(
+            minimumLength: shape?.MinimumLength ?? defaults.minimumLength,
+            requireUppercase: shape?.RequireUppercase ?? defaults.requireUppercase,
+            requireLowercase: shape?.RequireLowercase ?? defaults.requireLowercase,
+            requireNumbers: shape?.RequireNumbers ?? defaults.requireNumbers,
+            requireSymbols: shape?.RequireSymbols ?? defaults.requireSymbols,
+            temporaryPasswordValidityDays: shape?.TemporaryPasswordValidityDays ?? defaults.temporaryPasswordValidityDays)
+    }
+}
