@@ -128,6 +128,14 @@ public protocol SettingStore: Sendable {
     func setSettingIfAbsent(_ name: String, value: String) async throws -> String
 }
 
+public protocol OutboxStore: Sendable {
+    func enqueue(_ message: OutboundMessage) async throws
+    /// Messages newest first (of one pool, or all), `limit` at most, starting after the cursor.
+    func outbox(poolId: String?, limit: Int, after cursor: String?) async throws -> ListPage<OutboundMessage>
+    /// Records an attempt: delivered (its body is then blanked, so codes do not linger) or failed with `error`.
+    func recordDelivery(id: UUID, at date: Date, error: String?) async throws
+}
+
 public protocol StoreHealth: Sendable {
     /// Throws unless the database answers.
     func ping() async throws
@@ -136,4 +144,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & StoreHealth

@@ -19,12 +19,15 @@ public struct User: Sendable, Equatable, Codable {
     public var attributes: [String: String]
     /// A PHC or modular-crypt string; the algorithm is its prefix.
     public var passwordHash: String?
+    /// When a temporary password (FORCE_CHANGE_PASSWORD) stops working.
+    public var temporaryPasswordExpiresAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         poolId: String, sub: UUID, username: String, status: UserStatus, enabled: Bool = true,
-        attributes: [String: String] = [:], passwordHash: String? = nil, createdAt: Date, updatedAt: Date
+        attributes: [String: String] = [:], passwordHash: String? = nil, temporaryPasswordExpiresAt: Date? = nil,
+        createdAt: Date, updatedAt: Date
     ) {
         self.poolId = poolId
         self.sub = sub
@@ -33,6 +36,7 @@ public struct User: Sendable, Equatable, Codable {
         self.enabled = enabled
         self.attributes = attributes
         self.passwordHash = passwordHash
+        self.temporaryPasswordExpiresAt = temporaryPasswordExpiresAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

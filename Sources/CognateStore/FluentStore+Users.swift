@@ -110,6 +110,7 @@ extension FluentStore: UserStore {
         row.enabled = user.enabled
         row.attributes = try encode(user.attributes)
         row.passwordHash = user.passwordHash
+        row.temporaryPasswordExpiresAt = user.temporaryPasswordExpiresAt
         row.createdAt = user.createdAt
         row.updatedAt = user.updatedAt
     }
@@ -121,7 +122,7 @@ extension FluentStore: UserStore {
         return User(
             poolId: row.poolId, sub: sub, username: row.username, status: status, enabled: row.enabled,
             attributes: try decode([String: String].self, row.attributes), passwordHash: row.passwordHash,
-            createdAt: row.createdAt, updatedAt: row.updatedAt)
+            temporaryPasswordExpiresAt: row.temporaryPasswordExpiresAt, createdAt: row.createdAt, updatedAt: row.updatedAt)
     }
 }
 

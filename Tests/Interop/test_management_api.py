@@ -127,7 +127,7 @@ def test_error_paths_have_cognitos_exception_names(api_server):
     assert error_code(lambda: idp.create_user_pool_client(
         UserPoolId=pool_id, ClientName="x", AllowedOAuthFlows=["client_credentials"],
         AllowedOAuthFlowsUserPoolClient=True)) == "InvalidOAuthFlowException"
-    assert error_code(lambda: idp.admin_get_user(UserPoolId=pool_id, Username="alice")) == "UnsupportedOperationException"
+    assert error_code(lambda: idp.describe_user_pool_domain(Domain="shop-login")) == "UnsupportedOperationException"
     # signatures
     assert error_code(lambda: client(api_server, secret_key="wrong").list_user_pools(MaxResults=1)) == "InvalidSignatureException"
     assert error_code(lambda: client(api_server, access_key="AKIAUNKNOWNKEY000000").list_user_pools(MaxResults=1)) == "UnrecognizedClientException"
@@ -157,3 +157,58 @@ def test_aws_cli_creates_pool_and_client_and_reads_them_back(api_server):
     assert [c["ClientId"] for c in json.loads(listed.stdout)["UserPoolClients"]] == [client_id]
     missing = aws(api_server, "describe-user-pool", "--user-pool-id", "local_Nope12345")
     assert missing.returncode != 0 and "ResourceNotFoundException" in missing.stderr
+
+
+def test_users_groups_and_resource_servers_with_boto3(api_server):
+    idp = client(api_server)
+    pool_id = idp.create_user_pool(PoolName="people", AliasAttributes=["email"])["UserPool"]["Id"]
+    idp.create_resource_server(UserPoolId=pool_id, Identifier="https://api.people.example", Name="API",
+                               Scopes=[{"ScopeName": "read", "ScopeDescription": "Read"}])
+    made = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="m2m", GenerateSecret=True,
+                                       AllowedOAuthFlows=["client_credentials"], AllowedOAuthFlowsUserPoolClient=True,
+                                       AllowedOAuthScopes=["https://api.people.example/read"])
+    assert made["UserPoolClient"]["AllowedOAuthScopes"] == ["https://api.people.example/read"]
+    idp.create_group(UserPoolId=pool_id, GroupName="staff", Precedence=1)
+    for index in range(9):
+        idp.admin_create_user(UserPoolId=pool_id, Username=f"person{index}", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "family_name", "Value": "Even" if index % 2 == 0 else "Odd"}])
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username="person3", GroupName="staff")
+    # boto3's paginator walks every page of a filtered listing
+    pages = list(idp.get_paginator("list_users").paginate(UserPoolId=pool_id, Filter='family_name = "Even"',
+                                                          PaginationConfig={"PageSize": 2}))
+    assert len(pages) >= 3
+    assert sorted(u["Username"] for p in pages for u in p["Users"]) == ["person0", "person2", "person4", "person6", "person8"]
+    prefixed = idp.list_users(UserPoolId=pool_id, Filter='username ^= "person"', Limit=60)["Users"]
+    assert len(prefixed) == 9
+    assert [u["Username"] for u in idp.list_users_in_group(UserPoolId=pool_id, GroupName="staff")["Users"]] == ["person3"]
+    assert [g["GroupName"] for g in idp.admin_list_groups_for_user(UserPoolId=pool_id, Username="person3")["Groups"]] == ["staff"]
+    # status changes
+    idp.admin_set_user_password(UserPoolId=pool_id, Username="person1", Password="Perm4nent-Pass!", Permanent=True)
+    idp.admin_disable_user(UserPoolId=pool_id, Username="person1")
+    got = idp.admin_get_user(UserPoolId=pool_id, Username="person1")
+    assert got["UserStatus"] == "CONFIRMED" and got["Enabled"] is False
+    disabled = idp.list_users(UserPoolId=pool_id, Filter='status = "Disabled"')["Users"]
+    assert [u["Username"] for u in disabled] == ["person1"]
+    # errors by name
+    assert error_code(lambda: idp.admin_create_user(UserPoolId=pool_id, Username="person1", MessageAction="SUPPRESS")) == "UsernameExistsException"
+    assert error_code(lambda: idp.admin_get_user(UserPoolId=pool_id, Username="nobody")) == "UserNotFoundException"
+    assert error_code(lambda: idp.admin_set_user_password(UserPoolId=pool_id, Username="person1", Password="weak")) == "InvalidPasswordException"
+    assert error_code(lambda: idp.create_group(UserPoolId=pool_id, GroupName="staff")) == "GroupExistsException"
+    assert error_code(lambda: idp.list_users(UserPoolId=pool_id, Filter='shoe_size = "9"')) == "InvalidParameterException"
+
+
+def test_aws_cli_creates_a_user_and_the_invitation_lands_in_the_outbox(api_server, data_dir):
+    made = aws(api_server, "create-user-pool", "--pool-name", "cli-users", "--alias-attributes", "email")
+    pool_id = json.loads(made.stdout)["UserPool"]["Id"]
+    created = aws(api_server, "admin-create-user", "--user-pool-id", pool_id, "--username", "cliuser",
+                  "--user-attributes", "Name=email,Value=cli@example.com", "Name=email_verified,Value=true",
+                  "--desired-delivery-mediums", "EMAIL")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["User"]["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    got = aws(api_server, "admin-get-user", "--user-pool-id", pool_id, "--username", "cli@example.com")
+    assert json.loads(got.stdout)["Username"] == "cliuser"
+    from conftest import run_command
+    outbox = run_command(["outbox", "--pool", pool_id], data_dir, COGNATE_ADMIN_ACCESS_KEY_ID=ACCESS_KEY,
+                         COGNATE_ADMIN_SECRET_ACCESS_KEY=SECRET_KEY)
+    assert "email to cli@example.com" in outbox.stdout
+    assert "Your username is cliuser and temporary password is" in outbox.stdout

@@ -105,6 +105,25 @@ extension StoreConformance {
             try check(values.count == 1, "writers saw different values: \(values)")
             try check(try await store.setting(name) == values.first, "stored value differs")
         },
+        test("outboxListsNewestFirstAndRecordsDelivery") { store in
+            let pool = try await makePool(store)
+            var ids: [UUID] = []
+            for index in 0..<5 {
+                let message = OutboundMessage(id: UUID(), poolId: pool.id, userSub: nil, channel: .email, destination: "u\(index)@example.com",
+                                              subject: "Code", body: "Your code is 12345\(index)", createdAt: t0.addingTimeInterval(Double(index)))
+                try await store.enqueue(message)
+                ids.append(message.id)
+            }
+            let first = try await store.outbox(poolId: pool.id, limit: 3, after: nil)
+            let second = try await store.outbox(poolId: pool.id, limit: 3, after: first.next)
+            try check((first.items + second.items).map(\.id) == ids.reversed(), "outbox order or pages wrong")
+            try check(second.next == nil, "outbox should end")
+            try await store.recordDelivery(id: ids[0], at: t0, error: "connection refused")
+            try await store.recordDelivery(id: ids[0], at: t0.addingTimeInterval(9), error: nil)
+            let delivered = try await store.outbox(poolId: pool.id, limit: 10, after: nil).items.first { $0.id == ids[0] }
+            try check(delivered?.attempts == 2 && delivered?.deliveredAt == t0.addingTimeInterval(9), "delivery not recorded")
+            try check(delivered?.body == "", "a delivered message must not keep its code")
+        },
         test("pingAnswers") { store in
             try await store.ping()
         },

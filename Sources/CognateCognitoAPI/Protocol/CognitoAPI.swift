@@ -8,13 +8,20 @@ public struct APIContext: Sendable {
     public let store: any CognateStore
     public let pools: PoolService
     public let keyring: Keyring
+    public let hasher: PasswordHasher
+    public let delivery: MessageDelivery
     public let region: String
     public let now: Now
 
-    public init(store: any CognateStore, pools: PoolService, keyring: Keyring, region: String, now: @escaping Now) {
+    public init(
+        store: any CognateStore, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
+        delivery: MessageDelivery, region: String, now: @escaping Now
+    ) {
         self.store = store
         self.pools = pools
         self.keyring = keyring
+        self.hasher = hasher
+        self.delivery = delivery
         self.region = region
         self.now = now
     }
@@ -52,6 +59,14 @@ public struct CognitoAPI: Sendable {
         CreateUserPool.self, DescribeUserPool.self, ListUserPools.self, UpdateUserPool.self, DeleteUserPool.self,
         CreateUserPoolClient.self, DescribeUserPoolClient.self, ListUserPoolClients.self,
         UpdateUserPoolClient.self, DeleteUserPoolClient.self,
+        CreateResourceServer.self, DescribeResourceServer.self, UpdateResourceServer.self, ListResourceServers.self,
+        DeleteResourceServer.self,
+        CreateGroup.self, GetGroup.self, UpdateGroup.self, DeleteGroup.self, ListGroups.self,
+        AdminCreateUser.self, AdminGetUser.self, AdminUpdateUserAttributes.self, AdminDeleteUserAttributes.self,
+        AdminDeleteUser.self, AdminDisableUser.self, AdminEnableUser.self, AdminSetUserPassword.self,
+        AdminResetUserPassword.self, AdminConfirmSignUp.self, ListUsers.self,
+        AdminAddUserToGroup.self, AdminRemoveUserFromGroup.self, AdminListGroupsForUser.self, ListUsersInGroup.self,
+        AddCustomAttributes.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

@@ -10,6 +10,7 @@ struct M003_CreateUsers: AsyncMigration {
             .field("enabled", .bool, .required)
             .field("attributes", .string, .required)
             .field("password_hash", .string)
+            .field("temporary_password_expires_at", .datetime)
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
             .create()

@@ -36,6 +36,7 @@ final class UserRow: Model, @unchecked Sendable {
     @Field(key: "enabled") var enabled: Bool
     @Field(key: "attributes") var attributes: String
     @OptionalField(key: "password_hash") var passwordHash: String?
+    @OptionalField(key: "temporary_password_expires_at") var temporaryPasswordExpiresAt: Date?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
     init() {}
@@ -173,5 +174,21 @@ final class SettingRow: Model, @unchecked Sendable {
     static let schema = "settings"
     @ID(custom: "id", generatedBy: .user) var id: String?
     @Field(key: "value") var value: String
+    init() {}
+}
+
+final class OutboxRow: Model, @unchecked Sendable {
+    static let schema = "outbox"
+    @ID(custom: "id", generatedBy: .user) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @OptionalField(key: "user_sub") var userSub: UUID?
+    @Field(key: "channel") var channel: String
+    @Field(key: "destination") var destination: String
+    @Field(key: "subject") var subject: String
+    @Field(key: "body") var body: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "attempts") var attempts: Int
+    @OptionalField(key: "delivered_at") var deliveredAt: Date?
+    @OptionalField(key: "last_error") var lastError: String?
     init() {}
 }

@@ -31,12 +31,15 @@ public enum CognateRuntime {
         let keyring = Keyring(store: store, masterKey: masterKey, now: settings.now)
         let pools = PoolService(store: store, masterKey: masterKey, region: configuration.region, now: settings.now)
         let adminCredentials = AdminCredentials(store: store, masterKey: masterKey, now: settings.now)
+        let hasher = CognateCore.PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers)
+        let delivery = MessageDelivery(outbox: store, email: nil, sms: nil, now: settings.now, logger: app.logger)
         let api = CognitoAPI(
-            context: APIContext(store: store, pools: pools, keyring: keyring, region: configuration.region, now: settings.now),
+            context: APIContext(
+                store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
+                region: configuration.region, now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
-            configuration: configuration, store: store, masterKey: masterKey,
-            hasher: CognateCore.PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers),
+            configuration: configuration, store: store, masterKey: masterKey, hasher: hasher,
             keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api,
             publicURL: publicURL, now: settings.now)
         app.cognate = services

@@ -44,6 +44,7 @@ public func configure(
     app.views.use(.leaf)
     app.asyncCommands.use(CognateServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(KeysCommand(), as: "keys")
+    app.asyncCommands.use(OutboxCommand(), as: "outbox")
     try routes(app)
 }
 

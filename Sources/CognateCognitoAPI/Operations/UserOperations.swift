@@ -1,0 +1,367 @@
+import CognateCore
+import CognateModel
+import Foundation
+
+struct AdminCreateUser: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var Username: String
+        var UserAttributes: [AttributeType]?
+        var TemporaryPassword: String?
+        var ForceAliasCreation: Bool?
+        var MessageAction: String?
+        var DesiredDeliveryMediums: [String]?
+    }
+
+    struct Output: Encodable, Sendable {
+        var User: UserType
+    }
+
+    static let name = "AdminCreateUser"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let pool = try await context.existingPool(input.UserPoolId)
+        if input.MessageAction == "RESEND" { return try await resend(input, pool: pool, context: context) }
+        var attributes = UserAttributes.dictionary(input.UserAttributes)
+        var username = input.Username
+        if !pool.usernameAttributes.isEmpty {
+            // Email or phone is the sign-in name; the user name itself becomes the sub.
+            if pool.usernameAttributes.contains("email"), UserAttributeRules.isEmail(input.Username) {
+                attributes["email"] = input.Username
+            } else if pool.usernameAttributes.contains("phone_number"), UserAttributeRules.isPhoneNumber(input.Username) {
+                attributes["phone_number"] = input.Username
+            } else {
+                throw CognitoError.invalidParameter("Username should be \(pool.usernameAttributes.joined(separator: " or ")) format.")
+            }
+            username = ""
+        } else if pool.aliasAttributes.contains("email"), UserAttributeRules.isEmail(input.Username) {
+            throw CognitoError.invalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
+        } else if pool.aliasAttributes.contains("phone_number"), UserAttributeRules.isPhoneNumber(input.Username) {
+            throw CognitoError.invalidParameter("Username cannot be of phone number format, since user pool is configured for phone_number alias.")
+        }
+        try UserAttributeRules.validate(attributes, pool: pool, existing: nil)
+        let password = try context.temporaryPassword(input.TemporaryPassword, pool: pool)
+        let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: attributes, suppressed: input.MessageAction == "SUPPRESS")
+
+        let date = context.now()
+        let sub = UUID()
+        var user = User(
+            poolId: pool.id, sub: sub, username: username.isEmpty ? sub.uuidString.lowercased() : username,
+            status: .forceChangePassword, attributes: attributes, passwordHash: try await context.hasher.hash(password),
+            temporaryPasswordExpiresAt: date.addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400),
+            createdAt: date, updatedAt: date)
+        do {
+            try await context.store.createUser(user, identifiers: user.identifiers(in: pool))
+        } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
+            guard input.ForceAliasCreation == true else {
+                throw CognitoError("AliasExistsException", "An account with the given \(what.dropFirst("alias ".count)) already exists.")
+            }
+            try await context.releaseAliases(of: user, pool: pool)
+            user.updatedAt = context.now()
+            try await context.store.createUser(user, identifiers: user.identifiers(in: pool))
+        } catch StoreError.duplicate {
+            throw CognitoError("UsernameExistsException", "User account already exists")
+        }
+        try await context.sendInvitation(to: user, password: password, via: invitations)
+        return Output(User: UserType(user))
+    }
+
+    /// MessageAction RESEND: a new temporary password for a user who has not signed in yet.
+    static func resend(_ input: Input, pool: UserPool, context: APIContext) async throws -> Output {
+        let existing = try await context.existingUser(pool, input.Username)
+        guard existing.status == .forceChangePassword else {
+            throw CognitoError("UnsupportedUserStateException", "Resend not possible. \(existing.username) status is not FORCE_CHANGE_PASSWORD.")
+        }
+        let password = try context.temporaryPassword(input.TemporaryPassword, pool: pool)
+        let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: existing.attributes, suppressed: false)
+        let hash = try await context.hasher.hash(password)
+        let date = context.now()
+        let user = try await context.store.updateUser(poolId: pool.id, sub: existing.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+            user.passwordHash = hash
+            user.temporaryPasswordExpiresAt = date.addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400)
+            user.updatedAt = date
+        }
+        try await context.sendInvitation(to: user, password: password, via: invitations)
+        return Output(User: UserType(user))
+    }
+}
+
+struct AdminGetUser: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var Username: String
+    }
+
+    struct Output: Encodable, Sendable {
+        var Username: String
+        var UserAttributes: [AttributeType]
+        var UserCreateDate: Date
+        var UserLastModifiedDate: Date
+        var Enabled: Bool
+        var UserStatus: String
+    }
+
+    static let name = "AdminGetUser"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let user = try await context.existingUser(try await context.existingPool(input.UserPoolId), input.Username)
+        return Output(
+            Username: user.username, UserAttributes: UserAttributes.list(user), UserCreateDate: user.createdAt,
+            UserLastModifiedDate: user.updatedAt, Enabled: user.enabled, UserStatus: user.status.rawValue)
+    }
+}
+
+struct UserReference: Decodable, Sendable {
+    var UserPoolId: String
+    var Username: String
+}
+
+struct EmptyOutput: Encodable, Sendable {}
+
+struct AdminUpdateUserAttributes: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var Username: String
+        var UserAttributes: [AttributeType]
+    }
+
+    static let name = "AdminUpdateUserAttributes"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let existing = try await context.existingUser(pool, input.Username)
+        let changes = UserAttributes.dictionary(input.UserAttributes)
+        try UserAttributeRules.validate(changes, pool: pool, existing: existing)
+        let date = context.now()
+        try await context.updateUser(pool, existing) { user in
+            for (name, value) in changes {
+                // A changed email or phone is unverified unless the admin says otherwise in the same call.
+                if name == "email", user.attributes["email"] != value, changes["email_verified"] == nil { user.attributes["email_verified"] = "false" }
+                if name == "phone_number", user.attributes["phone_number"] != value, changes["phone_number_verified"] == nil {
+                    user.attributes["phone_number_verified"] = "false"
+                }
+                user.attributes[name] = value
+            }
+            user.updatedAt = date
+        }
+        return EmptyOutput()
+    }
+}
+
+struct AdminDeleteUserAttributes: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var Username: String
+        var UserAttributeNames: [String]
+    }
+
+    static let name = "AdminDeleteUserAttributes"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let existing = try await context.existingUser(pool, input.Username)
+        for name in input.UserAttributeNames {
+            if let attribute = pool.schema.first(where: { $0.name == name }), attribute.required {
+                throw CognitoError.invalidParameter("Cannot delete the required attribute \(name).")
+            }
+            if name == "sub" { throw CognitoError.invalidParameter("Cannot delete the attribute sub.") }
+            if !pool.usernameAttributes.isEmpty, pool.usernameAttributes.contains(name) {
+                throw CognitoError.invalidParameter("Cannot delete \(name): it is the user's sign-in name.")
+            }
+        }
+        let date = context.now()
+        try await context.updateUser(pool, existing) { user in
+            for name in input.UserAttributeNames {
+                user.attributes[name] = nil
+                if name == "email" { user.attributes["email_verified"] = nil }
+                if name == "phone_number" { user.attributes["phone_number_verified"] = nil }
+            }
+            user.updatedAt = date
+        }
+        return EmptyOutput()
+    }
+}
+
+struct AdminDeleteUser: APIOperation {
+    static let name = "AdminDeleteUser"
+
+    static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
+        let user = try await context.existingUser(try await context.existingPool(input.UserPoolId), input.Username)
+        try await context.store.deleteUser(poolId: user.poolId, sub: user.sub)
+        try await context.endSessions(of: user)
+        return EmptyOutput()
+    }
+}
+
+struct AdminDisableUser: APIOperation {
+    static let name = "AdminDisableUser"
+
+    /// A disabled user cannot sign in, and the tokens and sessions it holds end now.
+    static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let user = try await context.existingUser(pool, input.Username)
+        let date = context.now()
+        try await context.updateUser(pool, user) { $0.enabled = false; $0.updatedAt = date }
+        try await context.endSessions(of: user)
+        return EmptyOutput()
+    }
+}
+
+struct AdminEnableUser: APIOperation {
+    static let name = "AdminEnableUser"
+
+    static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let user = try await context.existingUser(pool, input.Username)
+        let date = context.now()
+        try await context.updateUser(pool, user) { $0.enabled = true; $0.updatedAt = date }
+        return EmptyOutput()
+    }
+}
+
+struct AdminSetUserPassword: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var Username: String
+        var Password: String
+        var Permanent: Bool?
+    }
+
+    static let name = "AdminSetUserPassword"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let user = try await context.existingUser(pool, input.Username)
+        if let problem = pool.passwordPolicy.problem(with: input.Password) {
+            throw CognitoError("InvalidPasswordException", "Password does not conform to policy: \(problem)")
+        }
+        let hash = try await context.hasher.hash(input.Password)
+        let permanent = input.Permanent == true
+        let date = context.now()
+        try await context.updateUser(pool, user) { user in
+            user.passwordHash = hash
+            if permanent {
+                user.status = .confirmed
+                user.temporaryPasswordExpiresAt = nil
+            } else {
+                user.status = .forceChangePassword
+                user.temporaryPasswordExpiresAt = date.addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400)
+            }
+            user.updatedAt = date
+        }
+        return EmptyOutput()
+    }
+}
+
+struct AdminResetUserPassword: APIOperation {
+    static let name = "AdminResetUserPassword"
+
+    /// RESET_REQUIRED: the user must set a new password with a reset code before signing in again;
+    /// every session and refresh token ends now.
+    static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let user = try await context.existingUser(pool, input.Username)
+        guard user.status != .externalProvider else {
+            throw CognitoError.notAuthorized("Federated users cannot reset their password here.")
+        }
+        let date = context.now()
+        try await context.updateUser(pool, user) { $0.status = .resetRequired; $0.updatedAt = date }
+        try await context.endSessions(of: user)
+        return EmptyOutput()
+    }
+}
+
+struct AdminConfirmSignUp: APIOperation {
+    static let name = "AdminConfirmSignUp"
+
+    static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let user = try await context.existingUser(pool, input.Username)
+        guard user.status == .unconfirmed else {
+            throw CognitoError.notAuthorized("User cannot be confirmed. Current status is \(user.status.rawValue)")
+        }
+        let date = context.now()
+        try await context.updateUser(pool, user) { $0.status = .confirmed; $0.updatedAt = date }
+        return EmptyOutput()
+    }
+}
+
+extension APIContext {
+    /// The user named by user name, alias, or (in pools that sign in by email or phone) sub.
+    func existingUser(_ pool: UserPool, _ name: String) async throws -> User {
+        var keys = [UserIdentifier.key(name, caseSensitive: pool.caseSensitive)]
+        if name.contains("@") { keys.append(name.lowercased()) }
+        for key in keys {
+            if let user = try await store.user(poolId: pool.id, identifierKey: key) { return user }
+        }
+        if let sub = UUID(uuidString: name), let user = try await store.user(poolId: pool.id, sub: sub) { return user }
+        throw CognitoError("UserNotFoundException", "User does not exist.")
+    }
+
+    /// Writes a change to a user, translating a taken alias into Cognito's error.
+    @discardableResult
+    func updateUser(_ pool: UserPool, _ user: User, _ change: @escaping @Sendable (inout User) throws -> Void) async throws -> User {
+        do {
+            return try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }, change)
+        } catch StoreError.duplicate(let what) {
+            throw CognitoError("AliasExistsException", "An account with the given \(what.replacingOccurrences(of: "alias ", with: "")) already exists.")
+        }
+    }
+
+    /// ForceAliasCreation: the verified email or phone moves to the new user; its old holder keeps
+    /// the value but no longer signs in with it.
+    func releaseAliases(of user: User, pool: UserPool) async throws {
+        for identifier in user.identifiers(in: pool) where identifier.kind == .email || identifier.kind == .phoneNumber {
+            guard let holder = try await store.user(poolId: pool.id, identifierKey: identifier.key), holder.sub != user.sub else { continue }
+            let flag = identifier.kind == .email ? "email_verified" : "phone_number_verified"
+            let date = now()
+            try await store.updateUser(poolId: pool.id, sub: holder.sub, identifiers: { $0.identifiers(in: pool) }) {
+                $0.attributes[flag] = "false"
+                $0.updatedAt = date
+            }
+        }
+    }
+
+    func temporaryPassword(_ given: String?, pool: UserPool) throws -> String {
+        guard let given else { return pool.passwordPolicy.temporaryPassword() }
+        if let problem = pool.passwordPolicy.problem(with: given) {
+            throw CognitoError("InvalidPasswordException", "Password does not conform to policy: \(problem)")
+        }
+        return given
+    }
+
+    /// Where invitations go, worked out before anything is written. Cognito's default medium is SMS.
+    func invitations(mediums: [String]?, attributes: [String: String], suppressed: Bool) throws -> [(OutboundMessage.Channel, String)] {
+        guard !suppressed else { return [] }
+        var result: [(OutboundMessage.Channel, String)] = []
+        for medium in Set(mediums ?? ["SMS"]) {
+            switch medium {
+            case "EMAIL": if let email = attributes["email"], !email.isEmpty { result.append((.email, email)) }
+            case "SMS": if let phone = attributes["phone_number"], !phone.isEmpty { result.append((.sms, phone)) }
+            default: break
+            }
+        }
+        if result.isEmpty {
+            throw CognitoError.invalidParameter("User has no attribute matching desired delivery mediums (\((mediums ?? ["SMS"]).joined(separator: ", "))).")
+        }
+        return result
+    }
+
+    func sendInvitation(to user: User, password: String, via channels: [(OutboundMessage.Channel, String)]) async throws {
+        let signsInBySub = user.username == user.sub.uuidString.lowercased()
+        let displayName = signsInBySub ? (user.attributes["email"] ?? user.attributes["phone_number"] ?? user.username) : user.username
+        for (channel, destination) in channels {
+            try await delivery.deliver(OutboundMessage(
+                id: UUID(), poolId: user.poolId, userSub: user.sub, channel: channel, destination: destination,
+                subject: MessageTemplates.invitationSubject,
+                body: MessageTemplates.render(MessageTemplates.invitationBody, username: displayName, code: password),
+                createdAt: now()))
+        }
+    }
+
+    func endSessions(of user: User) async throws {
+        let date = now()
+        try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: date)
+        try await store.revokeRefreshTokens(poolId: user.poolId, userSub: user.sub, at: date)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// A message for a person (invitation, code), kept until it is delivered. Without SMTP or an
+/// SMS webhook configured it stays here as the development outbox.
+public struct OutboundMessage: Sendable, Equatable, Codable {
+    public enum Channel: String, Sendable, Codable {
+        case email, sms
+    }
+
+    public var id: UUID
+    public var poolId: String
+    public var userSub: UUID?
+    public var channel: Channel
+    public var destination: String
+    public var subject: String
+    public var body: String
+    public var createdAt: Date
+    public var attempts: Int
+    public var deliveredAt: Date?
+    public var lastError: String?
+
+    public init(
+        id: UUID, poolId: String, userSub: UUID?, channel: Channel, destination: String, subject: String,
+        body: String, createdAt: Date, attempts: Int = 0, deliveredAt: Date? = nil, lastError: String? = nil
+    ) {
+        self.id = id
+        self.poolId = poolId
+        self.userSub = userSub
+        self.channel = channel
+        self.destination = destination
+        self.subject = subject
+        self.body = body
+        self.createdAt = createdAt
+        self.attempts = attempts
+        self.deliveredAt = deliveredAt
+        self.lastError = lastError
+    }
+}

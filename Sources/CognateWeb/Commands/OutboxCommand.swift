@@ -1,0 +1,31 @@
+import CognateModel
+import Vapor
+
+/// `cognate outbox [--pool ID] [--limit N]`: the development outbox, newest first. Messages that
+/// could not be sent (or had no sender configured) are here with their text; delivered ones
+/// keep only their envelope.
+struct OutboxCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "pool", help: "Only this user pool's messages")
+        var pool: String?
+
+        @Option(name: "limit", help: "How many messages (default 20)")
+        var limit: Int?
+
+        init() {}
+    }
+
+    var help: String { "Shows the development outbox: messages waiting for, or without, a sender." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let services = try await CognateRuntime.prepare(context.application)
+        let page = try await services.store.outbox(poolId: signature.pool, limit: signature.limit ?? 20, after: nil)
+        if page.items.isEmpty { context.console.print("The outbox is empty.") }
+        for message in page.items {
+            let state = message.deliveredAt.map { "delivered \($0)" } ?? message.lastError.map { "failed: \($0)" } ?? "not sent (development outbox)"
+            context.console.print("--- \(message.createdAt)  \(message.channel.rawValue) to \(message.destination)  [\(state)]")
+            context.console.print("Subject: \(message.subject)")
+            if !message.body.isEmpty { context.console.print(message.body) }
+        }
+    }
+}
