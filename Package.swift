@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],
@@ -64,9 +65,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CognateMail",
+            dependencies: [
+                "CognateModel", "CognateCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CognateWeb",
             dependencies: [
-                "CognateModel", "CognateCore", "CognateStore", "CognateCognitoAPI",
+                "CognateModel", "CognateCore", "CognateStore", "CognateCognitoAPI", "CognateMail",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "Leaf", package: "leaf"),
@@ -90,6 +101,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "CognateMailTests", dependencies: ["CognateMail"], swiftSettings: strict),
         .testTarget(name: "CognateCognitoAPITests", dependencies: ["CognateCognitoAPI"], swiftSettings: strict),
         .testTarget(
             name: "CognateWebTests",

@@ -22,6 +22,8 @@ public struct CognateConfiguration: Sendable {
     public var masterKey: MasterKey?
     public var smtpURL: URL?
     public var mailFrom: String?
+    /// Extra PEM trust roots for the SMTP server's certificate.
+    public var smtpCAFile: String?
     public var configFile: String?
     public var argon2: Argon2Parameters
     public var hashWorkers: Int
@@ -100,7 +102,12 @@ public struct CognateConfiguration: Sendable {
             }
         }
         let mailFrom = value("COGNATE_MAIL_FROM")
-        if let mailFrom, !mailFrom.contains("@") { fail("COGNATE_MAIL_FROM", "must be an email address") }
+        if let mailFrom, !UserAttributeRules.isEmail(mailFrom) { fail("COGNATE_MAIL_FROM", "must be an email address") }
+        if smtpURL != nil, mailFrom == nil { fail("COGNATE_MAIL_FROM", "is required when COGNATE_SMTP_URL is set") }
+        let smtpCAFile = value("COGNATE_SMTP_CA_FILE")
+        if let smtpCAFile, !FileManager.default.isReadableFile(atPath: smtpCAFile) {
+            fail("COGNATE_SMTP_CA_FILE", "cannot read \(smtpCAFile)")
+        }
 
         func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
             guard let text = value(name) else { return fallback }
@@ -126,7 +133,7 @@ public struct CognateConfiguration: Sendable {
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         return CognateConfiguration(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
-            adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom,
+            adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
             configFile: file, argon2: argon2, hashWorkers: hashWorkers)
     }
 }

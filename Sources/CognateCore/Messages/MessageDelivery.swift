@@ -25,6 +25,12 @@ public struct MessageDelivery: Sendable {
         self.logger = logger
     }
 
+    /// Pauses before the second and third attempt of a failed send.
+    public static let retryDelays: [Duration] = [.seconds(2), .seconds(10)]
+
+    /// Stores the message, then tries to send it once before returning. A failed send is
+    /// recorded and tried again in the background after `retryDelays`; the caller's work (the
+    /// user it belongs to) is never undone by a delivery failure.
     @discardableResult
     public func deliver(_ message: OutboundMessage) async throws -> OutboundMessage {
         try await outbox.enqueue(message)
@@ -32,14 +38,27 @@ public struct MessageDelivery: Sendable {
             logger.notice("development outbox: \(message.channel.rawValue) to \(message.destination): \(message.subject) (see `cognate outbox`)")
             return message
         }
-        do {
-            try await sender.send(message)
-            try await outbox.recordDelivery(id: message.id, at: now(), error: nil)
-        } catch {
-            logger.warning("delivery of \(message.channel.rawValue) to \(message.destination) failed: \(error)")
-            try await outbox.recordDelivery(id: message.id, at: now(), error: String(describing: error))
+        if await attempt(message, with: sender) { return message }
+        Task { [self] in
+            for delay in Self.retryDelays {
+                try? await Task.sleep(for: delay)
+                if await attempt(message, with: sender) { return }
+            }
         }
         return message
+    }
+
+    /// One try; records the outcome. Returns whether the message went out.
+    func attempt(_ message: OutboundMessage, with sender: any MessageSender) async -> Bool {
+        do {
+            try await sender.send(message)
+            try? await outbox.recordDelivery(id: message.id, at: now(), error: nil)
+            return true
+        } catch {
+            logger.warning("delivery of \(message.channel.rawValue) to \(message.destination) failed: \(error)")
+            try? await outbox.recordDelivery(id: message.id, at: now(), error: String(describing: error))
+            return false
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import CognateCognitoAPI
 import CognateCore
+import CognateMail
 import CognateModel
 import CognateStore
 import Fluent
@@ -32,7 +33,13 @@ public enum CognateRuntime {
         let pools = PoolService(store: store, masterKey: masterKey, region: configuration.region, now: settings.now)
         let adminCredentials = AdminCredentials(store: store, masterKey: masterKey, now: settings.now)
         let hasher = CognateCore.PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers)
-        let delivery = MessageDelivery(outbox: store, email: nil, sms: nil, now: settings.now, logger: app.logger)
+        let email = try configuration.smtpURL.map { url -> SMTPClient in
+            guard let smtp = SMTPConfiguration(url: url, from: configuration.mailFrom ?? "", caFile: configuration.smtpCAFile) else {
+                throw StartupError("COGNATE_SMTP_URL is not a usable SMTP URL")
+            }
+            return SMTPClient(configuration: smtp, group: app.eventLoopGroup, now: settings.now)
+        }
+        let delivery = MessageDelivery(outbox: store, email: email, sms: nil, now: settings.now, logger: app.logger)
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
