@@ -128,6 +128,14 @@ public protocol SettingStore: Sendable {
     func setSettingIfAbsent(_ name: String, value: String) async throws -> String
 }
 
+public protocol DomainStore: Sendable {
+    /// Domains are unique across all pools; `StoreError.duplicate("domain")` when taken.
+    func createDomain(_ domain: UserPoolDomain) async throws
+    func domain(named name: String) async throws -> UserPoolDomain?
+    func domains(poolId: String) async throws -> [UserPoolDomain]
+    func deleteDomain(named name: String) async throws
+}
+
 public protocol OutboxStore: Sendable {
     func enqueue(_ message: OutboundMessage) async throws
     /// Messages newest first (of one pool, or all), `limit` at most, starting after the cursor.
@@ -144,4 +152,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & StoreHealth

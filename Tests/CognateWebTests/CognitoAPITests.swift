@@ -232,3 +232,46 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
         }
     }
 }
+
+@Suite struct DomainOperationTests {
+    @Test func prefixAndCustomDomainsShowInDiscoveryAndDescribe() async throws {
+        try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
+            let poolId = try await UserPoolClientOperationTests.pool(app)
+            // a prefix domain becomes a host under the public URL's host name
+            #expect(try await call(app, "CreateUserPoolDomain", ["UserPoolId": poolId, "Domain": "shop"]).status == .ok)
+            var discovery = try await app.testing().sendRequest(.GET, "/\(poolId)/.well-known/openid-configuration")
+            #expect(discovery.json["authorization_endpoint"] as? String == "https://shop.id.example.test/oauth2/authorize")
+            #expect(discovery.json["issuer"] as? String == "https://id.example.test/\(poolId)", "the issuer does not move")
+            // a custom domain takes over the endpoints
+            let custom = try await call(app, "CreateUserPoolDomain", ["UserPoolId": poolId, "Domain": "login.shop.example",
+                                                                      "CustomDomainConfig": ["CertificateArn": "arn:aws:acm:local:000000000000:certificate/1"]])
+            #expect(custom.json["CloudFrontDomain"] as? String == "id.example.test")
+            discovery = try await app.testing().sendRequest(.GET, "/\(poolId)/.well-known/openid-configuration")
+            #expect(discovery.json["token_endpoint"] as? String == "https://login.shop.example/oauth2/token")
+            let pool = try await call(app, "DescribeUserPool", ["UserPoolId": poolId]).json["UserPool"] as? [String: Any]
+            #expect(pool?["Domain"] as? String == "shop" && pool?["CustomDomain"] as? String == "login.shop.example")
+            let described = try await call(app, "DescribeUserPoolDomain", ["Domain": "shop"])
+            let description = described.json["DomainDescription"] as? [String: Any]
+            #expect(description?["UserPoolId"] as? String == poolId && description?["Status"] as? String == "ACTIVE")
+            #expect(description?["CloudFrontDistribution"] as? String == "shop.id.example.test")
+        }
+    }
+
+    @Test func takenAndMalformedDomainsAreRefused() async throws {
+        try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
+            let first = try await UserPoolClientOperationTests.pool(app)
+            let second = try await UserPoolClientOperationTests.pool(app)
+            _ = try await call(app, "CreateUserPoolDomain", ["UserPoolId": first, "Domain": "taken"])
+            #expect(try await call(app, "CreateUserPoolDomain", ["UserPoolId": second, "Domain": "taken"]).errorType == "InvalidParameterException")
+            #expect(try await call(app, "CreateUserPoolDomain", ["UserPoolId": first, "Domain": "another"]).errorType == "InvalidParameterException")
+            #expect(try await call(app, "CreateUserPoolDomain", ["UserPoolId": second, "Domain": "Bad_Prefix"]).errorType == "InvalidParameterException")
+            #expect(try await call(app, "CreateUserPoolDomain", ["UserPoolId": second, "Domain": "a.b"]).errorType == "InvalidParameterException")
+            // unknown domains describe as empty, as in Cognito
+            let unknown = try await call(app, "DescribeUserPoolDomain", ["Domain": "nobody"])
+            #expect(unknown.status == .ok && (unknown.json["DomainDescription"] as? [String: Any])?.isEmpty ?? true)
+            #expect(try await call(app, "DeleteUserPoolDomain", ["UserPoolId": second, "Domain": "taken"]).errorType == "InvalidParameterException")
+            #expect(try await call(app, "DeleteUserPoolDomain", ["UserPoolId": first, "Domain": "taken"]).status == .ok)
+            #expect(try await call(app, "CreateUserPoolDomain", ["UserPoolId": second, "Domain": "taken"]).status == .ok)
+        }
+    }
+}

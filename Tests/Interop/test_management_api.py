@@ -127,7 +127,7 @@ def test_error_paths_have_cognitos_exception_names(api_server):
     assert error_code(lambda: idp.create_user_pool_client(
         UserPoolId=pool_id, ClientName="x", AllowedOAuthFlows=["client_credentials"],
         AllowedOAuthFlowsUserPoolClient=True)) == "InvalidOAuthFlowException"
-    assert error_code(lambda: idp.describe_user_pool_domain(Domain="shop-login")) == "UnsupportedOperationException"
+    assert error_code(lambda: idp.admin_user_global_sign_out(UserPoolId=pool_id, Username="alice")) == "UnsupportedOperationException"
     # signatures
     assert error_code(lambda: client(api_server, secret_key="wrong").list_user_pools(MaxResults=1)) == "InvalidSignatureException"
     assert error_code(lambda: client(api_server, access_key="AKIAUNKNOWNKEY000000").list_user_pools(MaxResults=1)) == "UnrecognizedClientException"
@@ -212,3 +212,25 @@ def test_aws_cli_creates_a_user_and_the_invitation_lands_in_the_outbox(api_serve
                          COGNATE_ADMIN_SECRET_ACCESS_KEY=SECRET_KEY)
     assert "email to cli@example.com" in outbox.stdout
     assert "Your username is cliuser and temporary password is" in outbox.stdout
+
+
+def test_domains_with_boto3(api_server):
+    idp = client(api_server)
+    pool_id = idp.create_user_pool(PoolName="branded")["UserPool"]["Id"]
+    idp.create_user_pool_domain(UserPoolId=pool_id, Domain="branded")
+    made = idp.create_user_pool_domain(UserPoolId=pool_id, Domain="login.branded.example",
+                                       CustomDomainConfig={"CertificateArn": "arn:aws:acm:local:000000000000:certificate/1"})
+    assert made["CloudFrontDomain"] == "127.0.0.1"
+    described = idp.describe_user_pool_domain(Domain="branded")["DomainDescription"]
+    assert described["UserPoolId"] == pool_id and described["Status"] == "ACTIVE"
+    assert described["CloudFrontDistribution"] == "branded.localhost"
+    pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert pool["Domain"] == "branded" and pool["CustomDomain"] == "login.branded.example"
+    import requests
+    discovery = requests.get(f"{api_server.url}/{pool_id}/.well-known/openid-configuration").json()
+    assert discovery["authorization_endpoint"] == "https://login.branded.example/oauth2/authorize"
+    assert idp.describe_user_pool_domain(Domain="nobody-here")["DomainDescription"] == {}
+    assert error_code(lambda: idp.create_user_pool_domain(UserPoolId=pool_id, Domain="Not A Domain")) == "InvalidParameterException"
+    idp.delete_user_pool_domain(UserPoolId=pool_id, Domain="login.branded.example")
+    discovery = requests.get(f"{api_server.url}/{pool_id}/.well-known/openid-configuration").json()
+    assert discovery["authorization_endpoint"] == f"http://branded.localhost:{api_server.port}/oauth2/authorize"

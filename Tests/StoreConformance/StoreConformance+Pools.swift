@@ -105,6 +105,26 @@ extension StoreConformance {
         },
     ]
 
+    static let domains: [ConformanceCase] = [
+        test("domainsAreUniqueAcrossPoolsAndLeaveWithTheirPool") { store in
+            let pool = try await makePool(store)
+            let other = try await makePool(store)
+            let prefix = "shop-\(pool.id.suffix(9).lowercased())"
+            try await store.createDomain(UserPoolDomain(domain: prefix, poolId: pool.id, isCustom: false, createdAt: t0))
+            try await store.createDomain(UserPoolDomain(domain: "auth.\(prefix).example", poolId: pool.id, isCustom: true,
+                                                        certificateArn: "arn:aws:acm:local:0:certificate/x", createdAt: t0))
+            try await expectError(.duplicate("domain")) {
+                try await store.createDomain(UserPoolDomain(domain: prefix, poolId: other.id, isCustom: false, createdAt: t0))
+            }
+            try check(try await store.domain(named: prefix)?.poolId == pool.id, "domain not found by name")
+            try check(try await store.domains(poolId: pool.id).count == 2, "pool should have two domains")
+            try await store.deleteDomain(named: prefix)
+            try check(try await store.domain(named: prefix) == nil, "domain not deleted")
+            try await store.deletePool(id: pool.id)
+            try check(try await store.domain(named: "auth.\(prefix).example") == nil, "domain outlived its pool")
+        },
+    ]
+
     static let resourceServers: [ConformanceCase] = [
         test("resourceServerLifecycle") { store in
             let pool = try await makePool(store)

@@ -53,7 +53,8 @@ struct DescribeUserPool: APIOperation {
     static let name = "DescribeUserPool"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
-        Output(UserPool: UserPoolType(try await context.existingPool(input.UserPoolId), region: context.region))
+        let pool = try await context.existingPool(input.UserPoolId)
+        return Output(UserPool: UserPoolType(pool, region: context.region, domains: try await context.store.domains(poolId: pool.id)))
     }
 }
 

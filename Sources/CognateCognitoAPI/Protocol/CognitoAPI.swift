@@ -10,18 +10,20 @@ public struct APIContext: Sendable {
     public let keyring: Keyring
     public let hasher: PasswordHasher
     public let delivery: MessageDelivery
+    public let domains: HostedDomains
     public let region: String
     public let now: Now
 
     public init(
         store: any CognateStore, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
-        delivery: MessageDelivery, region: String, now: @escaping Now
+        delivery: MessageDelivery, domains: HostedDomains, region: String, now: @escaping Now
     ) {
         self.store = store
         self.pools = pools
         self.keyring = keyring
         self.hasher = hasher
         self.delivery = delivery
+        self.domains = domains
         self.region = region
         self.now = now
     }
@@ -67,6 +69,7 @@ public struct CognitoAPI: Sendable {
         AdminResetUserPassword.self, AdminConfirmSignUp.self, ListUsers.self,
         AdminAddUserToGroup.self, AdminRemoveUserFromGroup.self, AdminListGroupsForUser.self, ListUsersInGroup.self,
         AddCustomAttributes.self,
+        CreateUserPoolDomain.self, DescribeUserPoolDomain.self, DeleteUserPoolDomain.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

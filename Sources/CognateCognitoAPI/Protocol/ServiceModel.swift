@@ -38,6 +38,12 @@ public struct ServiceModel: Sendable {
     public let targetPrefix: String
     public let operations: [String: Operation]
     let shapes: [String: Shape]
+
+    /// Where Cognito's service accepts more than its published model says: custom domains are
+    /// full host names, but the model's DomainType pattern allows no dots.
+    static let overrides: [String: (pattern: String, max: Double)] = [
+        "DomainType": ("^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$", 253),
+    ]
     /// Patterns compiled once, anchored: AWS checks the whole value.
     let patterns: [String: NSRegularExpression]
 
@@ -51,12 +57,14 @@ public struct ServiceModel: Sendable {
     init(json: Data) throws {
         let document = try JSONDecoder().decode(Document.self, from: json)
         targetPrefix = document.targetPrefix
-        shapes = document.shapes
+        var shapes = document.shapes
+        for (name, override) in Self.overrides { shapes[name]?.pattern = override.pattern; shapes[name]?.max = override.max }
+        self.shapes = shapes
         operations = Dictionary(uniqueKeysWithValues: document.operations.map { name, op in
             (name, Operation(name: name, input: op.input, requiresSignature: op.auth != "none"))
         })
         var compiled: [String: NSRegularExpression] = [:]
-        for pattern in Set(document.shapes.values.compactMap(\.pattern)) {
+        for pattern in Set(shapes.values.compactMap(\.pattern)) {
             compiled[pattern] = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.dotMatchesLineSeparators])
         }
         patterns = compiled

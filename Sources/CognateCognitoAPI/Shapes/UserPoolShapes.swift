@@ -57,8 +57,12 @@ struct UserPoolType: Encodable, Sendable {
     var EstimatedNumberOfUsers: Int
     var UsernameConfiguration: UsernameConfigurationType
     var UserPoolTier: String
+    var Domain: String?
+    var CustomDomain: String?
 
-    init(_ pool: UserPool, region: String) {
+    init(_ pool: UserPool, region: String, domains: [UserPoolDomain] = []) {
+        Domain = domains.first { !$0.isCustom }?.domain
+        CustomDomain = domains.first { $0.isCustom }?.domain
         Id = pool.id
         Name = pool.name
         Arn = "arn:aws:cognito-idp:\(region):000000000000:userpool/\(pool.id)"

@@ -24,6 +24,8 @@ public struct CognateConfiguration: Sendable {
     public var mailFrom: String?
     /// Extra PEM trust roots for the SMTP server's certificate.
     public var smtpCAFile: String?
+    /// Prefix domains become hosts under this name; default: the public URL's host name, else `localhost`.
+    public var domainParent: String?
     public var configFile: String?
     public var argon2: Argon2Parameters
     public var hashWorkers: Int
@@ -125,6 +127,13 @@ public struct CognateConfiguration: Sendable {
         let hashWorkers = number(
             "COGNATE_HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
 
+        let domainParent = value("COGNATE_DOMAIN_PARENT")?.lowercased()
+        if let domainParent, domainParent.isEmpty || domainParent.count > 200
+            || !domainParent.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "." || $0 == "-" })
+        {
+            fail("COGNATE_DOMAIN_PARENT", "must be a host name such as auth.example.com")
+        }
+
         let file = configFile ?? value("COGNATE_CONFIG")
         if let file, !FileManager.default.isReadableFile(atPath: file) {
             fail(configFile == nil ? "COGNATE_CONFIG" : "--config", "cannot read \(file)")
@@ -134,7 +143,7 @@ public struct CognateConfiguration: Sendable {
         return CognateConfiguration(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
-            configFile: file, argon2: argon2, hashWorkers: hashWorkers)
+            domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers)
     }
 }
 

@@ -192,3 +192,13 @@ final class OutboxRow: Model, @unchecked Sendable {
     @OptionalField(key: "last_error") var lastError: String?
     init() {}
 }
+
+final class DomainRow: Model, @unchecked Sendable {
+    static let schema = "user_pool_domains"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "is_custom") var isCustom: Bool
+    @OptionalField(key: "certificate_arn") var certificateArn: String?
+    @Field(key: "created_at") var createdAt: Date
+    init() {}
+}

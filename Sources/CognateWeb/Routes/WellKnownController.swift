@@ -20,7 +20,8 @@ struct WellKnownController: Sendable {
             cursor = page.next
         } while cursor != nil
         let issuer = services.issuer(poolId: pool.id)
-        let document = DiscoveryDocument(pool: pool, issuer: issuer, domain: issuer, resourceServerScopes: scopes)
+        let base = services.domains.endpointBase(domains: try await services.store.domains(poolId: pool.id), issuer: issuer)
+        let document = DiscoveryDocument(pool: pool, issuer: issuer, domain: base, resourceServerScopes: scopes)
         let response = Response(status: .ok)
         try response.content.encode(document, as: .json)
         response.headers.replaceOrAdd(name: .cacheControl, value: Self.discoveryCacheControl)

@@ -29,6 +29,11 @@ public enum CognateRuntime {
             app.logger.notice("generated a new master key at \(configuration.masterKeyFile) (mode 0600); back it up")
         }
         let publicURL = configuration.publicURL?.absoluteString ?? "http://127.0.0.1:\(settings.port)"
+        let publicHost = URL(string: publicURL)?.host ?? "localhost"
+        let isIP = publicHost.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
+        let domains = HostedDomains(
+            parent: configuration.domainParent ?? (isIP ? "localhost" : publicHost),
+            publicURL: URL(string: publicURL) ?? URL(string: "http://127.0.0.1")!)
         let keyring = Keyring(store: store, masterKey: masterKey, now: settings.now)
         let pools = PoolService(store: store, masterKey: masterKey, region: configuration.region, now: settings.now)
         let adminCredentials = AdminCredentials(store: store, masterKey: masterKey, now: settings.now)
@@ -43,11 +48,11 @@ public enum CognateRuntime {
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
-                region: configuration.region, now: settings.now),
+                domains: domains, region: configuration.region, now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher,
-            keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api,
+            keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains,
             publicURL: publicURL, now: settings.now)
         app.cognate = services
         app.lifecycle.use(HasherShutdown(hasher: services.hasher))

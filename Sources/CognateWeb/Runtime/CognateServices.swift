@@ -17,6 +17,7 @@ public struct CognateServices: Sendable {
     public let adminCredentials: AdminCredentials
     /// Cognito's Identity Provider JSON API.
     public let api: CognitoAPI
+    public let domains: HostedDomains
     /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
     public let publicURL: String
     public let now: Now

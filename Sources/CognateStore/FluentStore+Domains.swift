@@ -1,0 +1,39 @@
+import CognateModel
+import FluentKit
+import Foundation
+
+extension FluentStore: DomainStore {
+    public func createDomain(_ domain: UserPoolDomain) async throws {
+        try await run("domain") {
+            guard try await PoolRow.find(domain.poolId, on: database) != nil else { throw StoreError.notFound("user pool \(domain.poolId)") }
+            let row = DomainRow()
+            row.id = domain.domain
+            row.poolId = domain.poolId
+            row.isCustom = domain.isCustom
+            row.certificateArn = domain.certificateArn
+            row.createdAt = domain.createdAt
+            try await row.create(on: database)
+        }
+    }
+
+    public func domain(named name: String) async throws -> UserPoolDomain? {
+        try await run("domain") { try await DomainRow.find(name, on: database).map(Self.domain) }
+    }
+
+    public func domains(poolId: String) async throws -> [UserPoolDomain] {
+        try await run("domain") {
+            try await DomainRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).all().map(Self.domain)
+        }
+    }
+
+    public func deleteDomain(named name: String) async throws {
+        try await run("domain") {
+            guard let row = try await DomainRow.find(name, on: database) else { throw StoreError.notFound("domain \(name)") }
+            try await row.delete(on: database)
+        }
+    }
+
+    static func domain(_ row: DomainRow) -> UserPoolDomain {
+        UserPoolDomain(domain: row.id ?? "", poolId: row.poolId, isCustom: row.isCustom, certificateArn: row.certificateArn, createdAt: row.createdAt)
+    }
+}
