@@ -79,6 +79,7 @@ let package = Package(
             dependencies: [
                 "CognateModel", "CognateCore", "CognateStore", "CognateCognitoAPI", "CognateMail",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "Leaf", package: "leaf"),
             ],

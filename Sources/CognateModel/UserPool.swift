@@ -18,6 +18,10 @@ public struct UserPool: Sendable, Equatable, Codable {
     public var signingAlgorithm: SigningAlgorithm
     /// When set, the pool cannot be deleted until it is turned off (Cognito's DeletionProtection).
     public var deletionProtection: Bool
+    /// The texts of the pool's messages; `nil` members use Cognito's defaults.
+    public var messages: PoolMessages
+    /// Only administrators create users (SignUp is refused), as Cognito's AllowAdminCreateUserOnly.
+    public var allowAdminCreateUserOnly: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -40,6 +44,8 @@ public struct UserPool: Sendable, Equatable, Codable {
         self.schema = schema
         self.signingAlgorithm = signingAlgorithm
         self.deletionProtection = deletionProtection
+        self.messages = PoolMessages()
+        self.allowAdminCreateUserOnly = false
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -122,4 +128,23 @@ public struct SchemaAttribute: Sendable, Equatable, Codable {
         self.minValue = minValue
         self.maxValue = maxValue
     }
+}
+
+/// Message texts with Cognito's placeholders: `{username}` and `{####}` (code or temporary password).
+public struct PoolMessages: Sendable, Equatable, Codable {
+    public var inviteEmailSubject: String?
+    public var inviteEmailMessage: String?
+    public var inviteSMSMessage: String?
+    public var verificationEmailSubject: String?
+    public var verificationEmailMessage: String?
+    public var verificationSMSMessage: String?
+    public var authenticationSMSMessage: String?
+
+    public init() {}
+
+    public static let defaultInviteSubject = "Your temporary password"
+    public static let defaultInviteMessage = "Your username is {username} and temporary password is {####}."
+    public static let defaultVerificationSubject = "Your verification code"
+    public static let defaultVerificationMessage = "Your verification code is {####}."
+    public static let defaultAuthenticationMessage = "Your authentication code is {####}."
 }

@@ -215,3 +215,40 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct MessageTemplateTests {
+    @Test func invitationUsesThePoolsTemplate() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let created = try await call(app, "CreateUserPool", [
+                "PoolName": "templated",
+                "AdminCreateUserConfig": ["InviteMessageTemplate": [
+                    "EmailSubject": "Welcome to Shop", "EmailMessage": "Hi {username}, sign in with {####} within 7 days.",
+                ]],
+            ])
+            let pool = try #require(created.json["UserPool"] as? [String: Any])
+            let poolId = try #require(pool["Id"] as? String)
+            let invite = (pool["AdminCreateUserConfig"] as? [String: Any])?["InviteMessageTemplate"] as? [String: Any]
+            #expect(invite?["EmailSubject"] as? String == "Welcome to Shop")
+            #expect(pool["EmailVerificationMessage"] as? String == "Your verification code is {####}.")
+            _ = try await call(app, "AdminCreateUser", [
+                "UserPoolId": poolId, "Username": "fay", "DesiredDeliveryMediums": ["EMAIL"],
+                "UserAttributes": [["Name": "email", "Value": "fay@example.com"]],
+            ])
+            let message = try #require(try await services.store.outbox(poolId: poolId, limit: 1, after: nil).items.first)
+            #expect(message.subject == "Welcome to Shop")
+            #expect(message.body.hasPrefix("Hi fay, sign in with ") && message.body.hasSuffix(" within 7 days."))
+        }
+    }
+
+    @Test func templatesWithoutTheirPlaceholdersAreRefused() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let missingUser = try await call(app, "CreateUserPool", [
+                "PoolName": "bad-invite", "AdminCreateUserConfig": ["InviteMessageTemplate": ["EmailMessage": "Your password is {####}"]],
+            ])
+            #expect(missingUser.errorType == "InvalidParameterException")
+            let missingCode = try await call(app, "CreateUserPool", ["PoolName": "bad-code", "SmsAuthenticationMessage": "Your code is here"])
+            #expect(missingCode.errorType == "InvalidParameterException")
+            #expect(try await services.store.pool(named: "bad-invite") == nil)
+        }
+    }
+}

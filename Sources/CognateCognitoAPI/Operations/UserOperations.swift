@@ -350,11 +350,13 @@ extension APIContext {
     func sendInvitation(to user: User, password: String, via channels: [(OutboundMessage.Channel, String)]) async throws {
         let signsInBySub = user.username == user.sub.uuidString.lowercased()
         let displayName = signsInBySub ? (user.attributes["email"] ?? user.attributes["phone_number"] ?? user.username) : user.username
+        let messages = try await existingPool(user.poolId).messages
         for (channel, destination) in channels {
+            let template = (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage) ?? PoolMessages.defaultInviteMessage
             try await delivery.deliver(OutboundMessage(
                 id: UUID(), poolId: user.poolId, userSub: user.sub, channel: channel, destination: destination,
-                subject: MessageTemplates.invitationSubject,
-                body: MessageTemplates.render(MessageTemplates.invitationBody, username: displayName, code: password),
+                subject: messages.inviteEmailSubject ?? PoolMessages.defaultInviteSubject,
+                body: MessageTemplates.render(template, username: displayName, code: password),
                 createdAt: now()))
         }
     }

@@ -13,6 +13,26 @@ struct CreateUserPool: APIOperation {
         var MfaConfiguration: String?
         var Schema: [SchemaAttributeType]?
         var UsernameConfiguration: UsernameConfigurationType?
+        var messages: PoolMessageSettings
+
+        enum CodingKeys: String, CodingKey {
+            case PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, AliasAttributes, UsernameAttributes
+            case MfaConfiguration, Schema, UsernameConfiguration
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            PoolName = try container.decode(String.self, forKey: .PoolName)
+            Policies = try container.decodeIfPresent(UserPoolPolicyType.self, forKey: .Policies)
+            DeletionProtection = try container.decodeIfPresent(String.self, forKey: .DeletionProtection)
+            AutoVerifiedAttributes = try container.decodeIfPresent([String].self, forKey: .AutoVerifiedAttributes)
+            AliasAttributes = try container.decodeIfPresent([String].self, forKey: .AliasAttributes)
+            UsernameAttributes = try container.decodeIfPresent([String].self, forKey: .UsernameAttributes)
+            MfaConfiguration = try container.decodeIfPresent(String.self, forKey: .MfaConfiguration)
+            Schema = try container.decodeIfPresent([SchemaAttributeType].self, forKey: .Schema)
+            UsernameConfiguration = try container.decodeIfPresent(UsernameConfigurationType.self, forKey: .UsernameConfiguration)
+            messages = try PoolMessageSettings(from: decoder)
+        }
     }
 
     struct Output: Encodable, Sendable {
@@ -36,6 +56,7 @@ struct CreateUserPool: APIOperation {
             pool.mfaConfiguration = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:)) ?? .off
             pool.schema = schema
             pool.caseSensitive = input.UsernameConfiguration?.CaseSensitive ?? false
+            input.messages.apply(to: &pool)
         }
         return Output(UserPool: UserPoolType(pool, region: context.region))
     }
@@ -90,6 +111,22 @@ struct UpdateUserPool: APIOperation {
         var DeletionProtection: String?
         var AutoVerifiedAttributes: [String]?
         var MfaConfiguration: String?
+        var messages: PoolMessageSettings
+
+        enum CodingKeys: String, CodingKey {
+            case UserPoolId, PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, MfaConfiguration
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            UserPoolId = try container.decode(String.self, forKey: .UserPoolId)
+            PoolName = try container.decodeIfPresent(String.self, forKey: .PoolName)
+            Policies = try container.decodeIfPresent(UserPoolPolicyType.self, forKey: .Policies)
+            DeletionProtection = try container.decodeIfPresent(String.self, forKey: .DeletionProtection)
+            AutoVerifiedAttributes = try container.decodeIfPresent([String].self, forKey: .AutoVerifiedAttributes)
+            MfaConfiguration = try container.decodeIfPresent(String.self, forKey: .MfaConfiguration)
+            messages = try PoolMessageSettings(from: decoder)
+        }
     }
 
     struct Output: Encodable, Sendable {}
@@ -108,6 +145,7 @@ struct UpdateUserPool: APIOperation {
             pool.deletionProtection = input.DeletionProtection == "ACTIVE"
             pool.autoVerifiedAttributes = input.AutoVerifiedAttributes ?? []
             pool.mfaConfiguration = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:)) ?? .off
+            input.messages.apply(to: &pool)
             pool.updatedAt = date
             if let error = PoolRules.validate(pool).first { throw error }
         }

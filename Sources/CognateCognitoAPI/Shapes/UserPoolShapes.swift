@@ -41,6 +41,52 @@ struct UsernameConfigurationType: Codable, Sendable {
     var CaseSensitive: Bool
 }
 
+struct MessageTemplateType: Codable, Sendable {
+    var SMSMessage: String?
+    var EmailMessage: String?
+    var EmailSubject: String?
+}
+
+struct AdminCreateUserConfigType: Codable, Sendable {
+    var AllowAdminCreateUserOnly: Bool?
+    var UnusedAccountValidityDays: Int?
+    var InviteMessageTemplate: MessageTemplateType?
+}
+
+struct VerificationMessageTemplateType: Codable, Sendable {
+    var SmsMessage: String?
+    var EmailMessage: String?
+    var EmailSubject: String?
+    var DefaultEmailOption: String?
+}
+
+/// The message settings CreateUserPool and UpdateUserPool share.
+struct PoolMessageSettings: Decodable, Sendable {
+    var AdminCreateUserConfig: AdminCreateUserConfigType?
+    var VerificationMessageTemplate: VerificationMessageTemplateType?
+    var EmailVerificationMessage: String?
+    var EmailVerificationSubject: String?
+    var SmsVerificationMessage: String?
+    var SmsAuthenticationMessage: String?
+
+    /// Applies the settings; what is left out goes back to the default, as in Cognito. The
+    /// template wins over the older top-level fields when both are given.
+    func apply(to pool: inout UserPool) {
+        var messages = PoolMessages()
+        let invite = AdminCreateUserConfig?.InviteMessageTemplate
+        messages.inviteEmailSubject = invite?.EmailSubject
+        messages.inviteEmailMessage = invite?.EmailMessage
+        messages.inviteSMSMessage = invite?.SMSMessage
+        let verification = VerificationMessageTemplate
+        messages.verificationEmailSubject = verification?.EmailSubject ?? EmailVerificationSubject
+        messages.verificationEmailMessage = verification?.EmailMessage ?? EmailVerificationMessage
+        messages.verificationSMSMessage = verification?.SmsMessage ?? SmsVerificationMessage
+        messages.authenticationSMSMessage = SmsAuthenticationMessage
+        pool.messages = messages
+        pool.allowAdminCreateUserOnly = AdminCreateUserConfig?.AllowAdminCreateUserOnly ?? false
+    }
+}
+
 struct UserPoolType: Encodable, Sendable {
     var Id: String
     var Name: String
@@ -59,8 +105,26 @@ struct UserPoolType: Encodable, Sendable {
     var UserPoolTier: String
     var Domain: String?
     var CustomDomain: String?
+    var AdminCreateUserConfig: AdminCreateUserConfigType
+    var VerificationMessageTemplate: VerificationMessageTemplateType
+    var EmailVerificationMessage: String
+    var EmailVerificationSubject: String
+    var SmsVerificationMessage: String
+    var SmsAuthenticationMessage: String
 
     init(_ pool: UserPool, region: String, domains: [UserPoolDomain] = []) {
+        let messages = pool.messages
+        AdminCreateUserConfig = .init(
+            AllowAdminCreateUserOnly: pool.allowAdminCreateUserOnly, UnusedAccountValidityDays: pool.passwordPolicy.temporaryPasswordValidityDays,
+            InviteMessageTemplate: .init(SMSMessage: messages.inviteSMSMessage ?? PoolMessages.defaultInviteMessage,
+                                         EmailMessage: messages.inviteEmailMessage ?? PoolMessages.defaultInviteMessage,
+                                         EmailSubject: messages.inviteEmailSubject ?? PoolMessages.defaultInviteSubject))
+        EmailVerificationMessage = messages.verificationEmailMessage ?? PoolMessages.defaultVerificationMessage
+        EmailVerificationSubject = messages.verificationEmailSubject ?? PoolMessages.defaultVerificationSubject
+        SmsVerificationMessage = messages.verificationSMSMessage ?? PoolMessages.defaultVerificationMessage
+        SmsAuthenticationMessage = messages.authenticationSMSMessage ?? PoolMessages.defaultAuthenticationMessage
+        VerificationMessageTemplate = .init(SmsMessage: SmsVerificationMessage, EmailMessage: EmailVerificationMessage,
+                                            EmailSubject: EmailVerificationSubject, DefaultEmailOption: "CONFIRM_WITH_CODE")
         Domain = domains.first { !$0.isCustom }?.domain
         CustomDomain = domains.first { $0.isCustom }?.domain
         Id = pool.id

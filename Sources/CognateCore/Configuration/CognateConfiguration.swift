@@ -24,6 +24,9 @@ public struct CognateConfiguration: Sendable {
     public var mailFrom: String?
     /// Extra PEM trust roots for the SMTP server's certificate.
     public var smtpCAFile: String?
+    /// Where SMS messages are POSTed as JSON, signed with `smsWebhookSecret` (HMAC-SHA256).
+    public var smsWebhookURL: URL?
+    public var smsWebhookSecret: String?
     /// Prefix domains become hosts under this name; default: the public URL's host name, else `localhost`.
     public var domainParent: String?
     public var configFile: String?
@@ -127,6 +130,21 @@ public struct CognateConfiguration: Sendable {
         let hashWorkers = number(
             "COGNATE_HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
 
+        var smsWebhookURL: URL?
+        if let text = value("COGNATE_SMS_WEBHOOK_URL") {
+            let url = URL(string: text)
+            let loopback = ["127.0.0.1", "localhost", "::1"].contains(url?.host ?? "")
+            if let url, url.host?.isEmpty == false, url.scheme == "https" || (url.scheme == "http" && loopback) {
+                smsWebhookURL = url
+            } else {
+                fail("COGNATE_SMS_WEBHOOK_URL", "must be an https:// URL (http only on loopback)")
+            }
+        }
+        let smsWebhookSecret = value("COGNATE_SMS_WEBHOOK_SECRET")
+        if smsWebhookURL != nil, (smsWebhookSecret?.count ?? 0) < 32 {
+            fail("COGNATE_SMS_WEBHOOK_SECRET", "is required with COGNATE_SMS_WEBHOOK_URL: at least 32 characters, used to sign each request")
+        }
+
         let domainParent = value("COGNATE_DOMAIN_PARENT")?.lowercased()
         if let domainParent, domainParent.isEmpty || domainParent.count > 200
             || !domainParent.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "." || $0 == "-" })
@@ -143,7 +161,7 @@ public struct CognateConfiguration: Sendable {
         return CognateConfiguration(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
-            domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers)
+            smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers)
     }
 }
 

@@ -62,13 +62,28 @@ public struct MessageDelivery: Sendable {
     }
 }
 
-/// Cognito's message texts and their placeholders: `{username}` and `{####}` (the code or
-/// temporary password).
+/// Renders Cognito's placeholders: `{username}` and `{####}` (the code or temporary password).
 public enum MessageTemplates {
-    public static let invitationSubject = "Your temporary password"
-    public static let invitationBody = "Your username is {username} and temporary password is {####}."
-
     public static func render(_ template: String, username: String, code: String) -> String {
         template.replacingOccurrences(of: "{username}", with: username).replacingOccurrences(of: "{####}", with: code)
+    }
+
+    /// Cognito's rules: invitations name both the user and the password, verification texts the code.
+    public static func problems(_ messages: PoolMessages) -> [ValidationError] {
+        var errors: [ValidationError] = []
+        for (field, text) in [("InviteMessageTemplate.EmailMessage", messages.inviteEmailMessage),
+                              ("InviteMessageTemplate.SMSMessage", messages.inviteSMSMessage)] {
+            if let text, !(text.contains("{username}") && text.contains("{####}")) {
+                errors.append(.init(field: field, message: "must contain {username} and {####}"))
+            }
+        }
+        for (field, text) in [("VerificationMessageTemplate.EmailMessage", messages.verificationEmailMessage),
+                              ("VerificationMessageTemplate.SmsMessage", messages.verificationSMSMessage),
+                              ("SmsAuthenticationMessage", messages.authenticationSMSMessage)] {
+            if let text, !text.contains("{####}") {
+                errors.append(.init(field: field, message: "must contain {####}"))
+            }
+        }
+        return errors
     }
 }

@@ -34,6 +34,7 @@ public enum PoolRules {
             fail("autoVerifiedAttributes", "'\(name)' is not one of email, phone_number")
         }
         errors += validate(pool.tokenValidity, field: "tokenValidity")
+        errors += MessageTemplates.problems(pool.messages)
         var seen: Set<String> = []
         for (index, attribute) in pool.schema.enumerated() {
             let field = "schema[\(index)]"

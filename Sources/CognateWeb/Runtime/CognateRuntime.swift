@@ -3,6 +3,7 @@ import CognateCore
 import CognateMail
 import CognateModel
 import CognateStore
+import Crypto
 import Fluent
 import Foundation
 import Vapor
@@ -44,7 +45,11 @@ public enum CognateRuntime {
             }
             return SMTPClient(configuration: smtp, group: app.eventLoopGroup, now: settings.now)
         }
-        let delivery = MessageDelivery(outbox: store, email: email, sms: nil, now: settings.now, logger: app.logger)
+        let sms = configuration.smsWebhookURL.map { url in
+            WebhookSMSSender(client: app.client, url: URI(string: url.absoluteString),
+                             secret: SymmetricKey(data: Data((configuration.smsWebhookSecret ?? "").utf8)), now: settings.now)
+        }
+        let delivery = MessageDelivery(outbox: store, email: email, sms: sms, now: settings.now, logger: app.logger)
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
