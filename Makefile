@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test deps build build-tests test-swift test-interop venv clean-data
+.PHONY: run test bench deps build build-tests test-swift test-interop venv clean-data
 
 ## Install what is missing from Debian (needs root or sudo), once.
 deps:
@@ -44,6 +44,12 @@ test: build-tests venv
 test-interop: venv
 	swift build --product cognate
 	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q Tests/Interop
+
+## Speed of a release build with wrk on loopback (a benchmark, not a test; the release build takes 20+ minutes once).
+bench: venv
+	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	swift build -c release --product cognate
+	COGNATE_BINARY=$(CURDIR)/.build/release/cognate $(PYTHON) scripts/bench.py
 
 clean-data:
 	rm -rf ./data

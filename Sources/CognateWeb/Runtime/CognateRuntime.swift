@@ -65,7 +65,7 @@ public enum CognateRuntime {
     }
 
     /// What `serve` does before it listens: the first pool, the config file, the banner.
-    public static func bootstrap(_ app: Application, output: @Sendable (String) -> Void = { print($0) }) async throws {
+    public static func bootstrap(_ app: Application, output: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) async throws {
         let services = try await prepare(app)
         var lines: [String] = []
         let admin = try await services.adminCredentials.ensure(configured: services.configuration.adminKey)
