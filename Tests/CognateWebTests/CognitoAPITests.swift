@@ -275,3 +275,25 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
         }
     }
 }
+
+@Suite struct DomainHostTests {
+    @Test func aPoolsDomainHostServesItsDocuments() async throws {
+        try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
+            let poolId = try await UserPoolClientOperationTests.pool(app)
+            _ = try await call(app, "CreateUserPoolDomain", ["UserPoolId": poolId, "Domain": "shop"])
+            _ = try await call(app, "CreateUserPoolDomain", ["UserPoolId": poolId, "Domain": "login.shop.example",
+                                                             "CustomDomainConfig": ["CertificateArn": "arn:aws:acm:local:000000000000:certificate/1"]])
+            for host in ["shop.id.example.test", "SHOP.id.example.test:8443", "login.shop.example"] {
+                let response = try await app.testing().sendRequest(.GET, "/.well-known/openid-configuration", headers: ["Host": host])
+                #expect(response.status == .ok, "\(host)")
+                #expect(response.json["issuer"] as? String == "https://id.example.test/\(poolId)")
+            }
+            let jwks = try await app.testing().sendRequest(.GET, "/.well-known/jwks.json", headers: ["Host": "shop.id.example.test"])
+            #expect((jwks.json["keys"] as? [Any])?.count == 1)
+            for host in ["other.id.example.test", "id.example.test", "shop.evil.example", ""] {
+                let response = try await app.testing().sendRequest(.GET, "/.well-known/openid-configuration", headers: ["Host": host])
+                #expect(response.status == .notFound, "\(host)")
+            }
+        }
+    }
+}

@@ -8,4 +8,7 @@ enum RoutePath {
     static let ready: [PathComponent] = ["ready"]
     static let discovery: [PathComponent] = [":poolId", ".well-known", "openid-configuration"]
     static let jwks: [PathComponent] = [":poolId", ".well-known", "jwks.json"]
+    /// The same documents on a pool's domain host (prefix or custom), where the pool comes from the Host header.
+    static let domainDiscovery: [PathComponent] = [".well-known", "openid-configuration"]
+    static let domainJWKS: [PathComponent] = [".well-known", "jwks.json"]
 }

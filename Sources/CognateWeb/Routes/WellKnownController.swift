@@ -38,9 +38,12 @@ struct WellKnownController: Sendable {
         return Response(status: .ok, headers: headers, body: .init(data: body))
     }
 
-    /// The pool named in the path; 404 for a malformed or unknown id alike.
+    /// The pool named in the path, or else by the request's host (a pool domain); 404 for a
+    /// malformed or unknown id or host alike.
     static func pool(_ request: Request, _ services: CognateServices) async throws -> UserPool {
-        let id = request.parameters.get("poolId") ?? ""
+        guard let id = request.parameters.get("poolId") else {
+            return try await PoolDomainResolver.pool(for: request, services)
+        }
         guard PoolID.isValid(id), let pool = try await services.store.pool(id: id) else {
             throw Abort(.notFound, reason: "user pool \(id.prefix(64)) does not exist")
         }

@@ -10,4 +10,6 @@ func routes(_ app: Application) throws {
     let wellKnown = WellKnownController()
     app.get(RoutePath.discovery, use: wellKnown.discovery)
     app.get(RoutePath.jwks, use: wellKnown.jwks)
+    app.get(RoutePath.domainDiscovery, use: wellKnown.discovery)
+    app.get(RoutePath.domainJWKS, use: wellKnown.jwks)
 }
