@@ -6,8 +6,11 @@ public struct AppClient: Sendable, Equatable, Codable {
     /// 26 lowercase letters and digits, as Cognito.
     public var clientId: String
     public var name: String
-    /// SHA-256 of the secret (hex); `nil` for a public client. The secret itself is never stored.
+    /// SHA-256 of the secret (hex), for checking a presented secret; `nil` for a public client.
     public var secretHash: String?
+    /// The secret sealed with the master key: Cognito's SECRET_HASH is an HMAC keyed with the
+    /// secret, so the server must be able to recover it (as it must the admin SigV4 secret).
+    public var sealedSecret: Data?
     public var callbackURLs: [String]
     public var logoutURLs: [String]
     public var allowedOAuthFlows: [OAuthFlow]
@@ -48,6 +51,7 @@ public struct AppClient: Sendable, Equatable, Codable {
         self.clientId = clientId
         self.name = name
         self.secretHash = secretHash
+        self.sealedSecret = nil
         self.callbackURLs = callbackURLs
         self.logoutURLs = logoutURLs
         self.allowedOAuthFlows = allowedOAuthFlows

@@ -154,7 +154,7 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
         return try #require((created.json["UserPool"] as? [String: Any])?["Id"] as? String)
     }
 
-    @Test func clientWithSecretShowsItOnceAndStoresItsHash() async throws {
+    @Test func clientSecretIsStoredHashedAndSealedAndShownAsCognitoDoes() async throws {
         try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
             let poolId = try await Self.pool(app)
             let created = try await call(app, "CreateUserPoolClient", [
@@ -173,7 +173,8 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
             #expect(SecretDigest.matches(secret, hash: try #require(stored.secretHash)))
             let described = try await call(app, "DescribeUserPoolClient", ["UserPoolId": poolId, "ClientId": clientId])
             let shown = try #require(described.json["UserPoolClient"] as? [String: Any])
-            #expect(shown["ClientSecret"] == nil, "the secret is not kept, so it cannot be shown again")
+            #expect(shown["ClientSecret"] as? String == secret, "Cognito shows the secret on describe too")
+            #expect(stored.sealedSecret.map { !$0.contains(Data(secret.utf8)) } == true, "the secret is sealed at rest")
             #expect(shown["CallbackURLs"] as? [String] == ["https://app.example/cb", "http://localhost:3000/cb"])
         }
     }

@@ -86,13 +86,13 @@ def test_pool_and_client_lifecycle_with_boto3(api_server):
     assert described["AliasAttributes"] == ["email"]
     assert "custom:tenant" in [a["Name"] for a in described["SchemaAttributes"]]
     assert described["CreationDate"].year >= 2024  # botocore parsed an epoch-second timestamp
-    # a client with a secret: shown once
+    # a client with a secret: kept sealed, shown as Cognito shows it
     created = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web", GenerateSecret=True,
                                           AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
                                           AllowedOAuthScopes=["openid", "email"], CallbackURLs=["https://shop.example/cb"])
     web = created["UserPoolClient"]
     assert len(web["ClientId"]) == 26 and len(web["ClientSecret"]) >= 32
-    assert "ClientSecret" not in idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=web["ClientId"])["UserPoolClient"]
+    assert idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=web["ClientId"])["UserPoolClient"]["ClientSecret"] == web["ClientSecret"]
     # update resets what is left out, as Cognito does
     idp.update_user_pool_client(UserPoolId=pool_id, ClientId=web["ClientId"], ClientName="web-2")
     after = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=web["ClientId"])["UserPoolClient"]

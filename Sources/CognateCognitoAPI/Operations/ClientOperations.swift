@@ -46,6 +46,7 @@ struct CreateUserPoolClient: APIOperation {
             client = settings
             client.clientId = id
             client.secretHash = secretHash
+            client.sealedSecret = nil
             client.createdAt = created
             client.updatedAt = created
         }
@@ -66,7 +67,8 @@ struct DescribeUserPoolClient: APIOperation {
     static let name = "DescribeUserPoolClient"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
-        Output(UserPoolClient: UserPoolClientType(try await context.existingClient(input.UserPoolId, input.ClientId)))
+        let client = try await context.existingClient(input.UserPoolId, input.ClientId)
+        return Output(UserPoolClient: UserPoolClientType(client, secret: try context.pools.secret(of: client)))
     }
 }
 
@@ -123,12 +125,13 @@ struct UpdateUserPoolClient: APIOperation {
         desired.updatedAt = context.now()
         let final = desired
         let updated = try await context.store.updateClient(poolId: pool.id, clientId: input.ClientId) { client in
-            let (secretHash, created) = (client.secretHash, client.createdAt)
+            let (secretHash, sealedSecret, created) = (client.secretHash, client.sealedSecret, client.createdAt)
             client = final
             client.secretHash = secretHash
+            client.sealedSecret = sealedSecret
             client.createdAt = created
         }
-        return Output(UserPoolClient: UserPoolClientType(updated))
+        return Output(UserPoolClient: UserPoolClientType(updated, secret: try context.pools.secret(of: updated)))
     }
 }
 

@@ -17,7 +17,6 @@ struct UserPoolClientType: Encodable, Sendable {
     var UserPoolId: String
     var ClientName: String
     var ClientId: String
-    /// Present only in the answer that created it: Cognate keeps a hash, never the secret.
     var ClientSecret: String?
     var LastModifiedDate: Date
     var CreationDate: Date

@@ -91,6 +91,7 @@ public struct ConfigFileApplier: Sendable {
                 client.poolId = pool.id
                 client.clientId = id
                 client.secretHash = secretHash
+                client.sealedSecret = nil
                 client.createdAt = createdAt
                 client.updatedAt = createdAt
             }
@@ -108,8 +109,10 @@ public struct ConfigFileApplier: Sendable {
         if let secret = declaration.secret {
             let keeps = current.secretHash.map { SecretDigest.matches(secret, hash: $0) } ?? false
             desired.secretHash = keeps ? current.secretHash : SecretDigest.sha256Hex(secret)
+            desired.sealedSecret = keeps ? current.sealedSecret : try pools.sealSecret(secret, clientId: current.clientId)
         } else {
             desired.secretHash = declaration.generateSecret ? current.secretHash : nil
+            desired.sealedSecret = declaration.generateSecret ? current.sealedSecret : nil
         }
         guard desired != current else { return }
         desired.updatedAt = now()

@@ -5,6 +5,7 @@ import Foundation
 public struct PoolService: Sendable {
     let store: any UserPoolStore & AppClientStore
     let factory: SigningKeyFactory
+    let masterKey: MasterKey
     let region: String
     let random: any RandomSource
     let now: Now
@@ -15,6 +16,7 @@ public struct PoolService: Sendable {
     ) {
         self.store = store
         self.factory = SigningKeyFactory(masterKey: masterKey)
+        self.masterKey = masterKey
         self.region = region
         self.random = random
         self.now = now
@@ -60,8 +62,20 @@ public struct PoolService: Sendable {
             secretHash: plainSecret.map(SecretDigest.sha256Hex), tokenValidity: pool.tokenValidity,
             createdAt: date, updatedAt: date)
         configure(&client)
+        client.secretHash = plainSecret.map(SecretDigest.sha256Hex)
+        client.sealedSecret = try plainSecret.map { try sealSecret($0, clientId: client.clientId) }
         if let error = PoolRules.validate(client).first { throw error }
         try await store.createClient(client)
         return (client, plainSecret)
+    }
+
+    public func sealSecret(_ secret: String, clientId: String) throws -> Data {
+        try masterKey.seal(Data(secret.utf8), context: "client-secret:\(clientId)")
+    }
+
+    /// The client's secret in the clear, for SECRET_HASH and DescribeUserPoolClient.
+    public func secret(of client: AppClient) throws -> String? {
+        guard let sealed = client.sealedSecret else { return nil }
+        return String(decoding: try masterKey.open(sealed, context: "client-secret:\(client.clientId)"), as: UTF8.self)
     }
 }
