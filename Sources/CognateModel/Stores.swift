@@ -28,6 +28,8 @@ public protocol UserPoolStore: Sendable {
 public protocol AppClientStore: Sendable {
     func createClient(_ client: AppClient) async throws
     func client(poolId: String, clientId: String) async throws -> AppClient?
+    /// Client ids are unique across pools: the public API names a client without its pool.
+    func client(id clientId: String) async throws -> AppClient?
     func listClients(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<AppClient>
     @discardableResult
     func updateClient(poolId: String, clientId: String, _ change: @escaping @Sendable (inout AppClient) throws -> Void) async throws -> AppClient
@@ -79,6 +81,8 @@ public protocol ResourceServerStore: Sendable {
 public protocol SigningKeyStore: Sendable {
     /// All keys of the pool, newest first.
     func signingKeys(poolId: String) async throws -> [SigningKey]
+    /// The key a token's `kid` names, whichever pool it belongs to.
+    func signingKey(kid: String) async throws -> SigningKey?
     /// Makes `key` the pool's active key and retires the previous one at `key.createdAt`, atomically.
     func rotate(to key: SigningKey) async throws
 }
@@ -105,7 +109,10 @@ public protocol RefreshTokenStore: Sendable {
     /// revoked; returns whether it was. Exactly one of many racing rotations wins.
     func rotateRefreshToken(oldHash: String, to new: RefreshToken, at: Date) async throws -> Bool
     func revokeRefreshTokenFamily(_ familyId: UUID, at: Date) async throws
-    func revokeRefreshTokens(poolId: String, userSub: UUID, at: Date) async throws
+    /// Revokes every live refresh token of the user; returns the families that were live, so
+    /// the access tokens they produced (`origin_jti` = family) can be revoked too.
+    @discardableResult
+    func revokeRefreshTokens(poolId: String, userSub: UUID, at: Date) async throws -> Set<UUID>
 }
 
 public protocol RevocationStore: Sendable {

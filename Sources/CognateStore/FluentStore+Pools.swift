@@ -89,6 +89,10 @@ extension FluentStore: AppClientStore {
         }
     }
 
+    public func client(id clientId: String) async throws -> AppClient? {
+        try await run("app client") { try await ClientRow.find(clientId, on: database).map(Self.client) }
+    }
+
     public func listClients(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<AppClient> {
         try await run("app client") {
             let query = ClientRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).limit(limit + 1)
@@ -142,6 +146,12 @@ extension FluentStore: SigningKeyStore {
         try await run("signing key") {
             try await SigningKeyRow.query(on: database).filter(\.$poolId == poolId)
                 .sort(\.$createdAt, .descending).all().map(Self.signingKey)
+        }
+    }
+
+    public func signingKey(kid: String) async throws -> SigningKey? {
+        try await run("signing key") {
+            try await SigningKeyRow.query(on: database).filter(\.$kid == kid).first().map(Self.signingKey)
         }
     }
 

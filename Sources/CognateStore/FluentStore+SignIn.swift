@@ -118,10 +118,14 @@ extension FluentStore: RefreshTokenStore {
         }
     }
 
-    public func revokeRefreshTokens(poolId: String, userSub: UUID, at date: Date) async throws {
+    public func revokeRefreshTokens(poolId: String, userSub: UUID, at date: Date) async throws -> Set<UUID> {
         try await run("refresh token") {
+            let live = RefreshTokenRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub)
+                .filter(\.$revokedAt == nil)
+            let families = Set(try await live.all().map(\.familyId))
             try await RefreshTokenRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub)
                 .filter(\.$revokedAt == nil).set(\.$revokedAt, to: date).update()
+            return families
         }
     }
 

@@ -81,6 +81,8 @@ extension StoreConformance {
             try await store.createClient(client)
             try check(try await store.client(poolId: pool.id, clientId: client.clientId) == client, "client differs")
             try check(try await store.client(poolId: other.id, clientId: client.clientId) == nil, "client visible from another pool")
+            try check(try await store.client(id: client.clientId) == client, "client not found by id alone")
+            try check(try await store.client(id: "nosuchclient00000000000000") == nil, "unknown client id should be nil")
             try await expectError(.duplicate("client id")) { try await store.createClient(client) }
         },
         test("clientForUnknownPoolIsRefused") { store in
@@ -155,6 +157,8 @@ extension StoreConformance {
             try check(keys[0].isActive && keys[1].retiredAt == later, "old key must be retired at the rotation time")
             try check(keys.filter(\.isActive).count == 1, "exactly one active key")
             try check(keys[1].sealedPrivateKey == first[0].sealedPrivateKey, "sealed key bytes must round-trip")
+            try check(try await store.signingKey(kid: first[0].kid) == keys[1], "key not found by kid")
+            try check(try await store.signingKey(kid: "no-such-kid") == nil, "unknown kid should be nil")
         },
         test("rotationForUnknownPoolIsRefused") { store in
             try await expectError(.notFound("user pool test_Missing00")) { try await store.rotate(to: makeKey("test_Missing00")) }

@@ -70,7 +70,9 @@ extension StoreConformance {
                 try await store.createRefreshToken(RefreshToken(tokenHash: hash, familyId: UUID(), poolId: pool.id, clientId: "c", userSub: sub,
                                                                 scopes: [], authTime: t0, createdAt: t0, expiresAt: t0.addingTimeInterval(600)))
             }
-            try await store.revokeRefreshTokens(poolId: pool.id, userSub: alice, at: t0)
+            let families = try await store.revokeRefreshTokens(poolId: pool.id, userSub: alice, at: t0)
+            try check(families == [try await store.refreshToken(hash: "a-\(pool.id)")!.familyId], "revoked families not returned")
+            try check(try await store.revokeRefreshTokens(poolId: pool.id, userSub: alice, at: t0).isEmpty, "nothing left to revoke")
             try check(try await store.refreshToken(hash: "a-\(pool.id)")?.revokedAt == t0, "alice's token not revoked")
             try check(try await store.refreshToken(hash: "b-\(pool.id)")?.revokedAt == nil, "bob's token revoked")
         },

@@ -361,9 +361,9 @@ extension APIContext {
         }
     }
 
+    /// Ends the user's hosted sessions, refresh tokens and the access tokens they produced.
     func endSessions(of user: User) async throws {
-        let date = now()
-        try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: date)
-        try await store.revokeRefreshTokens(poolId: user.poolId, userSub: user.sub, at: date)
+        try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
+        try await tokens.signOutEverywhere(user)
     }
 }

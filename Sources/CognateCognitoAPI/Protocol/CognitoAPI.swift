@@ -11,12 +11,15 @@ public struct APIContext: Sendable {
     public let hasher: PasswordHasher
     public let delivery: MessageDelivery
     public let domains: HostedDomains
+    public let tokens: TokenService
+    public let signIn: SignInService
     public let region: String
     public let now: Now
 
     public init(
         store: any CognateStore, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
-        delivery: MessageDelivery, domains: HostedDomains, region: String, now: @escaping Now
+        delivery: MessageDelivery, domains: HostedDomains, tokens: TokenService, signIn: SignInService,
+        region: String, now: @escaping Now
     ) {
         self.store = store
         self.pools = pools
@@ -24,6 +27,8 @@ public struct APIContext: Sendable {
         self.hasher = hasher
         self.delivery = delivery
         self.domains = domains
+        self.tokens = tokens
+        self.signIn = signIn
         self.region = region
         self.now = now
     }
@@ -70,6 +75,8 @@ public struct CognitoAPI: Sendable {
         AdminAddUserToGroup.self, AdminRemoveUserFromGroup.self, AdminListGroupsForUser.self, ListUsersInGroup.self,
         AddCustomAttributes.self,
         CreateUserPoolDomain.self, DescribeUserPoolDomain.self, DeleteUserPoolDomain.self,
+        InitiateAuth.self, AdminInitiateAuth.self, RespondToAuthChallenge.self, AdminRespondToAuthChallenge.self,
+        GetUser.self, GlobalSignOut.self, AdminUserGlobalSignOut.self, RevokeToken.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

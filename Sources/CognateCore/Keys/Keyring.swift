@@ -76,6 +76,24 @@ public final class Keyring: Sendable {
         }
     }
 
+    /// Verifies a token's signature against the key its `kid` names, if that key belongs to a pool
+    /// and is still published. Returns the claims; the caller checks what they say.
+    public func verify(_ token: String) async throws -> TokenClaims {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerData = Data(lenientBase64: parts[0]),
+            let header = try? JSONDecoder().decode([String: String].self, from: headerData), let kid = header["kid"]
+        else { throw TokenError.invalidToken("malformed") }
+        guard let key = try await store.signingKey(kid: kid) else { throw TokenError.invalidToken("unknown key") }
+        guard try await publishedKeys(poolId: key.poolId).contains(where: { $0.kid == kid }) else {
+            throw TokenError.invalidToken("key retired")
+        }
+        do {
+            return try await collection(for: key).verify(token, as: TokenClaims.self)
+        } catch {
+            throw TokenError.invalidToken("signature")
+        }
+    }
+
     /// Number of keys parsed so far (for tests of the cache).
     public var parsedKeyCount: Int { parsed.withLockedValue { $0.count } }
 

@@ -50,10 +50,13 @@ public enum CognateRuntime {
                              secret: SymmetricKey(data: Data((configuration.smsWebhookSecret ?? "").utf8)), now: settings.now)
         }
         let delivery = MessageDelivery(outbox: store, email: email, sms: sms, now: settings.now, logger: app.logger)
+        let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, now: settings.now)
+        let decoyHash = try await hasher.hash(MasterKey.generate().base64)
+        let signIn = SignInService(store: store, hasher: hasher, tokens: tokens, masterKey: masterKey, decoyHash: decoyHash, now: settings.now)
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
-                domains: domains, region: configuration.region, now: settings.now),
+                domains: domains, tokens: tokens, signIn: signIn, region: configuration.region, now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher,

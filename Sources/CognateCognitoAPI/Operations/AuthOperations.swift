@@ -1,0 +1,291 @@
+import CognateCore
+import CognateModel
+import Foundation
+
+struct AuthenticationResultType: Encodable, Sendable {
+    var AccessToken: String
+    var ExpiresIn: Int
+    var TokenType: String
+    var RefreshToken: String?
+    var IdToken: String?
+
+    init(_ tokens: IssuedTokens) {
+        AccessToken = tokens.accessToken
+        ExpiresIn = tokens.expiresIn
+        TokenType = "Bearer"
+        RefreshToken = tokens.refreshToken
+        IdToken = tokens.idToken
+    }
+}
+
+struct AuthOutput: Encodable, Sendable {
+    var ChallengeName: String?
+    var Session: String?
+    var ChallengeParameters: [String: String]?
+    var AuthenticationResult: AuthenticationResultType?
+
+    init(_ outcome: SignInOutcome) {
+        switch outcome {
+        case .tokens(let tokens):
+            ChallengeParameters = [:]
+            AuthenticationResult = AuthenticationResultType(tokens)
+        case .challenge(let name, let session, let parameters):
+            ChallengeName = name
+            Session = session
+            ChallengeParameters = parameters
+        }
+    }
+}
+
+/// InitiateAuth and AdminInitiateAuth share everything but who may call them and which flows
+/// they accept (Cognito's ExplicitAuthFlows on the client).
+enum AuthFlows {
+    /// The scope API sign-ins grant, as in Cognito.
+    static let apiScopes = ["aws.cognito.signin.user.admin"]
+
+    static func initiate(flow: String, parameters: [String: String], client: AppClient, admin: Bool,
+                         _ context: APIContext) async throws -> AuthOutput {
+        let pool = try await context.existingPool(client.poolId)
+        func require(_ allowed: String, legacy: String? = nil) throws {
+            guard client.explicitAuthFlows.contains(allowed) || legacy.map(client.explicitAuthFlows.contains) == true else {
+                throw CognitoError.invalidParameter("\(flow) flow not enabled for this client")
+            }
+        }
+        do {
+            switch flow {
+            case "USER_PASSWORD_AUTH" where !admin, "ADMIN_USER_PASSWORD_AUTH" where admin, "ADMIN_NO_SRP_AUTH" where admin:
+                try require(admin ? "ALLOW_ADMIN_USER_PASSWORD_AUTH" : "ALLOW_USER_PASSWORD_AUTH",
+                            legacy: admin ? "ADMIN_NO_SRP_AUTH" : "USER_PASSWORD_AUTH")
+                let username = try parameter("USERNAME", parameters)
+                let password = try parameter("PASSWORD", parameters)
+                try checkSecretHash(parameters["SECRET_HASH"], usernames: [username], client: client, context)
+                return AuthOutput(try await context.signIn.signIn(pool: pool, client: client, username: username, password: password, scopes: apiScopes))
+            case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+                try require("ALLOW_REFRESH_TOKEN_AUTH")
+                let token = try parameter("REFRESH_TOKEN", parameters)
+                let (tokens, user) = try await context.tokens.refresh(token, client: client)
+                try checkSecretHash(parameters["SECRET_HASH"], usernames: [user.username, user.sub.uuidString.lowercased(), parameters["USERNAME"] ?? ""], client: client, context)
+                return AuthOutput(.tokens(tokens))
+            case "USER_SRP_AUTH", "CUSTOM_AUTH", "USER_AUTH":
+                throw CognitoError.invalidParameter("\(flow) is not supported by Cognate yet")
+            default:
+                throw CognitoError.invalidParameter("Invalid authentication flow: \(flow)")
+            }
+        } catch let error as SignInError {
+            throw translate(error)
+        } catch let error as TokenError {
+            throw CognitoError.notAuthorized(error == .expired ? "Refresh Token has expired" : error == .revoked ? "Refresh Token has been revoked" : "Invalid Refresh Token")
+        }
+    }
+
+    static func respond(challenge: String, session: String?, responses: [String: String], client: AppClient,
+                        _ context: APIContext) async throws -> AuthOutput {
+        let pool = try await context.existingPool(client.poolId)
+        guard let session else { throw CognitoError.invalidParameter("Missing required parameter Session") }
+        do {
+            switch challenge {
+            case "NEW_PASSWORD_REQUIRED":
+                let username = try parameter("USERNAME", responses)
+                let password = try parameter("NEW_PASSWORD", responses)
+                try checkSecretHash(responses["SECRET_HASH"], usernames: [username], client: client, context)
+                var attributes: [String: String] = [:]
+                for (key, value) in responses where key.hasPrefix("userAttributes.") { attributes[String(key.dropFirst("userAttributes.".count))] = value }
+                return AuthOutput(try await context.signIn.completeNewPassword(
+                    pool: pool, client: client, session: session, newPassword: password, attributes: attributes, scopes: apiScopes))
+            default:
+                throw CognitoError.invalidParameter("\(challenge) is not a challenge Cognate issues yet")
+            }
+        } catch let error as SignInError {
+            throw translate(error)
+        }
+    }
+
+    static func parameter(_ name: String, _ parameters: [String: String]) throws -> String {
+        guard let value = parameters[name], !value.isEmpty else { throw CognitoError.invalidParameter("Missing required parameter \(name)") }
+        return value
+    }
+
+    static func checkSecretHash(_ presented: String?, usernames: [String], client: AppClient, _ context: APIContext) throws {
+        guard let secret = try context.pools.secret(of: client) else { return }
+        guard let presented else {
+            throw CognitoError.notAuthorized("Client \(client.clientId) is configured with secret but SECRET_HASH was not received")
+        }
+        guard SecretHash.matches(presented, secret: secret, usernames: usernames.filter { !$0.isEmpty }, clientId: client.clientId) else {
+            throw CognitoError.notAuthorized("Unable to verify secret hash for client \(client.clientId)")
+        }
+    }
+
+    static func translate(_ error: SignInError) -> CognitoError {
+        switch error {
+        case .notAuthorized(let message): .notAuthorized(message)
+        case .userNotFound: CognitoError("UserNotFoundException", "User does not exist.")
+        case .userNotConfirmed: CognitoError("UserNotConfirmedException", "User is not confirmed.")
+        case .passwordResetRequired: CognitoError("PasswordResetRequiredException", "Password reset required for the user")
+        case .invalidPassword(let problem): CognitoError("InvalidPasswordException", "Password does not conform to policy: \(problem)")
+        case .invalidParameter(let message): .invalidParameter(message)
+        case .invalidSession: .notAuthorized("Invalid session for the user, session is expired.")
+        }
+    }
+}
+
+extension APIContext {
+    func publicClient(_ clientId: String) async throws -> AppClient {
+        guard let client = try await store.client(id: clientId) else {
+            throw CognitoError("ResourceNotFoundException", "User pool client \(clientId) does not exist.")
+        }
+        return client
+    }
+
+    /// The user an access token belongs to; Cognito's messages for every way it can be wrong.
+    func userForAccessToken(_ token: String) async throws -> User {
+        let claims: TokenClaims
+        do {
+            claims = try await tokens.verifyAccessToken(token)
+        } catch TokenError.expired {
+            throw CognitoError.notAuthorized("Access Token has expired")
+        } catch TokenError.revoked {
+            throw CognitoError.notAuthorized("Access Token has been revoked")
+        } catch {
+            throw CognitoError.notAuthorized("Invalid Access Token")
+        }
+        guard claims["scope"]?.string?.split(separator: " ").contains("aws.cognito.signin.user.admin") == true else {
+            throw CognitoError.notAuthorized("Access Token does not have required scopes")
+        }
+        guard let iss = claims["iss"]?.string, let poolId = iss.split(separator: "/").last.map(String.init),
+            let sub = claims["sub"]?.string.flatMap(UUID.init(uuidString:)),
+            let user = try await store.user(poolId: poolId, sub: sub)
+        else { throw CognitoError("UserNotFoundException", "User does not exist.") }
+        guard user.enabled else { throw CognitoError.notAuthorized("User is disabled.") }
+        return user
+    }
+}
+
+struct InitiateAuth: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AuthFlow: String
+        var AuthParameters: [String: String]?
+        var ClientId: String
+    }
+
+    static let name = "InitiateAuth"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> AuthOutput {
+        let client = try await context.publicClient(input.ClientId)
+        return try await AuthFlows.initiate(flow: input.AuthFlow, parameters: input.AuthParameters ?? [:], client: client, admin: false, context)
+    }
+}
+
+struct AdminInitiateAuth: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ClientId: String
+        var AuthFlow: String
+        var AuthParameters: [String: String]?
+    }
+
+    static let name = "AdminInitiateAuth"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> AuthOutput {
+        let client = try await context.existingClient(input.UserPoolId, input.ClientId)
+        return try await AuthFlows.initiate(flow: input.AuthFlow, parameters: input.AuthParameters ?? [:], client: client, admin: true, context)
+    }
+}
+
+struct RespondToAuthChallenge: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ClientId: String
+        var ChallengeName: String
+        var Session: String?
+        var ChallengeResponses: [String: String]?
+    }
+
+    static let name = "RespondToAuthChallenge"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> AuthOutput {
+        let client = try await context.publicClient(input.ClientId)
+        return try await AuthFlows.respond(challenge: input.ChallengeName, session: input.Session, responses: input.ChallengeResponses ?? [:], client: client, context)
+    }
+}
+
+struct AdminRespondToAuthChallenge: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ClientId: String
+        var ChallengeName: String
+        var Session: String?
+        var ChallengeResponses: [String: String]?
+    }
+
+    static let name = "AdminRespondToAuthChallenge"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> AuthOutput {
+        let client = try await context.existingClient(input.UserPoolId, input.ClientId)
+        return try await AuthFlows.respond(challenge: input.ChallengeName, session: input.Session, responses: input.ChallengeResponses ?? [:], client: client, context)
+    }
+}
+
+struct GetUser: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+    }
+
+    struct Output: Encodable, Sendable {
+        var Username: String
+        var UserAttributes: [AttributeType]
+    }
+
+    static let name = "GetUser"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        return Output(Username: user.username, UserAttributes: UserAttributes.list(user))
+    }
+}
+
+struct GlobalSignOut: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+    }
+
+    static let name = "GlobalSignOut"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        try await context.endSessions(of: user)
+        return EmptyOutput()
+    }
+}
+
+struct AdminUserGlobalSignOut: APIOperation {
+    static let name = "AdminUserGlobalSignOut"
+
+    static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
+        let user = try await context.existingUser(try await context.existingPool(input.UserPoolId), input.Username)
+        try await context.endSessions(of: user)
+        return EmptyOutput()
+    }
+}
+
+struct RevokeToken: APIOperation {
+    struct Input: Decodable, Sendable {
+        var Token: String
+        var ClientId: String
+        var ClientSecret: String?
+    }
+
+    static let name = "RevokeToken"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let client = try await context.publicClient(input.ClientId)
+        if let hash = client.secretHash {
+            guard let secret = input.ClientSecret, SecretDigest.matches(secret, hash: hash) else {
+                throw CognitoError.notAuthorized("Client authentication failed.")
+            }
+        }
+        guard client.enableTokenRevocation else {
+            throw CognitoError("UnsupportedOperationException", "Token revocation is not enabled for this client.")
+        }
+        try await context.tokens.revokeRefreshToken(input.Token, client: client)
+        return EmptyOutput()
+    }
+}

@@ -1,0 +1,172 @@
+import CognateModel
+import Crypto
+import Foundation
+
+/// Why a sign-in did not produce tokens, in terms the API and the hosted pages each render.
+public enum SignInError: Error, Equatable {
+    /// Wrong password, unknown user (where the client hides that), disabled user.
+    case notAuthorized(String)
+    case userNotFound
+    case userNotConfirmed
+    case passwordResetRequired
+    case invalidPassword(String)
+    case invalidParameter(String)
+    /// The challenge session is unknown, expired or already used.
+    case invalidSession
+}
+
+public enum SignInOutcome: Sendable, Equatable {
+    case tokens(IssuedTokens)
+    /// The caller must answer a challenge (Cognito's names) quoting `session`.
+    case challenge(name: String, session: String, parameters: [String: String])
+}
+
+/// Password sign-in and its challenges, shared by InitiateAuth and the hosted login form.
+public struct SignInService: Sendable {
+    let store: any CognateStore
+    let hasher: PasswordHasher
+    let tokens: TokenService
+    let masterKey: MasterKey
+    let now: Now
+    /// An Argon2id hash at the deployment's cost, checked when the user does not exist, so an
+    /// unknown name takes as long as a wrong password.
+    let decoyHash: String
+
+    public init(store: any CognateStore, hasher: PasswordHasher, tokens: TokenService, masterKey: MasterKey,
+                decoyHash: String, now: @escaping Now) {
+        self.store = store
+        self.hasher = hasher
+        self.tokens = tokens
+        self.masterKey = masterKey
+        self.decoyHash = decoyHash
+        self.now = now
+    }
+
+    public func signIn(pool: UserPool, client: AppClient, username: String, password: String, scopes: [String] = []) async throws -> SignInOutcome {
+        let found = try await findUser(pool: pool, name: username)
+        guard let user = found, let hash = user.passwordHash else {
+            _ = try? await hasher.verify(password, against: decoyHash)
+            throw client.preventUserExistenceErrors ? SignInError.notAuthorized("Incorrect username or password.") : SignInError.userNotFound
+        }
+        let verification = try await hasher.verify(password, against: hash)
+        guard verification.isMatch else { throw SignInError.notAuthorized("Incorrect username or password.") }
+        guard user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
+        switch user.status {
+        case .unconfirmed: throw SignInError.userNotConfirmed
+        case .resetRequired: throw SignInError.passwordResetRequired
+        case .externalProvider: throw SignInError.notAuthorized("Incorrect username or password.")
+        case .forceChangePassword:
+            if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() {
+                throw SignInError.notAuthorized("Temporary password has expired and must be reset by an administrator.")
+            }
+            let session = try seal(ChallengeSession(
+                poolId: pool.id, clientId: client.clientId, sub: user.sub, challenge: "NEW_PASSWORD_REQUIRED",
+                passwordFingerprint: Self.fingerprint(hash), expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
+            let visible = user.attributes.filter { !UserAttributeRules.verificationFlags.contains($0.key) }
+            let attributes = String(decoding: try JSONEncoder().encode(visible), as: UTF8.self)
+            let required = pool.schema.filter { $0.required && (user.attributes[$0.name] ?? "").isEmpty }.map { "userAttributes.\($0.name)" }
+            return .challenge(name: "NEW_PASSWORD_REQUIRED", session: session, parameters: [
+                "USER_ID_FOR_SRP": user.username, "userAttributes": attributes,
+                "requiredAttributes": String(decoding: try JSONEncoder().encode(required), as: UTF8.self),
+            ])
+        case .confirmed:
+            break
+        }
+        if case .match(needsUpgrade: true) = verification {
+            // Imported or older hashes become Argon2id at today's cost while the password is at hand.
+            let upgraded = try await hasher.hash(password)
+            try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { $0.passwordHash = upgraded }
+        }
+        return .tokens(try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
+    }
+
+    /// NEW_PASSWORD_REQUIRED: the new password (checked against the policy) and any required attributes.
+    public func completeNewPassword(pool: UserPool, client: AppClient, session: String, newPassword: String,
+                                    attributes: [String: String], scopes: [String] = []) async throws -> SignInOutcome {
+        let state = try open(session, pool: pool, client: client, challenge: "NEW_PASSWORD_REQUIRED")
+        guard let user = try await store.user(poolId: pool.id, sub: state.sub), user.status == .forceChangePassword,
+            let hash = user.passwordHash, Self.fingerprint(hash) == state.passwordFingerprint, user.enabled
+        else { throw SignInError.invalidSession }
+        if let problem = pool.passwordPolicy.problem(with: newPassword) { throw SignInError.invalidPassword(problem) }
+        do {
+            try UserAttributeRules.validate(attributes, pool: pool, existing: user)
+        } catch {
+            throw SignInError.invalidParameter(error.description)
+        }
+        for required in pool.schema where required.required && (attributes[required.name] ?? user.attributes[required.name] ?? "").isEmpty {
+            throw SignInError.invalidParameter("Missing required attribute \(required.name)")
+        }
+        let newHash = try await hasher.hash(newPassword)
+        let date = now()
+        let updated = try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+            user.passwordHash = newHash
+            user.status = .confirmed
+            user.temporaryPasswordExpiresAt = nil
+            user.attributes.merge(attributes) { $1 }
+            user.updatedAt = date
+        }
+        return .tokens(try await tokens.issue(user: updated, client: client, scopes: scopes, authTime: date, withRefreshToken: true))
+    }
+
+    /// The user a sign-in name means: user name or alias (emails compared in lower case).
+    public func findUser(pool: UserPool, name: String) async throws -> User? {
+        if let user = try await store.user(poolId: pool.id, identifierKey: UserIdentifier.key(name, caseSensitive: pool.caseSensitive)) {
+            return user
+        }
+        if name.contains("@") { return try await store.user(poolId: pool.id, identifierKey: name.lowercased()) }
+        return nil
+    }
+
+    // MARK: Challenge sessions
+
+    /// A challenge session is sealed with the master key: any node can open it, none has to
+    /// remember it. It names the password it was issued against, so it dies with that password.
+    struct ChallengeSession: Codable {
+        var poolId: String
+        var clientId: String
+        var sub: UUID
+        var challenge: String
+        var passwordFingerprint: String
+        var expiresAt: Date
+    }
+
+    static let sessionContext = "auth-challenge-session"
+
+    func seal(_ session: ChallengeSession) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return try masterKey.seal(try encoder.encode(session), context: Self.sessionContext).base64URLEncoded
+    }
+
+    func open(_ text: String, pool: UserPool, client: AppClient, challenge: String) throws -> ChallengeSession {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        guard let sealed = Data(lenientBase64: text), let plain = try? masterKey.open(sealed, context: Self.sessionContext),
+            let session = try? decoder.decode(ChallengeSession.self, from: plain),
+            session.poolId == pool.id, session.clientId == client.clientId, session.challenge == challenge,
+            session.expiresAt > now()
+        else { throw SignInError.invalidSession }
+        return session
+    }
+
+    static func fingerprint(_ hash: String) -> String {
+        String(SecretDigest.sha256Hex(hash).prefix(16))
+    }
+}
+
+/// Cognito's SECRET_HASH: Base64(HMAC-SHA256(key: client secret, message: user name + client id)).
+public enum SecretHash {
+    public static func compute(secret: String, username: String, clientId: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data((username + clientId).utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return Data(mac).base64EncodedString()
+    }
+
+    /// Whether `presented` is the SECRET_HASH for any of `usernames` (a refresh may name the user by sub).
+    public static func matches(_ presented: String, secret: String, usernames: [String], clientId: String) -> Bool {
+        var matched = false
+        for username in usernames {
+            matched = constantTimeEquals(Array(compute(secret: secret, username: username, clientId: clientId).utf8), Array(presented.utf8)) || matched
+        }
+        return matched
+    }
+}

@@ -1,0 +1,69 @@
+import CognateModel
+import Foundation
+import JWTKit
+
+/// Claim names that are not Swift identifiers, and values of several types.
+struct ClaimKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+public enum ClaimValue: Sendable, Equatable, Codable {
+    case string(String)
+    case bool(Bool)
+    case int(Int)
+    case strings([String])
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .strings(let value): try container.encode(value)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int.self) { self = .int(value) }
+        else if let value = try? container.decode([String].self) { self = .strings(value) }
+        else { self = .string(try container.decode(String.self)) }
+    }
+
+    public var string: String? { if case .string(let value) = self { value } else { nil } }
+    public var int: Int? { if case .int(let value) = self { value } else { nil } }
+}
+
+/// A token's claims as a flat map, signed as JSON. Cognito's tokens mix fixed claims with
+/// user attributes (`email`, `custom:tenant`), so a fixed struct does not fit.
+public struct TokenClaims: JWTPayload, Equatable {
+    public var claims: [String: ClaimValue]
+
+    public init(_ claims: [String: ClaimValue]) {
+        self.claims = claims
+    }
+
+    public subscript(_ name: String) -> ClaimValue? { claims[name] }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: ClaimKey.self)
+        for (name, value) in claims.sorted(by: { $0.key < $1.key }) { try container.encode(value, forKey: ClaimKey(name)) }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: ClaimKey.self)
+        var claims: [String: ClaimValue] = [:]
+        for key in container.allKeys {
+            if let value = try? container.decode(ClaimValue.self, forKey: key) { claims[key.stringValue] = value }
+        }
+        self.claims = claims
+    }
+
+    /// Signature checks happen in the keyring; the rules (expiry, use, issuer) in TokenService.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}

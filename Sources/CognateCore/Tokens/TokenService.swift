@@ -1,0 +1,209 @@
+import CognateModel
+import Crypto
+import Foundation
+import JWTKit
+
+/// What a token endpoint or API call hands back.
+public struct IssuedTokens: Sendable, Equatable {
+    public var idToken: String?
+    public var accessToken: String
+    public var refreshToken: String?
+    public var expiresIn: Int
+}
+
+public enum TokenError: Error, Equatable, CustomStringConvertible {
+    case invalidToken(String)
+    case expired
+    case revoked
+
+    public var description: String {
+        switch self {
+        case .invalidToken(let why): "invalid token: \(why)"
+        case .expired: "the token has expired"
+        case .revoked: "the token has been revoked"
+        }
+    }
+}
+
+/// Issues, refreshes, verifies and revokes the pool's tokens, with Cognito's claims
+/// (PRODUCT.md). The hosted flow and the API both go through it, so their tokens are the same.
+public struct TokenService: Sendable {
+    let store: any RefreshTokenStore & RevocationStore & GroupStore & UserStore & UserPoolStore & SigningKeyStore
+    let keyring: Keyring
+    let random: any RandomSource
+    let now: Now
+    let issuerBase: String
+
+    /// - Parameter issuerBase: the public URL; issuers are `{issuerBase}/{pool id}`.
+    public init(store: any RefreshTokenStore & RevocationStore & GroupStore & UserStore & UserPoolStore & SigningKeyStore,
+                keyring: Keyring, issuerBase: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+        self.store = store
+        self.keyring = keyring
+        self.issuerBase = issuerBase
+        self.random = random
+        self.now = now
+    }
+
+    public func issuer(_ poolId: String) -> String { "\(issuerBase)/\(poolId)" }
+
+    /// Tokens for a fresh authentication. A refresh token starts a new family; its id is the
+    /// tokens' `origin_jti`, so revoking the refresh token revokes what it produced.
+    public func issue(user: User, client: AppClient, scopes: [String], authTime: Date, nonce: String? = nil,
+                      withRefreshToken: Bool = true, accessTokenHashForIDToken: Bool = false) async throws -> IssuedTokens {
+        let family = UUID()
+        var refresh: String?
+        if withRefreshToken {
+            let token = newOpaqueToken()
+            try await store.createRefreshToken(RefreshToken(
+                tokenHash: SecretDigest.sha256Hex(token), familyId: family, poolId: user.poolId, clientId: client.clientId,
+                userSub: user.sub, scopes: scopes, authTime: authTime, createdAt: now(),
+                expiresAt: now().addingTimeInterval(Double(client.tokenValidity.refreshToken))))
+            refresh = token
+        }
+        var tokens = try await signPair(user: user, client: client, scopes: scopes, authTime: authTime, originJTI: family,
+                                        nonce: nonce, atHash: accessTokenHashForIDToken)
+        tokens.refreshToken = refresh
+        return tokens
+    }
+
+    /// REFRESH_TOKEN_AUTH and the refresh_token grant: new ID and access tokens; a new refresh
+    /// token too when the client rotates them. Reusing a rotated token ends its whole family.
+    public func refresh(_ token: String, client: AppClient) async throws -> (tokens: IssuedTokens, user: User) {
+        let hash = SecretDigest.sha256Hex(token)
+        guard let stored = try await store.refreshToken(hash: hash), stored.clientId == client.clientId else {
+            throw TokenError.invalidToken("unknown refresh token")
+        }
+        if stored.revokedAt != nil { throw TokenError.revoked }
+        if stored.expiresAt <= now() { throw TokenError.expired }
+        if stored.rotatedAt != nil {
+            // A rotated token came back: it was stolen or replayed. End the family (RFC 9700 §4.14.2).
+            try await revokeFamily(stored.familyId, poolId: stored.poolId)
+            throw TokenError.revoked
+        }
+        guard let user = try await store.user(poolId: stored.poolId, sub: stored.userSub), user.enabled else {
+            throw TokenError.invalidToken("the user no longer exists or is disabled")
+        }
+        var newRefresh: String?
+        if client.refreshTokenRotation {
+            let next = newOpaqueToken()
+            let rotated = try await store.rotateRefreshToken(oldHash: hash, to: RefreshToken(
+                tokenHash: SecretDigest.sha256Hex(next), familyId: stored.familyId, poolId: stored.poolId,
+                clientId: client.clientId, userSub: user.sub, scopes: stored.scopes, authTime: stored.authTime,
+                createdAt: now(), expiresAt: now().addingTimeInterval(Double(client.tokenValidity.refreshToken))), at: now())
+            guard rotated else {
+                try await revokeFamily(stored.familyId, poolId: stored.poolId)
+                throw TokenError.revoked
+            }
+            newRefresh = next
+        }
+        var tokens = try await signPair(user: user, client: client, scopes: stored.scopes, authTime: stored.authTime,
+                                        originJTI: stored.familyId, nonce: nil, atHash: false)
+        tokens.refreshToken = newRefresh
+        return (tokens, user)
+    }
+
+    /// Checks an access token of `poolId`: signature by a published key, issuer, use, expiry,
+    /// and that neither it nor its origin has been revoked.
+    public func verifyAccessToken(_ token: String, poolId: String? = nil) async throws -> TokenClaims {
+        let claims = try await keyring.verify(token)
+        guard let iss = claims["iss"]?.string, iss.hasPrefix(issuerBase + "/") else { throw TokenError.invalidToken("issuer") }
+        let tokenPool = String(iss.dropFirst(issuerBase.count + 1))
+        if let poolId, tokenPool != poolId { throw TokenError.invalidToken("issuer") }
+        guard claims["token_use"]?.string == "access" else { throw TokenError.invalidToken("not an access token") }
+        guard let exp = claims["exp"]?.int, Double(exp) > now().timeIntervalSince1970 else { throw TokenError.expired }
+        for id in [claims["jti"]?.string, claims["origin_jti"]?.string].compactMap({ $0 }) {
+            if try await store.isRevoked(jti: id) { throw TokenError.revoked }
+        }
+        return claims
+    }
+
+    /// RFC 7009 / Cognito's RevokeToken: ends the refresh token's family and the access tokens it produced.
+    public func revokeRefreshToken(_ token: String, client: AppClient) async throws {
+        guard let stored = try await store.refreshToken(hash: SecretDigest.sha256Hex(token)), stored.clientId == client.clientId else {
+            return  // RFC 7009 §2.2: an unknown token is not an error
+        }
+        try await revokeFamily(stored.familyId, poolId: stored.poolId)
+    }
+
+    /// GlobalSignOut: every refresh token of the user, and every access token they produced.
+    public func signOutEverywhere(_ user: User) async throws {
+        let families = try await store.revokeRefreshTokens(poolId: user.poolId, userSub: user.sub, at: now())
+        for family in families { try await revokeOrigin(family, poolId: user.poolId) }
+    }
+
+    func revokeFamily(_ family: UUID, poolId: String) async throws {
+        try await store.revokeRefreshTokenFamily(family, at: now())
+        try await revokeOrigin(family, poolId: poolId)
+    }
+
+    /// Access tokens live at most 24 h; their revocation need not outlive that.
+    func revokeOrigin(_ family: UUID, poolId: String) async throws {
+        try await store.revoke(TokenRevocation(jti: family.uuidString.lowercased(), poolId: poolId,
+                                               expiresAt: now().addingTimeInterval(Double(TokenValidity.idAccessRange.upperBound))))
+    }
+
+    func signPair(user: User, client: AppClient, scopes: [String], authTime: Date, originJTI: UUID,
+                  nonce: String?, atHash: Bool) async throws -> IssuedTokens {
+        let groups = try await store.groups(poolId: user.poolId, userSub: user.sub)
+            .sorted { ($0.precedence ?? Int.max, $0.name) < ($1.precedence ?? Int.max, $1.name) }.map(\.name)
+        let issuedAt = Int(now().timeIntervalSince1970)
+        let eventID = UUID().uuidString.lowercased()
+        var access: [String: ClaimValue] = [
+            "sub": .string(user.sub.uuidString.lowercased()), "iss": .string(issuer(user.poolId)),
+            "client_id": .string(client.clientId), "token_use": .string("access"), "scope": .string(scopes.joined(separator: " ")),
+            "auth_time": .int(Int(authTime.timeIntervalSince1970)), "iat": .int(issuedAt),
+            "exp": .int(issuedAt + client.tokenValidity.accessToken), "jti": .string(UUID().uuidString.lowercased()),
+            "origin_jti": .string(originJTI.uuidString.lowercased()), "event_id": .string(eventID),
+            "username": .string(user.username), "version": .int(2),
+        ]
+        if !groups.isEmpty { access["cognito:groups"] = .strings(groups) }
+        let accessToken = try await keyring.sign(TokenClaims(access), poolId: user.poolId)
+
+        var idToken: String?
+        if scopes.contains("openid") || scopes.contains("aws.cognito.signin.user.admin") || scopes.isEmpty {
+            var id: [String: ClaimValue] = [
+                "sub": .string(user.sub.uuidString.lowercased()), "aud": .string(client.clientId), "iss": .string(issuer(user.poolId)),
+                "token_use": .string("id"), "auth_time": .int(Int(authTime.timeIntervalSince1970)), "iat": .int(issuedAt),
+                "exp": .int(issuedAt + client.tokenValidity.idToken), "jti": .string(UUID().uuidString.lowercased()),
+                "origin_jti": .string(originJTI.uuidString.lowercased()), "event_id": .string(eventID),
+                "cognito:username": .string(user.username),
+            ]
+            if !groups.isEmpty { id["cognito:groups"] = .strings(groups) }
+            for (name, value) in Self.attributeClaims(user, scopes: scopes) { id[name] = value }
+            if let nonce { id["nonce"] = .string(nonce) }
+            if atHash { id["at_hash"] = .string(Self.atHash(accessToken)) }
+            idToken = try await keyring.sign(TokenClaims(id), poolId: user.poolId)
+        }
+        return IssuedTokens(idToken: idToken, accessToken: accessToken, refreshToken: nil, expiresIn: client.tokenValidity.accessToken)
+    }
+
+    static let profileClaims: Set<String> = [
+        "name", "family_name", "given_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+        "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "address",
+    ]
+
+    /// The user's attributes the scopes allow: all of them for the API flows (empty scopes or
+    /// aws.cognito.signin.user.admin), else by OIDC scope (OIDC Core §5.4). Verification flags are booleans.
+    static func attributeClaims(_ user: User, scopes: [String]) -> [String: ClaimValue] {
+        let all = scopes.isEmpty || scopes.contains("aws.cognito.signin.user.admin")
+        var result: [String: ClaimValue] = [:]
+        for (name, value) in user.attributes {
+            let allowed = all || (scopes.contains("email") && (name == "email" || name == "email_verified"))
+                || (scopes.contains("phone") && (name == "phone_number" || name == "phone_number_verified"))
+                || (scopes.contains("profile") && (profileClaims.contains(name) || name.hasPrefix("custom:")))
+            guard allowed else { continue }
+            result[name] = name.hasSuffix("_verified") ? .bool(value == "true") : .string(value)
+        }
+        return result
+    }
+
+    /// OIDC Core §3.1.3.6: left half of SHA-256 of the access token, base64url.
+    static func atHash(_ accessToken: String) -> String {
+        Data(SHA256.hash(data: Data(accessToken.utf8)).prefix(16)).base64URLEncoded
+    }
+
+    /// 256 random bits, base64url: an opaque refresh token.
+    func newOpaqueToken() -> String {
+        Data(random.bytes(32)).base64URLEncoded
+    }
+}
