@@ -151,6 +151,12 @@ public protocol OutboxStore: Sendable {
     func recordDelivery(id: UUID, at date: Date, error: String?) async throws
 }
 
+public protocol SingleUseStore: Sendable {
+    /// Records the first use of `key`; returns false if it was used before. Exactly one of many
+    /// racing callers gets true. The record may be forgotten after `until`.
+    func claimOnce(_ key: String, until: Date) async throws -> Bool
+}
+
 public protocol StoreHealth: Sendable {
     /// Throws unless the database answers.
     func ping() async throws
@@ -159,4 +165,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & StoreHealth

@@ -21,6 +21,9 @@ public struct User: Sendable, Equatable, Codable {
     public var passwordHash: String?
     /// When a temporary password (FORCE_CHANGE_PASSWORD) stops working.
     public var temporaryPasswordExpiresAt: Date?
+    /// The SRP salt and verifier for USER_SRP_AUTH, sealed with the master key; `nil` until a
+    /// password is set or used in the clear (imported hashes get one at their first sign-in).
+    public var srpVerifier: Data?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -37,6 +40,7 @@ public struct User: Sendable, Equatable, Codable {
         self.attributes = attributes
         self.passwordHash = passwordHash
         self.temporaryPasswordExpiresAt = temporaryPasswordExpiresAt
+        self.srpVerifier = nil
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

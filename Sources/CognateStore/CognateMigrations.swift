@@ -8,6 +8,6 @@ public enum CognateMigrations {
         M005_CreateGroups(), M006_CreateGroupMembers(), M007_CreateResourceServers(), M008_CreateSigningKeys(),
         M009_CreateAuthorizationCodes(), M010_CreateAuthorizationCodeUses(), M011_CreateSessions(),
         M012_CreateRefreshTokens(), M013_CreateRefreshTokenRotations(), M014_CreateTokenRevocations(),
-        M015_CreateAdminCredentials(), M016_CreateSettings(), M017_CreateOutbox(), M018_CreateDomains(),
+        M015_CreateAdminCredentials(), M016_CreateSettings(), M017_CreateOutbox(), M018_CreateDomains(), M019_CreateSingleUses(),
     ]
 }

@@ -111,6 +111,7 @@ extension FluentStore: UserStore {
         row.attributes = try encode(user.attributes)
         row.passwordHash = user.passwordHash
         row.temporaryPasswordExpiresAt = user.temporaryPasswordExpiresAt
+        row.srpVerifier = user.srpVerifier
         row.createdAt = user.createdAt
         row.updatedAt = user.updatedAt
     }
@@ -119,10 +120,12 @@ extension FluentStore: UserStore {
         guard let status = UserStatus(rawValue: row.status), let sub = row.id else {
             throw StoreError.unavailable("corrupt user record")
         }
-        return User(
+        var user = User(
             poolId: row.poolId, sub: sub, username: row.username, status: status, enabled: row.enabled,
             attributes: try decode([String: String].self, row.attributes), passwordHash: row.passwordHash,
             temporaryPasswordExpiresAt: row.temporaryPasswordExpiresAt, createdAt: row.createdAt, updatedAt: row.updatedAt)
+        user.srpVerifier = row.srpVerifier
+        return user
     }
 }
 

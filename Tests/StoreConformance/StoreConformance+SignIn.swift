@@ -126,6 +126,22 @@ extension StoreConformance {
             try check(delivered?.attempts == 2 && delivered?.deliveredAt == t0.addingTimeInterval(9), "delivery not recorded")
             try check(delivered?.body == "", "a delivered message must not keep its code")
         },
+        test("racingClaimsOfOneValueLetExactlyOneThrough") { store in
+            let key = "claim-\(UUID())"
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.claimOnce(key, until: t0) } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            try check(wins == 1, "\(wins) claims succeeded")
+            try check(!(try await store.claimOnce(key, until: t0)), "a used value was accepted again")
+        },
+        test("srpVerifierRoundTrips") { store in
+            let pool = try await makePool(store)
+            var user = makeUser(pool, "srp")
+            user.srpVerifier = Data([1, 2, 3, 4])
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+            try check(try await store.user(poolId: pool.id, sub: user.sub)?.srpVerifier == Data([1, 2, 3, 4]), "verifier lost")
+        },
         test("pingAnswers") { store in
             try await store.ping()
         },

@@ -66,7 +66,15 @@ enum AuthFlows {
                 let (tokens, user) = try await context.tokens.refresh(token, client: client)
                 try checkSecretHash(parameters["SECRET_HASH"], usernames: [user.username, user.sub.uuidString.lowercased(), parameters["USERNAME"] ?? ""], client: client, context)
                 return AuthOutput(.tokens(tokens))
-            case "USER_SRP_AUTH", "CUSTOM_AUTH", "USER_AUTH":
+            case "USER_SRP_AUTH":
+                try require("ALLOW_USER_SRP_AUTH")
+                let username = try parameter("USERNAME", parameters)
+                try checkSecretHash(parameters["SECRET_HASH"], usernames: [username], client: client, context)
+                let outcome = try await context.signIn.startSRP(pool: pool, client: client, username: username, srpA: try parameter("SRP_A", parameters))
+                var output = AuthOutput(outcome)
+                output.Session = nil
+                return output
+            case "CUSTOM_AUTH", "USER_AUTH":
                 throw CognitoError.invalidParameter("\(flow) is not supported by Cognate yet")
             default:
                 throw CognitoError.invalidParameter("Invalid authentication flow: \(flow)")
@@ -81,10 +89,17 @@ enum AuthFlows {
     static func respond(challenge: String, session: String?, responses: [String: String], client: AppClient,
                         _ context: APIContext) async throws -> AuthOutput {
         let pool = try await context.existingPool(client.poolId)
-        guard let session else { throw CognitoError.invalidParameter("Missing required parameter Session") }
         do {
             switch challenge {
+            case "PASSWORD_VERIFIER":
+                let username = try parameter("USERNAME", responses)
+                try checkSecretHash(responses["SECRET_HASH"], usernames: [username], client: client, context)
+                return AuthOutput(try await context.signIn.completeSRP(
+                    pool: pool, client: client, secretBlock: try parameter("PASSWORD_CLAIM_SECRET_BLOCK", responses),
+                    timestamp: try parameter("TIMESTAMP", responses), signature: try parameter("PASSWORD_CLAIM_SIGNATURE", responses),
+                    scopes: apiScopes))
             case "NEW_PASSWORD_REQUIRED":
+                guard let session else { throw CognitoError.invalidParameter("Missing required parameter Session") }
                 let username = try parameter("USERNAME", responses)
                 let password = try parameter("NEW_PASSWORD", responses)
                 try checkSecretHash(responses["SECRET_HASH"], usernames: [username], client: client, context)

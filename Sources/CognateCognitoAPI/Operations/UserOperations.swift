@@ -45,11 +45,14 @@ struct AdminCreateUser: APIOperation {
 
         let date = context.now()
         let sub = UUID()
+        let name = username.isEmpty ? sub.uuidString.lowercased() : username
+        let made = try await context.credentials.make(password: password, poolId: pool.id, username: name, sub: sub)
         var user = User(
-            poolId: pool.id, sub: sub, username: username.isEmpty ? sub.uuidString.lowercased() : username,
-            status: .forceChangePassword, attributes: attributes, passwordHash: try await context.hasher.hash(password),
+            poolId: pool.id, sub: sub, username: name,
+            status: .forceChangePassword, attributes: attributes, passwordHash: made.hash,
             temporaryPasswordExpiresAt: date.addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400),
             createdAt: date, updatedAt: date)
+        user.srpVerifier = made.srpVerifier
         do {
             try await context.store.createUser(user, identifiers: user.identifiers(in: pool))
         } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
@@ -74,10 +77,11 @@ struct AdminCreateUser: APIOperation {
         }
         let password = try context.temporaryPassword(input.TemporaryPassword, pool: pool)
         let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: existing.attributes, suppressed: false)
-        let hash = try await context.hasher.hash(password)
+        let made = try await context.credentials.make(password: password, poolId: pool.id, username: existing.username, sub: existing.sub)
         let date = context.now()
         let user = try await context.store.updateUser(poolId: pool.id, sub: existing.sub, identifiers: { $0.identifiers(in: pool) }) { user in
-            user.passwordHash = hash
+            user.passwordHash = made.hash
+            user.srpVerifier = made.srpVerifier
             user.temporaryPasswordExpiresAt = date.addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400)
             user.updatedAt = date
         }
@@ -235,11 +239,12 @@ struct AdminSetUserPassword: APIOperation {
         if let problem = pool.passwordPolicy.problem(with: input.Password) {
             throw CognitoError("InvalidPasswordException", "Password does not conform to policy: \(problem)")
         }
-        let hash = try await context.hasher.hash(input.Password)
+        let made = try await context.credentials.make(password: input.Password, poolId: pool.id, username: user.username, sub: user.sub)
         let permanent = input.Permanent == true
         let date = context.now()
         try await context.updateUser(pool, user) { user in
-            user.passwordHash = hash
+            user.passwordHash = made.hash
+            user.srpVerifier = made.srpVerifier
             if permanent {
                 user.status = .confirmed
                 user.temporaryPasswordExpiresAt = nil

@@ -13,13 +13,14 @@ public struct APIContext: Sendable {
     public let domains: HostedDomains
     public let tokens: TokenService
     public let signIn: SignInService
+    public let credentials: Credentials
     public let region: String
     public let now: Now
 
     public init(
         store: any CognateStore, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
         delivery: MessageDelivery, domains: HostedDomains, tokens: TokenService, signIn: SignInService,
-        region: String, now: @escaping Now
+        credentials: Credentials, region: String, now: @escaping Now
     ) {
         self.store = store
         self.pools = pools
@@ -29,6 +30,7 @@ public struct APIContext: Sendable {
         self.domains = domains
         self.tokens = tokens
         self.signIn = signIn
+        self.credentials = credentials
         self.region = region
         self.now = now
     }

@@ -15,14 +15,14 @@ public struct ConfigFileApplier: Sendable {
     let store: any CognateStore
     let pools: PoolService
     let keyring: Keyring
-    let hasher: PasswordHasher
+    let credentials: Credentials
     let now: Now
 
-    public init(store: any CognateStore, pools: PoolService, keyring: Keyring, hasher: PasswordHasher, now: @escaping Now) {
+    public init(store: any CognateStore, pools: PoolService, keyring: Keyring, credentials: Credentials, now: @escaping Now) {
         self.store = store
         self.pools = pools
         self.keyring = keyring
-        self.hasher = hasher
+        self.credentials = credentials
         self.now = now
     }
 
@@ -187,15 +187,24 @@ public struct ConfigFileApplier: Sendable {
             }
         } else {
             let date = now()
-            let (hash, status): (String?, UserStatus) = switch declared.password {
-            case .none: (nil, .forceChangePassword)
-            case .permanent(let password): (try await hasher.hash(password), .confirmed)
-            case .temporary(let password): (try await hasher.hash(password), .forceChangePassword)
-            case .imported(let hash): (hash, .confirmed)
+            let sub = UUID()
+            var verifier: Data?
+            var hash: String?
+            let status: UserStatus
+            switch declared.password {
+            case .none:
+                status = .forceChangePassword
+            case .permanent(let password), .temporary(let password):
+                let made = try await credentials.make(password: password, poolId: pool.id, username: declared.username, sub: sub)
+                (hash, verifier) = (made.hash, made.srpVerifier)
+                if case .permanent = declared.password { status = .confirmed } else { status = .forceChangePassword }
+            case .imported(let imported):
+                (hash, status) = (imported, .confirmed)
             }
             user = User(
-                poolId: pool.id, sub: UUID(), username: declared.username, status: status, enabled: declared.enabled,
+                poolId: pool.id, sub: sub, username: declared.username, status: status, enabled: declared.enabled,
                 attributes: declared.attributes, passwordHash: hash, createdAt: date, updatedAt: date)
+            user.srpVerifier = verifier
             try await store.createUser(user, identifiers: user.identifiers(in: pool))
             report.created.append("user \(declared.username) in \(pool.id)")
         }

@@ -35,6 +35,11 @@ public final class PasswordHasher: Sendable {
         }
     }
 
+    /// Runs other CPU-heavy work (SRP's 3072-bit exponentiations) on the same bounded pool.
+    public func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
     public func shutdown() async throws {
         try await pool.shutdownGracefully()
     }

@@ -25,20 +25,24 @@ public enum SignInOutcome: Sendable, Equatable {
 public struct SignInService: Sendable {
     let store: any CognateStore
     let hasher: PasswordHasher
+    let credentials: Credentials
     let tokens: TokenService
     let masterKey: MasterKey
+    let random: any RandomSource
     let now: Now
     /// An Argon2id hash at the deployment's cost, checked when the user does not exist, so an
     /// unknown name takes as long as a wrong password.
     let decoyHash: String
 
-    public init(store: any CognateStore, hasher: PasswordHasher, tokens: TokenService, masterKey: MasterKey,
-                decoyHash: String, now: @escaping Now) {
+    public init(store: any CognateStore, hasher: PasswordHasher, credentials: Credentials, tokens: TokenService,
+                masterKey: MasterKey, decoyHash: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.store = store
         self.hasher = hasher
+        self.credentials = credentials
         self.tokens = tokens
         self.masterKey = masterKey
         self.decoyHash = decoyHash
+        self.random = random
         self.now = now
     }
 
@@ -51,6 +55,22 @@ public struct SignInService: Sendable {
         let verification = try await hasher.verify(password, against: hash)
         guard verification.isMatch else { throw SignInError.notAuthorized("Incorrect username or password.") }
         guard user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
+        var current = user
+        if case .match(needsUpgrade: let upgrade) = verification, upgrade || user.srpVerifier == nil {
+            // Imported or older hashes become Argon2id at today's cost, and users without an SRP
+            // verifier get one, while the password is at hand.
+            let made = try await credentials.make(password: password, poolId: pool.id, username: user.username, sub: user.sub)
+            current = try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+                if upgrade { user.passwordHash = made.hash }
+                user.srpVerifier = made.srpVerifier
+            }
+        }
+        return try await passwordProven(user: current, pool: pool, client: client, scopes: scopes)
+    }
+
+    /// What follows a proven password: the account's state decides between tokens and a challenge.
+    func passwordProven(user: User, pool: UserPool, client: AppClient, scopes: [String]) async throws -> SignInOutcome {
+        guard user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
         switch user.status {
         case .unconfirmed: throw SignInError.userNotConfirmed
         case .resetRequired: throw SignInError.passwordResetRequired
@@ -61,7 +81,8 @@ public struct SignInService: Sendable {
             }
             let session = try seal(ChallengeSession(
                 poolId: pool.id, clientId: client.clientId, sub: user.sub, challenge: "NEW_PASSWORD_REQUIRED",
-                passwordFingerprint: Self.fingerprint(hash), expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
+                passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
+                expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
             let visible = user.attributes.filter { !UserAttributeRules.verificationFlags.contains($0.key) }
             let attributes = String(decoding: try JSONEncoder().encode(visible), as: UTF8.self)
             let required = pool.schema.filter { $0.required && (user.attributes[$0.name] ?? "").isEmpty }.map { "userAttributes.\($0.name)" }
@@ -70,20 +91,17 @@ public struct SignInService: Sendable {
                 "requiredAttributes": String(decoding: try JSONEncoder().encode(required), as: UTF8.self),
             ])
         case .confirmed:
-            break
+            return .tokens(try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
         }
-        if case .match(needsUpgrade: true) = verification {
-            // Imported or older hashes become Argon2id at today's cost while the password is at hand.
-            let upgraded = try await hasher.hash(password)
-            try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { $0.passwordHash = upgraded }
-        }
-        return .tokens(try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
     }
 
     /// NEW_PASSWORD_REQUIRED: the new password (checked against the policy) and any required attributes.
     public func completeNewPassword(pool: UserPool, client: AppClient, session: String, newPassword: String,
                                     attributes: [String: String], scopes: [String] = []) async throws -> SignInOutcome {
         let state = try open(session, pool: pool, client: client, challenge: "NEW_PASSWORD_REQUIRED")
+        guard try await store.claimOnce("challenge:" + SecretDigest.sha256Hex(session), until: state.expiresAt) else {
+            throw SignInError.invalidSession
+        }
         guard let user = try await store.user(poolId: pool.id, sub: state.sub), user.status == .forceChangePassword,
             let hash = user.passwordHash, Self.fingerprint(hash) == state.passwordFingerprint, user.enabled
         else { throw SignInError.invalidSession }
@@ -96,10 +114,11 @@ public struct SignInService: Sendable {
         for required in pool.schema where required.required && (attributes[required.name] ?? user.attributes[required.name] ?? "").isEmpty {
             throw SignInError.invalidParameter("Missing required attribute \(required.name)")
         }
-        let newHash = try await hasher.hash(newPassword)
+        let made = try await credentials.make(password: newPassword, poolId: pool.id, username: user.username, sub: user.sub)
         let date = now()
         let updated = try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
-            user.passwordHash = newHash
+            user.passwordHash = made.hash
+            user.srpVerifier = made.srpVerifier
             user.status = .confirmed
             user.temporaryPasswordExpiresAt = nil
             user.attributes.merge(attributes) { $1 }

@@ -11,6 +11,7 @@ struct M003_CreateUsers: AsyncMigration {
             .field("attributes", .string, .required)
             .field("password_hash", .string)
             .field("temporary_password_expires_at", .datetime)
+            .field("srp_verifier", .data)
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
             .create()

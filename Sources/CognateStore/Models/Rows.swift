@@ -37,6 +37,7 @@ final class UserRow: Model, @unchecked Sendable {
     @Field(key: "attributes") var attributes: String
     @OptionalField(key: "password_hash") var passwordHash: String?
     @OptionalField(key: "temporary_password_expires_at") var temporaryPasswordExpiresAt: Date?
+    @OptionalField(key: "srp_verifier") var srpVerifier: Data?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
     init() {}
@@ -200,5 +201,13 @@ final class DomainRow: Model, @unchecked Sendable {
     @Field(key: "is_custom") var isCustom: Bool
     @OptionalField(key: "certificate_arn") var certificateArn: String?
     @Field(key: "created_at") var createdAt: Date
+    init() {}
+}
+
+/// A value that may be used once (an SRP secret block, a challenge session); the unique index lets one use through.
+final class SingleUseRow: Model, @unchecked Sendable {
+    static let schema = "single_uses"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "expires_at") var expiresAt: Date
     init() {}
 }

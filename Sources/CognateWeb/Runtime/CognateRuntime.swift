@@ -52,14 +52,17 @@ public enum CognateRuntime {
         let delivery = MessageDelivery(outbox: store, email: email, sms: sms, now: settings.now, logger: app.logger)
         let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, now: settings.now)
         let decoyHash = try await hasher.hash(MasterKey.generate().base64)
-        let signIn = SignInService(store: store, hasher: hasher, tokens: tokens, masterKey: masterKey, decoyHash: decoyHash, now: settings.now)
+        let credentials = Credentials(hasher: hasher, masterKey: masterKey)
+        let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, masterKey: masterKey,
+                                   decoyHash: decoyHash, now: settings.now)
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
-                domains: domains, tokens: tokens, signIn: signIn, region: configuration.region, now: settings.now),
+                domains: domains, tokens: tokens, signIn: signIn, credentials: credentials, region: configuration.region,
+                now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
-            configuration: configuration, store: store, masterKey: masterKey, hasher: hasher,
+            configuration: configuration, store: store, masterKey: masterKey, hasher: hasher, credentials: credentials,
             keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains,
             publicURL: publicURL, now: settings.now)
         app.cognate = services
@@ -75,7 +78,7 @@ public enum CognateRuntime {
         let created = try await DefaultPool.createIfFirstStart(service: services.pools, settings: services.store, store: services.store)
         if let file = app.cognateSettings?.configFile {
             let applier = ConfigFileApplier(
-                store: services.store, pools: services.pools, keyring: services.keyring, hasher: services.hasher,
+                store: services.store, pools: services.pools, keyring: services.keyring, credentials: services.credentials,
                 now: services.now)
             let report = try await applier.apply(file)
             for item in report.created { app.logger.info("config file: created \(item)") }

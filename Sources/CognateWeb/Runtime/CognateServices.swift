@@ -12,6 +12,7 @@ public struct CognateServices: Sendable {
     public let store: FluentStore
     public let masterKey: MasterKey
     public let hasher: CognateCore.PasswordHasher
+    public let credentials: Credentials
     public let keyring: Keyring
     public let pools: PoolService
     public let adminCredentials: AdminCredentials

@@ -1,0 +1,79 @@
+import CognateModel
+import Foundation
+
+extension SignInService {
+    /// The server's state between USER_SRP_AUTH and PASSWORD_VERIFIER, sealed into the
+    /// challenge's SECRET_BLOCK: no node has to remember it, and it is good for one answer.
+    struct SRPState: Codable {
+        var poolId: String
+        var clientId: String
+        var sub: UUID?
+        var bigA: String
+        var b: String
+        var bigB: String
+        var expiresAt: Date
+    }
+
+    static let srpContext = "srp-secret-block"
+    /// How far the client's TIMESTAMP may be from the server's clock.
+    static let srpTimestampSkew: TimeInterval = 300
+
+    /// USER_SRP_AUTH: answers PASSWORD_VERIFIER with the salt, B and the sealed state. An unknown
+    /// user (where the client hides that) gets a challenge that cannot be answered, shaped like a real one.
+    public func startSRP(pool: UserPool, client: AppClient, username: String, srpA: String) async throws -> SignInOutcome {
+        guard let a = BigNumber(hex: srpA), !a.modulo(CognitoSRP.n).isZero else {
+            throw SignInError.invalidParameter("Invalid SRP_A")
+        }
+        let user = try await findUser(pool: pool, name: username)
+        let known: (user: User, salt: String, verifier: String)? = try user.flatMap { user in
+            try credentials.openVerifier(of: user).map { (user, $0.salt, $0.verifier) }
+        }
+        if known == nil, !client.preventUserExistenceErrors, user == nil { throw SignInError.userNotFound }
+        let verifier = known?.verifier ?? BigNumber(bytes: random.bytes(384)).modulo(CognitoSRP.n).hex
+        let salt = known?.salt ?? BigNumber(bytes: random.bytes(16)).hex
+        let secret = random.bytes(32)
+        guard let exchange = try await hasher.offload({ CognitoSRP.start(verifier: verifier, random: secret) }) else {
+            throw SignInError.invalidParameter("Invalid SRP state")
+        }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        let state = SRPState(poolId: pool.id, clientId: client.clientId, sub: known?.user.sub, bigA: srpA, b: exchange.b,
+                             bigB: exchange.bigB, expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60))
+        let block = try masterKey.seal(try encoder.encode(state), context: Self.srpContext)
+        let userId = known?.user.username ?? user?.username ?? username
+        return .challenge(name: "PASSWORD_VERIFIER", session: "", parameters: [
+            "SALT": salt, "SRP_B": exchange.bigB, "SECRET_BLOCK": block.base64EncodedString(),
+            "USERNAME": userId, "USER_ID_FOR_SRP": userId,
+        ])
+    }
+
+    /// PASSWORD_VERIFIER: checks the client's proof of the password; then as a password sign-in.
+    public func completeSRP(pool: UserPool, client: AppClient, secretBlock: String, timestamp: String,
+                            signature: String, scopes: [String] = []) async throws -> SignInOutcome {
+        let refused = SignInError.notAuthorized("Incorrect username or password.")
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        guard let block = Data(base64Encoded: secretBlock),
+            let plain = try? masterKey.open(block, context: Self.srpContext),
+            let state = try? decoder.decode(SRPState.self, from: plain),
+            state.poolId == pool.id, state.clientId == client.clientId
+        else { throw SignInError.invalidSession }
+        guard state.expiresAt > now() else { throw SignInError.invalidSession }
+        guard let signedAt = CognitoSRP.parseTimestamp(timestamp), abs(signedAt.timeIntervalSince(now())) <= Self.srpTimestampSkew else {
+            throw SignInError.invalidParameter("TIMESTAMP is malformed or too far from the server's clock")
+        }
+        guard try await store.claimOnce("srp:" + SecretDigest.sha256Hex(secretBlock), until: state.expiresAt) else {
+            throw SignInError.invalidSession
+        }
+        guard let sub = state.sub, let user = try await store.user(poolId: pool.id, sub: sub),
+            let stored = try credentials.openVerifier(of: user)
+        else { throw refused }
+        let exchange = CognitoSRP.Exchange(b: state.b, bigB: state.bigB)
+        guard let key = try await hasher.offload({ CognitoSRP.sessionKey(bigA: state.bigA, exchange: exchange, verifier: stored.verifier) }) else {
+            throw refused
+        }
+        let expected = CognitoSRP.signature(key: key, poolId: pool.id, userId: user.username, secretBlock: Array(block), timestamp: timestamp)
+        guard constantTimeEquals(Array(expected.utf8), Array(signature.utf8)) else { throw refused }
+        return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes)
+    }
+}
