@@ -99,9 +99,6 @@ public struct SignInService: Sendable {
     public func completeNewPassword(pool: UserPool, client: AppClient, session: String, newPassword: String,
                                     attributes: [String: String], scopes: [String] = []) async throws -> SignInOutcome {
         let state = try open(session, pool: pool, client: client, challenge: "NEW_PASSWORD_REQUIRED")
-        guard try await store.claimOnce("challenge:" + SecretDigest.sha256Hex(session), until: state.expiresAt) else {
-            throw SignInError.invalidSession
-        }
         guard let user = try await store.user(poolId: pool.id, sub: state.sub), user.status == .forceChangePassword,
             let hash = user.passwordHash, Self.fingerprint(hash) == state.passwordFingerprint, user.enabled
         else { throw SignInError.invalidSession }
@@ -113,6 +110,10 @@ public struct SignInService: Sendable {
         }
         for required in pool.schema where required.required && (attributes[required.name] ?? user.attributes[required.name] ?? "").isEmpty {
             throw SignInError.invalidParameter("Missing required attribute \(required.name)")
+        }
+        // A refused answer (weak password, missing attribute) may be corrected; an accepted one ends the session.
+        guard try await store.claimOnce("challenge:" + SecretDigest.sha256Hex(session), until: state.expiresAt) else {
+            throw SignInError.invalidSession
         }
         let made = try await credentials.make(password: newPassword, poolId: pool.id, username: user.username, sub: user.sub)
         let date = now()
