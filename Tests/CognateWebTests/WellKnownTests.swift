@@ -30,7 +30,9 @@ struct Probe: JWTPayload, Equatable {
             #expect(document["subject_types_supported"] as? [String] == ["public"])
             #expect(document["id_token_signing_alg_values_supported"] as? [String] == ["RS256"])
             #expect((document["scopes_supported"] as? [String])?.contains("openid") == true)
-            #expect(document["userinfo_endpoint"] == nil, "no field for an endpoint that does not work yet")
+            #expect(document["userinfo_endpoint"] as? String == "\(issuer)/oauth2/userInfo")
+            #expect(document["code_challenge_methods_supported"] as? [String] == ["S256"])
+            #expect(document["grant_types_supported"] as? [String] == ["authorization_code", "refresh_token", "client_credentials"])
         }
     }
 

@@ -47,6 +47,13 @@ public struct SignInService: Sendable {
     }
 
     public func signIn(pool: UserPool, client: AppClient, username: String, password: String, scopes: [String] = []) async throws -> SignInOutcome {
+        let user = try await verifyPassword(pool: pool, client: client, username: username, password: password)
+        return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes)
+    }
+
+    /// Checks the password (equal work for unknown users), upgrades the stored hash and makes an
+    /// SRP verifier when due; returns the user whatever its state.
+    public func verifyPassword(pool: UserPool, client: AppClient, username: String, password: String) async throws -> User {
         let found = try await findUser(pool: pool, name: username)
         guard let user = found, let hash = user.passwordHash else {
             _ = try? await hasher.verify(password, against: decoyHash)
@@ -65,7 +72,7 @@ public struct SignInService: Sendable {
                 user.srpVerifier = made.srpVerifier
             }
         }
-        return try await passwordProven(user: current, pool: pool, client: client, scopes: scopes)
+        return current
     }
 
     /// What follows a proven password: the account's state decides between tokens and a challenge.

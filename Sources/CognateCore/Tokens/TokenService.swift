@@ -49,8 +49,7 @@ public struct TokenService: Sendable {
     /// Tokens for a fresh authentication. A refresh token starts a new family; its id is the
     /// tokens' `origin_jti`, so revoking the refresh token revokes what it produced.
     public func issue(user: User, client: AppClient, scopes: [String], authTime: Date, nonce: String? = nil,
-                      withRefreshToken: Bool = true, accessTokenHashForIDToken: Bool = false) async throws -> IssuedTokens {
-        let family = UUID()
+                      withRefreshToken: Bool = true, accessTokenHashForIDToken: Bool = false, family: UUID = UUID()) async throws -> IssuedTokens {
         var refresh: String?
         if withRefreshToken {
             let token = newOpaqueToken()
@@ -100,6 +99,24 @@ public struct TokenService: Sendable {
                                         originJTI: stored.familyId, nonce: nil, atHash: false)
         tokens.refreshToken = newRefresh
         return (tokens, user)
+    }
+
+    /// client_credentials (RFC 6749 §4.4): an access token for the client itself, no user, no refresh token.
+    public func issueForClient(_ client: AppClient, scopes: [String]) async throws -> IssuedTokens {
+        let issuedAt = Int(now().timeIntervalSince1970)
+        let claims: [String: ClaimValue] = [
+            "sub": .string(client.clientId), "iss": .string(issuer(client.poolId)), "client_id": .string(client.clientId),
+            "token_use": .string("access"), "scope": .string(scopes.joined(separator: " ")), "auth_time": .int(issuedAt),
+            "iat": .int(issuedAt), "exp": .int(issuedAt + client.tokenValidity.accessToken),
+            "jti": .string(UUID().uuidString.lowercased()), "version": .int(2),
+        ]
+        let token = try await keyring.sign(TokenClaims(claims), poolId: client.poolId)
+        return IssuedTokens(idToken: nil, accessToken: token, refreshToken: nil, expiresIn: client.tokenValidity.accessToken)
+    }
+
+    /// Ends a token family: its refresh tokens and the access tokens they produced.
+    public func revoke(family: UUID, poolId: String) async throws {
+        try await revokeFamily(family, poolId: poolId)
     }
 
     /// Checks an access token of `poolId`: signature by a published key, issuer, use, expiry,
@@ -184,7 +201,7 @@ public struct TokenService: Sendable {
 
     /// The user's attributes the scopes allow: all of them for the API flows (empty scopes or
     /// aws.cognito.signin.user.admin), else by OIDC scope (OIDC Core §5.4). Verification flags are booleans.
-    static func attributeClaims(_ user: User, scopes: [String]) -> [String: ClaimValue] {
+    public static func attributeClaims(_ user: User, scopes: [String]) -> [String: ClaimValue] {
         let all = scopes.isEmpty || scopes.contains("aws.cognito.signin.user.admin")
         var result: [String: ClaimValue] = [:]
         for (name, value) in user.attributes {

@@ -11,4 +11,10 @@ enum RoutePath {
     /// The same documents on a pool's domain host (prefix or custom), where the pool comes from the Host header.
     static let domainDiscovery: [PathComponent] = [".well-known", "openid-configuration"]
     static let domainJWKS: [PathComponent] = [".well-known", "jwks.json"]
+    static let poolPrefix: [PathComponent] = [":poolId"]
+    static let authorize: [PathComponent] = ["oauth2", "authorize"]
+    static let token: [PathComponent] = ["oauth2", "token"]
+    static let userInfo: [PathComponent] = ["oauth2", "userInfo"]
+    static let revoke: [PathComponent] = ["oauth2", "revoke"]
+    static let login: [PathComponent] = ["login"]
 }

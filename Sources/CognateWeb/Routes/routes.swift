@@ -12,4 +12,18 @@ func routes(_ app: Application) throws {
     app.get(RoutePath.jwks, use: wellKnown.jwks)
     app.get(RoutePath.domainDiscovery, use: wellKnown.discovery)
     app.get(RoutePath.domainJWKS, use: wellKnown.jwks)
+
+    // The hosted endpoints answer under {public URL}/{pool id} and on the pool's domain.
+    let hosted = HostedPagesController()
+    let oauth = OAuthController()
+    for prefix in [RoutePath.poolPrefix, []] {
+        app.get(prefix + RoutePath.authorize, use: hosted.authorize)
+        app.post(prefix + RoutePath.authorize, use: hosted.authorize)
+        app.get(prefix + RoutePath.login, use: hosted.loginForm)
+        app.post(prefix + RoutePath.login, use: hosted.login)
+        app.post(prefix + RoutePath.token, use: oauth.token)
+        app.get(prefix + RoutePath.userInfo, use: oauth.userInfo)
+        app.post(prefix + RoutePath.userInfo, use: oauth.userInfo)
+        app.post(prefix + RoutePath.revoke, use: oauth.revoke)
+    }
 }

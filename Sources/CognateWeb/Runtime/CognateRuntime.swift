@@ -63,7 +63,8 @@ public enum CognateRuntime {
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher, credentials: credentials,
-            keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains,
+            keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains, tokens: tokens,
+            hosted: HostedSignIn(store: store, signIn: signIn, tokens: tokens, now: settings.now),
             publicURL: publicURL, now: settings.now)
         app.cognate = services
         app.lifecycle.use(HasherShutdown(hasher: services.hasher))

@@ -19,6 +19,8 @@ public struct CognateServices: Sendable {
     /// Cognito's Identity Provider JSON API.
     public let api: CognitoAPI
     public let domains: HostedDomains
+    public let tokens: TokenService
+    public let hosted: HostedSignIn
     /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
     public let publicURL: String
     public let now: Now

@@ -4,6 +4,7 @@ import CognateStore
 import Fluent
 import Foundation
 import Leaf
+import LeafKit
 import Vapor
 
 /// Registers everything that needs no database: drivers, middleware, routes, commands.
@@ -39,8 +40,11 @@ public func configure(
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(JSONErrorMiddleware())
     app.middleware.use(BodyLimitMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    let root = ResourceRoot.find()
+    app.middleware.use(FileMiddleware(publicDirectory: root + "Public/"))
 
+    app.leaf.sources = .singleSource(NIOLeafFiles(
+        fileio: app.fileio, limits: .default, sandboxDirectory: root, viewDirectory: root + "Templates/"))
     app.views.use(.leaf)
     app.asyncCommands.use(CognateServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(KeysCommand(), as: "keys")
@@ -54,5 +58,24 @@ extension DatabaseLocation {
         case .sqlite(let path): self = path == ":memory:" ? .sqliteMemory : .sqliteFile(path)
         case .postgres(let url): self = .postgres(url: url)
         }
+    }
+}
+
+/// Where Templates/ and Public/ are: COGNATE_RESOURCES_DIR, else the working directory, else the
+/// checkout the binary was built in (`.build/<configuration>/cognate` three levels down).
+enum ResourceRoot {
+    static func find() -> String {
+        var candidates: [String] = []
+        if let configured = ProcessInfo.processInfo.environment["COGNATE_RESOURCES_DIR"], !configured.isEmpty {
+            candidates.append(configured)
+        }
+        candidates.append(FileManager.default.currentDirectoryPath)
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        candidates.append(executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path)
+        candidates.append(executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path)
+        let found = candidates.first { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("Templates/layout.leaf")) }
+        let root = found ?? FileManager.default.currentDirectoryPath
+        return root.hasSuffix("/") ? root : root + "/"
     }
 }

@@ -1,0 +1,191 @@
+import CognateModel
+import Crypto
+import Foundation
+
+/// An authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1) once its client and
+/// redirect_uri are proven and the rest checked.
+public struct AuthorizationRequest: Sendable, Equatable {
+    public var clientId: String
+    public var redirectURI: String
+    public var scopes: [String]
+    public var state: String?
+    public var nonce: String?
+    public var codeChallenge: String?
+    public var prompt: String?
+    public var maxAge: Int?
+
+    /// The parameters that carry the request through the login form.
+    public var parameters: [(String, String)] {
+        var result: [(String, String)] = [("response_type", "code"), ("client_id", clientId), ("redirect_uri", redirectURI),
+                                          ("scope", scopes.joined(separator: " "))]
+        if let state { result.append(("state", state)) }
+        if let nonce { result.append(("nonce", nonce)) }
+        if let codeChallenge { result += [("code_challenge", codeChallenge), ("code_challenge_method", "S256")] }
+        if let maxAge { result.append(("max_age", String(maxAge))) }
+        return result
+    }
+}
+
+/// What /oauth2/authorize does with a request.
+public enum AuthorizeDecision: Sendable, Equatable {
+    /// Client or redirect_uri not proven: a page, never a redirect (RFC 6749 §4.1.2.1).
+    case errorPage(OAuthError)
+    /// Back to the client: with a code, or with an error.
+    case redirect(String)
+    /// The person must sign in first.
+    case login(AuthorizationRequest)
+}
+
+/// The hosted authorization-code flow: authorize, sign in with a session, codes, the token endpoint.
+public struct HostedSignIn: Sendable {
+    let store: any CognateStore
+    let signIn: SignInService
+    let tokens: TokenService
+    let random: any RandomSource
+    let now: Now
+
+    /// Cognito: codes live 5 minutes; hosted sessions an hour.
+    public static let codeLifetime: TimeInterval = 300
+    public static let sessionLifetime: TimeInterval = 3_600
+
+    public init(store: any CognateStore, signIn: SignInService, tokens: TokenService,
+                random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+        self.store = store
+        self.signIn = signIn
+        self.tokens = tokens
+        self.random = random
+        self.now = now
+    }
+
+    /// Checks in RFC 6749 §4.1.2.1's order: client and redirect_uri first (errors shown), then the rest (errors redirected).
+    public func authorize(pool: UserPool, parameters: [String: String], sessionCookie: String?) async throws -> AuthorizeDecision {
+        guard let clientId = parameters["client_id"], let client = try await store.client(poolId: pool.id, clientId: clientId) else {
+            return .errorPage(.invalidRequest("unknown client_id"))
+        }
+        let redirectURI: String
+        do {
+            redirectURI = try CheckRedirectURI.check(parameters["redirect_uri"], client: client)
+        } catch let error as OAuthError {
+            return .errorPage(error)
+        }
+        let state = parameters["state"]
+        func fail(_ error: OAuthError) -> AuthorizeDecision {
+            .redirect(Self.append(to: redirectURI, ["error": error.code, "error_description": error.description, "state": state]))
+        }
+        guard client.allowedOAuthFlowsUserPoolClient, client.allowedOAuthFlows.contains(.code) else {
+            return fail(.unauthorizedClient("the client may not use the authorization code flow"))
+        }
+        guard parameters["response_type"] == "code" else {
+            return fail(.unsupportedResponseType("response_type must be code"))
+        }
+        let request: AuthorizationRequest
+        do {
+            let scopes = try CheckScopes.check(parameters["scope"], client: client)
+            let challenge = try CheckPKCE.challenge(parameters["code_challenge"], method: parameters["code_challenge_method"], publicClient: client.isPublic)
+            let maxAge = try parameters["max_age"].map { text -> Int in
+                guard let value = Int(text), value >= 0 else { throw OAuthError.invalidRequest("max_age must be a whole number of seconds") }
+                return value
+            }
+            if let provider = parameters["identity_provider"], provider != "COGNITO" {
+                throw OAuthError.invalidRequest("unknown identity_provider \(provider)")
+            }
+            request = AuthorizationRequest(clientId: client.clientId, redirectURI: redirectURI, scopes: scopes, state: state,
+                                           nonce: parameters["nonce"], codeChallenge: challenge, prompt: parameters["prompt"], maxAge: maxAge)
+        } catch let error as OAuthError {
+            return fail(error)
+        }
+        // OIDC Core §3.1.2.1: prompt=login forces the form; prompt=none must not show it.
+        if request.prompt != "login", let session = try await liveSession(sessionCookie, pool: pool) {
+            let fresh = request.maxAge.map { now().timeIntervalSince(session.authTime) <= Double($0) } ?? true
+            if fresh, let user = try await store.user(poolId: pool.id, sub: session.userSub), user.enabled, user.status == .confirmed {
+                return .redirect(try await codeRedirect(request, pool: pool, user: user, authTime: session.authTime))
+            }
+        }
+        if request.prompt == "none" { return fail(.loginRequired("no signed-in session")) }
+        return .login(request)
+    }
+
+    /// The login form's submission: on success a new session (its cookie value) and the redirect with a code.
+    public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> (session: String, redirect: String) {
+        guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+        let user = try await signIn.verifyPassword(pool: pool, client: client, username: username, password: password)
+        guard user.enabled else { throw SignInError.notAuthorized("Incorrect username or password.") }
+        switch user.status {
+        case .confirmed: break
+        case .unconfirmed: throw SignInError.userNotConfirmed
+        case .resetRequired: throw SignInError.passwordResetRequired
+        case .forceChangePassword, .externalProvider: throw SignInError.notAuthorized("This account must set a new password first.")
+        }
+        let cookie = Data(random.bytes(32)).base64URLEncoded
+        let authTime = now()
+        try await store.createSession(SignInSession(idHash: SecretDigest.sha256Hex(cookie), poolId: pool.id, userSub: user.sub,
+                                                    authTime: authTime, expiresAt: authTime.addingTimeInterval(Self.sessionLifetime)))
+        return (cookie, try await codeRedirect(request, pool: pool, user: user, authTime: authTime))
+    }
+
+    func liveSession(_ cookie: String?, pool: UserPool) async throws -> SignInSession? {
+        guard let cookie, !cookie.isEmpty, let session = try await store.session(idHash: SecretDigest.sha256Hex(cookie)),
+            session.poolId == pool.id, session.revokedAt == nil, session.expiresAt > now()
+        else { return nil }
+        return session
+    }
+
+    /// Ends the session the cookie names (logout).
+    public func endSession(_ cookie: String?) async throws {
+        guard let cookie, !cookie.isEmpty else { return }
+        try await store.revokeSession(idHash: SecretDigest.sha256Hex(cookie), at: now())
+    }
+
+    func codeRedirect(_ request: AuthorizationRequest, pool: UserPool, user: User, authTime: Date) async throws -> String {
+        // 256 random bits (RFC 6749 §10.10 asks for at least 128); only the hash is stored.
+        let code = Data(random.bytes(32)).base64URLEncoded
+        try await store.createCode(AuthorizationCode(
+            codeHash: SecretDigest.sha256Hex(code), poolId: pool.id, clientId: request.clientId, userSub: user.sub,
+            redirectURI: request.redirectURI, scopes: request.scopes, nonce: request.nonce, codeChallenge: request.codeChallenge,
+            codeChallengeMethod: request.codeChallenge == nil ? nil : "S256", authTime: authTime,
+            expiresAt: now().addingTimeInterval(Self.codeLifetime)))
+        return Self.append(to: request.redirectURI, ["code": code, "state": request.state])
+    }
+
+    /// grant_type=authorization_code (RFC 6749 §4.1.3). A replayed code fails and ends the
+    /// tokens it first produced (§10.5).
+    public func exchange(code: String, redirectURI: String?, verifier: String?, client: AppClient) async throws -> IssuedTokens {
+        let hash = SecretDigest.sha256Hex(code)
+        guard let (stored, firstUse) = try await store.consumeCode(hash: hash, at: now()), stored.clientId == client.clientId else {
+            throw OAuthError.invalidGrant("the code is unknown")
+        }
+        let family = Self.family(forCodeHash: hash)
+        guard firstUse else {
+            try await tokens.revoke(family: family, poolId: stored.poolId)
+            throw OAuthError.invalidGrant("the code was already used")
+        }
+        guard stored.expiresAt > now() else { throw OAuthError.invalidGrant("the code has expired") }
+        guard redirectURI == stored.redirectURI else { throw OAuthError.invalidGrant("redirect_uri does not match the authorization request") }
+        try CheckPKCE.verify(verifier: verifier, challenge: stored.codeChallenge)
+        guard let user = try await store.user(poolId: stored.poolId, sub: stored.userSub), user.enabled else {
+            throw OAuthError.invalidGrant("the user is no longer enabled")
+        }
+        return try await tokens.issue(user: user, client: client, scopes: stored.scopes, authTime: stored.authTime, nonce: stored.nonce,
+                                      withRefreshToken: true, accessTokenHashForIDToken: true, family: family)
+    }
+
+    /// The token family of a code is derived from it, so a replay can find and end it.
+    static func family(forCodeHash hash: String) -> UUID {
+        let digest = Array(SHA256.hash(data: Data("family:\(hash)".utf8)))
+        return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                           digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
+    }
+
+    /// Adds query parameters to a callback URL (which may already have a query).
+    public static func append(to url: String, _ parameters: [String: String?]) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        var items = components.queryItems ?? []
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
+            if let value { items.append(URLQueryItem(name: name, value: value)) }
+        }
+        components.queryItems = items
+        // `+` is a space to form decoders: encode it, with the other reserved characters.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        return components.string ?? url
+    }
+}

@@ -1,0 +1,147 @@
+import CognateCore
+import CognateModel
+import Foundation
+import Vapor
+
+/// /oauth2/authorize and /login: the hosted sign-in, on `{public URL}/{pool id}` or the pool's domain.
+struct HostedPagesController: Sendable {
+    struct Hidden: Encodable { var name: String; var value: String }
+
+    struct LoginContext: Encodable {
+        var title = "Sign in"
+        var action: String
+        var csrf: String
+        var hidden: [Hidden]
+        var username: String
+        var error: String?
+    }
+
+    struct ErrorContext: Encodable {
+        var title = "Something went wrong"
+        var heading: String
+        var message: String
+    }
+
+    static let csrfCookie = "cognate_csrf"
+
+    static func sessionCookie(_ poolId: String) -> String { "cognate_session_\(poolId)" }
+
+    func authorize(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let parameters = try Self.parameters(request)
+        let decision = try await services.hosted.authorize(
+            pool: pool, parameters: parameters, sessionCookie: request.cookies[Self.sessionCookie(pool.id)]?.string)
+        switch decision {
+        case .errorPage(let error):
+            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: error.description)
+        case .redirect(let location):
+            return Self.found(location)
+        case .login(let authorization):
+            var query = URLComponents()
+            query.queryItems = authorization.parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
+            return Self.found("\(HostedPool.base(request, pool))/login?\(query.percentEncodedQuery ?? "")")
+        }
+    }
+
+    func loginForm(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let parameters = try Self.parameters(request)
+        switch try await services.hosted.authorize(pool: pool, parameters: parameters.merging(["prompt": "login"]) { $1 }, sessionCookie: nil) {
+        case .errorPage(let error):
+            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: error.description)
+        case .redirect(let location):
+            return Self.found(location)
+        case .login(let authorization):
+            return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: "", error: nil, status: .ok)
+        }
+    }
+
+    func login(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let form = try request.content.decode([String: String].self)
+        // Double-submit CSRF check: the hidden field must equal the cookie set with the form.
+        guard let cookie = request.cookies[Self.csrfCookie]?.string, let field = form["_csrf"],
+            constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
+        else {
+            return try await Self.errorPage(request, status: .forbidden, heading: "Please try again",
+                                            message: "This form has expired or was not sent from this page. Go back and sign in again.")
+        }
+        var parameters = form
+        parameters["prompt"] = "login"
+        let decision = try await services.hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil)
+        guard case .login(let authorization) = decision else {
+            if case .redirect(let location) = decision { return Self.found(location) }
+            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: "Start again from the application.")
+        }
+        let username = form["username"] ?? ""
+        do {
+            let (session, location) = try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "")
+            let response = Self.found(location)
+            response.cookies[Self.sessionCookie(pool.id)] = Self.cookie(session, request: request, maxAge: Int(HostedSignIn.sessionLifetime))
+            return response
+        } catch let error as SignInError {
+            let message = switch error {
+            case .userNotConfirmed: "Your account is not confirmed yet."
+            case .passwordResetRequired: "You must reset your password before signing in."
+            case .notAuthorized(let text) where text.contains("new password"): "This account must set a new password first."
+            default: "Incorrect username or password."
+            }
+            return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)
+        }
+    }
+
+    /// 302 Found, as Cognito and RFC 6749's examples answer.
+    static func found(_ location: String) -> Response {
+        let response = Response(status: .found)
+        response.headers.replaceOrAdd(name: .location, value: location)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    static func renderLogin(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, username: String,
+                            error: String?, status: HTTPStatus) async throws -> Response {
+        let csrf = request.cookies[csrfCookie]?.string ?? Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncoded
+        let context = LoginContext(action: "\(HostedPool.base(request, pool))/login", csrf: csrf,
+                                   hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
+                                   username: username, error: error)
+        let response = try await request.view.render("login", context).encodeResponse(status: status, for: request)
+        response.cookies[csrfCookie] = cookie(csrf, request: request, maxAge: 3_600)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; form-action 'self'; frame-ancestors 'none'")
+        return response
+    }
+
+    static func errorPage(_ request: Request, status: HTTPStatus, heading: String, message: String) async throws -> Response {
+        let response = try await request.view.render("error", ErrorContext(heading: heading, message: message))
+            .encodeResponse(status: status, for: request)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    /// Session and CSRF cookies: HttpOnly, SameSite=Lax, Secure whenever the public URL is https.
+    static func cookie(_ value: String, request: Request, maxAge: Int) -> HTTPCookies.Value {
+        let secure = (try? request.services().configuration.publicURL?.scheme == "https") ?? false
+        return HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    /// GET parameters, or the form of a POST (OIDC Core §3.1.2.1 allows both).
+    static func parameters(_ request: Request) throws -> [String: String] {
+        if request.method == .POST { return (try? request.content.decode([String: String].self)) ?? [:] }
+        return (try? request.query.decode([String: String].self)) ?? [:]
+    }
+}
+
+/// The pool a hosted request is for: named in the path, or by the pool domain the request came to.
+enum HostedPool {
+    static func resolve(_ request: Request, _ services: CognateServices) async throws -> UserPool {
+        try await WellKnownController.pool(request, services)
+    }
+
+    /// Where this pool's hosted endpoints are, as the request reached them.
+    static func base(_ request: Request, _ pool: UserPool) -> String {
+        request.parameters.get("poolId") != nil ? "/\(pool.id)" : ""
+    }
+}
