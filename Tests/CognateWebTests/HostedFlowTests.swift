@@ -1,0 +1,94 @@
+@testable import CognateCognitoAPI
+import CognateCore
+import CognateModel
+@testable import CognateWeb
+import Crypto
+import Foundation
+import Testing
+import VaporTesting
+
+/// The code exchange's failure paths, driven over HTTP with a code obtained through the form.
+@Suite struct HostedFlowTests {
+    static let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    static let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    static let yaml = """
+        pools:
+          - name: flow
+            id: local_FlowPool1
+            clients:
+              - name: spa
+                id: flowspa0000000000000000000
+                callbackURLs: [http://localhost:3000/cb]
+                allowedOAuthFlows: [code]
+                allowedOAuthScopes: [openid, email]
+            users:
+              - username: alice
+                password: Corr3ct-Horse!
+                attributes: {email: alice@example.com}
+        """
+
+    /// Authorize, fill in the form, return the code from the redirect.
+    static func code(_ app: Application) async throws -> String {
+        let query = "response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid%20email&state=st&code_challenge=\(challenge)&code_challenge_method=S256"
+        let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?\(query)")
+        #expect(page.status == .ok)
+        let cookie = try #require(page.headers.setCookie?[HostedPagesController.csrfCookie]?.string)
+        let body = "_csrf=\(cookie)&response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid%20email&state=st&code_challenge=\(challenge)&code_challenge_method=S256&username=alice&password=Corr3ct-Horse%21"
+        var headers = HTTPHeaders()
+        headers.contentType = .urlEncodedForm
+        headers.cookie = [HostedPagesController.csrfCookie: .init(string: cookie)]
+        let answer = try await app.testing().sendRequest(.POST, "/local_FlowPool1/login", headers: headers, body: ByteBuffer(string: body))
+        #expect(answer.status == .found)
+        let location = try #require(answer.headers.first(name: .location))
+        return try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value)
+    }
+
+    static func exchange(_ app: Application, code: String, verifier: String? = HostedFlowTests.verifier,
+                         redirect: String = "http://localhost:3000/cb") async throws -> TestingHTTPResponse {
+        var body = "grant_type=authorization_code&client_id=flowspa0000000000000000000&code=\(code)&redirect_uri=\(redirect)"
+        if let verifier { body += "&code_verifier=\(verifier)" }
+        var headers = HTTPHeaders()
+        headers.contentType = .urlEncodedForm
+        return try await app.testing().sendRequest(.POST, "/local_FlowPool1/oauth2/token", headers: headers, body: ByteBuffer(string: body))
+    }
+
+    @Test func replayedCodeFailsAndEndsWhatItIssued() async throws {
+        try await withCognate(configYAML: Self.yaml) { app, services, _ async throws in
+            let code = try await Self.code(app)
+            let first = try await Self.exchange(app, code: code)
+            #expect(first.status == .ok && first.headers.first(name: .cacheControl) == "no-store")
+            let access = try #require(first.json["access_token"] as? String)
+            _ = try await services.tokens.verifyAccessToken(access)
+            let replay = try await Self.exchange(app, code: code)
+            #expect(replay.status == .badRequest && replay.json["error"] as? String == "invalid_grant")
+            await #expect(throws: TokenError.revoked) { try await services.tokens.verifyAccessToken(access) }
+        }
+    }
+
+    @Test func wrongVerifierRedirectOrExpiredCodeIsInvalidGrant() async throws {
+        let clock = TestClock()
+        try await withCognate(configYAML: Self.yaml, clock: clock) { app, _, _ async throws in
+            #expect(try await Self.exchange(app, code: try await Self.code(app), verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX").json["error"] as? String == "invalid_grant")
+            #expect(try await Self.exchange(app, code: try await Self.code(app), verifier: nil).json["error"] as? String == "invalid_grant")
+            #expect(try await Self.exchange(app, code: try await Self.code(app), redirect: "http://localhost:3000/other").json["error"] as? String == "invalid_grant")
+            let late = try await Self.code(app)
+            clock.advance(301)
+            #expect(try await Self.exchange(app, code: late).json["error"] as? String == "invalid_grant")
+            #expect(try await Self.exchange(app, code: "made-up").json["error"] as? String == "invalid_grant")
+        }
+    }
+
+    @Test func unsupportedGrantAndUnknownClient() async throws {
+        try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
+            var headers = HTTPHeaders()
+            headers.contentType = .urlEncodedForm
+            let password = try await app.testing().sendRequest(.POST, "/local_FlowPool1/oauth2/token", headers: headers,
+                                                               body: ByteBuffer(string: "grant_type=password&client_id=flowspa0000000000000000000"))
+            #expect(password.json["error"] as? String == "unsupported_grant_type")
+            let unknown = try await app.testing().sendRequest(.POST, "/local_FlowPool1/oauth2/token", headers: headers,
+                                                              body: ByteBuffer(string: "grant_type=refresh_token&client_id=nobody&refresh_token=x"))
+            #expect(unknown.status == .unauthorized && unknown.json["error"] as? String == "invalid_client")
+            #expect(unknown.headers.first(name: .wwwAuthenticate) != nil)
+        }
+    }
+}
