@@ -26,6 +26,7 @@ pools:
       - name: spa
         id: hostedspa00000000000000000
         callbackURLs: [http://localhost:3000/callback]
+        logoutURLs: [http://localhost:3000/signed-out]
         allowedOAuthFlows: [code]
         allowedOAuthScopes: [openid, email, profile]
         refreshTokenRotation: true
@@ -161,3 +162,27 @@ def test_failures_are_shown_or_redirected_as_the_rfc_says(server):
     form.fields.update(username="alice", password="Corr3ct-Horse!")
     forged = requests.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
     assert forged.status_code == 403
+
+
+def test_logout_ends_the_session_and_returns_only_to_registered_urls(server, data_dir):
+    issuer = f"{server.url}/local_Hosted123"
+    verifier = generate_token(64)
+    oauth = OAuth2Session("hostedspa00000000000000000", redirect_uri=CALLBACK, scope="openid", code_challenge_method="S256")
+    url, _ = oauth.create_authorization_url(f"{issuer}/oauth2/authorize", code_verifier=verifier)
+    browser, answer = sign_in_through_the_form(server, url)
+    assert answer.status_code == 302
+    # an unregistered logout_uri is an error page, not a redirect, and the session survives
+    bad = browser.get(f"{issuer}/logout?client_id=hostedspa00000000000000000&logout_uri=https://evil.example/", allow_redirects=False)
+    assert bad.status_code == 400 and "Location" not in bad.headers
+    # Cognito's second form: sign out and start a fresh sign-in
+    fresh = browser.get(f"{issuer}/logout?client_id=hostedspa00000000000000000&redirect_uri={CALLBACK}&response_type=code", allow_redirects=False)
+    assert fresh.status_code == 302 and "/login?" in fresh.headers["Location"]
+    # the session is gone: prompt=none now answers login_required
+    url2, _ = oauth.create_authorization_url(f"{issuer}/oauth2/authorize", code_verifier=verifier, prompt="none")
+    none = browser.get(url2, allow_redirects=False)
+    assert parse_qs(urlparse(none.headers["Location"]).query)["error"] == ["login_required"]
+    # the plain form: back to a registered sign-out URL
+    browser, _ = sign_in_through_the_form(server, url)
+    out = browser.get(f"{issuer}/logout?client_id=hostedspa00000000000000000&logout_uri=http://localhost:3000/signed-out", allow_redirects=False)
+    assert out.status_code == 302 and out.headers["Location"] == "http://localhost:3000/signed-out"
+    assert parse_qs(urlparse(browser.get(url2, allow_redirects=False).headers["Location"]).query)["error"] == ["login_required"]

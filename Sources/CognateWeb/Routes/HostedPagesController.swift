@@ -101,6 +101,41 @@ struct HostedPagesController: Sendable {
         return response
     }
 
+    /// Cognito's /logout: with `logout_uri` (a registered sign-out URL) it ends the session and
+    /// returns there; with `redirect_uri` and `response_type` it ends the session and starts a
+    /// fresh sign-in. Anything else is an error page: never an open redirect.
+    func logout(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let parameters = try Self.parameters(request)
+        guard let clientId = parameters["client_id"], let client = try await services.store.client(poolId: pool.id, clientId: clientId) else {
+            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid", message: "Unknown client_id.")
+        }
+        let target: String
+        if let logoutURI = parameters["logout_uri"] {
+            guard client.logoutURLs.contains(logoutURI) else {
+                return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid",
+                                                message: "logout_uri is not a sign-out URL of this client.")
+            }
+            target = logoutURI
+        } else if let redirectURI = parameters["redirect_uri"], parameters["response_type"] != nil {
+            guard client.callbackURLs.contains(redirectURI) else {
+                return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid",
+                                                message: "redirect_uri is not a callback URL of this client.")
+            }
+            var query = URLComponents()
+            query.queryItems = parameters.filter { $0.key != "logout_uri" }.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+            target = "\(HostedPool.base(request, pool))/login?\(query.percentEncodedQuery ?? "")"
+        } else {
+            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid",
+                                            message: "Give logout_uri, or redirect_uri with response_type.")
+        }
+        try await services.hosted.endSession(request.cookies[Self.sessionCookie(pool.id)]?.string)
+        let response = Self.found(target)
+        response.cookies[Self.sessionCookie(pool.id)] = Self.cookie("", request: request, maxAge: 0)
+        return response
+    }
+
     static func renderLogin(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, username: String,
                             error: String?, status: HTTPStatus) async throws -> Response {
         let csrf = request.cookies[csrfCookie]?.string ?? Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncoded

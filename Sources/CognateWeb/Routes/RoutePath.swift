@@ -17,4 +17,5 @@ enum RoutePath {
     static let userInfo: [PathComponent] = ["oauth2", "userInfo"]
     static let revoke: [PathComponent] = ["oauth2", "revoke"]
     static let login: [PathComponent] = ["login"]
+    static let logout: [PathComponent] = ["logout"]
 }

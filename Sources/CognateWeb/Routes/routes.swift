@@ -25,5 +25,6 @@ func routes(_ app: Application) throws {
         app.get(prefix + RoutePath.userInfo, use: oauth.userInfo)
         app.post(prefix + RoutePath.userInfo, use: oauth.userInfo)
         app.post(prefix + RoutePath.revoke, use: oauth.revoke)
+        app.get(prefix + RoutePath.logout, use: hosted.logout)
     }
 }
