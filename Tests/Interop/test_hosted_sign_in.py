@@ -40,6 +40,8 @@ pools:
       - username: alice
         password: Corr3ct-Horse!
         attributes: {email: alice@example.com, email_verified: "true", given_name: Alice}
+      - username: newbie
+        temporaryPassword: Temp-Passw0rd!
 """
 
 
@@ -186,3 +188,26 @@ def test_logout_ends_the_session_and_returns_only_to_registered_urls(server, dat
     out = browser.get(f"{issuer}/logout?client_id=hostedspa00000000000000000&logout_uri=http://localhost:3000/signed-out", allow_redirects=False)
     assert out.status_code == 302 and out.headers["Location"] == "http://localhost:3000/signed-out"
     assert parse_qs(urlparse(browser.get(url2, allow_redirects=False).headers["Location"]).query)["error"] == ["login_required"]
+
+
+def test_temporary_password_leads_to_the_new_password_page(server):
+    issuer = f"{server.url}/local_Hosted123"
+    verifier = generate_token(64)
+    oauth = OAuth2Session("hostedspa00000000000000000", redirect_uri=CALLBACK, scope="openid", code_challenge_method="S256")
+    url, _ = oauth.create_authorization_url(f"{issuer}/oauth2/authorize", code_verifier=verifier)
+    browser, page = sign_in_through_the_form(server, url, username="newbie", password="Temp-Passw0rd!")
+    assert page.status_code == 200 and "Choose a new password" in page.text
+    form = Form()
+    form.feed(page.text)
+    # a weak password is refused on the page, and the page can be used again
+    form.fields.update(new_password="weak", confirm_password="weak")
+    weak = browser.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
+    assert weak.status_code == 400 and "Password" in weak.text
+    form.fields.update(new_password="Chosen-Passw0rd!", confirm_password="Chosen-Passw0rd!")
+    done = browser.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
+    assert done.status_code == 302 and done.headers["Location"].startswith(CALLBACK + "?code=")
+    token = oauth.fetch_token(f"{issuer}/oauth2/token", authorization_response=done.headers["Location"], code_verifier=verifier)
+    assert token["id_token"]
+    # the new password is the password now
+    _, again = sign_in_through_the_form(server, url, username="newbie", password="Chosen-Passw0rd!")
+    assert again.status_code == 302

@@ -105,8 +105,15 @@ public struct HostedSignIn: Sendable {
         return .login(request)
     }
 
-    /// The login form's submission: on success a new session (its cookie value) and the redirect with a code.
-    public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> (session: String, redirect: String) {
+    public enum LoginResult: Sendable, Equatable {
+        /// Signed in: the new session's cookie value and the redirect with a code.
+        case signedIn(session: String, redirect: String)
+        /// The password was temporary: the person must choose one, quoting this challenge session.
+        case newPasswordRequired(challenge: String)
+    }
+
+    /// The login form's submission.
+    public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> LoginResult {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
         let user = try await signIn.verifyPassword(pool: pool, client: client, username: username, password: password)
         guard user.enabled else { throw SignInError.notAuthorized("Incorrect username or password.") }
@@ -114,8 +121,25 @@ public struct HostedSignIn: Sendable {
         case .confirmed: break
         case .unconfirmed: throw SignInError.userNotConfirmed
         case .resetRequired: throw SignInError.passwordResetRequired
-        case .forceChangePassword, .externalProvider: throw SignInError.notAuthorized("This account must set a new password first.")
+        case .externalProvider: throw SignInError.notAuthorized("Incorrect username or password.")
+        case .forceChangePassword:
+            if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() {
+                throw SignInError.notAuthorized("Temporary password has expired and must be reset by an administrator.")
+            }
+            return .newPasswordRequired(challenge: try signIn.newPasswordSession(user: user, pool: pool, client: client))
         }
+        let (session, redirect) = try await openSession(pool: pool, request: request, user: user)
+        return .signedIn(session: session, redirect: redirect)
+    }
+
+    /// The new-password form's submission: the password set, then signed in as by the login form.
+    public func setNewPassword(pool: UserPool, request: AuthorizationRequest, challenge: String, newPassword: String) async throws -> (session: String, redirect: String) {
+        guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+        let user = try await signIn.setNewPassword(pool: pool, client: client, session: challenge, newPassword: newPassword, attributes: [:])
+        return try await openSession(pool: pool, request: request, user: user)
+    }
+
+    func openSession(pool: UserPool, request: AuthorizationRequest, user: User) async throws -> (session: String, redirect: String) {
         let cookie = Data(random.bytes(32)).base64URLEncoded
         let authTime = now()
         try await store.createSession(SignInSession(idHash: SecretDigest.sha256Hex(cookie), poolId: pool.id, userSub: user.sub,

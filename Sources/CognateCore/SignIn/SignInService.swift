@@ -105,6 +105,13 @@ public struct SignInService: Sendable {
     /// NEW_PASSWORD_REQUIRED: the new password (checked against the policy) and any required attributes.
     public func completeNewPassword(pool: UserPool, client: AppClient, session: String, newPassword: String,
                                     attributes: [String: String], scopes: [String] = []) async throws -> SignInOutcome {
+        let updated = try await setNewPassword(pool: pool, client: client, session: session, newPassword: newPassword, attributes: attributes)
+        return .tokens(try await tokens.issue(user: updated, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
+    }
+
+    /// Answers NEW_PASSWORD_REQUIRED for the API and the hosted page alike; returns the confirmed user.
+    public func setNewPassword(pool: UserPool, client: AppClient, session: String, newPassword: String,
+                               attributes: [String: String]) async throws -> User {
         let state = try open(session, pool: pool, client: client, challenge: "NEW_PASSWORD_REQUIRED")
         guard let user = try await store.user(poolId: pool.id, sub: state.sub), user.status == .forceChangePassword,
             let hash = user.passwordHash, Self.fingerprint(hash) == state.passwordFingerprint, user.enabled
@@ -132,7 +139,15 @@ public struct SignInService: Sendable {
             user.attributes.merge(attributes) { $1 }
             user.updatedAt = date
         }
-        return .tokens(try await tokens.issue(user: updated, client: client, scopes: scopes, authTime: date, withRefreshToken: true))
+        return updated
+    }
+
+    /// A NEW_PASSWORD_REQUIRED session for a user whose password was just proven (the hosted page's form).
+    public func newPasswordSession(user: User, pool: UserPool, client: AppClient) throws -> String {
+        try seal(ChallengeSession(
+            poolId: pool.id, clientId: client.clientId, sub: user.sub, challenge: "NEW_PASSWORD_REQUIRED",
+            passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
+            expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
     }
 
     /// The user a sign-in name means: user name or alias (emails compared in lower case).

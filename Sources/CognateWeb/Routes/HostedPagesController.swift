@@ -78,19 +78,87 @@ struct HostedPagesController: Sendable {
         }
         let username = form["username"] ?? ""
         do {
-            let (session, location) = try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "")
-            let response = Self.found(location)
-            response.cookies[Self.sessionCookie(pool.id)] = Self.cookie(session, request: request, maxAge: Int(HostedSignIn.sessionLifetime))
-            return response
+            switch try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "") {
+            case .signedIn(let session, let location):
+                return Self.signedIn(request, pool: pool, session: session, location: location)
+            case .newPasswordRequired(let challenge):
+                return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge, error: nil, status: .ok)
+            }
         } catch let error as SignInError {
             let message = switch error {
             case .userNotConfirmed: "Your account is not confirmed yet."
             case .passwordResetRequired: "You must reset your password before signing in."
-            case .notAuthorized(let text) where text.contains("new password"): "This account must set a new password first."
+            case .notAuthorized(let text) where text.contains("Temporary password has expired"): "Your temporary password has expired. Ask an administrator for a new one."
             default: "Incorrect username or password."
             }
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)
         }
+    }
+
+    /// The form for a user signing in with a temporary password (Cognito's forceChangePassword).
+    func newPassword(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let form = try request.content.decode([String: String].self)
+        guard let cookie = request.cookies[Self.csrfCookie]?.string, let field = form["_csrf"],
+            constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
+        else {
+            return try await Self.errorPage(request, status: .forbidden, heading: "Please try again",
+                                            message: "This form has expired or was not sent from this page. Go back and sign in again.")
+        }
+        var parameters = form
+        parameters["prompt"] = "login"
+        guard case .login(let authorization) = try await services.hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil),
+            let challenge = form["challenge"]
+        else {
+            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: "Start again from the application.")
+        }
+        let password = form["new_password"] ?? ""
+        guard password == form["confirm_password"] else {
+            return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge,
+                                                    error: "The two passwords do not match.", status: .badRequest)
+        }
+        do {
+            let (session, location) = try await services.hosted.setNewPassword(pool: pool, request: authorization, challenge: challenge, newPassword: password)
+            return Self.signedIn(request, pool: pool, session: session, location: location)
+        } catch SignInError.invalidPassword(let problem) {
+            return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge, error: problem, status: .badRequest)
+        } catch is SignInError {
+            return try await Self.errorPage(request, status: .badRequest, heading: "Please sign in again", message: "This step has expired.")
+        }
+    }
+
+    static func signedIn(_ request: Request, pool: UserPool, session: String, location: String) -> Response {
+        let response = found(location)
+        response.cookies[sessionCookie(pool.id)] = cookie(session, request: request, maxAge: Int(HostedSignIn.sessionLifetime))
+        return response
+    }
+
+    struct NewPasswordContext: Encodable {
+        var title = "Choose a new password"
+        var action: String
+        var csrf: String
+        var challenge: String
+        var hidden: [Hidden]
+        var rules: [String]
+        var error: String?
+    }
+
+    static func renderNewPassword(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, challenge: String,
+                                  error: String?, status: HTTPStatus) async throws -> Response {
+        let csrf = request.cookies[csrfCookie]?.string ?? Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncoded
+        let policy = pool.passwordPolicy
+        var rules = ["At least \(policy.minimumLength) characters"]
+        if policy.requireUppercase { rules.append("An uppercase letter") }
+        if policy.requireLowercase { rules.append("A lowercase letter") }
+        if policy.requireNumbers { rules.append("A number") }
+        if policy.requireSymbols { rules.append("A symbol") }
+        let context = NewPasswordContext(action: "\(HostedPool.base(request, pool))/forceChangePassword", csrf: csrf, challenge: challenge,
+                                         hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }, rules: rules, error: error)
+        let response = try await request.view.render("new-password", context).encodeResponse(status: status, for: request)
+        response.cookies[csrfCookie] = cookie(csrf, request: request, maxAge: 3_600)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
     }
 
     /// 302 Found, as Cognito and RFC 6749's examples answer.

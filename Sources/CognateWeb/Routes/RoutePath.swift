@@ -18,4 +18,5 @@ enum RoutePath {
     static let revoke: [PathComponent] = ["oauth2", "revoke"]
     static let login: [PathComponent] = ["login"]
     static let logout: [PathComponent] = ["logout"]
+    static let forceChangePassword: [PathComponent] = ["forceChangePassword"]
 }

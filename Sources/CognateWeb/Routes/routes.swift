@@ -26,5 +26,6 @@ func routes(_ app: Application) throws {
         app.post(prefix + RoutePath.userInfo, use: oauth.userInfo)
         app.post(prefix + RoutePath.revoke, use: oauth.revoke)
         app.get(prefix + RoutePath.logout, use: hosted.logout)
+        app.post(prefix + RoutePath.forceChangePassword, use: hosted.newPassword)
     }
 }
