@@ -92,3 +92,25 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct HostedErrorPageTests {
+    @Test(arguments: ["/local_Nope12345/login", "/local_Nope12345/oauth2/authorize?client_id=x", "/login"])
+    func unknownPoolsGetAFriendlyPage(_ path: String) async throws {
+        try await withCognate { app, _, _ async throws in
+            let response = try await app.testing().sendRequest(.GET, path)
+            #expect(response.status == .notFound)
+            #expect(response.headers.contentType == .html)
+            #expect(String(buffer: response.body).contains("There is no sign-in page here"))
+        }
+    }
+
+    @Test func aFormThatIsNotAFormIsAPageToo() async throws {
+        try await withCognate(configYAML: HostedFlowTests.yaml) { app, _, _ async throws in
+            var headers = HTTPHeaders()
+            headers.contentType = .json
+            let response = try await app.testing().sendRequest(.POST, "/local_FlowPool1/login", headers: headers, body: ByteBuffer(string: "[1,2"))
+            #expect(response.status.code >= 400 && response.status.code < 500)
+            #expect(response.headers.contentType == .html)
+        }
+    }
+}

@@ -16,16 +16,17 @@ func routes(_ app: Application) throws {
     // The hosted endpoints answer under {public URL}/{pool id} and on the pool's domain.
     let hosted = HostedPagesController()
     let oauth = OAuthController()
+    let pages = app.grouped(HostedErrorMiddleware())
     for prefix in [RoutePath.poolPrefix, []] {
-        app.get(prefix + RoutePath.authorize, use: hosted.authorize)
-        app.post(prefix + RoutePath.authorize, use: hosted.authorize)
-        app.get(prefix + RoutePath.login, use: hosted.loginForm)
-        app.post(prefix + RoutePath.login, use: hosted.login)
+        pages.get(prefix + RoutePath.authorize, use: hosted.authorize)
+        pages.post(prefix + RoutePath.authorize, use: hosted.authorize)
+        pages.get(prefix + RoutePath.login, use: hosted.loginForm)
+        pages.post(prefix + RoutePath.login, use: hosted.login)
+        pages.get(prefix + RoutePath.logout, use: hosted.logout)
+        pages.post(prefix + RoutePath.forceChangePassword, use: hosted.newPassword)
         app.post(prefix + RoutePath.token, use: oauth.token)
         app.get(prefix + RoutePath.userInfo, use: oauth.userInfo)
         app.post(prefix + RoutePath.userInfo, use: oauth.userInfo)
         app.post(prefix + RoutePath.revoke, use: oauth.revoke)
-        app.get(prefix + RoutePath.logout, use: hosted.logout)
-        app.post(prefix + RoutePath.forceChangePassword, use: hosted.newPassword)
     }
 }

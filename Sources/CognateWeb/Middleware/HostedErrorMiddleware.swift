@@ -1,0 +1,23 @@
+import Vapor
+
+/// The hosted pages' face of errors: a friendly page with the right status, never JSON and
+/// never a stack trace. Unknown pools and hosts, malformed forms and internal faults alike.
+struct HostedErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let status: HTTPResponseStatus
+            let message: String
+            if let abort = error as? any AbortError, abort.status != .internalServerError {
+                status = abort.status
+                message = abort.status == .notFound ? "There is no sign-in page here. Check the link you followed." : abort.reason
+            } else {
+                request.logger.error("hosted page failed on \(request.method) \(request.url.path): \(String(reflecting: error))")
+                status = .internalServerError
+                message = "Something went wrong on our side. Please try again."
+            }
+            return try await HostedPagesController.errorPage(request, status: status, heading: "Sign-in is not available", message: message)
+        }
+    }
+}
