@@ -62,13 +62,7 @@ struct HostedPagesController: Sendable {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
         let form = try request.content.decode([String: String].self)
-        // Double-submit CSRF check: the hidden field must equal the cookie set with the form.
-        guard let cookie = request.cookies[Self.csrfCookie]?.string, let field = form["_csrf"],
-            constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
-        else {
-            return try await Self.errorPage(request, status: .forbidden, heading: "Please try again",
-                                            message: "This form has expired or was not sent from this page. Go back and sign in again.")
-        }
+        if let refused = try await Self.refuseWithoutCSRF(request, form: form) { return refused }
         var parameters = form
         parameters["prompt"] = "login"
         let decision = try await services.hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil)
@@ -100,12 +94,7 @@ struct HostedPagesController: Sendable {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
         let form = try request.content.decode([String: String].self)
-        guard let cookie = request.cookies[Self.csrfCookie]?.string, let field = form["_csrf"],
-            constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
-        else {
-            return try await Self.errorPage(request, status: .forbidden, heading: "Please try again",
-                                            message: "This form has expired or was not sent from this page. Go back and sign in again.")
-        }
+        if let refused = try await Self.refuseWithoutCSRF(request, form: form) { return refused }
         var parameters = form
         parameters["prompt"] = "login"
         guard case .login(let authorization) = try await services.hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil),
@@ -128,6 +117,18 @@ struct HostedPagesController: Sendable {
         }
     }
 
+    /// Double-submit CSRF check: the form's hidden `_csrf` must equal the cookie set with the form.
+    /// Returns the refusal page, or nil when the form may be processed.
+    static func refuseWithoutCSRF(_ request: Request, form: [String: String]) async throws -> Response? {
+        guard let cookie = request.cookies[csrfCookie]?.string, let field = form["_csrf"], !cookie.isEmpty,
+            constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
+        else {
+            return try await errorPage(request, status: .forbidden, heading: "Please try again",
+                                       message: "This form has expired or was not sent from this page. Go back and sign in again.")
+        }
+        return nil
+    }
+
     static func signedIn(_ request: Request, pool: UserPool, session: String, location: String) -> Response {
         let response = found(location)
         response.cookies[sessionCookie(pool.id)] = cookie(session, request: request, maxAge: Int(HostedSignIn.sessionLifetime))
@@ -146,7 +147,7 @@ struct HostedPagesController: Sendable {
 
     static func renderNewPassword(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, challenge: String,
                                   error: String?, status: HTTPStatus) async throws -> Response {
-        let csrf = request.cookies[csrfCookie]?.string ?? Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncoded
+        let csrf = csrfToken(request)
         let policy = pool.passwordPolicy
         var rules = ["At least \(policy.minimumLength) characters"]
         if policy.requireUppercase { rules.append("An uppercase letter") }
@@ -206,7 +207,7 @@ struct HostedPagesController: Sendable {
 
     static func renderLogin(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, username: String,
                             error: String?, status: HTTPStatus) async throws -> Response {
-        let csrf = request.cookies[csrfCookie]?.string ?? Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncoded
+        let csrf = csrfToken(request)
         let context = LoginContext(action: "\(HostedPool.base(request, pool))/login", csrf: csrf,
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error)
@@ -215,6 +216,13 @@ struct HostedPagesController: Sendable {
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; form-action 'self'; frame-ancestors 'none'")
         return response
+    }
+
+    /// The browser's CSRF token, or a new one (256 random bits).
+    static func csrfToken(_ request: Request) -> String {
+        if let existing = request.cookies[csrfCookie]?.string, !existing.isEmpty { return existing }
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64URLEncoded
     }
 
     static func errorPage(_ request: Request, status: HTTPStatus, heading: String, message: String) async throws -> Response {
