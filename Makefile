@@ -15,6 +15,7 @@ deps:
 	  echo "Installing:$$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  case "$$missing" in *apache2*) $$SUDO service apache2 stop >/dev/null 2>&1 || true;; esac; \
 	fi
 
 build: deps
