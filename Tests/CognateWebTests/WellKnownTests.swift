@@ -26,7 +26,7 @@ struct Probe: JWTPayload, Equatable {
             let document = response.json
             #expect(document["issuer"] as? String == issuer)
             #expect(document["jwks_uri"] as? String == "\(issuer)/.well-known/jwks.json")
-            #expect(document["response_types_supported"] as? [String] == ["code"])
+            #expect(document["response_types_supported"] as? [String] == ["code", "token"])
             #expect(document["subject_types_supported"] as? [String] == ["public"])
             #expect(document["id_token_signing_alg_values_supported"] as? [String] == ["RS256"])
             #expect((document["scopes_supported"] as? [String])?.contains("openid") == true)

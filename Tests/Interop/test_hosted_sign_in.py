@@ -30,6 +30,11 @@ pools:
         allowedOAuthFlows: [code]
         allowedOAuthScopes: [openid, email, profile]
         refreshTokenRotation: true
+      - name: legacy-spa
+        id: hostedimplicit000000000000
+        callbackURLs: [http://localhost:3000/callback]
+        allowedOAuthFlows: [implicit]
+        allowedOAuthScopes: [openid, email]
       - name: web
         id: hostedweb00000000000000000
         secret: web-client-secret-0123456789abcdefghij
@@ -211,3 +216,24 @@ def test_temporary_password_leads_to_the_new_password_page(server):
     # the new password is the password now
     _, again = sign_in_through_the_form(server, url, username="newbie", password="Chosen-Passw0rd!")
     assert again.status_code == 302
+
+
+def test_implicit_flow_answers_in_the_fragment(server):
+    issuer = f"{server.url}/local_Hosted123"
+    nonce = generate_token(16)
+    url = (f"{issuer}/oauth2/authorize?response_type=token&client_id=hostedimplicit000000000000"
+           f"&redirect_uri={CALLBACK}&scope=openid%20email&state=imp&nonce={nonce}")
+    _, answer = sign_in_through_the_form(server, url)
+    assert answer.status_code == 302
+    location = urlparse(answer.headers["Location"])
+    assert location.query == "" and location.fragment
+    fragment = parse_qs(location.fragment)
+    assert fragment["token_type"] == ["Bearer"] and fragment["state"] == ["imp"] and "refresh_token" not in fragment
+    keys = jwk.JWKSet.from_json(requests.get(f"{issuer}/.well-known/jwks.json").text)
+    claims = json.loads(jwt.JWT(jwt=fragment["id_token"][0], key=keys, check_claims={
+        "iss": issuer, "aud": "hostedimplicit000000000000", "nonce": nonce, "exp": None}).claims)
+    assert claims["email"] == "alice@example.com"
+    # a client allowed only the code flow cannot ask for tokens: the error comes back in the fragment
+    refused = requests.get(f"{issuer}/oauth2/authorize?response_type=token&client_id=hostedspa00000000000000000"
+                           f"&redirect_uri={CALLBACK}&scope=openid&state=x", allow_redirects=False)
+    assert parse_qs(urlparse(refused.headers["Location"]).fragment)["error"] == ["unauthorized_client"]

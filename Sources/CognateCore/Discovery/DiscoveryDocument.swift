@@ -46,7 +46,7 @@ public struct DiscoveryDocument: Sendable, Codable, Equatable {
         self.authorizationEndpoint = "\(domain)/oauth2/authorize"
         self.tokenEndpoint = "\(domain)/oauth2/token"
         self.jwksURI = "\(issuer)/.well-known/jwks.json"
-        self.responseTypesSupported = ["code"]
+        self.responseTypesSupported = ["code", "token"]
         self.subjectTypesSupported = ["public"]
         self.idTokenSigningAlgValuesSupported = [pool.signingAlgorithm.rawValue]
         self.scopesSupported = ["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"] + resourceServerScopes
@@ -55,7 +55,7 @@ public struct DiscoveryDocument: Sendable, Codable, Equatable {
         self.grantTypesSupported = ["authorization_code", "refresh_token", "client_credentials"]
         self.codeChallengeMethodsSupported = ["S256"]
         self.tokenEndpointAuthMethodsSupported = ["client_secret_basic", "client_secret_post", "none"]
-        self.responseModesSupported = ["query"]
+        self.responseModesSupported = ["query", "fragment"]
         self.claimsSupported = [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "cognito:username", "cognito:groups",
             "email", "email_verified", "phone_number", "phone_number_verified", "name", "given_name", "family_name",

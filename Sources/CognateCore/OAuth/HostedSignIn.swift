@@ -5,6 +5,8 @@ import Foundation
 /// An authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1) once its client and
 /// redirect_uri are proven and the rest checked.
 public struct AuthorizationRequest: Sendable, Equatable {
+    /// `code`, or `token` for the implicit flow (RFC 6749 §4.2), answered in the URL fragment.
+    public var responseType: String = "code"
     public var clientId: String
     public var redirectURI: String
     public var scopes: [String]
@@ -16,7 +18,7 @@ public struct AuthorizationRequest: Sendable, Equatable {
 
     /// The parameters that carry the request through the login form.
     public var parameters: [(String, String)] {
-        var result: [(String, String)] = [("response_type", "code"), ("client_id", clientId), ("redirect_uri", redirectURI),
+        var result: [(String, String)] = [("response_type", responseType), ("client_id", clientId), ("redirect_uri", redirectURI),
                                           ("scope", scopes.joined(separator: " "))]
         if let state { result.append(("state", state)) }
         if let nonce { result.append(("nonce", nonce)) }
@@ -69,19 +71,22 @@ public struct HostedSignIn: Sendable {
             return .errorPage(error)
         }
         let state = parameters["state"]
+        let implicit = parameters["response_type"] == "token"
         func fail(_ error: OAuthError) -> AuthorizeDecision {
-            .redirect(Self.append(to: redirectURI, ["error": error.code, "error_description": error.description, "state": state]))
+            .redirect(Self.append(to: redirectURI, ["error": error.code, "error_description": error.description, "state": state], fragment: implicit))
         }
-        guard client.allowedOAuthFlowsUserPoolClient, client.allowedOAuthFlows.contains(.code) else {
-            return fail(.unauthorizedClient("the client may not use the authorization code flow"))
+        guard parameters["response_type"] == "code" || implicit else {
+            return fail(.unsupportedResponseType("response_type must be code or token"))
         }
-        guard parameters["response_type"] == "code" else {
-            return fail(.unsupportedResponseType("response_type must be code"))
+        guard client.allowedOAuthFlowsUserPoolClient, client.allowedOAuthFlows.contains(implicit ? .implicit : .code) else {
+            return fail(.unauthorizedClient("the client may not use the \(implicit ? "implicit" : "authorization code") flow"))
         }
         let request: AuthorizationRequest
         do {
             let scopes = try CheckScopes.check(parameters["scope"], client: client)
-            let challenge = try CheckPKCE.challenge(parameters["code_challenge"], method: parameters["code_challenge_method"], publicClient: client.isPublic)
+            // PKCE protects a code; the implicit flow has none.
+            let challenge = implicit ? nil
+                : try CheckPKCE.challenge(parameters["code_challenge"], method: parameters["code_challenge_method"], publicClient: client.isPublic)
             let maxAge = try parameters["max_age"].map { text -> Int in
                 guard let value = Int(text), value >= 0 else { throw OAuthError.invalidRequest("max_age must be a whole number of seconds") }
                 return value
@@ -89,8 +94,9 @@ public struct HostedSignIn: Sendable {
             if let provider = parameters["identity_provider"], provider != "COGNITO" {
                 throw OAuthError.invalidRequest("unknown identity_provider \(provider)")
             }
-            request = AuthorizationRequest(clientId: client.clientId, redirectURI: redirectURI, scopes: scopes, state: state,
-                                           nonce: parameters["nonce"], codeChallenge: challenge, prompt: parameters["prompt"], maxAge: maxAge)
+            request = AuthorizationRequest(responseType: implicit ? "token" : "code", clientId: client.clientId, redirectURI: redirectURI,
+                                           scopes: scopes, state: state, nonce: parameters["nonce"], codeChallenge: challenge,
+                                           prompt: parameters["prompt"], maxAge: maxAge)
         } catch let error as OAuthError {
             return fail(error)
         }
@@ -161,6 +167,16 @@ public struct HostedSignIn: Sendable {
     }
 
     func codeRedirect(_ request: AuthorizationRequest, pool: UserPool, user: User, authTime: Date) async throws -> String {
+        if request.responseType == "token" {
+            // RFC 6749 §4.2.2: tokens in the fragment, never a refresh token.
+            guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+            let issued = try await tokens.issue(user: user, client: client, scopes: request.scopes, authTime: authTime, nonce: request.nonce,
+                                                withRefreshToken: false, accessTokenHashForIDToken: true)
+            return Self.append(to: request.redirectURI, [
+                "access_token": issued.accessToken, "id_token": issued.idToken, "token_type": "Bearer",
+                "expires_in": String(issued.expiresIn), "state": request.state,
+            ], fragment: true)
+        }
         // 256 random bits (RFC 6749 §10.10 asks for at least 128); only the hash is stored.
         let code = Data(random.bytes(32)).base64URLEncoded
         try await store.createCode(AuthorizationCode(
@@ -200,8 +216,15 @@ public struct HostedSignIn: Sendable {
                            digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
     }
 
-    /// Adds query parameters to a callback URL (which may already have a query).
-    public static func append(to url: String, _ parameters: [String: String?]) -> String {
+    /// Adds parameters to a callback URL: to its query (which may already exist), or as the
+    /// fragment for the implicit flow.
+    public static func append(to url: String, _ parameters: [String: String?], fragment: Bool = false) -> String {
+        if fragment {
+            var encoded = URLComponents()
+            encoded.queryItems = parameters.sorted { $0.key < $1.key }.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+            let text = encoded.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B") ?? ""
+            return "\(url)#\(text)"
+        }
         guard var components = URLComponents(string: url) else { return url }
         var items = components.queryItems ?? []
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
