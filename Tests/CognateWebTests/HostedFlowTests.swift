@@ -114,3 +114,37 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct SessionReuseTests {
+    @Test func sessionSkipsTheFormUntilMaxAgeOrPromptLogin() async throws {
+        let clock = TestClock()
+        try await withCognate(configYAML: HostedFlowTests.yaml, clock: clock) { app, _, _ async throws in
+            // sign in through the form and keep the session cookie
+            let query = "response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid&code_challenge=\(HostedFlowTests.challenge)&code_challenge_method=S256"
+            let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?\(query)")
+            let csrf = try #require(page.headers.setCookie?[HostedPagesController.csrfCookie]?.string)
+            var headers = HTTPHeaders()
+            headers.contentType = .urlEncodedForm
+            headers.cookie = [HostedPagesController.csrfCookie: .init(string: csrf)]
+            let signedIn = try await app.testing().sendRequest(.POST, "/local_FlowPool1/login", headers: headers,
+                                                               body: ByteBuffer(string: "_csrf=\(csrf)&\(query)&username=alice&password=Corr3ct-Horse%21"))
+            let session = try #require(signedIn.headers.setCookie?[HostedPagesController.sessionCookie("local_FlowPool1")])
+            #expect(session.isHTTPOnly && session.sameSite == .lax)
+            var withSession = HTTPHeaders()
+            withSession.cookie = [HostedPagesController.sessionCookie("local_FlowPool1"): .init(string: session.string)]
+            func authorize(_ extra: String) async throws -> String {
+                let response = try await app.testing().sendRequest(.GET, "/local_FlowPool1/oauth2/authorize?\(query)\(extra)", headers: withSession)
+                #expect(response.status == .found)
+                return response.headers.first(name: .location) ?? ""
+            }
+            // then
+            #expect(try await authorize("").hasPrefix("http://localhost:3000/cb?code="))
+            clock.advance(120)
+            #expect(try await authorize("&max_age=60").contains("/login?"), "an older sign-in than max_age asks again")
+            #expect(try await authorize("&max_age=600").hasPrefix("http://localhost:3000/cb?code="))
+            #expect(try await authorize("&prompt=login").contains("/login?"))
+            clock.advance(HostedSignIn.sessionLifetime)
+            #expect(try await authorize("&prompt=none").contains("error=login_required"), "sessions expire")
+        }
+    }
+}
