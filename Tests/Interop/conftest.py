@@ -1,5 +1,6 @@
 """Runs the real `cognate` binary for the interop suites: a fresh data dir, a free loopback port."""
 import base64
+import html.parser
 import os
 import re
 import signal
@@ -95,3 +96,18 @@ def server(data_dir):
 
 def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Form(html.parser.HTMLParser):
+    """The first form of a page: its action and its inputs' names and values."""
+
+    def __init__(self):
+        super().__init__()
+        self.action, self.fields = None, {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and self.action is None:
+            self.action = attrs.get("action")
+        if tag == "input" and attrs.get("name"):
+            self.fields[attrs["name"]] = attrs.get("value", "")

@@ -2,7 +2,6 @@
 submitted as a browser would, the code exchanged, the ID token checked with jwcrypto."""
 import base64
 import hashlib
-import html.parser
 import json
 import os
 from urllib.parse import parse_qs, urljoin, urlparse
@@ -14,7 +13,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from jwcrypto import jwk, jwt
 
-from conftest import Server
+from conftest import Form, Server
 
 CALLBACK = "http://localhost:3000/callback"
 CONFIG = """
@@ -48,19 +47,6 @@ pools:
       - username: newbie
         temporaryPassword: Temp-Passw0rd!
 """
-
-
-class Form(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields = None, {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.action = attrs.get("action")
-        if tag == "input" and attrs.get("name"):
-            self.fields[attrs["name"]] = attrs.get("value", "")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 a person signs in through Cognate's hosted form and reaches it. The relying party here is a
 real one no one on this project wrote: it reads discovery, redirects, exchanges the code
 server-to-server, and validates the ID token itself."""
-import html.parser
 import os
 import shutil
 import subprocess
@@ -13,25 +12,12 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from conftest import Server, free_port
+from conftest import Form, Server, free_port
 
 APACHE = "/usr/sbin/apache2"
 MODULE = "/usr/lib/apache2/modules/mod_auth_openidc.so"
 pytestmark = pytest.mark.skipif(not (os.path.exists(APACHE) and os.path.exists(MODULE)),
                                 reason="apache2 and libapache2-mod-auth-openidc are not installed (make test installs them)")
-
-
-class Form(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields = None, {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.action = attrs.get("action")
-        if tag == "input" and attrs.get("name"):
-            self.fields[attrs["name"]] = attrs.get("value", "")
 
 
 @pytest.fixture
