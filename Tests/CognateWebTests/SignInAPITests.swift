@@ -244,3 +244,17 @@ func claims(of token: String) throws -> [String: Any] {
         }
     }
 }
+
+@Suite struct RetiredKeyTests {
+    @Test func tokensOfARetiredKeyVerifyUntilTheHorizonThenNot() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
+            let fixture = try await SignInFixture.make(app)
+            let access = try #require(try await fixture.signIn(app).result["AccessToken"] as? String)
+            try await services.keyring.rotate(poolId: fixture.poolId)
+            _ = try await services.tokens.verifyAccessToken(access)
+            clock.advance(3_601)
+            await #expect(throws: TokenError.invalidToken("key retired")) { try await services.tokens.verifyAccessToken(access) }
+        }
+    }
+}
