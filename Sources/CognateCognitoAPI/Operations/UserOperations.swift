@@ -65,7 +65,7 @@ struct AdminCreateUser: APIOperation {
         } catch StoreError.duplicate {
             throw CognitoError("UsernameExistsException", "User account already exists")
         }
-        try await context.sendInvitation(to: user, password: password, via: invitations)
+        try await context.sendInvitation(to: user, pool: pool, password: password, via: invitations)
         return Output(User: UserType(user))
     }
 
@@ -85,7 +85,7 @@ struct AdminCreateUser: APIOperation {
             user.temporaryPasswordExpiresAt = date.addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400)
             user.updatedAt = date
         }
-        try await context.sendInvitation(to: user, password: password, via: invitations)
+        try await context.sendInvitation(to: user, pool: pool, password: password, via: invitations)
         return Output(User: UserType(user))
     }
 }
@@ -352,10 +352,10 @@ extension APIContext {
         return result
     }
 
-    func sendInvitation(to user: User, password: String, via channels: [(OutboundMessage.Channel, String)]) async throws {
+    func sendInvitation(to user: User, pool: UserPool, password: String, via channels: [(OutboundMessage.Channel, String)]) async throws {
         let signsInBySub = user.username == user.sub.uuidString.lowercased()
         let displayName = signsInBySub ? (user.attributes["email"] ?? user.attributes["phone_number"] ?? user.username) : user.username
-        let messages = try await existingPool(user.poolId).messages
+        let messages = pool.messages
         for (channel, destination) in channels {
             let template = (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage) ?? PoolMessages.defaultInviteMessage
             try await delivery.deliver(OutboundMessage(
