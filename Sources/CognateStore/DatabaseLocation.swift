@@ -13,10 +13,12 @@ public enum DatabaseLocation: Sendable, Equatable {
 
     public func configuration() throws -> DatabaseConfigurationFactory {
         switch self {
+        // One SQLite connection serializes every query, so a burst queues: let it wait longer
+        // than the driver's 10 s default rather than fail under load.
         case .sqliteFile(let path):
-            return .sqlite(.file(path), maxConnectionsPerEventLoop: 1)
+            return .sqlite(.file(path), maxConnectionsPerEventLoop: 1, connectionPoolTimeout: .seconds(60))
         case .sqliteMemory:
-            return .sqlite(.memory, maxConnectionsPerEventLoop: 1)
+            return .sqlite(.memory, maxConnectionsPerEventLoop: 1, connectionPoolTimeout: .seconds(60))
         case .postgres(let url):
             return .postgres(configuration: try SQLPostgresConfiguration(url: url))
         }
