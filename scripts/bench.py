@@ -28,6 +28,10 @@ from conftest import Server  # noqa: E402
 ACCESS_KEY, SECRET_KEY = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
 DURATION = os.environ.get("BENCH_DURATION", "10")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "32")
+# BENCH_PROFILE=0 skips the perf profile of the refresh grant (perf from linux-perf, root or perf_event_paranoid<=1).
+# BENCH_QUICK=1 measures only the baseline and the refresh grant (for profiling work).
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+PROFILE = os.environ.get("BENCH_PROFILE", "1") == "1" and subprocess.run(["which", "perf"], capture_output=True).returncode == 0
 
 
 def wrk(url, script=None):
@@ -86,6 +90,62 @@ def _argon2_loop(seconds):
             raise RuntimeError("argon2id_hash_encoded failed")
         count += 1
     return count
+
+
+def profile(pid, seconds):
+    """Samples the server's stacks with perf while a load runs; returns the perf.data path."""
+    data = tempfile.NamedTemporaryFile(suffix=".perf.data", delete=False).name
+    process = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-g", "-p", str(pid), "-o", data, "--", "sleep", str(seconds)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, data
+
+
+# Where a sample's time goes: the innermost frame of its stack that belongs to a named area,
+# so ARC, allocation and syscalls are charged to the code that caused them.
+PROFILE_AREAS = [
+    ("RSA signing (OpenSSL libcrypto)", re.compile(r"libcrypto")),
+    ("RSA/ECDSA (BoringSSL bignum)", re.compile(r"bn_|BN_|rsa_|RSA_|mont|mulx4x|sqrx8x|ecp_nistz|_CryptoExtras")),
+    ("password hashing (Argon2)", re.compile(r"argon2|blake2|fill_segment|fill_memory")),
+    ("SHA-256 / HMAC / AES", re.compile(r"sha256|SHA256|hmac|HMAC|aes_|gcm_")),
+    ("SQLite engine", re.compile(r"sqlite3")),
+    ("SQLite driver (SQLiteNIO, SQLiteKit, thread pool hops)", re.compile(r"SQLiteNIO|SQLiteKit|NIOThreadPool|FluentSQLiteDriver")),
+    ("PostgreSQL driver", re.compile(r"PostgresNIO|PostgresKit|FluentPostgresDriver")),
+    ("Fluent / SQLKit (query building, row decoding)", re.compile(r"FluentKit|SQLKit|AsyncKit")),
+    ("JWT and JSON (JWTKit, Foundation coders)", re.compile(r"JWTKit|JSONEncoder|JSONDecoder|JSONSerialization|_JSON")),
+    ("Cognate (token service, routes)", re.compile(r"Cognate")),
+    ("Vapor routing, HTTP parsing and serializing", re.compile(r"Vapor|RoutingKit|NIOHTTP1|llhttp|c_nio_llhttp")),
+    ("SwiftNIO event loops and sockets", re.compile(r"NIOPosix|NIOCore|NIOEmbedded")),
+]
+GENERIC_AREAS = [
+    ("Swift runtime and libc (unattributed)", re.compile(r"swift|malloc|free|libc\.|pthread|Concurrency")),
+    ("kernel (unattributed syscalls, scheduling)", re.compile(r"kernel|\[k\]|unknown")),
+]
+
+
+def summarize_profile(data):
+    """Prints the share of samples by area and the top functions by self time."""
+    out = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym,dso"], capture_output=True, text=True).stdout
+    totals, samples = {}, 0
+    for stack in out.split("\n\n"):
+        frames = [line.strip() for line in stack.splitlines() if line.strip()]
+        if not frames:
+            continue
+        samples += 1
+        area = None
+        for areas in (PROFILE_AREAS, GENERIC_AREAS):
+            area = next((name for frame in frames for name, pattern in areas if pattern.search(frame)), None)
+            if area:
+                break
+        totals[area or "other"] = totals.get(area or "other", 0) + 1
+    print(f"\nwhere the refresh grant's time goes (perf, {samples} samples of the server's threads under the load):")
+    for name, count in sorted(totals.items(), key=lambda item: -item[1]):
+        print(f"  {100 * count / max(samples, 1):5.1f}%  {name}")
+    top = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--stdio", "-g", "none",
+                          "--percent-limit", "1.5"], capture_output=True, text=True).stdout
+    print("\nfunctions above 1.5% of samples (self time):")
+    for line in top.splitlines():
+        if line.strip() and not line.startswith("#"):
+            print("  " + line.strip()[:150])
 
 
 def refresh_script(token_body):
@@ -154,6 +214,7 @@ def sign_ins_per_second(issuer, client_id, callback, seconds):
 def main():
     binary = os.environ["COGNATE_BINARY"]
     os.environ["COGNATE_BINARY"] = binary
+    recorder = None
     with tempfile.TemporaryDirectory() as data_dir:
         server = Server(data_dir, COGNATE_ADMIN_ACCESS_KEY_ID=ACCESS_KEY, COGNATE_ADMIN_SECRET_ACCESS_KEY=SECRET_KEY,
                         LOG_LEVEL="warning")
@@ -162,11 +223,11 @@ def main():
                                aws_secret_access_key=SECRET_KEY, config=botocore.config.Config(retries={"max_attempts": 1}))
             [pool_id] = server.pool_ids()
             idp.admin_create_user(UserPoolId=pool_id, Username="bench", MessageAction="SUPPRESS")
-            results = {}
-            results["trivial (GET /health)"] = wrk(server.url + "/health")
-            results["discovery"] = wrk(f"{server.url}/{pool_id}/.well-known/openid-configuration")
-            results["jwks"] = wrk(f"{server.url}/{pool_id}/.well-known/jwks.json")
-            results["AdminGetUser (SigV4)"] = wrk(server.url + "/", signed_admin_get_user(server.url, pool_id, "bench"))
+            results = {"trivial (GET /health)": wrk(server.url + "/health")}
+            if not QUICK:
+                results["discovery"] = wrk(f"{server.url}/{pool_id}/.well-known/openid-configuration")
+                results["jwks"] = wrk(f"{server.url}/{pool_id}/.well-known/jwks.json")
+                results["AdminGetUser (SigV4)"] = wrk(server.url + "/", signed_admin_get_user(server.url, pool_id, "bench"))
             # the hosted flow: a public client on the default pool's demo callback
             client_id = idp.create_user_pool_client(
                 UserPoolId=pool_id, ClientName="bench", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
@@ -176,9 +237,12 @@ def main():
             refresh = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
                 "USERNAME": "bench", "PASSWORD": "Bench-Passw0rd!"})["AuthenticationResult"]["RefreshToken"]
             body = f"grant_type=refresh_token&client_id={client_id}&refresh_token={refresh}"
+            recorder = profile(server.process.pid, float(DURATION)) if PROFILE else None
             results["refresh_token grant"] = wrk(f"{server.url}/{pool_id}/oauth2/token", refresh_script(body))
-            sign_ins, sign_in_failures = sign_ins_per_second(f"{server.url}/{pool_id}", client_id,
-                                                             "http://localhost:3000/callback", float(DURATION))
+            if recorder:
+                recorder[0].wait()
+            sign_ins, sign_in_failures = (0.0, 0) if QUICK else sign_ins_per_second(
+                f"{server.url}/{pool_id}", client_id, "http://localhost:3000/callback", float(DURATION))
         finally:
             server.stop()
     rsa = rsa_sign_rate()
@@ -192,7 +256,10 @@ def main():
     print(f"\nmachine: RS256 signatures/s (all cores) {rsa:.0f}; Argon2id hashes/s (all cores, default cost) {argon2:.1f}")
     print(f"refresh grants/s {refresh_rate:.0f} = {refresh_rate / (rsa / 2):.2f}x the signing bound (two signatures a grant; target 0.6x)")
     print(f"hosted sign-ins/s {sign_ins:.1f} = {sign_ins / argon2:.2f}x the Argon2id bound (target 0.8x); failed flows: {sign_in_failures}")
-    print(f"discovery {results['discovery'][0] / baseline:.2f}x and JWKS {results['jwks'][0] / baseline:.2f}x the trivial route (target 0.8x)")
+    if not QUICK:
+        print(f"discovery {results['discovery'][0] / baseline:.2f}x and JWKS {results['jwks'][0] / baseline:.2f}x the trivial route (target 0.8x)")
+    if recorder:
+        summarize_profile(recorder[1])
     if any(errors for _, errors, _ in results.values()) or sign_in_failures:
         sys.exit("some requests failed")
 

@@ -1,1 +1,4 @@
 #include <openssl/bn.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>

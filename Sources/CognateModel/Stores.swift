@@ -117,9 +117,14 @@ public protocol RefreshTokenStore: Sendable {
 
 public protocol RevocationStore: Sendable {
     func revoke(_ revocation: TokenRevocation) async throws
-    func isRevoked(jti: String) async throws -> Bool
+    /// Whether any of the token ids is revoked (a token's own jti and its origin_jti, in one read).
+    func isRevoked(anyOf jtis: [String]) async throws -> Bool
     /// Forgets revocations of tokens that have expired by `date`.
     func purgeRevocations(expiredBefore date: Date) async throws
+}
+
+extension RevocationStore {
+    public func isRevoked(jti: String) async throws -> Bool { try await isRevoked(anyOf: [jti]) }
 }
 
 public protocol AdminCredentialStore: Sendable {

@@ -4,6 +4,7 @@ import Foundation
 
 extension FluentStore: DomainStore {
     public func createDomain(_ domain: UserPoolDomain) async throws {
+        defer { cache.invalidate(poolId: domain.poolId) }
         try await run("domain") {
             guard try await PoolRow.find(domain.poolId, on: database) != nil else { throw StoreError.notFound("user pool \(domain.poolId)") }
             let row = DomainRow()
@@ -17,16 +18,21 @@ extension FluentStore: DomainStore {
     }
 
     public func domain(named name: String) async throws -> UserPoolDomain? {
-        try await run("domain") { try await DomainRow.find(name, on: database).map(Self.domain) }
-    }
-
-    public func domains(poolId: String) async throws -> [UserPoolDomain] {
-        try await run("domain") {
-            try await DomainRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).all().map(Self.domain)
+        try await cache.value("domain:\(name)", poolOf: \.poolId) {
+            try await run("domain") { try await DomainRow.find(name, on: database).map(Self.domain) }
         }
     }
 
+    public func domains(poolId: String) async throws -> [UserPoolDomain] {
+        try await cache.value("domains:\(poolId)", poolOf: { _ in poolId }) {
+            try await run("domain") {
+                try await DomainRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).all().map(Self.domain)
+            }
+        }!
+    }
+
     public func deleteDomain(named name: String) async throws {
+        defer { cache.invalidateAll() }
         try await run("domain") {
             guard let row = try await DomainRow.find(name, on: database) else { throw StoreError.notFound("domain \(name)") }
             try await row.delete(on: database)

@@ -17,8 +17,8 @@ extension FluentStore: UserPoolStore {
     }
 
     public func pool(id: String) async throws -> UserPool? {
-        try await run("user pool") {
-            try await PoolRow.find(id, on: database).map(Self.pool)
+        try await cache.value("pool:\(id)", poolOf: \.id) {
+            try await run("user pool") { try await PoolRow.find(id, on: database).map(Self.pool) }
         }
     }
 
@@ -37,7 +37,8 @@ extension FluentStore: UserPoolStore {
     }
 
     public func updatePool(id: String, _ change: @escaping @Sendable (inout UserPool) throws -> Void) async throws -> UserPool {
-        try await run("user pool") {
+        defer { cache.invalidate(poolId: id) }
+        return try await run("user pool") {
             try await poolTransaction(id) { db in
                 guard let row = try await PoolRow.find(id, on: db) else { throw StoreError.notFound("user pool \(id)") }
                 var pool = try Self.pool(row)
@@ -51,6 +52,7 @@ extension FluentStore: UserPoolStore {
     }
 
     public func deletePool(id: String) async throws {
+        defer { cache.invalidate(poolId: id) }
         try await run("user pool") {
             guard let row = try await PoolRow.find(id, on: database) else { throw StoreError.notFound("user pool \(id)") }
             try await row.delete(on: database)
@@ -71,6 +73,7 @@ extension FluentStore: UserPoolStore {
 
 extension FluentStore: AppClientStore {
     public func createClient(_ client: AppClient) async throws {
+        defer { cache.invalidate(poolId: client.poolId) }
         try await run("client id") {
             guard try await PoolRow.find(client.poolId, on: database) != nil else {
                 throw StoreError.notFound("user pool \(client.poolId)")
@@ -83,17 +86,23 @@ extension FluentStore: AppClientStore {
     }
 
     public func client(poolId: String, clientId: String) async throws -> AppClient? {
-        try await run("app client") {
-            guard let row = try await ClientRow.find(clientId, on: database), row.poolId == poolId else { return nil }
-            return try Self.client(row)
-        }
+        guard let client = try await client(id: clientId), client.poolId == poolId else { return nil }
+        return client
     }
 
     public func client(id clientId: String) async throws -> AppClient? {
-        try await run("app client") { try await ClientRow.find(clientId, on: database).map(Self.client) }
+        try await cache.value("client:\(clientId)", poolOf: \.poolId) {
+            try await run("app client") { try await ClientRow.find(clientId, on: database).map(Self.client) }
+        }
     }
 
     public func listClients(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<AppClient> {
+        try await cache.value("clients:\(poolId):\(limit):\(cursor ?? "")", poolOf: { _ in poolId }) {
+            try await uncachedClients(poolId: poolId, limit: limit, after: cursor)
+        }!
+    }
+
+    func uncachedClients(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<AppClient> {
         try await run("app client") {
             let query = ClientRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).limit(limit + 1)
             if let key = Self.key(fromCursor: cursor) { query.filter(\.$id > key) }
@@ -102,7 +111,8 @@ extension FluentStore: AppClientStore {
     }
 
     public func updateClient(poolId: String, clientId: String, _ change: @escaping @Sendable (inout AppClient) throws -> Void) async throws -> AppClient {
-        try await run("app client") {
+        defer { cache.invalidate(poolId: poolId) }
+        return try await run("app client") {
             try await poolTransaction(poolId) { db in
                 guard let row = try await ClientRow.find(clientId, on: db), row.poolId == poolId else {
                     throw StoreError.notFound("app client \(clientId)")
@@ -119,6 +129,7 @@ extension FluentStore: AppClientStore {
     }
 
     public func deleteClient(poolId: String, clientId: String) async throws {
+        defer { cache.invalidate(poolId: poolId) }
         try await run("app client") {
             guard let row = try await ClientRow.find(clientId, on: database), row.poolId == poolId else {
                 throw StoreError.notFound("app client \(clientId)")
@@ -143,19 +154,24 @@ extension FluentStore: AppClientStore {
 
 extension FluentStore: SigningKeyStore {
     public func signingKeys(poolId: String) async throws -> [SigningKey] {
-        try await run("signing key") {
-            try await SigningKeyRow.query(on: database).filter(\.$poolId == poolId)
-                .sort(\.$createdAt, .descending).all().map(Self.signingKey)
-        }
+        try await cache.value("keys:\(poolId)", poolOf: { _ in poolId }) {
+            try await run("signing key") {
+                try await SigningKeyRow.query(on: database).filter(\.$poolId == poolId)
+                    .sort(\.$createdAt, .descending).all().map(Self.signingKey)
+            }
+        }!
     }
 
     public func signingKey(kid: String) async throws -> SigningKey? {
-        try await run("signing key") {
-            try await SigningKeyRow.query(on: database).filter(\.$kid == kid).first().map(Self.signingKey)
+        try await cache.value("kid:\(kid)", poolOf: \.poolId) {
+            try await run("signing key") {
+                try await SigningKeyRow.query(on: database).filter(\.$kid == kid).first().map(Self.signingKey)
+            }
         }
     }
 
     public func rotate(to key: SigningKey) async throws {
+        defer { cache.invalidate(poolId: key.poolId) }
         try await run("signing key") {
             try await poolTransaction(key.poolId) { db in
                 guard try await PoolRow.find(key.poolId, on: db) != nil else { throw StoreError.notFound("user pool \(key.poolId)") }
@@ -190,6 +206,7 @@ extension FluentStore: SigningKeyStore {
 
 extension FluentStore: ResourceServerStore {
     public func createResourceServer(_ server: ResourceServer) async throws {
+        defer { cache.invalidate(poolId: server.poolId) }
         try await run("resource server") {
             guard try await PoolRow.find(server.poolId, on: database) != nil else {
                 throw StoreError.notFound("user pool \(server.poolId)")
@@ -208,17 +225,20 @@ extension FluentStore: ResourceServerStore {
     }
 
     public func listResourceServers(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<ResourceServer> {
-        try await run("resource server") {
-            let query = ResourceServerRow.query(on: database).filter(\.$poolId == poolId).sort(\.$identifier).limit(limit + 1)
-            if let key = Self.key(fromCursor: cursor) { query.filter(\.$identifier > key) }
-            return try Self.page(try await query.all(), limit: limit, key: { $0.identifier }, map: Self.resourceServer)
-        }
+        try await cache.value("resource-servers:\(poolId):\(limit):\(cursor ?? "")", poolOf: { _ in poolId }) {
+            try await run("resource server") {
+                let query = ResourceServerRow.query(on: database).filter(\.$poolId == poolId).sort(\.$identifier).limit(limit + 1)
+                if let key = Self.key(fromCursor: cursor) { query.filter(\.$identifier > key) }
+                return try Self.page(try await query.all(), limit: limit, key: { $0.identifier }, map: Self.resourceServer)
+            }
+        }!
     }
 
     public func updateResourceServer(
         poolId: String, identifier: String, _ change: @escaping @Sendable (inout ResourceServer) throws -> Void
     ) async throws -> ResourceServer {
-        try await run("resource server") {
+        defer { cache.invalidate(poolId: poolId) }
+        return try await run("resource server") {
             try await poolTransaction(poolId) { db in
                 guard let row = try await ResourceServerRow.query(on: db).filter(\.$poolId == poolId)
                     .filter(\.$identifier == identifier).first()
@@ -235,6 +255,7 @@ extension FluentStore: ResourceServerStore {
     }
 
     public func deleteResourceServer(poolId: String, identifier: String) async throws {
+        defer { cache.invalidate(poolId: poolId) }
         try await run("resource server") {
             guard let row = try await ResourceServerRow.query(on: database).filter(\.$poolId == poolId)
                 .filter(\.$identifier == identifier).first()

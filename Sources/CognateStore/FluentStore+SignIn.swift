@@ -83,9 +83,7 @@ extension FluentStore: RefreshTokenStore {
     }
 
     public func refreshToken(hash: String) async throws -> RefreshToken? {
-        try await run("refresh token") {
-            try await RefreshTokenRow.query(on: database).filter(\.$tokenHash == hash).first().map(Self.refreshToken)
-        }
+        try await refreshTokenByHash(hash)
     }
 
     public func rotateRefreshToken(oldHash: String, to new: RefreshToken, at date: Date) async throws -> Bool {
@@ -169,10 +167,8 @@ extension FluentStore: RevocationStore {
         }
     }
 
-    public func isRevoked(jti: String) async throws -> Bool {
-        try await run("revocation") {
-            try await RevocationRow.query(on: database).filter(\.$jti == jti).first() != nil
-        }
+    public func isRevoked(anyOf jtis: [String]) async throws -> Bool {
+        try await anyRevoked(jtis)
     }
 
     public func purgeRevocations(expiredBefore date: Date) async throws {

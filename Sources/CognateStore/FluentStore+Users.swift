@@ -18,10 +18,7 @@ extension FluentStore: UserStore {
     }
 
     public func user(poolId: String, sub: UUID) async throws -> User? {
-        try await run("user") {
-            guard let row = try await UserRow.find(sub, on: database), row.poolId == poolId else { return nil }
-            return try Self.user(row)
-        }
+        try await userBySub(poolId: poolId, sub: sub)
     }
 
     public func user(poolId: String, identifierKey key: String) async throws -> User? {
@@ -209,12 +206,7 @@ extension FluentStore: GroupStore {
     }
 
     public func groups(poolId: String, userSub: UUID) async throws -> [Group] {
-        try await run("group") {
-            let ids = try await GroupMemberRow.query(on: database).filter(\.$userId == userSub).all().map(\.groupId)
-            guard !ids.isEmpty else { return [] }
-            return try await GroupRow.query(on: database).filter(\.$poolId == poolId).filter(\.$id ~~ ids)
-                .sort(\.$name).all().map(Self.group)
-        }
+        try await groupsOfUser(poolId: poolId, userSub: userSub)
     }
 
     public func members(poolId: String, group: String, limit: Int, after cursor: String?) async throws -> ListPage<User> {

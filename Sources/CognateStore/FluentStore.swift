@@ -7,11 +7,16 @@ import SQLKit
 /// The store on a Fluent database: SQLite or PostgreSQL.
 public struct FluentStore: Sendable {
     let source: @Sendable () -> any Database
+    let cache: ReadCache
 
-    /// - Parameter database: hands out a database handle per operation, so work spreads over
-    ///   the event loops' connection pools instead of queueing on one.
-    public init(database: @escaping @Sendable () -> any Database) {
+    /// - Parameters:
+    ///   - database: hands out a database handle per operation, so work spreads over the event
+    ///     loops' connection pools instead of queueing on one.
+    ///   - cacheSeconds: how long pool configuration read from the database is kept (see
+    ///     `ReadCache`); 0 reads it every time.
+    public init(cacheSeconds: Double = 0, database: @escaping @Sendable () -> any Database) {
         self.source = database
+        self.cache = ReadCache(seconds: cacheSeconds)
     }
 
     var database: any Database { source() }
@@ -20,13 +25,13 @@ public struct FluentStore: Sendable {
     /// serializes writers anyway, and several connections spinning in sqlite-nio's busy handler
     /// could occupy every thread of the blocking pool while the lock holder waits for one.
     /// PostgreSQL spreads over every loop's connection pool.
-    public static func on(_ databases: Databases, location: DatabaseLocation, logger: Logger) -> FluentStore {
+    public static func on(_ databases: Databases, location: DatabaseLocation, logger: Logger, cacheSeconds: Double = 0) -> FluentStore {
         let id = location.databaseID
         if location.isSQLite {
             let loop = databases.eventLoopGroup.any()
-            return FluentStore { databases.database(id, logger: logger, on: loop)! }
+            return FluentStore(cacheSeconds: cacheSeconds) { databases.database(id, logger: logger, on: loop)! }
         }
-        return FluentStore { databases.database(id, logger: logger, on: databases.eventLoopGroup.any())! }
+        return FluentStore(cacheSeconds: cacheSeconds) { databases.database(id, logger: logger, on: databases.eventLoopGroup.any())! }
     }
 
     static let encoder: JSONEncoder = {
@@ -120,6 +125,14 @@ struct ValidationFailure: Error {
 }
 
 extension FluentStore: StoreHealth {
+    /// A SQLite file is switched to write-ahead logging (it stays so): a commit appends to the
+    /// log with one sync instead of rewriting a rollback journal, and readers of another
+    /// process (a backup, `sqlite3`) do not block the server's writer. Nothing to do on PostgreSQL.
+    public func prepare(_ location: DatabaseLocation) async throws {
+        guard case .sqliteFile = location else { return }
+        try await run("database") { _ = try await sql.raw("PRAGMA journal_mode=WAL").all() }
+    }
+
     public func ping() async throws {
         do {
             guard let sql = database as? any SQLDatabase else { return }

@@ -28,7 +28,8 @@ final class TestDatabase: Sendable {
     init(databases: Databases, location: DatabaseLocation) {
         self.databases = databases
         self.id = location.databaseID
-        self.store = FluentStore.on(databases, location: location, logger: Logger(label: "cognate.store.test"))
+        // The conformance cases run with the read cache on: a store must read its own writes.
+        self.store = FluentStore.on(databases, location: location, logger: Logger(label: "cognate.store.test"), cacheSeconds: 60)
     }
 
     /// Runs one conformance case on a freshly opened and migrated database at `location`.

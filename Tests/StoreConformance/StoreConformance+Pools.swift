@@ -107,6 +107,43 @@ extension StoreConformance {
         },
     ]
 
+    /// Pool configuration may be cached by a store; a store must still read its own writes at once.
+    static let readYourWrites: [ConformanceCase] = [
+        test("configurationReadsSeeTheStoresOwnWritesAtOnce") { store in
+            let pool = try await makePool(store)
+            let client = makeClient(pool, "first")
+            try await store.createClient(client)
+            // read everything once, so a caching store holds it
+            _ = try await store.pool(id: pool.id)
+            _ = try await store.client(id: client.clientId)
+            let firstKeys = try await store.signingKeys(poolId: pool.id)
+            try check(try await store.listResourceServers(poolId: pool.id, limit: 60, after: nil).items.isEmpty, "no resource servers yet")
+            try check(try await store.domains(poolId: pool.id).isEmpty, "no domains yet")
+            try check(try await store.listClients(poolId: pool.id, limit: 60, after: nil).items.count == 1, "one client")
+
+            try await store.updatePool(id: pool.id) { $0.name = "renamed-\(pool.id)" }
+            try check(try await store.pool(id: pool.id)?.name == "renamed-\(pool.id)", "pool rename not seen")
+            try await store.updateClient(poolId: pool.id, clientId: client.clientId) { $0.name = "second" }
+            try check(try await store.client(id: client.clientId)?.name == "second", "client update not seen")
+            try check(try await store.client(poolId: pool.id, clientId: client.clientId)?.name == "second", "client update not seen by pool")
+            let next = makeKey(pool.id, at: t0.addingTimeInterval(10))
+            try await store.rotate(to: next)
+            try check(try await store.signingKeys(poolId: pool.id).first?.kid == next.kid, "rotation not seen")
+            try check(try await store.signingKey(kid: firstKeys[0].kid)?.retiredAt != nil, "retirement not seen")
+            try await store.createResourceServer(ResourceServer(poolId: pool.id, identifier: "https://api.example", name: "API", scopes: []))
+            try check(try await store.listResourceServers(poolId: pool.id, limit: 60, after: nil).items.count == 1, "new resource server not seen")
+            try await store.createDomain(UserPoolDomain(domain: "d-\(pool.id.lowercased())", poolId: pool.id, isCustom: false, createdAt: t0))
+            try check(try await store.domains(poolId: pool.id).count == 1, "new domain not seen")
+            try await store.deleteDomain(named: "d-\(pool.id.lowercased())")
+            try check(try await store.domain(named: "d-\(pool.id.lowercased())") == nil, "deleted domain still seen")
+            try await store.deleteClient(poolId: pool.id, clientId: client.clientId)
+            try check(try await store.client(id: client.clientId) == nil, "deleted client still seen")
+            try await store.deletePool(id: pool.id)
+            try check(try await store.pool(id: pool.id) == nil, "deleted pool still seen")
+            try check(try await store.signingKey(kid: next.kid) == nil, "deleted pool's key still seen")
+        },
+    ]
+
     static let domains: [ConformanceCase] = [
         test("domainsAreUniqueAcrossPoolsAndLeaveWithTheirPool") { store in
             let pool = try await makePool(store)

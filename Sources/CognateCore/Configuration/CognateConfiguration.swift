@@ -32,6 +32,9 @@ public struct CognateConfiguration: Sendable {
     public var configFile: String?
     public var argon2: Argon2Parameters
     public var hashWorkers: Int
+    /// How long a node keeps pool configuration it read (pools, clients, keys, resource
+    /// servers, domains); another node's change to them is seen within this time. 0: no cache.
+    public var cacheSeconds: Int = 2
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -130,6 +133,8 @@ public struct CognateConfiguration: Sendable {
         let hashWorkers = number(
             "COGNATE_HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
 
+        let cacheSeconds = number("COGNATE_CACHE_SECONDS", default: 2, range: 0...300)
+
         var smsWebhookURL: URL?
         if let text = value("COGNATE_SMS_WEBHOOK_URL") {
             let url = URL(string: text)
@@ -161,7 +166,8 @@ public struct CognateConfiguration: Sendable {
         return CognateConfiguration(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
-            smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers)
+            smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
+            cacheSeconds: cacheSeconds)
     }
 }
 

@@ -14,6 +14,7 @@ public final class Keyring: Sendable {
     let masterKey: MasterKey
     let now: Now
     private let parsed = NIOLockedValueBox<[String: JWTKeyCollection]>([:])
+    private let rsaSigners = NIOLockedValueBox<[String: RS256Signer]>([:])
 
     public init(store: any SigningKeyStore & AppClientStore & UserPoolStore, masterKey: MasterKey, now: @escaping Now) {
         self.store = store
@@ -47,13 +48,44 @@ public final class Keyring: Sendable {
         return key
     }
 
-    /// Signs `payload` with the pool's active key; the header carries its kid.
+    /// Signs `payload` with the pool's active key; the header carries its kid. RS256 keys sign
+    /// with OpenSSL (`RS256Signer`), ES256 keys with JWTKit.
     public func sign(_ payload: some JWTPayload, poolId: String) async throws -> String {
         guard let active = try await store.signingKeys(poolId: poolId).first(where: \.isActive) else {
             throw StoreError.notFound("active signing key of \(poolId)")
         }
-        let collection = try await collection(for: active)
-        return try await collection.sign(payload, kid: JWKIdentifier(string: active.kid))
+        guard active.algorithm == .rs256 else {
+            let collection = try await collection(for: active)
+            return try await collection.sign(payload, kid: JWKIdentifier(string: active.kid))
+        }
+        let signer = try rsaSigner(for: active)
+        // RFC 7515 §7.1: BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature)
+        let header = Data("{\"alg\":\"RS256\",\"kid\":\"\(active.kid)\",\"typ\":\"JWT\"}".utf8).base64URLEncoded
+        let body = try ((payload as? TokenClaims)?.json).map { Data($0) } ?? Self.payloadEncoder.encode(payload)
+        let encodedBody = body.base64URLEncoded
+        let signingInput = header + "." + encodedBody
+        let signature = try signer.sign(Array(signingInput.utf8))
+        return signingInput + "." + Data(signature).base64URLEncoded
+    }
+
+    static let payloadEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
+
+    /// The OpenSSL signer for an RS256 key, opened and parsed once per process.
+    func rsaSigner(for key: SigningKey) throws -> RS256Signer {
+        if let cached = rsaSigners.withLockedValue({ $0[key.kid] }) { return cached }
+        let pem = String(decoding: try masterKey.open(
+            key.sealedPrivateKey, context: SigningKeyFactory.sealContext(poolId: key.poolId, kid: key.kid)), as: UTF8.self)
+        let signer = try RS256Signer(pem: pem)
+        return rsaSigners.withLockedValue { cache in
+            if let existing = cache[key.kid] { return existing }
+            cache[key.kid] = signer
+            return signer
+        }
     }
 
     /// The parsed key for `key.kid`, opened and parsed once per process.
@@ -97,7 +129,9 @@ public final class Keyring: Sendable {
     }
 
     /// Number of keys parsed so far (for tests of the cache).
-    public var parsedKeyCount: Int { parsed.withLockedValue { $0.count } }
+    public var parsedKeyCount: Int {
+        Set(parsed.withLockedValue { Array($0.keys) } + rsaSigners.withLockedValue { Array($0.keys) }).count
+    }
 
     func longestTokenLifetime(poolId: String) async throws -> Int {
         var longest = TokenValidity.idAccessRange.lowerBound

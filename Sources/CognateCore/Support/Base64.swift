@@ -13,11 +13,36 @@ extension Data {
         self.init(base64Encoded: normalized)
     }
 
-    /// RFC 4648 §5 base64url without padding, as JOSE uses.
+    /// RFC 4648 §5 base64url without padding, as JOSE uses. Written out by hand: it runs three
+    /// times for every token signed, and Foundation's string replacing was a visible cost.
     public var base64URLEncoded: String {
-        base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        return withUnsafeBytes { (input: UnsafeRawBufferPointer) -> String in
+            String(unsafeUninitializedCapacity: (input.count * 4 + 2) / 3) { output in
+                var out = 0
+                var index = 0
+                while index + 3 <= input.count {
+                    let value = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                    output[out] = alphabet[Int(value >> 18 & 63)]
+                    output[out + 1] = alphabet[Int(value >> 12 & 63)]
+                    output[out + 2] = alphabet[Int(value >> 6 & 63)]
+                    output[out + 3] = alphabet[Int(value & 63)]
+                    out += 4
+                    index += 3
+                }
+                let rest = input.count - index
+                if rest > 0 {
+                    let value = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
+                    output[out] = alphabet[Int(value >> 18 & 63)]
+                    output[out + 1] = alphabet[Int(value >> 12 & 63)]
+                    out += 2
+                    if rest == 2 {
+                        output[out] = alphabet[Int(value >> 6 & 63)]
+                        out += 1
+                    }
+                }
+                return out
+            }
+        }
     }
 }

@@ -128,8 +128,8 @@ public struct TokenService: Sendable {
         if let poolId, tokenPool != poolId { throw TokenError.invalidToken("issuer") }
         guard claims["token_use"]?.string == "access" else { throw TokenError.invalidToken("not an access token") }
         guard let exp = claims["exp"]?.int, Double(exp) > now().timeIntervalSince1970 else { throw TokenError.expired }
-        for id in [claims["jti"]?.string, claims["origin_jti"]?.string].compactMap({ $0 }) {
-            if try await store.isRevoked(jti: id) { throw TokenError.revoked }
+        if try await store.isRevoked(anyOf: [claims["jti"]?.string, claims["origin_jti"]?.string].compactMap { $0 }) {
+            throw TokenError.revoked
         }
         return claims
     }

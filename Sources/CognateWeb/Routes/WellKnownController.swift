@@ -1,5 +1,6 @@
 import CognateCore
 import CognateModel
+import NIOConcurrencyHelpers
 import Vapor
 
 /// OpenID Connect Discovery 1.0 and the JWKS of each pool.
@@ -22,10 +23,27 @@ struct WellKnownController: Sendable {
         let issuer = services.issuer(poolId: pool.id)
         let base = services.domains.endpointBase(domains: try await services.store.domains(poolId: pool.id), issuer: issuer)
         let document = DiscoveryDocument(pool: pool, issuer: issuer, domain: base, resourceServerScopes: scopes)
-        let response = Response(status: .ok)
-        try response.content.encode(document, as: .json)
-        response.headers.replaceOrAdd(name: .cacheControl, value: Self.discoveryCacheControl)
-        return response
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        headers.replaceOrAdd(name: .cacheControl, value: Self.discoveryCacheControl)
+        return Response(status: .ok, headers: headers, body: .init(data: try Self.encoded(document, poolId: pool.id)))
+    }
+
+    /// The last document encoded for each pool: encoding is most of discovery's cost, and the
+    /// document changes only with the pool's settings. Derived from what the store said, so a
+    /// changed document is encoded again at once.
+    static let encodedDocuments = NIOLockedValueBox<[String: (document: DiscoveryDocument, body: Data)]>([:])
+
+    static func encoded(_ document: DiscoveryDocument, poolId: String) throws -> Data {
+        if let last = encodedDocuments.withLockedValue({ $0[poolId] }), last.document == document { return last.body }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let body = try encoder.encode(document)
+        encodedDocuments.withLockedValue { documents in
+            if documents.count > 10_000 { documents.removeAll() }
+            documents[poolId] = (document, body)
+        }
+        return body
     }
 
     func jwks(_ request: Request) async throws -> Response {

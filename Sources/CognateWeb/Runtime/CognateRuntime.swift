@@ -18,8 +18,10 @@ public enum CognateRuntime {
         guard let settings = app.cognateSettings else { throw StartupError("configure(_:) was not called") }
         let configuration = settings.configuration
         let location = try DatabaseLocation(configuration.database)
-        let store = FluentStore.on(app.databases, location: location, logger: app.logger)
+        let store = FluentStore.on(
+            app.databases, location: location, logger: app.logger, cacheSeconds: Double(configuration.cacheSeconds))
         do {
+            try await store.prepare(location)
             try await app.autoMigrate()
             try await store.ping()
         } catch {
