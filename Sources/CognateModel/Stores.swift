@@ -162,6 +162,15 @@ public protocol SingleUseStore: Sendable {
     func claimOnce(_ key: String, until: Date) async throws -> Bool
 }
 
+public protocol VerificationCodeStore: Sendable {
+    /// Stores the user's code for its purpose, replacing the one before.
+    func saveCode(_ code: VerificationCode) async throws
+    func code(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws -> VerificationCode?
+    /// Counts one wrong guess atomically; returns the wrong guesses now recorded (0 if there is no code).
+    func recordFailedAttempt(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws -> Int
+    func deleteCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws
+}
+
 public protocol StoreHealth: Sendable {
     /// Throws unless the database answers.
     func ping() async throws
@@ -170,4 +179,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & StoreHealth

@@ -34,6 +34,20 @@ def base_env(data_dir: str, **extra) -> dict:
     return env
 
 
+ADMIN_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+ADMIN_SECRET_KEY = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
+ADMIN = {"COGNATE_ADMIN_ACCESS_KEY_ID": ADMIN_ACCESS_KEY, "COGNATE_ADMIN_SECRET_ACCESS_KEY": ADMIN_SECRET_KEY}
+
+
+def cognito(url):
+    """boto3's cognito-idp client against a running Cognate, signed with the admin key (the
+    public operations are sent unsigned by botocore, as to AWS)."""
+    import boto3
+    import botocore
+    return boto3.client("cognito-idp", endpoint_url=url, region_name="local", aws_access_key_id=ADMIN_ACCESS_KEY,
+                        aws_secret_access_key=ADMIN_SECRET_KEY, config=botocore.config.Config(retries={"max_attempts": 1}))
+
+
 def run_command(args, data_dir, timeout=60, **extra):
     """Runs a one-shot cognate command and returns the completed process."""
     return subprocess.run([BINARY, *args], env=base_env(data_dir, **extra), capture_output=True, text=True, timeout=timeout)

@@ -93,6 +93,37 @@ extension StoreConformance {
         },
     ]
 
+    static let codes: [ConformanceCase] = [
+        test("verificationCodesReplaceCountAndLeaveWithTheirUser") { store in
+            let pool = try await makePool(store)
+            let user = makeUser(pool, "coded")
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+            let first = VerificationCode(poolId: pool.id, userSub: user.sub, purpose: .signUp, codeHash: "h1",
+                                         expiresAt: t0.addingTimeInterval(60), windowStart: t0, createdAt: t0)
+            try await store.saveCode(first)
+            try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp) == first, "code differs")
+            try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .resetPassword) == nil, "purposes are apart")
+            var second = first
+            second.codeHash = "h2"
+            second.sentInWindow = 2
+            try await store.saveCode(second)
+            try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp)?.codeHash == "h2", "not replaced")
+            // racing wrong guesses are all counted
+            let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 { group.addTask { try await store.recordFailedAttempt(poolId: pool.id, userSub: user.sub, purpose: .signUp) } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            try check(counts.max() == 4, "failed attempts lost: \(counts)")
+            try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp)?.failedAttempts == 4, "count not stored")
+            try check(try await store.recordFailedAttempt(poolId: pool.id, userSub: user.sub, purpose: .resetPassword) == 0, "no code, no count")
+            try await store.deleteCode(poolId: pool.id, userSub: user.sub, purpose: .signUp)
+            try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp) == nil, "not deleted")
+            try await store.saveCode(first)
+            try await store.deleteUser(poolId: pool.id, sub: user.sub)
+            try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp) == nil, "outlived its user")
+        },
+    ]
+
     static let system: [ConformanceCase] = [
         test("adminCredentialsRoundTrip") { store in
             let id = "AKTEST\(UUID().uuidString.prefix(8))"

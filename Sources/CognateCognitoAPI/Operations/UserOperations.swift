@@ -22,23 +22,8 @@ struct AdminCreateUser: APIOperation {
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         let pool = try await context.existingPool(input.UserPoolId)
         if input.MessageAction == "RESEND" { return try await resend(input, pool: pool, context: context) }
-        var attributes = UserAttributes.dictionary(input.UserAttributes)
-        var username = input.Username
-        if !pool.usernameAttributes.isEmpty {
-            // Email or phone is the sign-in name; the user name itself becomes the sub.
-            if pool.usernameAttributes.contains("email"), UserAttributeRules.isEmail(input.Username) {
-                attributes["email"] = input.Username
-            } else if pool.usernameAttributes.contains("phone_number"), UserAttributeRules.isPhoneNumber(input.Username) {
-                attributes["phone_number"] = input.Username
-            } else {
-                throw CognitoError.invalidParameter("Username should be \(pool.usernameAttributes.joined(separator: " or ")) format.")
-            }
-            username = ""
-        } else if pool.aliasAttributes.contains("email"), UserAttributeRules.isEmail(input.Username) {
-            throw CognitoError.invalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
-        } else if pool.aliasAttributes.contains("phone_number"), UserAttributeRules.isPhoneNumber(input.Username) {
-            throw CognitoError.invalidParameter("Username cannot be of phone number format, since user pool is configured for phone_number alias.")
-        }
+        let (resolved, attributes) = try UserNaming.resolve(input.Username, pool: pool, attributes: UserAttributes.dictionary(input.UserAttributes))
+        let username = resolved ?? ""
         try UserAttributeRules.validate(attributes, pool: pool, existing: nil)
         let password = try context.temporaryPassword(input.TemporaryPassword, pool: pool)
         let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: attributes, suppressed: input.MessageAction == "SUPPRESS")
@@ -270,8 +255,14 @@ struct AdminResetUserPassword: APIOperation {
             throw CognitoError.notAuthorized("Federated users cannot reset their password here.")
         }
         let date = context.now()
-        try await context.updateUser(pool, user) { $0.status = .resetRequired; $0.updatedAt = date }
+        let reset = try await context.updateUser(pool, user) { $0.status = .resetRequired; $0.updatedAt = date }
         try await context.endSessions(of: user)
+        // as Cognito: a reset code goes to the verified email or phone, for ConfirmForgotPassword
+        do {
+            _ = try await context.accounts.sendResetCode(to: reset, pool: pool)
+        } catch AccountError.limitExceeded {
+            throw CognitoError.limitExceeded("Attempt limit exceeded, please try after some time.")
+        }
         return EmptyOutput()
     }
 }

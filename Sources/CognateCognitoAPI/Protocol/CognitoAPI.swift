@@ -14,14 +14,16 @@ public struct APIContext: Sendable {
     public let tokens: TokenService
     public let signIn: SignInService
     public let credentials: Credentials
+    public let accounts: AccountService
     public let region: String
     public let now: Now
 
     public init(
         store: any CognateStore, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
         delivery: MessageDelivery, domains: HostedDomains, tokens: TokenService, signIn: SignInService,
-        credentials: Credentials, region: String, now: @escaping Now
+        credentials: Credentials, accounts: AccountService, region: String, now: @escaping Now
     ) {
+        self.accounts = accounts
         self.store = store
         self.pools = pools
         self.keyring = keyring
@@ -79,6 +81,8 @@ public struct CognitoAPI: Sendable {
         CreateUserPoolDomain.self, DescribeUserPoolDomain.self, DeleteUserPoolDomain.self,
         InitiateAuth.self, AdminInitiateAuth.self, RespondToAuthChallenge.self, AdminRespondToAuthChallenge.self,
         GetUser.self, GlobalSignOut.self, AdminUserGlobalSignOut.self, RevokeToken.self,
+        SignUp.self, ConfirmSignUp.self, ResendConfirmationCode.self, ForgotPassword.self, ConfirmForgotPassword.self,
+        ChangePassword.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

@@ -25,6 +25,12 @@ public struct MasterKey: Sendable {
         key.withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
+    /// A key for one purpose (HMAC of verification codes, …), derived with HKDF-SHA256 so the
+    /// master key itself is never used for two things.
+    public func derivedKey(purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("cognate:\(purpose)".utf8), outputByteCount: 32)
+    }
+
     /// Seals `plaintext`; `context` is bound as associated data, so a sealed value moved to
     /// another record (another key id, another purpose) no longer opens.
     public func seal(_ plaintext: Data, context: String) throws -> Data {

@@ -57,10 +57,12 @@ public enum CognateRuntime {
         let credentials = Credentials(hasher: hasher, masterKey: masterKey)
         let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, masterKey: masterKey,
                                    decoyHash: decoyHash, now: settings.now)
+        let accounts = AccountService(store: store, credentials: credentials, hasher: hasher, delivery: delivery, tokens: tokens,
+                                      masterKey: masterKey, now: settings.now)
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
-                domains: domains, tokens: tokens, signIn: signIn, credentials: credentials, region: configuration.region,
+                domains: domains, tokens: tokens, signIn: signIn, credentials: credentials, accounts: accounts, region: configuration.region,
                 now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(

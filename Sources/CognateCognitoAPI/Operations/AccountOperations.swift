@@ -1,0 +1,200 @@
+import CognateCore
+import CognateModel
+import Foundation
+
+/// Cognito's CodeDeliveryDetailsType.
+struct CodeDeliveryDetailsType: Encodable, Sendable {
+    var Destination: String
+    var DeliveryMedium: String
+    var AttributeName: String
+
+    init(_ delivery: CodeDelivery) {
+        Destination = delivery.destination
+        DeliveryMedium = delivery.channel == .email ? "EMAIL" : "SMS"
+        AttributeName = delivery.attribute
+    }
+}
+
+/// The public account operations: sign-up, confirmation and recovery, through AccountService.
+enum Accounts {
+    /// The client, its pool, and SECRET_HASH checked when the client has a secret.
+    static func start(clientId: String, secretHash: String?, username: String, _ context: APIContext) async throws -> (AppClient, UserPool) {
+        let client = try await context.publicClient(clientId)
+        try AuthFlows.checkSecretHash(secretHash, usernames: [username], client: client, context)
+        return (client, try await context.existingPool(client.poolId))
+    }
+
+    static func translate(_ error: AccountError) -> CognitoError {
+        switch error {
+        case .signUpNotPermitted: .notAuthorized("SignUp is not permitted for this user pool")
+        case .usernameExists: CognitoError("UsernameExistsException", "User already exists")
+        case .aliasExists(let attribute): CognitoError("AliasExistsException", "An account with the given \(attribute) already exists.")
+        case .invalidPassword(let problem): CognitoError("InvalidPasswordException", "Password did not conform with policy: \(problem)")
+        case .userNotFound: CognitoError("UserNotFoundException", "Username/client id combination not found.")
+        case .userDisabled: .notAuthorized("User is disabled.")
+        case .cannotConfirm(let status): .notAuthorized("User cannot be confirmed. Current status is \(status.rawValue)")
+        case .alreadyConfirmed: .invalidParameter("User is already confirmed.")
+        case .noVerifiedChannel:
+            .invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
+        case .codeMismatch: CognitoError("CodeMismatchException", "Invalid verification code provided, please try again.")
+        case .expiredCode: CognitoError("ExpiredCodeException", "Invalid code provided, please request a code again.")
+        case .tooManyFailedAttempts: CognitoError("TooManyFailedAttemptsException", "Too many failed attempts, please request a code again.")
+        case .limitExceeded: .limitExceeded("Attempt limit exceeded, please try after some time.")
+        }
+    }
+
+    /// Runs `body`, answering in Cognito's words. Where the client hides which users exist
+    /// (PreventUserExistenceErrors), an unknown user gets `hidden` instead of UserNotFoundException.
+    static func answer<T>(client: AppClient, hidden: (() -> T)? = nil, hiddenError: AccountError = .codeMismatch,
+                          _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch AccountError.userNotFound where client.preventUserExistenceErrors {
+            if let hidden { return hidden() }
+            throw translate(hiddenError)
+        } catch let error as AccountError {
+            throw translate(error)
+        } catch let error as SignInError {
+            throw AuthFlows.translate(error)
+        }
+    }
+
+    static func simulatedDelivery(_ username: String) -> CodeDeliveryOutput {
+        CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(AccountService.simulatedDelivery(for: username)))
+    }
+}
+
+struct SignUp: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ClientId: String
+        var SecretHash: String?
+        var Username: String
+        var Password: String?
+        var UserAttributes: [AttributeType]?
+        var ValidationData: [AttributeType]?
+    }
+
+    struct Output: Encodable, Sendable {
+        var UserConfirmed: Bool
+        var CodeDeliveryDetails: CodeDeliveryDetailsType?
+        var UserSub: String
+    }
+
+    static let name = "SignUp"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
+        guard let password = input.Password else { throw CognitoError.invalidParameter("A password is required to sign up.") }
+        let (user, delivery) = try await Accounts.answer(client: client) {
+            try await context.accounts.signUp(
+                pool: pool, username: input.Username, password: password, attributes: UserAttributes.dictionary(input.UserAttributes))
+        }
+        return Output(UserConfirmed: user.status == .confirmed, CodeDeliveryDetails: delivery.map(CodeDeliveryDetailsType.init),
+                      UserSub: user.sub.uuidString.lowercased())
+    }
+}
+
+struct ConfirmSignUp: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ClientId: String
+        var SecretHash: String?
+        var Username: String
+        var ConfirmationCode: String
+        var ForceAliasCreation: Bool?
+    }
+
+    static let name = "ConfirmSignUp"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
+        _ = try await Accounts.answer(client: client) {
+            try await context.accounts.confirmSignUp(
+                pool: pool, username: input.Username, code: input.ConfirmationCode, forceAliasCreation: input.ForceAliasCreation ?? false)
+        }
+        return EmptyOutput()
+    }
+}
+
+struct CodeDeliveryOutput: Encodable, Sendable {
+    var CodeDeliveryDetails: CodeDeliveryDetailsType
+}
+
+struct ResendConfirmationCode: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ClientId: String
+        var SecretHash: String?
+        var Username: String
+    }
+
+    static let name = "ResendConfirmationCode"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
+        let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
+        return try await Accounts.answer(client: client, hidden: { Accounts.simulatedDelivery(input.Username) }) {
+            CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
+                try await context.accounts.resendConfirmationCode(pool: pool, username: input.Username)))
+        }
+    }
+}
+
+struct ForgotPassword: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ClientId: String
+        var SecretHash: String?
+        var Username: String
+    }
+
+    static let name = "ForgotPassword"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
+        let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
+        return try await Accounts.answer(client: client, hidden: { Accounts.simulatedDelivery(input.Username) }) {
+            CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
+                try await context.accounts.forgotPassword(pool: pool, username: input.Username)))
+        }
+    }
+}
+
+struct ConfirmForgotPassword: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ClientId: String
+        var SecretHash: String?
+        var Username: String
+        var ConfirmationCode: String
+        var Password: String
+    }
+
+    static let name = "ConfirmForgotPassword"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
+        try await Accounts.answer(client: client) {
+            try await context.accounts.confirmForgotPassword(
+                pool: pool, username: input.Username, code: input.ConfirmationCode, password: input.Password)
+        }
+        return EmptyOutput()
+    }
+}
+
+struct ChangePassword: APIOperation {
+    struct Input: Decodable, Sendable {
+        var PreviousPassword: String?
+        var ProposedPassword: String
+        var AccessToken: String
+    }
+
+    static let name = "ChangePassword"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        let pool = try await context.existingPool(user.poolId)
+        do {
+            try await context.accounts.changePassword(user: user, pool: pool, previous: input.PreviousPassword ?? "", proposed: input.ProposedPassword)
+        } catch let error as AccountError {
+            throw Accounts.translate(error)
+        } catch let error as SignInError {
+            throw AuthFlows.translate(error)
+        }
+        return EmptyOutput()
+    }
+}

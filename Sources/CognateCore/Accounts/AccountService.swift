@@ -1,0 +1,282 @@
+import CognateModel
+import Crypto
+import Foundation
+
+/// Why an account operation was refused; each face (API, hosted pages) words it its own way.
+public enum AccountError: Error, Equatable, Sendable {
+    case signUpNotPermitted
+    case usernameExists
+    case aliasExists(String)
+    case invalidPassword(String)
+    case userNotFound
+    case userDisabled
+    case cannotConfirm(UserStatus)
+    case alreadyConfirmed
+    case noVerifiedChannel
+    case codeMismatch
+    case expiredCode
+    case tooManyFailedAttempts
+    case limitExceeded
+}
+
+/// Where a code went, masked as Cognito shows it (`j***@e***`, `+*******1234`).
+public struct CodeDelivery: Sendable, Equatable {
+    public var destination: String
+    public var channel: OutboundMessage.Channel
+    public var attribute: String
+}
+
+/// Sign-up, confirmation and password recovery: one domain service behind the Cognito API and
+/// the hosted pages. Codes are six digits, stored as an HMAC keyed from the master key (a
+/// stolen database does not give them away), expire, allow `maxFailedAttempts` wrong guesses,
+/// are used once, and are sent at most `maxSendsPerWindow` times an hour per user and purpose.
+public struct AccountService: Sendable {
+    public typealias Store = UserStore & VerificationCodeStore & SingleUseStore & SessionStore
+    let store: any Store
+    let credentials: Credentials
+    let hasher: PasswordHasher
+    let delivery: MessageDelivery
+    let tokens: TokenService
+    let codeKey: SymmetricKey
+    let random: any RandomSource
+    let now: Now
+
+    public static let maxFailedAttempts = 5
+    public static let maxSendsPerWindow = 5
+    public static let sendWindow: TimeInterval = 3_600
+    /// Cognito: confirmation codes last 24 hours, password reset codes one hour.
+    public static func lifetime(_ purpose: VerificationCode.Purpose) -> TimeInterval {
+        purpose == .resetPassword ? 3_600 : 86_400
+    }
+
+    public init(store: any Store, credentials: Credentials, hasher: PasswordHasher, delivery: MessageDelivery, tokens: TokenService,
+                masterKey: MasterKey, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+        self.store = store
+        self.credentials = credentials
+        self.hasher = hasher
+        self.delivery = delivery
+        self.tokens = tokens
+        self.codeKey = masterKey.derivedKey(purpose: "verification-codes")
+        self.random = random
+        self.now = now
+    }
+
+    // MARK: Sign-up
+
+    /// Creates an UNCONFIRMED user and sends a confirmation code by the pool's auto-verified
+    /// channel (none when the pool verifies nothing: an administrator confirms).
+    public func signUp(pool: UserPool, username requested: String, password: String, attributes requestedAttributes: [String: String])
+        async throws -> (user: User, delivery: CodeDelivery?)
+    {
+        guard !pool.allowAdminCreateUserOnly else { throw AccountError.signUpNotPermitted }
+        if let flag = requestedAttributes.keys.first(where: UserAttributeRules.verificationFlags.contains) {
+            throw ValidationError(field: flag, message: "\(flag) cannot be set at sign-up; it is set by verification")
+        }
+        let (resolved, attributes) = try UserNaming.resolve(requested, pool: pool, attributes: requestedAttributes)
+        try UserAttributeRules.validate(attributes, pool: pool, existing: nil)
+        if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
+        let sub = UUID()
+        let username = resolved ?? sub.uuidString.lowercased()
+        let made = try await credentials.make(password: password, poolId: pool.id, username: username, sub: sub)
+        let date = now()
+        var user = User(poolId: pool.id, sub: sub, username: username, status: .unconfirmed, attributes: attributes,
+                        passwordHash: made.hash, createdAt: date, updatedAt: date)
+        user.srpVerifier = made.srpVerifier
+        do {
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+        } catch StoreError.duplicate {
+            throw AccountError.usernameExists
+        }
+        guard let channel = Self.confirmationChannel(user, pool: pool) else { return (user, nil) }
+        return (user, try await sendCode(.signUp, to: user, pool: pool, via: channel))
+    }
+
+    /// Checks the code and confirms the user; the attribute the code went to becomes verified.
+    public func confirmSignUp(pool: UserPool, username: String, code: String, forceAliasCreation: Bool = false) async throws -> User {
+        guard let user = try await findUser(pool: pool, name: username) else { throw AccountError.userNotFound }
+        guard user.status == .unconfirmed else { throw AccountError.cannotConfirm(user.status) }
+        try await check(code, purpose: .signUp, user: user)
+        let verified = Self.confirmationChannel(user, pool: pool)?.attribute
+        let date = now()
+        do {
+            return try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+                user.status = .confirmed
+                if let verified { user.attributes["\(verified)_verified"] = "true" }
+                user.updatedAt = date
+            }
+        } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
+            // The verified address is another account's alias already (Cognito: AliasExistsException).
+            guard forceAliasCreation, let verified else { throw AccountError.aliasExists(verified ?? "alias") }
+            try await releaseAlias(verified, value: user.attributes[verified] ?? "", pool: pool)
+            return try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+                user.status = .confirmed
+                user.attributes["\(verified)_verified"] = "true"
+                user.updatedAt = date
+            }
+        }
+    }
+
+    public func resendConfirmationCode(pool: UserPool, username: String) async throws -> CodeDelivery {
+        guard let user = try await findUser(pool: pool, name: username) else { throw AccountError.userNotFound }
+        guard user.status == .unconfirmed else { throw AccountError.alreadyConfirmed }
+        guard let channel = Self.confirmationChannel(user, pool: pool) else { throw AccountError.noVerifiedChannel }
+        return try await sendCode(.signUp, to: user, pool: pool, via: channel)
+    }
+
+    // MARK: Recovery
+
+    /// Sends a reset code by the user's verified email, else verified phone.
+    public func forgotPassword(pool: UserPool, username: String) async throws -> CodeDelivery {
+        guard let user = try await findUser(pool: pool, name: username) else { throw AccountError.userNotFound }
+        guard user.enabled else { throw AccountError.userDisabled }
+        guard let channel = Self.recoveryChannel(user) else { throw AccountError.noVerifiedChannel }
+        return try await sendCode(.resetPassword, to: user, pool: pool, via: channel)
+    }
+
+    /// Checks the code, sets the new password (to the policy), confirms the user and ends every
+    /// session and refresh token the user had.
+    public func confirmForgotPassword(pool: UserPool, username: String, code: String, password: String) async throws {
+        guard let user = try await findUser(pool: pool, name: username) else { throw AccountError.userNotFound }
+        guard user.enabled else { throw AccountError.userDisabled }
+        if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
+        try await check(code, purpose: .resetPassword, user: user)
+        try await setPassword(password, for: user, pool: pool, status: .confirmed)
+        try await endSessions(of: user)
+    }
+
+    /// ChangePassword: the previous password proves the caller; other sessions stay (as Cognito).
+    public func changePassword(user: User, pool: UserPool, previous: String, proposed: String) async throws {
+        guard let hash = user.passwordHash, try await hasher.verify(previous, against: hash).isMatch else {
+            throw SignInError.notAuthorized("Incorrect username or password.")
+        }
+        if let problem = pool.passwordPolicy.problem(with: proposed) { throw AccountError.invalidPassword(problem) }
+        try await setPassword(proposed, for: user, pool: pool, status: user.status)
+    }
+
+    /// Admin reset (AdminResetUserPassword): a reset code by the verified channel, if there is one.
+    public func sendResetCode(to user: User, pool: UserPool) async throws -> CodeDelivery? {
+        guard let channel = Self.recoveryChannel(user) else { return nil }
+        return try await sendCode(.resetPassword, to: user, pool: pool, via: channel)
+    }
+
+    // MARK: Codes
+
+    func sendCode(_ purpose: VerificationCode.Purpose, to user: User, pool: UserPool, via channel: (attribute: String, value: String))
+        async throws -> CodeDelivery
+    {
+        let date = now()
+        var sent = 1
+        var windowStart = date
+        if let previous = try await store.code(poolId: pool.id, userSub: user.sub, purpose: purpose),
+            date.timeIntervalSince(previous.windowStart) < Self.sendWindow
+        {
+            guard previous.sentInWindow < Self.maxSendsPerWindow else { throw AccountError.limitExceeded }
+            sent = previous.sentInWindow + 1
+            windowStart = previous.windowStart
+        }
+        let code = random.string(count: 6, alphabet: "0123456789")
+        try await store.saveCode(VerificationCode(
+            poolId: pool.id, userSub: user.sub, purpose: purpose, codeHash: codeHash(code, purpose: purpose, user: user),
+            expiresAt: date.addingTimeInterval(Self.lifetime(purpose)), sentInWindow: sent, windowStart: windowStart, createdAt: date))
+        let isEmail = channel.attribute == "email"
+        let messages = pool.messages
+        let name = user.attributes["email"].flatMap { user.username == user.sub.uuidString.lowercased() ? $0 : nil } ?? user.username
+        let body = MessageTemplates.render(
+            (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage) ?? "Your verification code is {####}. ",
+            username: name, code: code)
+        try await delivery.deliver(OutboundMessage(
+            id: UUID(), poolId: pool.id, userSub: user.sub, channel: isEmail ? .email : .sms, destination: channel.value,
+            subject: messages.verificationEmailSubject ?? "Your verification code", body: body, createdAt: date))
+        return CodeDelivery(destination: Self.mask(channel.value, email: isEmail), channel: isEmail ? .email : .sms,
+                            attribute: channel.attribute)
+    }
+
+    /// Wrong, expired, over-guessed and reused codes are told apart as Cognito does; a right
+    /// code is spent exactly once even when two requests race with it.
+    func check(_ code: String, purpose: VerificationCode.Purpose, user: User) async throws {
+        guard let stored = try await store.code(poolId: user.poolId, userSub: user.sub, purpose: purpose) else {
+            throw AccountError.codeMismatch
+        }
+        guard stored.failedAttempts < Self.maxFailedAttempts else { throw AccountError.tooManyFailedAttempts }
+        guard stored.expiresAt > now() else { throw AccountError.expiredCode }
+        let presented = codeHash(code.trimmingCharacters(in: .whitespaces), purpose: purpose, user: user)
+        guard constantTimeEquals(Array(presented.utf8), Array(stored.codeHash.utf8)) else {
+            let failures = try await store.recordFailedAttempt(poolId: user.poolId, userSub: user.sub, purpose: purpose)
+            throw failures >= Self.maxFailedAttempts ? AccountError.tooManyFailedAttempts : AccountError.codeMismatch
+        }
+        guard try await store.claimOnce("code:\(stored.codeHash)", until: stored.expiresAt) else { throw AccountError.codeMismatch }
+        try await store.deleteCode(poolId: user.poolId, userSub: user.sub, purpose: purpose)
+    }
+
+    func codeHash(_ code: String, purpose: VerificationCode.Purpose, user: User) -> String {
+        let message = "\(user.poolId)|\(user.sub.uuidString.lowercased())|\(purpose.rawValue)|\(code)"
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: codeKey)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: Helpers
+
+    public func findUser(pool: UserPool, name: String) async throws -> User? {
+        if let user = try await store.user(poolId: pool.id, identifierKey: UserIdentifier.key(name, caseSensitive: pool.caseSensitive)) {
+            return user
+        }
+        return name.contains("@") ? try await store.user(poolId: pool.id, identifierKey: name.lowercased()) : nil
+    }
+
+    /// Where a sign-up code goes: the first auto-verified attribute the user has (email first).
+    static func confirmationChannel(_ user: User, pool: UserPool) -> (attribute: String, value: String)? {
+        for attribute in ["email", "phone_number"] where pool.autoVerifiedAttributes.contains(attribute) {
+            if let value = user.attributes[attribute], !value.isEmpty { return (attribute, value) }
+        }
+        return nil
+    }
+
+    /// Where a reset code goes: a verified email, else a verified phone number.
+    static func recoveryChannel(_ user: User) -> (attribute: String, value: String)? {
+        for attribute in ["email", "phone_number"] where user.attributes["\(attribute)_verified"] == "true" {
+            if let value = user.attributes[attribute], !value.isEmpty { return (attribute, value) }
+        }
+        return nil
+    }
+
+    /// What a code sent to an unknown user would have looked like, for faces that hide which
+    /// users exist (PreventUserExistenceErrors).
+    public static func simulatedDelivery(for username: String) -> CodeDelivery {
+        let email = UserAttributeRules.isEmail(username) ? username : "\(username.prefix(1).lowercased())@\(username.suffix(1).lowercased()).com"
+        return CodeDelivery(destination: mask(email, email: true), channel: .email, attribute: "email")
+    }
+
+    static func mask(_ value: String, email: Bool) -> String {
+        if email {
+            let parts = value.split(separator: "@", maxSplits: 1)
+            guard parts.count == 2 else { return "***" }
+            return "\(parts[0].prefix(1))***@\(parts[1].prefix(1))***"
+        }
+        return "+" + String(repeating: "*", count: max(0, value.count - 5)) + String(value.suffix(4))
+    }
+
+    func setPassword(_ password: String, for user: User, pool: UserPool, status: UserStatus) async throws {
+        let made = try await credentials.make(password: password, poolId: pool.id, username: user.username, sub: user.sub)
+        let date = now()
+        try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+            user.passwordHash = made.hash
+            user.srpVerifier = made.srpVerifier
+            user.temporaryPasswordExpiresAt = nil
+            user.status = status
+            user.updatedAt = date
+        }
+    }
+
+    func endSessions(of user: User) async throws {
+        try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
+        try await tokens.signOutEverywhere(user)
+    }
+
+    /// Takes a verified alias away from the user who held it (ForceAliasCreation).
+    func releaseAlias(_ attribute: String, value: String, pool: UserPool) async throws {
+        let key = attribute == "email" ? value.lowercased() : value
+        guard let holder = try await store.user(poolId: pool.id, identifierKey: key) else { return }
+        try await store.updateUser(poolId: pool.id, sub: holder.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+            user.attributes["\(attribute)_verified"] = "false"
+        }
+    }
+}

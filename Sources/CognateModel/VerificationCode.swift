@@ -1,0 +1,39 @@
+import Foundation
+
+/// A short code sent to a user to prove an email address or phone number, or to reset a
+/// password. Only a keyed hash is stored. One live code per user and purpose: a new one
+/// replaces the old, and the send window (`sentInWindow` since `windowStart`) carries over so
+/// resends can be limited.
+public struct VerificationCode: Sendable, Equatable {
+    public enum Purpose: String, Sendable, CaseIterable {
+        case signUp = "sign-up"
+        case resetPassword = "reset-password"
+        case verifyEmail = "verify:email"
+        case verifyPhoneNumber = "verify:phone_number"
+    }
+
+    public var poolId: String
+    public var userSub: UUID
+    public var purpose: Purpose
+    public var codeHash: String
+    public var expiresAt: Date
+    public var failedAttempts: Int
+    public var sentInWindow: Int
+    public var windowStart: Date
+    public var createdAt: Date
+
+    public init(
+        poolId: String, userSub: UUID, purpose: Purpose, codeHash: String, expiresAt: Date, failedAttempts: Int = 0,
+        sentInWindow: Int = 1, windowStart: Date, createdAt: Date
+    ) {
+        self.poolId = poolId
+        self.userSub = userSub
+        self.purpose = purpose
+        self.codeHash = codeHash
+        self.expiresAt = expiresAt
+        self.failedAttempts = failedAttempts
+        self.sentInWindow = sentInWindow
+        self.windowStart = windowStart
+        self.createdAt = createdAt
+    }
+}

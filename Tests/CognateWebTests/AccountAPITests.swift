@@ -1,0 +1,240 @@
+@testable import CognateCognitoAPI
+import CognateCore
+import CognateModel
+@testable import CognateWeb
+import Foundation
+import Testing
+import VaporTesting
+
+/// A pool that verifies email at sign-up, with a public client allowing password sign-in.
+struct AccountFixture {
+    var poolId: String
+    var clientId: String
+
+    static func make(_ app: Application, preventUserExistence: Bool = true, adminOnly: Bool = false) async throws -> AccountFixture {
+        var settings: [String: Any] = [
+            "PoolName": "accounts-\(UUID().uuidString.prefix(6))", "AutoVerifiedAttributes": ["email"],
+            "Schema": [["Name": "email", "AttributeDataType": "String", "Required": true, "Mutable": true]],
+        ]
+        if adminOnly { settings["AdminCreateUserConfig"] = ["AllowAdminCreateUserOnly": true] }
+        let pool = try await call(app, "CreateUserPool", settings)
+        let poolId = try #require((pool.json["UserPool"] as? [String: Any])?["Id"] as? String, "\(pool.json)")
+        let client = try await call(app, "CreateUserPoolClient", [
+            "UserPoolId": poolId, "ClientName": "app",
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "PreventUserExistenceErrors": preventUserExistence ? "ENABLED" : "LEGACY",
+        ])
+        return AccountFixture(poolId: poolId, clientId: try #require((client.json["UserPoolClient"] as? [String: Any])?["ClientId"] as? String))
+    }
+
+    func signUp(_ app: Application, _ username: String, password: String = "Corr3ct-Horse!", email: String? = nil) async throws -> APIAnswer {
+        try await call(app, "SignUp", ["ClientId": clientId, "Username": username, "Password": password,
+                                       "UserAttributes": [["Name": "email", "Value": email ?? "\(username)@example.com"]]], signed: false)
+    }
+
+    func publicCall(_ app: Application, _ operation: String, _ input: [String: Any]) async throws -> APIAnswer {
+        var input = input
+        input["ClientId"] = clientId
+        return try await call(app, operation, input, signed: false)
+    }
+
+    func signIn(_ app: Application, _ username: String, _ password: String = "Corr3ct-Horse!") async throws -> APIAnswer {
+        try await publicCall(app, "InitiateAuth", ["AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": ["USERNAME": username, "PASSWORD": password]])
+    }
+
+    /// The code in the newest message to `destination` (the development outbox: no SMTP configured).
+    func lastCode(_ services: CognateServices, to destination: String) async throws -> String {
+        let messages = try await services.store.outbox(poolId: poolId, limit: 50, after: nil).items
+        let body = try #require(messages.first { $0.destination == destination }?.body, "no message to \(destination)")
+        let digits = body.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 }
+        return String(try #require(digits, "no code in \(body)"))
+    }
+}
+
+@Suite struct AccountAPITests {
+    @Test func signUpConfirmAndSignIn() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            let signedUp = try await fixture.signUp(app, "carol")
+            #expect(signedUp.status == .ok, "\(signedUp.json)")
+            #expect(signedUp.json["UserConfirmed"] as? Bool == false)
+            let details = try #require(signedUp.json["CodeDeliveryDetails"] as? [String: Any])
+            #expect(details["DeliveryMedium"] as? String == "EMAIL")
+            #expect(details["AttributeName"] as? String == "email")
+            #expect(details["Destination"] as? String == "c***@e***")
+            #expect(UUID(uuidString: signedUp.json["UserSub"] as? String ?? "") != nil)
+
+            // not yet confirmed: no sign-in
+            #expect(try await fixture.signIn(app, "carol").errorType == "UserNotConfirmedException")
+            #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "carol", "ConfirmationCode": "000000"]).errorType
+                == "CodeMismatchException")
+            let code = try await fixture.lastCode(services, to: "carol@example.com")
+            let confirmed = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "carol", "ConfirmationCode": code])
+            #expect(confirmed.status == .ok, "\(confirmed.json)")
+            let user = try await call(app, "AdminGetUser", ["UserPoolId": fixture.poolId, "Username": "carol"])
+            #expect(user.json["UserStatus"] as? String == "CONFIRMED")
+            let attributes = user.json["UserAttributes"] as? [[String: Any]] ?? []
+            #expect(attributes.contains { $0["Name"] as? String == "email_verified" && $0["Value"] as? String == "true" })
+            #expect(try await fixture.signIn(app, "carol").status == .ok)
+            // the code was used once; confirming again is refused
+            #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "carol", "ConfirmationCode": code]).errorType
+                == "NotAuthorizedException")
+        }
+    }
+
+    @Test func signUpRefusesWhatThePoolForbids() async throws {
+        try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            #expect(try await fixture.signUp(app, "dave").status == .ok)
+            #expect(try await fixture.signUp(app, "DAVE").errorType == "UsernameExistsException", "user names are case-insensitive")
+            let weak = try await fixture.signUp(app, "erin", password: "short")
+            #expect(weak.errorType == "InvalidPasswordException")
+            #expect((weak.json["message"] as? String)?.hasPrefix("Password did not conform with policy") == true)
+            let noEmail = try await call(app, "SignUp", ["ClientId": fixture.clientId, "Username": "frank", "Password": "Corr3ct-Horse!"], signed: false)
+            #expect(noEmail.errorType == "InvalidParameterException", "email is required by the schema")
+            let selfVerified = try await call(app, "SignUp", ["ClientId": fixture.clientId, "Username": "gina", "Password": "Corr3ct-Horse!",
+                "UserAttributes": [["Name": "email", "Value": "g@example.com"], ["Name": "email_verified", "Value": "true"]]], signed: false)
+            #expect(selfVerified.errorType == "InvalidParameterException", "a user cannot verify their own email at sign-up")
+            #expect(try await call(app, "SignUp", ["ClientId": "nosuchclient0000000000000a", "Username": "x", "Password": "Corr3ct-Horse!"],
+                                   signed: false).errorType == "ResourceNotFoundException")
+            for refused in ["frank", "gina", "erin"] {
+                #expect(try await call(app, "AdminGetUser", ["UserPoolId": fixture.poolId, "Username": refused]).errorType
+                    == "UserNotFoundException", "a refused sign-up leaves no user")
+            }
+
+            let closed = try await AccountFixture.make(app, adminOnly: true)
+            #expect(try await closed.signUp(app, "harry").errorType == "NotAuthorizedException")
+        }
+    }
+
+    @Test func codesExpireAreLimitedAndResendReplacesThem() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            _ = try await fixture.signUp(app, "ivy")
+            let first = try await fixture.lastCode(services, to: "ivy@example.com")
+            // a resend replaces the code: the first no longer works
+            clock.advance(1)
+            let resent = try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ivy"])
+            #expect((resent.json["CodeDeliveryDetails"] as? [String: Any])?["DeliveryMedium"] as? String == "EMAIL")
+            let second = try await fixture.lastCode(services, to: "ivy@example.com")
+            if first != second {
+                #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ivy", "ConfirmationCode": first]).errorType
+                    == "CodeMismatchException")
+            }
+            clock.advance(1)
+            // a code expires after 24 hours
+            clock.advance(86_401)
+            #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ivy", "ConfirmationCode": second]).errorType
+                == "ExpiredCodeException")
+            // five sends an hour, then LimitExceededException
+            _ = try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ivy"])
+            for _ in 0..<4 {
+                clock.advance(1)
+                #expect(try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ivy"]).status == .ok)
+            }
+            #expect(try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ivy"]).errorType == "LimitExceededException")
+            // five wrong guesses end the code, even for the right one afterwards
+            let current = try await fixture.lastCode(services, to: "ivy@example.com")
+            let wrong = current == "111111" ? "222222" : "111111"
+            for _ in 0..<4 {
+                #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ivy", "ConfirmationCode": wrong]).errorType
+                    == "CodeMismatchException")
+            }
+            #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ivy", "ConfirmationCode": wrong]).errorType
+                == "TooManyFailedAttemptsException")
+            #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ivy", "ConfirmationCode": current]).errorType
+                == "TooManyFailedAttemptsException")
+            // an hour later a new code can be sent and works
+            clock.advance(3_601)
+            #expect(try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ivy"]).status == .ok)
+            clock.advance(1)
+            let fresh = try await fixture.lastCode(services, to: "ivy@example.com")
+            #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ivy", "ConfirmationCode": fresh]).status == .ok)
+            #expect(try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ivy"]).errorType == "InvalidParameterException",
+                    "a confirmed user gets no confirmation code")
+        }
+    }
+
+    @Test func forgotPasswordResetsAndEndsEverySession() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            _ = try await fixture.signUp(app, "jack")
+            _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "jack", "ConfirmationCode": try await fixture.lastCode(services, to: "jack@example.com")])
+            let refresh = try #require(try await fixture.signIn(app, "jack").result["RefreshToken"] as? String)
+
+            clock.advance(1)  // the outbox lists newest first
+            let forgot = try await fixture.publicCall(app, "ForgotPassword", ["Username": "jack"])
+            #expect((forgot.json["CodeDeliveryDetails"] as? [String: Any])?["Destination"] as? String == "j***@e***")
+            let code = try await fixture.lastCode(services, to: "jack@example.com")
+            let weak = try await fixture.publicCall(app, "ConfirmForgotPassword", ["Username": "jack", "ConfirmationCode": code, "Password": "weak"])
+            #expect(weak.errorType == "InvalidPasswordException")
+            #expect(try await fixture.publicCall(app, "ConfirmForgotPassword", ["Username": "jack", "ConfirmationCode": "000000",
+                                                                                 "Password": "N3w-Passw0rd!"]).errorType == "CodeMismatchException")
+            let reset = try await fixture.publicCall(app, "ConfirmForgotPassword", ["Username": "jack", "ConfirmationCode": code, "Password": "N3w-Passw0rd!"])
+            #expect(reset.status == .ok, "\(reset.json)")
+            #expect(try await fixture.signIn(app, "jack").errorType == "NotAuthorizedException", "the old password is gone")
+            #expect(try await fixture.signIn(app, "jack", "N3w-Passw0rd!").status == .ok)
+            let refreshed = try await fixture.publicCall(app, "InitiateAuth", ["AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": ["REFRESH_TOKEN": refresh]])
+            #expect(refreshed.errorType == "NotAuthorizedException", "refresh tokens from before the reset are ended")
+        }
+    }
+
+    @Test func unknownUsersAreHiddenOrNamedAsTheClientSays() async throws {
+        try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
+            let hiding = try await AccountFixture.make(app)
+            let forgot = try await hiding.publicCall(app, "ForgotPassword", ["Username": "nobody"])
+            #expect(forgot.status == .ok, "a simulated delivery, as for a real user")
+            #expect((forgot.json["CodeDeliveryDetails"] as? [String: Any])?["DeliveryMedium"] as? String == "EMAIL")
+            #expect(try await hiding.publicCall(app, "ResendConfirmationCode", ["Username": "nobody"]).status == .ok)
+            #expect(try await hiding.publicCall(app, "ConfirmSignUp", ["Username": "nobody", "ConfirmationCode": "123456"]).errorType
+                == "CodeMismatchException")
+            #expect(try await hiding.publicCall(app, "ConfirmForgotPassword", ["Username": "nobody", "ConfirmationCode": "123456",
+                                                                                "Password": "N3w-Passw0rd!"]).errorType == "CodeMismatchException")
+            let legacy = try await AccountFixture.make(app, preventUserExistence: false)
+            #expect(try await legacy.publicCall(app, "ForgotPassword", ["Username": "nobody"]).errorType == "UserNotFoundException")
+            #expect(try await legacy.publicCall(app, "ConfirmSignUp", ["Username": "nobody", "ConfirmationCode": "123456"]).errorType
+                == "UserNotFoundException")
+            // a user with no verified address cannot be sent a reset code
+            _ = try await legacy.signUp(app, "kim")
+            #expect(try await legacy.publicCall(app, "ForgotPassword", ["Username": "kim"]).errorType == "InvalidParameterException")
+        }
+    }
+
+    @Test func changePasswordNeedsThePreviousOneAndThePolicy() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            _ = try await fixture.signUp(app, "lee")
+            _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "lee", "ConfirmationCode": try await fixture.lastCode(services, to: "lee@example.com")])
+            let access = try #require(try await fixture.signIn(app, "lee").result["AccessToken"] as? String)
+            #expect(try await call(app, "ChangePassword", ["AccessToken": access, "PreviousPassword": "Wrong-Passw0rd!",
+                                                           "ProposedPassword": "N3w-Passw0rd!"], signed: false).errorType == "NotAuthorizedException")
+            #expect(try await call(app, "ChangePassword", ["AccessToken": access, "PreviousPassword": "Corr3ct-Horse!",
+                                                           "ProposedPassword": "weak"], signed: false).errorType == "InvalidPasswordException")
+            #expect(try await call(app, "ChangePassword", ["AccessToken": "not-a-token", "PreviousPassword": "Corr3ct-Horse!",
+                                                           "ProposedPassword": "N3w-Passw0rd!"], signed: false).errorType == "NotAuthorizedException")
+            #expect(try await call(app, "ChangePassword", ["AccessToken": access, "PreviousPassword": "Corr3ct-Horse!",
+                                                           "ProposedPassword": "N3w-Passw0rd!"], signed: false).status == .ok)
+            #expect(try await fixture.signIn(app, "lee", "N3w-Passw0rd!").status == .ok)
+        }
+    }
+
+    @Test func adminResetSendsACodeAndTheUserSetsANewPassword() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            _ = try await fixture.signUp(app, "mo")
+            _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "mo", "ConfirmationCode": try await fixture.lastCode(services, to: "mo@example.com")])
+            clock.advance(1)
+            #expect(try await call(app, "AdminResetUserPassword", ["UserPoolId": fixture.poolId, "Username": "mo"]).status == .ok)
+            #expect(try await fixture.signIn(app, "mo").errorType == "PasswordResetRequiredException")
+            let code = try await fixture.lastCode(services, to: "mo@example.com")
+            #expect(try await fixture.publicCall(app, "ConfirmForgotPassword", ["Username": "mo", "ConfirmationCode": code,
+                                                                                 "Password": "N3w-Passw0rd!"]).status == .ok)
+            #expect(try await fixture.signIn(app, "mo", "N3w-Passw0rd!").status == .ok)
+            let user = try await call(app, "AdminGetUser", ["UserPoolId": fixture.poolId, "Username": "mo"])
+            #expect(user.json["UserStatus"] as? String == "CONFIRMED")
+        }
+    }
+}

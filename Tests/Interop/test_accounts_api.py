@@ -1,0 +1,114 @@
+"""Accounts through boto3, with codes read from a real SMTP server (aiosmtpd): sign-up,
+confirmation, sign-in, forgotten password, and Cognito's errors on the way."""
+import re
+
+import pytest
+from botocore.exceptions import ClientError
+
+import smtp_server
+from conftest import ADMIN, Server, cognito, free_port
+
+
+@pytest.fixture
+def mailed(data_dir):
+    """A running Cognate that sends mail to a test SMTP server; a pool verifying email at
+    sign-up and a public client allowing password sign-in."""
+    port = free_port()
+    controller, inbox = smtp_server.start(port)
+    server = Server(data_dir, COGNATE_SMTP_URL=f"smtp://127.0.0.1:{port}", COGNATE_MAIL_FROM="no-reply@cognate.test", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        pool_id = idp.create_user_pool(
+            PoolName="accounts", AutoVerifiedAttributes=["email"], UsernameAttributes=["email"],
+            VerificationMessageTemplate={"EmailSubject": "Your Cognate code", "EmailMessage": "Your code is {####}."},
+        )["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        yield idp, pool_id, client_id, inbox
+    finally:
+        server.stop()
+        controller.stop()
+
+
+def code_from(inbox, count, to):
+    """The six-digit code in message number `count` (1-based), which must go to `to`."""
+    received = inbox.wait(count)[count - 1]
+    assert received["to"] == [to]
+    assert received["message"]["Subject"] == "Your Cognate code"
+    body = received["message"].get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"Your code is (\d{6})\.", body).group(1)
+
+
+def error_code(call, **kwargs):
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    return raised.value.response["Error"]["Code"]
+
+
+def test_sign_up_confirm_sign_in_forget_and_reset(mailed):
+    idp, pool_id, client_id, inbox = mailed
+    email = "pat@example.com"
+    signed_up = idp.sign_up(ClientId=client_id, Username=email, Password="Corr3ct-Horse!")
+    assert signed_up["UserConfirmed"] is False
+    assert signed_up["CodeDeliveryDetails"] == {"Destination": "p***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    code = code_from(inbox, 1, email)
+
+    # not confirmed yet, and a wrong code is refused
+    assert error_code(idp.initiate_auth, ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                      AuthParameters={"USERNAME": email, "PASSWORD": "Corr3ct-Horse!"}) == "UserNotConfirmedException"
+    wrong = "000000" if code != "000000" else "111111"
+    assert error_code(idp.confirm_sign_up, ClientId=client_id, Username=email, ConfirmationCode=wrong) == "CodeMismatchException"
+    idp.confirm_sign_up(ClientId=client_id, Username=email, ConfirmationCode=code)
+    user = idp.admin_get_user(UserPoolId=pool_id, Username=email)
+    assert user["UserStatus"] == "CONFIRMED"
+    assert {"Name": "email_verified", "Value": "true"} in user["UserAttributes"]
+
+    tokens = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": email, "PASSWORD": "Corr3ct-Horse!"})["AuthenticationResult"]
+    assert idp.get_user(AccessToken=tokens["AccessToken"])["Username"] == signed_up["UserSub"]
+
+    # the same address again is taken
+    assert error_code(idp.sign_up, ClientId=client_id, Username=email, Password="Corr3ct-Horse!") == "UsernameExistsException"
+
+    # forgotten password: a code by the verified email, the policy on the new password, old tokens ended
+    forgot = idp.forgot_password(ClientId=client_id, Username=email)
+    assert forgot["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    reset_code = code_from(inbox, 2, email)
+    assert error_code(idp.confirm_forgot_password, ClientId=client_id, Username=email, ConfirmationCode=reset_code,
+                      Password="short") == "InvalidPasswordException"
+    idp.confirm_forgot_password(ClientId=client_id, Username=email, ConfirmationCode=reset_code, Password="N3w-Passw0rd!")
+    assert error_code(idp.confirm_forgot_password, ClientId=client_id, Username=email, ConfirmationCode=reset_code,
+                      Password="Oth3r-Passw0rd!") == "CodeMismatchException", "a code works once"
+    assert error_code(idp.initiate_auth, ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                      AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]}) == "NotAuthorizedException"
+    assert error_code(idp.initiate_auth, ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                      AuthParameters={"USERNAME": email, "PASSWORD": "Corr3ct-Horse!"}) == "NotAuthorizedException"
+    fresh = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                              AuthParameters={"USERNAME": email, "PASSWORD": "N3w-Passw0rd!"})["AuthenticationResult"]
+
+    # and a signed-in user changes the password with the previous one
+    assert error_code(idp.change_password, PreviousPassword="Wrong-Passw0rd!", ProposedPassword="Thr33-Passw0rd!",
+                      AccessToken=fresh["AccessToken"]) == "NotAuthorizedException"
+    idp.change_password(PreviousPassword="N3w-Passw0rd!", ProposedPassword="Thr33-Passw0rd!", AccessToken=fresh["AccessToken"])
+    idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                      AuthParameters={"USERNAME": email, "PASSWORD": "Thr33-Passw0rd!"})
+
+
+def test_resends_are_limited_and_unknown_users_are_not_revealed(mailed):
+    idp, _, client_id, inbox = mailed
+    email = "quinn@example.com"
+    idp.sign_up(ClientId=client_id, Username=email, Password="Corr3ct-Horse!")
+    for _ in range(4):
+        idp.resend_confirmation_code(ClientId=client_id, Username=email)
+    assert error_code(idp.resend_confirmation_code, ClientId=client_id, Username=email) == "LimitExceededException"
+    # the last code sent still confirms
+    idp.confirm_sign_up(ClientId=client_id, Username=email, ConfirmationCode=code_from(inbox, 5, email))
+
+    # the client hides which users exist (PreventUserExistenceErrors, on by default)
+    ghost = idp.forgot_password(ClientId=client_id, Username="ghost@example.com")
+    assert ghost["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    assert error_code(idp.confirm_sign_up, ClientId=client_id, Username="ghost@example.com",
+                      ConfirmationCode="123456") == "CodeMismatchException"
+    assert len(inbox.messages) == 5, "nothing is sent for an unknown user"
+    assert error_code(idp.sign_up, ClientId=client_id, Username="not-an-email", Password="Corr3ct-Horse!") == "InvalidParameterException"
