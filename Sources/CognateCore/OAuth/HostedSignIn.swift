@@ -116,6 +116,8 @@ public struct HostedSignIn: Sendable {
         case signedIn(session: String, redirect: String)
         /// The password was temporary: the person must choose one, quoting this challenge session.
         case newPasswordRequired(challenge: String)
+        /// The password was right but the account is not confirmed: the person confirms it next.
+        case confirmationRequired(User)
     }
 
     /// The login form's submission.
@@ -125,7 +127,7 @@ public struct HostedSignIn: Sendable {
         guard user.enabled else { throw SignInError.notAuthorized("Incorrect username or password.") }
         switch user.status {
         case .confirmed: break
-        case .unconfirmed: throw SignInError.userNotConfirmed
+        case .unconfirmed: return .confirmationRequired(user)
         case .resetRequired: throw SignInError.passwordResetRequired
         case .externalProvider: throw SignInError.notAuthorized("Incorrect username or password.")
         case .forceChangePassword:
@@ -158,6 +160,34 @@ public struct HostedSignIn: Sendable {
             session.poolId == pool.id, session.revokedAt == nil, session.expiresAt > now()
         else { return nil }
         return session
+    }
+
+    /// How long a sign-up may wait for its confirmation and still sign the person in.
+    public static let pendingSignInLifetime: TimeInterval = 3_600
+
+    /// After a hosted sign-up (or a sign-in with the right password by an unconfirmed user): a
+    /// note sealed with the master key that this browser proved the user's password, so that
+    /// confirming the emailed code signs the person in without asking for the password again,
+    /// as Cognito's hosted UI does. Bound to the user, pool and client; it opens nothing until
+    /// the user is confirmed, which happens once.
+    public func pendingSignIn(user: User, clientId: String) throws -> String {
+        let note = "\(user.sub.uuidString.lowercased())|\(clientId)|\(Int(now().addingTimeInterval(Self.pendingSignInLifetime).timeIntervalSince1970))"
+        return try signIn.masterKey.seal(Data(note.utf8), context: "pending-sign-in:\(user.poolId)").base64URLEncoded
+    }
+
+    /// Signs in a user just confirmed by this browser, if `pending` is its note; nil otherwise.
+    public func completePendingSignIn(pool: UserPool, request: AuthorizationRequest, user: User, pending: String?) async throws
+        -> (session: String, redirect: String)?
+    {
+        guard let pending, let sealed = Data(lenientBase64: pending),
+            let opened = try? signIn.masterKey.open(sealed, context: "pending-sign-in:\(pool.id)")
+        else { return nil }
+        let parts = String(decoding: opened, as: UTF8.self).split(separator: "|").map(String.init)
+        guard parts.count == 3, parts[0] == user.sub.uuidString.lowercased(), parts[1] == request.clientId,
+            let expiry = Int(parts[2]), Double(expiry) > now().timeIntervalSince1970,
+            user.status == .confirmed, user.enabled
+        else { return nil }
+        return try await openSession(pool: pool, request: request, user: user)
     }
 
     /// Ends the session the cookie names (logout).

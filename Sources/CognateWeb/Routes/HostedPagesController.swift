@@ -14,6 +14,9 @@ struct HostedPagesController: Sendable {
         var hidden: [Hidden]
         var username: String
         var error: String?
+        var notice: String?
+        var forgotLink: String
+        var signUpLink: String?
     }
 
     struct ErrorContext: Encodable {
@@ -77,6 +80,9 @@ struct HostedPagesController: Sendable {
                 return Self.signedIn(request, pool: pool, session: session, location: location)
             case .newPasswordRequired(let challenge):
                 return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge, error: nil, status: .ok)
+            case .confirmationRequired(let user):
+                // The password was right: send a fresh code, and confirming it signs the person in.
+                return try await AccountPagesController.confirmationAfterPassword(request, pool: pool, authorization: authorization, user: user)
             }
         } catch let error as SignInError {
             let message = switch error {
@@ -206,11 +212,14 @@ struct HostedPagesController: Sendable {
     }
 
     static func renderLogin(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, username: String,
-                            error: String?, status: HTTPStatus) async throws -> Response {
+                            error: String?, notice: String? = nil, status: HTTPStatus) async throws -> Response {
         let csrf = csrfToken(request)
-        let context = LoginContext(action: "\(HostedPool.base(request, pool))/login", csrf: csrf,
+        let base = HostedPool.base(request, pool)
+        let query = AccountPagesController.query(authorization)
+        let context = LoginContext(action: "\(base)/login", csrf: csrf,
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
-                                   username: username, error: error)
+                                   username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
+                                   signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)")
         let response = try await request.view.render("login", context).encodeResponse(status: status, for: request)
         response.cookies[csrfCookie] = cookie(csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")

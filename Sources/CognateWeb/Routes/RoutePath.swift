@@ -19,4 +19,8 @@ enum RoutePath {
     static let login: [PathComponent] = ["login"]
     static let logout: [PathComponent] = ["logout"]
     static let forceChangePassword: [PathComponent] = ["forceChangePassword"]
+    static let signUp: [PathComponent] = ["signup"]
+    static let confirmUser: [PathComponent] = ["confirmUser"]
+    static let forgotPassword: [PathComponent] = ["forgotPassword"]
+    static let confirmForgotPassword: [PathComponent] = ["confirmForgotPassword"]
 }

@@ -15,6 +15,7 @@ func routes(_ app: Application) throws {
 
     // The hosted endpoints answer under {public URL}/{pool id} and on the pool's domain.
     let hosted = HostedPagesController()
+    let accounts = AccountPagesController()
     let oauth = OAuthController()
     let pages = app.grouped(HostedErrorMiddleware())
     for prefix in [RoutePath.poolPrefix, []] {
@@ -24,6 +25,14 @@ func routes(_ app: Application) throws {
         pages.post(prefix + RoutePath.login, use: hosted.login)
         pages.get(prefix + RoutePath.logout, use: hosted.logout)
         pages.post(prefix + RoutePath.forceChangePassword, use: hosted.newPassword)
+        pages.get(prefix + RoutePath.signUp, use: accounts.signUpForm)
+        pages.post(prefix + RoutePath.signUp, use: accounts.signUp)
+        pages.get(prefix + RoutePath.confirmUser, use: accounts.confirmForm)
+        pages.post(prefix + RoutePath.confirmUser, use: accounts.confirm)
+        pages.get(prefix + RoutePath.forgotPassword, use: accounts.forgotForm)
+        pages.post(prefix + RoutePath.forgotPassword, use: accounts.forgot)
+        pages.get(prefix + RoutePath.confirmForgotPassword, use: accounts.forgotForm)
+        pages.post(prefix + RoutePath.confirmForgotPassword, use: accounts.reset)
         app.post(prefix + RoutePath.token, use: oauth.token)
         app.get(prefix + RoutePath.userInfo, use: oauth.userInfo)
         app.post(prefix + RoutePath.userInfo, use: oauth.userInfo)

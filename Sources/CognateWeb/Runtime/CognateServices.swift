@@ -21,6 +21,7 @@ public struct CognateServices: Sendable {
     public let domains: HostedDomains
     public let tokens: TokenService
     public let hosted: HostedSignIn
+    public let accounts: AccountService
     /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
     public let publicURL: String
     public let now: Now

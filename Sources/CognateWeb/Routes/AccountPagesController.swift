@@ -1,0 +1,408 @@
+import CognateCore
+import CognateModel
+import Foundation
+import Vapor
+
+/// The hosted account pages: /signup, /confirmUser, /forgotPassword and /confirmForgotPassword.
+/// Each keeps the app's authorization request (as hidden fields and link queries), so the person
+/// lands back at the app; each form has a CSRF token. Where the client hides which users exist
+/// (PreventUserExistenceErrors), no page tells an existing account from a new one.
+struct AccountPagesController: Sendable {
+    typealias Hidden = HostedPagesController.Hidden
+
+    struct Field: Encodable {
+        var name: String
+        var label: String
+        var type: String
+        var autocomplete: String
+        var value: String
+    }
+
+    struct SignUpContext: Encodable {
+        var title = "Create an account"
+        var action: String
+        var csrf: String
+        var hidden: [Hidden]
+        var fields: [Field]
+        var rules: [String]
+        var error: String?
+        var loginLink: String
+    }
+
+    struct ConfirmContext: Encodable {
+        var title = "Confirm your account"
+        var action: String
+        var csrf: String
+        var hidden: [Hidden]
+        var username: String
+        var pending: String?
+        var notice: String?
+        var error: String?
+        var loginLink: String
+    }
+
+    struct ForgotContext: Encodable {
+        var title = "Forgot your password?"
+        var action: String
+        var csrf: String
+        var hidden: [Hidden]
+        var username: String
+        var usernameLabel: String
+        var error: String?
+        var loginLink: String
+    }
+
+    struct ResetContext: Encodable {
+        var title = "Reset your password"
+        var action: String
+        var csrf: String
+        var hidden: [Hidden]
+        var username: String
+        var rules: [String]
+        var notice: String?
+        var error: String?
+        var loginLink: String
+    }
+
+    // MARK: Sign-up
+
+    func signUpForm(_ request: Request) async throws -> Response {
+        let page = try await Page(request)
+        guard let authorization = page.authorization else { return try await page.invalidLink() }
+        guard !page.pool.allowAdminCreateUserOnly else {
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
+                                                             message: "Accounts for this application are created by an administrator.")
+        }
+        return try await Self.renderSignUp(page, authorization: authorization, values: [:], error: nil, status: .ok)
+    }
+
+    func signUp(_ request: Request) async throws -> Response {
+        let page = try await Page(request)
+        if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: page.parameters) { return refused }
+        guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
+        let form = page.parameters
+        let values = Dictionary(uniqueKeysWithValues: Self.signUpFields(page.pool).map { ($0.name, (form[$0.name] ?? "").trimmingCharacters(in: .whitespaces)) })
+        func again(_ error: String) async throws -> Response {
+            try await Self.renderSignUp(page, authorization: authorization, values: values, error: error, status: .badRequest)
+        }
+        let password = form["password"] ?? ""
+        guard password == form["confirm_password"] else { return try await again("The two passwords do not match.") }
+        let username = values["username"] ?? ""
+        guard !username.isEmpty else { return try await again("Enter a \(Self.usernameLabel(page.pool).lowercased()).") }
+        let attributes = values.filter { $0.key != "username" && !$0.value.isEmpty }
+        do {
+            let (user, delivery) = try await page.services.accounts.signUp(
+                pool: page.pool, username: username, password: password, attributes: attributes)
+            guard let delivery else {
+                return try await HostedPagesController.renderLogin(
+                    request, pool: page.pool, authorization: authorization, username: "", error: nil,
+                    notice: "Your account was created. An administrator must confirm it before you can sign in.", status: .ok)
+            }
+            return try await Self.renderConfirm(
+                page, authorization: authorization, username: username,
+                pending: try page.services.hosted.pendingSignIn(user: user, clientId: client.clientId),
+                notice: Self.sentNotice(delivery), error: nil, status: .ok)
+        } catch AccountError.usernameExists where client.preventUserExistenceErrors {
+            // Answer as for a new account; no code is sent, so nothing is confirmed.
+            return try await Self.renderConfirm(page, authorization: authorization, username: username, pending: nil,
+                                                notice: Self.sentNotice(AccountService.simulatedDelivery(for: attributes["email"] ?? username)),
+                                                error: nil, status: .ok)
+        } catch AccountError.usernameExists {
+            return try await again("An account with this \(Self.usernameLabel(page.pool).lowercased()) already exists.")
+        } catch AccountError.invalidPassword(let problem) {
+            return try await again("The password does not meet the rules: \(problem)")
+        } catch AccountError.signUpNotPermitted {
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
+                                                             message: "Accounts for this application are created by an administrator.")
+        } catch let error as ValidationError {
+            return try await again(Self.friendly(error))
+        }
+    }
+
+    // MARK: Confirmation
+
+    func confirmForm(_ request: Request) async throws -> Response {
+        let page = try await Page(request)
+        guard let authorization = page.authorization else { return try await page.invalidLink() }
+        return try await Self.renderConfirm(page, authorization: authorization, username: page.parameters["username"] ?? "",
+                                            pending: nil, notice: nil, error: nil, status: .ok)
+    }
+
+    func confirm(_ request: Request) async throws -> Response {
+        let page = try await Page(request)
+        if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: page.parameters) { return refused }
+        guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
+        let form = page.parameters
+        let username = form["username"] ?? ""
+        let pending = form["pending"]
+        let accounts = page.services.accounts
+        func again(notice: String? = nil, error: String?) async throws -> Response {
+            try await Self.renderConfirm(page, authorization: authorization, username: username, pending: pending, notice: notice,
+                                         error: error, status: error == nil ? .ok : .badRequest)
+        }
+        if form["action"] == "resend" {
+            do {
+                return try await again(notice: Self.sentNotice(try await accounts.resendConfirmationCode(pool: page.pool, username: username)), error: nil)
+            } catch AccountError.userNotFound where client.preventUserExistenceErrors {
+                return try await again(notice: Self.sentNotice(AccountService.simulatedDelivery(for: username)), error: nil)
+            } catch AccountError.limitExceeded {
+                return try await again(error: "Too many codes were sent. Wait an hour and try again.")
+            } catch AccountError.alreadyConfirmed {
+                return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
+                                                                   error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)
+            } catch is AccountError {
+                return try await again(error: "A new code cannot be sent to this account.")
+            }
+        }
+        let user: User
+        do {
+            user = try await accounts.confirmSignUp(pool: page.pool, username: username, code: form["code"] ?? "")
+        } catch AccountError.cannotConfirm {
+            // a second submit of the same form, or an account confirmed already
+            return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
+                                                               error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)
+        } catch AccountError.expiredCode {
+            return try await again(error: "This code has expired. Send a new code.")
+        } catch AccountError.tooManyFailedAttempts {
+            return try await again(error: "Too many wrong codes. Send a new code.")
+        } catch AccountError.aliasExists {
+            return try await again(error: "This address belongs to another account already.")
+        } catch is AccountError {
+            return try await again(error: "That code is not right. Check it and try again.")
+        }
+        if let (session, location) = try await page.services.hosted.completePendingSignIn(
+            pool: page.pool, request: authorization, user: user, pending: pending)
+        {
+            return HostedPagesController.signedIn(request, pool: page.pool, session: session, location: location)
+        }
+        return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
+                                                           error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)
+    }
+
+    /// From the login form: the password was right but the account is unconfirmed. A fresh code
+    /// goes out (unless too many did), and confirming it signs the person in.
+    static func confirmationAfterPassword(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, user: User) async throws -> Response {
+        let page = try await Page(request)
+        var notice = "Your account is not confirmed yet."
+        do {
+            let delivery = try await page.services.accounts.resendConfirmationCode(pool: pool, username: user.username)
+            notice += " " + sentNotice(delivery)
+        } catch is AccountError {
+            notice += " Enter the code you were sent."
+        }
+        return try await renderConfirm(page, authorization: authorization, username: user.username,
+                                       pending: try page.services.hosted.pendingSignIn(user: user, clientId: authorization.clientId),
+                                       notice: notice, error: nil, status: .ok)
+    }
+
+    // MARK: Recovery
+
+    func forgotForm(_ request: Request) async throws -> Response {
+        let page = try await Page(request)
+        guard let authorization = page.authorization else { return try await page.invalidLink() }
+        return try await Self.renderForgot(page, authorization: authorization, username: "", error: nil, status: .ok)
+    }
+
+    func forgot(_ request: Request) async throws -> Response {
+        let page = try await Page(request)
+        if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: page.parameters) { return refused }
+        guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
+        let username = (page.parameters["username"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard !username.isEmpty else {
+            return try await Self.renderForgot(page, authorization: authorization, username: "", error: "Enter your user name.", status: .badRequest)
+        }
+        let delivery: CodeDelivery
+        do {
+            delivery = try await page.services.accounts.forgotPassword(pool: page.pool, username: username)
+        } catch let error as AccountError where client.preventUserExistenceErrors && error != .limitExceeded {
+            // unknown, disabled or unreachable accounts look like any other
+            delivery = AccountService.simulatedDelivery(for: username)
+        } catch AccountError.limitExceeded {
+            return try await Self.renderForgot(page, authorization: authorization, username: username,
+                                               error: "Too many codes were sent. Wait an hour and try again.", status: .badRequest)
+        } catch AccountError.userNotFound {
+            return try await Self.renderForgot(page, authorization: authorization, username: username,
+                                               error: "No account has this user name.", status: .badRequest)
+        } catch is AccountError {
+            return try await Self.renderForgot(page, authorization: authorization, username: username,
+                                               error: "The password of this account cannot be reset here. Ask an administrator.", status: .badRequest)
+        }
+        return try await Self.renderReset(page, authorization: authorization, username: username, notice: Self.sentNotice(delivery),
+                                          error: nil, status: .ok)
+    }
+
+    func reset(_ request: Request) async throws -> Response {
+        let page = try await Page(request)
+        if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: page.parameters) { return refused }
+        guard let authorization = page.authorization else { return try await page.invalidLink() }
+        let form = page.parameters
+        let username = form["username"] ?? ""
+        func again(_ error: String) async throws -> Response {
+            try await Self.renderReset(page, authorization: authorization, username: username, notice: nil, error: error, status: .badRequest)
+        }
+        let password = form["new_password"] ?? ""
+        guard password == form["confirm_password"] else { return try await again("The two passwords do not match.") }
+        do {
+            try await page.services.accounts.confirmForgotPassword(
+                pool: page.pool, username: username, code: form["code"] ?? "", password: password)
+        } catch AccountError.invalidPassword(let problem) {
+            return try await again("The password does not meet the rules: \(problem)")
+        } catch AccountError.expiredCode {
+            return try await again("This code has expired. Start again with Forgot your password.")
+        } catch AccountError.tooManyFailedAttempts {
+            return try await again("Too many wrong codes. Start again with Forgot your password.")
+        } catch is AccountError {
+            return try await again("That code is not right. Check it and try again.")
+        }
+        return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
+                                                           error: nil, notice: "Your password has been reset. Sign in with the new one.",
+                                                           status: .ok)
+    }
+
+    // MARK: Rendering
+
+    static func renderSignUp(_ page: Page, authorization: AuthorizationRequest, values: [String: String], error: String?,
+                             status: HTTPStatus) async throws -> Response {
+        let fields = signUpFields(page.pool).map { field in
+            var field = field
+            field.value = values[field.name] ?? ""
+            return field
+        }
+        let context = SignUpContext(action: "\(page.base)/signup", csrf: page.csrf, hidden: hidden(authorization), fields: fields,
+                                    rules: passwordRules(page.pool), error: error, loginLink: page.link("login", authorization))
+        return try await page.render("signup", context, status: status)
+    }
+
+    static func renderConfirm(_ page: Page, authorization: AuthorizationRequest, username: String, pending: String?, notice: String?,
+                              error: String?, status: HTTPStatus) async throws -> Response {
+        let context = ConfirmContext(action: "\(page.base)/confirmUser", csrf: page.csrf, hidden: hidden(authorization), username: username,
+                                     pending: pending, notice: notice, error: error, loginLink: page.link("login", authorization))
+        return try await page.render("confirm", context, status: status)
+    }
+
+    static func renderForgot(_ page: Page, authorization: AuthorizationRequest, username: String, error: String?,
+                             status: HTTPStatus) async throws -> Response {
+        let context = ForgotContext(action: "\(page.base)/forgotPassword", csrf: page.csrf, hidden: hidden(authorization), username: username,
+                                    usernameLabel: usernameLabel(page.pool), error: error, loginLink: page.link("login", authorization))
+        return try await page.render("forgot-password", context, status: status)
+    }
+
+    static func renderReset(_ page: Page, authorization: AuthorizationRequest, username: String, notice: String?, error: String?,
+                            status: HTTPStatus) async throws -> Response {
+        let context = ResetContext(action: "\(page.base)/confirmForgotPassword", csrf: page.csrf, hidden: hidden(authorization),
+                                   username: username, rules: passwordRules(page.pool), notice: notice, error: error,
+                                   loginLink: page.link("login", authorization))
+        return try await page.render("reset-password", context, status: status)
+    }
+
+    /// The sign-up form's fields: the sign-in name, then the attributes the pool needs.
+    static func signUpFields(_ pool: UserPool) -> [Field] {
+        var fields = [Field(name: "username", label: usernameLabel(pool), type: pool.usernameAttributes == ["phone_number"] ? "tel" : (pool.usernameAttributes.contains("email") ? "email" : "text"),
+                            autocomplete: pool.usernameAttributes.contains("email") ? "email" : "username", value: "")]
+        let required = Set(pool.schema.filter(\.required).map(\.name))
+        if !pool.usernameAttributes.contains("email"), required.contains("email") || pool.autoVerifiedAttributes.contains("email") {
+            fields.append(Field(name: "email", label: "Email", type: "email", autocomplete: "email", value: ""))
+        }
+        if !pool.usernameAttributes.contains("phone_number"),
+            required.contains("phone_number") || (pool.autoVerifiedAttributes.contains("phone_number") && !pool.autoVerifiedAttributes.contains("email"))
+        {
+            fields.append(Field(name: "phone_number", label: "Phone number (+country code)", type: "tel", autocomplete: "tel", value: ""))
+        }
+        for name in required.subtracting(["email", "phone_number"]).sorted() {
+            fields.append(Field(name: name, label: label(forAttribute: name), type: "text", autocomplete: "off", value: ""))
+        }
+        return fields
+    }
+
+    static func usernameLabel(_ pool: UserPool) -> String {
+        if pool.usernameAttributes.contains("email") { return pool.usernameAttributes.contains("phone_number") ? "Email or phone number" : "Email" }
+        return pool.usernameAttributes.contains("phone_number") ? "Phone number" : "Username"
+    }
+
+    static func label(forAttribute name: String) -> String {
+        let bare = name.hasPrefix("custom:") ? String(name.dropFirst("custom:".count)) : name
+        return bare.replacingOccurrences(of: "_", with: " ").capitalized
+    }
+
+    static func passwordRules(_ pool: UserPool) -> [String] {
+        let policy = pool.passwordPolicy
+        var rules = ["At least \(policy.minimumLength) characters"]
+        if policy.requireUppercase { rules.append("An uppercase letter") }
+        if policy.requireLowercase { rules.append("A lowercase letter") }
+        if policy.requireNumbers { rules.append("A number") }
+        if policy.requireSymbols { rules.append("A symbol") }
+        return rules
+    }
+
+    static func sentNotice(_ delivery: CodeDelivery) -> String {
+        "We sent a code by \(delivery.channel == .email ? "email" : "text message") to \(delivery.destination)."
+    }
+
+    static func friendly(_ error: ValidationError) -> String {
+        switch error.field {
+        case "Username": error.message
+        case "email": "Enter a valid email address."
+        case "phone_number": "Enter the phone number with its country code, like +14155550100."
+        default: "\(label(forAttribute: error.field)): \(error.message)"
+        }
+    }
+
+    static func hidden(_ authorization: AuthorizationRequest) -> [Hidden] {
+        authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }
+    }
+
+    /// The authorization request as a query string, for links between the pages.
+    static func query(_ authorization: AuthorizationRequest) -> String {
+        var components = URLComponents()
+        components.queryItems = authorization.parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return components.percentEncodedQuery ?? ""
+    }
+
+    /// What every account page starts from: the pool, the form or query, and the app's
+    /// authorization request checked again (nil when it is not valid any more).
+    struct Page {
+        let request: Request
+        let services: CognateServices
+        let pool: UserPool
+        let parameters: [String: String]
+        let authorization: AuthorizationRequest?
+        let client: AppClient?
+        let csrf: String
+
+        init(_ request: Request) async throws {
+            self.request = request
+            services = try request.services()
+            pool = try await HostedPool.resolve(request, services)
+            parameters = try HostedPagesController.parameters(request)
+            var checked = parameters
+            checked["prompt"] = "login"
+            if case .login(let authorization) = try await services.hosted.authorize(pool: pool, parameters: checked, sessionCookie: nil) {
+                self.authorization = authorization
+                client = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)
+            } else {
+                authorization = nil
+                client = nil
+            }
+            csrf = HostedPagesController.csrfToken(request)
+        }
+
+        var base: String { HostedPool.base(request, pool) }
+
+        func link(_ path: String, _ authorization: AuthorizationRequest) -> String {
+            "\(base)/\(path)?\(AccountPagesController.query(authorization))"
+        }
+
+        func invalidLink() async throws -> Response {
+            try await HostedPagesController.errorPage(request, status: .badRequest, heading: "This link is not valid",
+                                                      message: "Start again from the application.")
+        }
+
+        func render(_ template: String, _ context: some Encodable & Sendable, status: HTTPStatus) async throws -> Response {
+            let response = try await request.view.render(template, context).encodeResponse(status: status, for: request)
+            response.cookies[HostedPagesController.csrfCookie] = HostedPagesController.cookie(csrf, request: request, maxAge: 3_600)
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; form-action 'self'; frame-ancestors 'none'")
+            return response
+        }
+    }
+}

@@ -1,0 +1,210 @@
+@testable import CognateCognitoAPI
+import CognateCore
+import CognateModel
+@testable import CognateWeb
+import Foundation
+import Testing
+import VaporTesting
+
+/// A browser without JavaScript on the hosted account pages: it keeps the CSRF cookie and the
+/// session cookie, reads forms' hidden fields, and follows what the pages say.
+struct PageBrowser {
+    let app: Application
+    var cookies: [String: String] = [:]
+
+    static let pool = "local_AcctPage1"
+    static let client = "acctpages00000000000000000"
+    static let authorize = "response_type=code&client_id=\(client)&redirect_uri=http://localhost:3000/cb&scope=openid%20email&state=st&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+    static let yaml = """
+        pools:
+          - name: accounts
+            id: \(pool)
+            autoVerifiedAttributes: [email]
+            clients:
+              - name: web
+                id: \(client)
+                callbackURLs: [http://localhost:3000/cb]
+                allowedOAuthFlows: [code]
+                allowedOAuthScopes: [openid, email]
+            users:
+              - username: olga
+                password: Corr3ct-Horse!
+                attributes: {email: olga@example.com, email_verified: "true"}
+        """
+
+    mutating func get(_ path: String) async throws -> TestingHTTPResponse {
+        var headers = HTTPHeaders()
+        headers.cookie = jar
+        let response = try await app.testing().sendRequest(.GET, path, headers: headers)
+        keep(response)
+        return response
+    }
+
+    /// Submits the page's form with its hidden fields plus `fields`.
+    mutating func submit(_ page: TestingHTTPResponse, _ fields: [String: String], csrf: Bool = true) async throws -> TestingHTTPResponse {
+        let html = String(buffer: page.body)
+        let action = try #require(Self.firstMatch(#"<form method="post" action="([^"]+)""#, in: html))
+        var form = Dictionary(Self.allMatches(#"<input type="hidden" name="([^"]+)" value="([^"]*)""#, in: html), uniquingKeysWith: { $1 })
+        if !csrf { form["_csrf"] = nil }
+        form.merge(fields) { $1 }
+        let body = form.map { "\($0.key)=\(Self.encode(Self.unescape($0.value)))" }.joined(separator: "&")
+        var headers = HTTPHeaders()
+        headers.contentType = .urlEncodedForm
+        headers.cookie = jar
+        let response = try await app.testing().sendRequest(.POST, Self.unescape(action), headers: headers, body: ByteBuffer(string: body))
+        keep(response)
+        return response
+    }
+
+    var jar: HTTPCookies {
+        var jar = HTTPCookies()
+        for (name, value) in cookies { jar[name] = HTTPCookies.Value(string: value) }
+        return jar
+    }
+
+    mutating func keep(_ response: TestingHTTPResponse) {
+        for (name, value) in response.headers.setCookie?.all ?? [:] { cookies[name] = value.string }
+    }
+
+    static func encode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
+    }
+
+    static func unescape(_ value: String) -> String {
+        value.replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+    }
+
+    static func firstMatch(_ pattern: String, in text: String) -> String? {
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let range = Range(match.range(at: 1), in: text)
+        else { return nil }
+        return String(text[range])
+    }
+
+    static func allMatches(_ pattern: String, in text: String) -> [(String, String)] {
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { match in
+            guard let name = Range(match.range(at: 1), in: text), let value = Range(match.range(at: 2), in: text) else { return nil }
+            return (String(text[name]), String(text[value]))
+        }
+    }
+
+    static func lastCode(_ services: CognateServices, to destination: String) async throws -> String {
+        let messages = try await services.store.outbox(poolId: pool, limit: 50, after: nil).items
+        let body = try #require(messages.first { $0.destination == destination }?.body)
+        return String(try #require(body.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 }))
+    }
+}
+
+extension TestingHTTPResponse {
+    var text: String { String(buffer: body) }
+    var location: String { headers.first(name: .location) ?? "" }
+}
+
+@Suite struct AccountPagesTests {
+    @Test func signUpConfirmAndLandAtTheAppWithACode() async throws {
+        try await withCognate(configYAML: PageBrowser.yaml) { app, services, _ async throws in
+            var browser = PageBrowser(app: app)
+            let login = try await browser.get("/\(PageBrowser.pool)/login?\(PageBrowser.authorize)")
+            #expect(login.text.contains("Create an account") && login.text.contains("Forgot your password?"))
+            let form = try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
+            #expect(form.status == .ok)
+            #expect(form.text.contains(#"<label for="email">Email</label>"#) && form.text.contains("At least 8 characters"))
+
+            let mismatch = try await browser.submit(form, ["username": "paula", "email": "paula@example.com", "password": "Corr3ct-Horse!",
+                                                           "confirm_password": "Other-Horse1!"])
+            #expect(mismatch.status == .badRequest && mismatch.text.contains("do not match"))
+            #expect(mismatch.text.contains(#"value="paula@example.com""#), "what was typed is kept")
+            let weak = try await browser.submit(form, ["username": "paula", "email": "paula@example.com", "password": "weak", "confirm_password": "weak"])
+            #expect(weak.status == .badRequest && weak.text.contains("does not meet the rules"))
+
+            let confirm = try await browser.submit(form, ["username": "paula", "email": "paula@example.com", "password": "Corr3ct-Horse!",
+                                                          "confirm_password": "Corr3ct-Horse!"])
+            #expect(confirm.status == .ok && confirm.text.contains("We sent a code by email to p***@e***"))
+            let wrong = try await browser.submit(confirm, ["code": "000000", "action": "confirm"])
+            #expect(wrong.status == .badRequest && wrong.text.contains("That code is not right"))
+            let code = try await PageBrowser.lastCode(services, to: "paula@example.com")
+            let landed = try await browser.submit(wrong, ["code": code, "action": "confirm"])
+            #expect(landed.status == .found)
+            #expect(landed.location.hasPrefix("http://localhost:3000/cb?code=") && landed.location.contains("state=st"))
+            #expect(browser.cookies[HostedPagesController.sessionCookie(PageBrowser.pool)] != nil, "signed in: a session cookie")
+            // the back button and a second submit do not confirm twice or fail
+            let again = try await browser.submit(wrong, ["code": code, "action": "confirm"])
+            #expect(again.status == .ok && again.text.contains("Your account is confirmed. Sign in."))
+        }
+    }
+
+    @Test func existingNamesAreNotRevealedAndFormsNeedTheirToken() async throws {
+        try await withCognate(configYAML: PageBrowser.yaml) { app, services, _ async throws in
+            var browser = PageBrowser(app: app)
+            let form = try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
+            let before = try await services.store.outbox(poolId: PageBrowser.pool, limit: 50, after: nil).items.count
+            let taken = try await browser.submit(form, ["username": "olga", "email": "someone@example.com", "password": "Corr3ct-Horse!",
+                                                        "confirm_password": "Corr3ct-Horse!"])
+            #expect(taken.status == .ok && taken.text.contains("We sent a code"), "looks like a new account")
+            #expect(try await services.store.outbox(poolId: PageBrowser.pool, limit: 50, after: nil).items.count == before, "nothing sent")
+            let forged = try await browser.submit(form, ["username": "rex", "email": "rex@example.com", "password": "Corr3ct-Horse!",
+                                                         "confirm_password": "Corr3ct-Horse!"], csrf: false)
+            #expect(forged.status == .forbidden)
+            #expect(try await services.store.user(poolId: PageBrowser.pool, identifierKey: "rex") == nil, "a forged form makes nothing")
+            let broken = try await browser.get("/\(PageBrowser.pool)/signup?client_id=\(PageBrowser.client)&redirect_uri=https://evil.example/cb")
+            #expect(broken.status == .badRequest && broken.text.contains("This link is not valid"))
+        }
+    }
+
+    @Test func anUnconfirmedUserWithTheRightPasswordConfirmsAndIsSignedIn() async throws {
+        let clock = TestClock()
+        try await withCognate(configYAML: PageBrowser.yaml, clock: clock) { app, services, _ async throws in
+            var browser = PageBrowser(app: app)
+            let form = try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
+            _ = try await browser.submit(form, ["username": "sam", "email": "sam@example.com", "password": "Corr3ct-Horse!",
+                                                "confirm_password": "Corr3ct-Horse!"])
+            // a new browser, later: the login form leads to confirmation (with a new code)
+            clock.advance(60)
+            var later = PageBrowser(app: app)
+            let login = try await later.get("/\(PageBrowser.pool)/login?\(PageBrowser.authorize)")
+            let wrongPassword = try await later.submit(login, ["username": "sam", "password": "Wrong-Horse1!"])
+            #expect(wrongPassword.text.contains("Incorrect username or password."), "a wrong password says nothing of the state")
+            let confirm = try await later.submit(login, ["username": "sam", "password": "Corr3ct-Horse!"])
+            #expect(confirm.text.contains("Your account is not confirmed yet.") && confirm.text.contains("We sent a code"))
+            let code = try await PageBrowser.lastCode(services, to: "sam@example.com")
+            let landed = try await later.submit(confirm, ["code": code, "action": "confirm"])
+            #expect(landed.status == .found && landed.location.hasPrefix("http://localhost:3000/cb?code="))
+        }
+    }
+
+    @Test func forgotAndResetThePassword() async throws {
+        let clock = TestClock()
+        try await withCognate(configYAML: PageBrowser.yaml, clock: clock) { app, services, _ async throws in
+            var browser = PageBrowser(app: app)
+            let forgot = try await browser.get("/\(PageBrowser.pool)/forgotPassword?\(PageBrowser.authorize)")
+            #expect(forgot.status == .ok)
+            let unknown = try await browser.submit(forgot, ["username": "nobody"])
+            #expect(unknown.status == .ok && unknown.text.contains("We sent a code"), "unknown users look the same")
+            clock.advance(1)
+            let reset = try await browser.submit(forgot, ["username": "olga"])
+            #expect(reset.text.contains("We sent a code by email to o***@e***"))
+            let code = try await PageBrowser.lastCode(services, to: "olga@example.com")
+            let wrong = try await browser.submit(reset, ["code": "000000", "new_password": "N3w-Passw0rd!", "confirm_password": "N3w-Passw0rd!"])
+            #expect(wrong.status == .badRequest && wrong.text.contains("That code is not right"))
+            let weak = try await browser.submit(reset, ["code": code, "new_password": "weak", "confirm_password": "weak"])
+            #expect(weak.status == .badRequest && weak.text.contains("does not meet the rules"))
+            let done = try await browser.submit(reset, ["code": code, "new_password": "N3w-Passw0rd!", "confirm_password": "N3w-Passw0rd!"])
+            #expect(done.status == .ok && done.text.contains("Your password has been reset"))
+            let signedIn = try await browser.submit(done, ["username": "olga", "password": "N3w-Passw0rd!"])
+            #expect(signedIn.status == .found && signedIn.location.hasPrefix("http://localhost:3000/cb?code="))
+        }
+    }
+
+    @Test func adminOnlyPoolsOfferNoSignUp() async throws {
+        try await withCognate(configYAML: PageBrowser.yaml) { app, services, _ async throws in
+            try await services.store.updatePool(id: PageBrowser.pool) { $0.allowAdminCreateUserOnly = true }
+            var browser = PageBrowser(app: app)
+            let login = try await browser.get("/\(PageBrowser.pool)/login?\(PageBrowser.authorize)")
+            #expect(!login.text.contains("Create an account"))
+            #expect(try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)").status == .forbidden)
+        }
+    }
+}
