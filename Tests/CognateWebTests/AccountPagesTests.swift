@@ -207,4 +207,12 @@ extension TestingHTTPResponse {
             #expect(try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)").status == .forbidden)
         }
     }
+
+    @Test func formsMayPostHereAndRedirectOnlyToTheAppsCallback() {
+        #expect(HostedPagesController.contentSecurityPolicy(redirectURI: "https://app.example/cb?x=1")
+            == "default-src 'self'; form-action 'self' https://app.example; frame-ancestors 'none'")
+        #expect(HostedPagesController.contentSecurityPolicy(redirectURI: "http://localhost:3000/cb").contains("form-action 'self' http://localhost:3000;"))
+        #expect(HostedPagesController.contentSecurityPolicy(redirectURI: "myapp://signed-in").contains("form-action 'self' myapp:;"))
+        #expect(HostedPagesController.contentSecurityPolicy(redirectURI: nil).contains("form-action 'self';"))
+    }
 }

@@ -34,6 +34,9 @@ def base_env(data_dir: str, **extra) -> dict:
     return env
 
 
+# The browser suite saves a screenshot of every hosted page it sees here.
+SCREENSHOTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "screenshots")
+
 ADMIN_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 ADMIN_SECRET_KEY = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
 ADMIN = {"COGNATE_ADMIN_ACCESS_KEY_ID": ADMIN_ACCESS_KEY, "COGNATE_ADMIN_SECRET_ACCESS_KEY": ADMIN_SECRET_KEY}
@@ -125,3 +128,9 @@ class Form(html.parser.HTMLParser):
             self.action = attrs.get("action")
         if tag == "input" and attrs.get("name"):
             self.fields[attrs["name"]] = attrs.get("value", "")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Names the folder of the browser suite's screenshots, when it made any."""
+    if os.path.isdir(SCREENSHOTS) and os.listdir(SCREENSHOTS):
+        terminalreporter.write_line(f"screenshots of the hosted pages ({len(os.listdir(SCREENSHOTS))}): {SCREENSHOTS}")

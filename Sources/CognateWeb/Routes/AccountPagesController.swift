@@ -401,7 +401,8 @@ struct AccountPagesController: Sendable {
             let response = try await request.view.render(template, context).encodeResponse(status: status, for: request)
             response.cookies[HostedPagesController.csrfCookie] = HostedPagesController.cookie(csrf, request: request, maxAge: 3_600)
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-            response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; form-action 'self'; frame-ancestors 'none'")
+            response.headers.replaceOrAdd(name: "Content-Security-Policy",
+                                          value: HostedPagesController.contentSecurityPolicy(redirectURI: authorization?.redirectURI))
             return response
         }
     }

@@ -165,6 +165,7 @@ struct HostedPagesController: Sendable {
         let response = try await request.view.render("new-password", context).encodeResponse(status: status, for: request)
         response.cookies[csrfCookie] = cookie(csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: authorization.redirectURI))
         return response
     }
 
@@ -223,8 +224,27 @@ struct HostedPagesController: Sendable {
         let response = try await request.view.render("login", context).encodeResponse(status: status, for: request)
         response.cookies[csrfCookie] = cookie(csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; form-action 'self'; frame-ancestors 'none'")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: authorization.redirectURI))
         return response
+    }
+
+    /// The hosted pages load nothing from elsewhere and may not be framed. Their forms post to
+    /// this server, which answers a successful sign-in with a redirect to the app: browsers apply
+    /// `form-action` to that redirect too, so the app's callback origin is allowed as well.
+    static func contentSecurityPolicy(redirectURI: String?) -> String {
+        var targets = "'self'"
+        if let redirectURI, let url = URLComponents(string: redirectURI), let scheme = url.scheme?.lowercased(),
+            scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." })
+        {
+            if scheme == "http" || scheme == "https", let host = url.host?.lowercased(),
+                host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]" })
+            {
+                targets += " \(scheme)://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)\(url.port.map { ":\($0)" } ?? "")"
+            } else if scheme != "http" && scheme != "https" {
+                targets += " \(scheme):"  // a native app's custom scheme
+            }
+        }
+        return "default-src 'self'; form-action \(targets); frame-ancestors 'none'"
     }
 
     /// The browser's CSRF token, or a new one (256 random bits).

@@ -1,0 +1,191 @@
+"""The hosted pages in a real browser: Debian's Chromium, headless, driven by Selenium.
+
+From an app's authorize link a person signs up, reads the code from a real SMTP server
+(aiosmtpd), confirms, and lands at the app's callback with a code the app exchanges; signs out;
+forgets the password and resets it. Every page the browser sees is saved as a screenshot in
+Tests/Interop/screenshots/ (the suite names the folder at the end)."""
+import base64
+import hashlib
+import http.server
+import os
+import re
+import secrets
+import shutil
+import threading
+import urllib.parse
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+import smtp_server
+from conftest import ADMIN, SCREENSHOTS, Server, cognito, free_port
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (make deps)")
+
+
+class App(http.server.BaseHTTPRequestHandler):
+    """The relying party's callback and signed-out pages."""
+
+    def do_GET(self):
+        path = urllib.parse.urlparse(self.path).path
+        body = {"/cb": "<h1>Back at the app</h1>", "/signed-out": "<h1>Signed out</h1>"}.get(path, "<h1>Not found</h1>")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(f"<!doctype html><title>App</title>{body}".encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stack(data_dir):
+    """Cognate with mail to aiosmtpd, an app on loopback, a pool and a public client, and a browser."""
+    smtp_port, app_port = free_port(), free_port()
+    controller, inbox = smtp_server.start(smtp_port)
+    app = http.server.ThreadingHTTPServer(("127.0.0.1", app_port), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    server = Server(data_dir, COGNATE_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", COGNATE_MAIL_FROM="no-reply@cognate.test", **ADMIN)
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,900", "--disable-gpu"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        idp = cognito(server.url)
+        pool_id = idp.create_user_pool(PoolName="browser", AutoVerifiedAttributes=["email"],
+                                       Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True}])["UserPool"]["Id"]
+        app_url = f"http://localhost:{app_port}"
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="web", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthScopes=["openid", "email"], CallbackURLs=[f"{app_url}/cb"], LogoutURLs=[f"{app_url}/signed-out"],
+        )["UserPoolClient"]["ClientId"]
+        yield {"server": server, "inbox": inbox, "browser": browser, "pool": pool_id, "client": client_id, "app": app_url}
+    finally:
+        browser.quit()
+        server.stop()
+        app.shutdown()
+        controller.stop()
+
+
+class Person:
+    """A person at the browser, saving a screenshot of every page they see."""
+
+    def __init__(self, stack, name):
+        self.stack, self.browser, self.name, self.shots = stack, stack["browser"], name, 0
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+
+    def see(self, heading):
+        WebDriverWait(self.browser, 15).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), heading))
+        self.shots += 1
+        label = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+        self.browser.save_screenshot(os.path.join(SCREENSHOTS, f"{self.name}-{self.shots:02d}-{label}.png"))
+        return self.browser.page_source
+
+    def fill(self, **fields):
+        for name, value in fields.items():
+            element = self.browser.find_element(By.NAME, name)
+            element.clear()
+            element.send_keys(value)
+
+    def press(self, text):
+        self.browser.find_element(By.XPATH, f"//button[normalize-space()='{text}']").click()
+
+    def follow(self, text):
+        self.browser.find_element(By.LINK_TEXT, text).click()
+
+
+def authorize(stack):
+    """The app's authorize link with PKCE; returns (url, verifier, state)."""
+    verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(12)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    query = urllib.parse.urlencode({"response_type": "code", "client_id": stack["client"], "redirect_uri": f"{stack['app']}/cb",
+                                    "scope": "openid email", "state": state, "code_challenge": challenge, "code_challenge_method": "S256"})
+    return f"{stack['server'].url}/{stack['pool']}/oauth2/authorize?{query}", verifier, state
+
+
+def landed_with_tokens(stack, person, verifier, state):
+    """At the app's callback with a code and the state; the app exchanges the code for tokens."""
+    person.see("Back at the app")
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(person.browser.current_url).query)
+    assert query["state"] == [state]
+    tokens = requests.post(f"{stack['server'].url}/{stack['pool']}/oauth2/token", data={
+        "grant_type": "authorization_code", "client_id": stack["client"], "code": query["code"][0],
+        "redirect_uri": f"{stack['app']}/cb", "code_verifier": verifier})
+    assert tokens.status_code == 200, tokens.text
+    return tokens.json()
+
+
+def code_in(inbox, count, to):
+    received = inbox.wait(count)[count - 1]
+    assert received["to"] == [to]
+    body = received["message"].get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"\b(\d{6})\b", body).group(1)
+
+
+def test_sign_up_confirm_land_at_the_app_and_sign_out(stack):
+    person = Person(stack, "signup")
+    url, verifier, state = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+    person.follow("Create an account")
+    person.see("Create an account")
+    person.fill(username="rosa", email="rosa@example.com", password="Corr3ct-Horse!", confirm_password="Corr3ct-Horse")
+    person.press("Create account")
+    page = person.see("Create an account")
+    assert "The two passwords do not match." in page
+    person.fill(password="Corr3ct-Horse!", confirm_password="Corr3ct-Horse!")
+    person.press("Create account")
+    page = person.see("Confirm your account")
+    assert "We sent a code by email to r***@e***" in page
+    person.fill(code=code_in(stack["inbox"], 1, "rosa@example.com"))
+    person.press("Confirm account")
+    tokens = landed_with_tokens(stack, person, verifier, state)
+    claims = requests.get(f"{stack['server'].url}/{stack['pool']}/oauth2/userInfo",
+                          headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
+    assert claims["email"] == "rosa@example.com" and claims["email_verified"] is True
+
+    # signing out ends the session: the next authorize shows the form again
+    person.browser.get(f"{stack['server'].url}/{stack['pool']}/logout?" + urllib.parse.urlencode(
+        {"client_id": stack["client"], "logout_uri": f"{stack['app']}/signed-out"}))
+    person.see("Signed out")
+    url, _, _ = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+
+
+def test_forget_and_reset_the_password(stack):
+    idp = cognito(stack["server"].url)
+    idp.admin_create_user(UserPoolId=stack["pool"], Username="sven", MessageAction="SUPPRESS", UserAttributes=[
+        {"Name": "email", "Value": "sven@example.com"}, {"Name": "email_verified", "Value": "true"}])
+    idp.admin_set_user_password(UserPoolId=stack["pool"], Username="sven", Password="Old-Passw0rd!", Permanent=True)
+
+    person = Person(stack, "reset")
+    url, verifier, state = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+    person.fill(username="sven", password="Wrong-Passw0rd!")
+    person.press("Sign in")
+    assert "Incorrect username or password." in person.see("Sign in")
+    person.follow("Forgot your password?")
+    person.see("Forgot your password?")
+    person.fill(username="sven")
+    person.press("Send code")
+    assert "We sent a code by email to s***@e***" in person.see("Reset your password")
+    code = code_in(stack["inbox"], 1, "sven@example.com")
+    person.fill(code="000000" if code != "000000" else "111111", new_password="N3w-Passw0rd!", confirm_password="N3w-Passw0rd!")
+    person.press("Reset password")
+    assert "That code is not right" in person.see("Reset your password")
+    person.fill(code=code, new_password="N3w-Passw0rd!", confirm_password="N3w-Passw0rd!")
+    person.press("Reset password")
+    assert "Your password has been reset" in person.see("Sign in")
+    person.fill(username="sven", password="N3w-Passw0rd!")
+    person.press("Sign in")
+    landed_with_tokens(stack, person, verifier, state)
