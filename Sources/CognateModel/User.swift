@@ -24,6 +24,8 @@ public struct User: Sendable, Equatable, Codable {
     /// The SRP salt and verifier for USER_SRP_AUTH, sealed with the master key; `nil` until a
     /// password is set or used in the clear (imported hashes get one at their first sign-in).
     public var srpVerifier: Data?
+    /// Second factors: what is set up, enabled and preferred.
+    public var mfa: UserMFA = UserMFA()
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -47,6 +49,32 @@ public struct User: Sendable, Equatable, Codable {
 
     public var emailVerified: Bool { attributes["email_verified"] == "true" }
     public var phoneNumberVerified: Bool { attributes["phone_number_verified"] == "true" }
+}
+
+/// A user's second factors, as Cognito's SetUserMFAPreference describes them.
+public struct UserMFA: Sendable, Equatable, Codable {
+    public static let softwareToken = "SOFTWARE_TOKEN_MFA"
+    public static let sms = "SMS_MFA"
+    public static let email = "EMAIL_OTP"
+
+    /// The verified TOTP secret, sealed with the master key.
+    public var totpSecret: Data?
+    /// A secret handed out by AssociateSoftwareToken and not yet proven with a code.
+    public var pendingTotpSecret: Data?
+    /// The last 30-second step whose TOTP code was accepted: a code works once.
+    public var lastTotpStep: Int?
+    /// Enabled factors: SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP.
+    public var enabled: Set<String>
+    public var preferred: String?
+
+    public init(totpSecret: Data? = nil, pendingTotpSecret: Data? = nil, lastTotpStep: Int? = nil, enabled: Set<String> = [],
+                preferred: String? = nil) {
+        self.totpSecret = totpSecret
+        self.pendingTotpSecret = pendingTotpSecret
+        self.lastTotpStep = lastTotpStep
+        self.enabled = enabled
+        self.preferred = preferred
+    }
 }
 
 /// One way to name a user at sign-in: the user name itself or an alias. The store keeps

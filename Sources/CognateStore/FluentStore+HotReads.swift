@@ -15,7 +15,7 @@ extension FluentStore {
         try await run("user") {
             guard let row = try await sql.raw("""
                 SELECT id, pool_id, username, status, enabled, attributes, password_hash, temporary_password_expires_at,
-                srp_verifier, created_at, updated_at FROM users WHERE id = \(bind: sub) AND pool_id = \(bind: poolId)
+                srp_verifier, mfa, created_at, updated_at FROM users WHERE id = \(bind: sub) AND pool_id = \(bind: poolId)
                 """).first()
             else { return nil }
             guard let status = UserStatus(rawValue: try row.decode(column: "status", as: String.self)) else {
@@ -31,6 +31,7 @@ extension FluentStore {
                 createdAt: try row.decode(column: "created_at", as: Date.self),
                 updatedAt: try row.decode(column: "updated_at", as: Date.self))
             user.srpVerifier = try row.decode(column: "srp_verifier", as: Data?.self)
+            if let mfa = try row.decode(column: "mfa", as: String?.self) { user.mfa = try Self.decode(UserMFA.self, mfa) }
             return user
         }
     }

@@ -109,6 +109,7 @@ extension FluentStore: UserStore {
         row.passwordHash = user.passwordHash
         row.temporaryPasswordExpiresAt = user.temporaryPasswordExpiresAt
         row.srpVerifier = user.srpVerifier
+        row.mfa = user.mfa == UserMFA() ? nil : try encode(user.mfa)
         row.createdAt = user.createdAt
         row.updatedAt = user.updatedAt
     }
@@ -122,6 +123,7 @@ extension FluentStore: UserStore {
             attributes: try decode([String: String].self, row.attributes), passwordHash: row.passwordHash,
             temporaryPasswordExpiresAt: row.temporaryPasswordExpiresAt, createdAt: row.createdAt, updatedAt: row.updatedAt)
         user.srpVerifier = row.srpVerifier
+        if let mfa = row.mfa { user.mfa = try decode(UserMFA.self, mfa) }
         return user
     }
 }

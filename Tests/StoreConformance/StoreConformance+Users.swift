@@ -3,6 +3,17 @@ import Foundation
 
 extension StoreConformance {
     static let users: [ConformanceCase] = [
+        test("secondFactorSettingsRoundTrip") { store in
+            let pool = try await makePool(store)
+            let user = makeUser(pool, "mfa-user", email: "mfa@example.com")
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+            try check(try await store.user(poolId: pool.id, sub: user.sub)?.mfa == UserMFA(), "a new user has no factors")
+            let settings = UserMFA(totpSecret: Data([1, 2, 3]), lastTotpStep: 42, enabled: [UserMFA.softwareToken, UserMFA.email],
+                                   preferred: UserMFA.softwareToken)
+            try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { $0.mfa = settings }
+            try check(try await store.user(poolId: pool.id, sub: user.sub)?.mfa == settings, "read by sub")
+            try check(try await store.user(poolId: pool.id, identifierKey: "mfa@example.com")?.mfa == settings, "read by alias")
+        },
         test("userIsFoundBySubAndEveryIdentifier") { store in
             let pool = try await makePool(store)
             let user = makeUser(pool, "Alice", email: "alice@example.com")

@@ -38,6 +38,7 @@ final class UserRow: Model, @unchecked Sendable {
     @OptionalField(key: "password_hash") var passwordHash: String?
     @OptionalField(key: "temporary_password_expires_at") var temporaryPasswordExpiresAt: Date?
     @OptionalField(key: "srp_verifier") var srpVerifier: Data?
+    @OptionalField(key: "mfa") var mfa: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
     init() {}
