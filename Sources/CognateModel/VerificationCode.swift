@@ -10,6 +10,11 @@ public struct VerificationCode: Sendable, Equatable {
         case resetPassword = "reset-password"
         case verifyEmail = "verify:email"
         case verifyPhoneNumber = "verify:phone_number"
+        /// A sign-in's second factor by text message or email (SMS_MFA, EMAIL_OTP).
+        case mfaSMS = "mfa:sms"
+        case mfaEmail = "mfa:email"
+        /// Counts wrong authenticator codes (SOFTWARE_TOKEN_MFA); holds no code.
+        case mfaTOTPAttempts = "mfa:totp-attempts"
     }
 
     public var poolId: String

@@ -107,11 +107,20 @@ enum AuthFlows {
                 for (key, value) in responses where key.hasPrefix("userAttributes.") { attributes[String(key.dropFirst("userAttributes.".count))] = value }
                 return AuthOutput(try await context.signIn.completeNewPassword(
                     pool: pool, client: client, session: session, newPassword: password, attributes: attributes, scopes: apiScopes))
+            case "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_MFA", "SELECT_MFA_TYPE", "MFA_SETUP":
+                guard let session else { throw CognitoError.invalidParameter("Missing required parameter Session") }
+                if client.sealedSecret != nil {
+                    try checkSecretHash(responses["SECRET_HASH"], usernames: [try parameter("USERNAME", responses)], client: client, context)
+                }
+                return AuthOutput(try await context.signIn.respondToMFA(
+                    pool: pool, client: client, challenge: challenge, session: session, responses: responses, scopes: apiScopes))
             default:
-                throw CognitoError.invalidParameter("\(challenge) is not a challenge Cognate issues yet")
+                throw CognitoError.invalidParameter("\(challenge) is not a challenge Cognate issues")
             }
         } catch let error as SignInError {
             throw translate(error)
+        } catch let error as AccountError {
+            throw error == .codeMismatch ? CognitoError("CodeMismatchException", "Invalid code received for user") : Accounts.translate(error)
         }
     }
 
@@ -247,13 +256,17 @@ struct GetUser: APIOperation {
     struct Output: Encodable, Sendable {
         var Username: String
         var UserAttributes: [AttributeType]
+        var UserMFASettingList: [String]?
+        var PreferredMfaSetting: String?
     }
 
     static let name = "GetUser"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         let user = try await context.userForAccessToken(input.AccessToken)
-        return Output(Username: user.username, UserAttributes: UserAttributes.list(user))
+        let factors = UserAttributes.mfaFactors(user)
+        return Output(Username: user.username, UserAttributes: UserAttributes.list(user), UserMFASettingList: factors,
+                      PreferredMfaSetting: factors == nil ? nil : user.mfa.preferred)
     }
 }
 

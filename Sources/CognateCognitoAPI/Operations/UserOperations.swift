@@ -88,15 +88,19 @@ struct AdminGetUser: APIOperation {
         var UserLastModifiedDate: Date
         var Enabled: Bool
         var UserStatus: String
+        var UserMFASettingList: [String]?
+        var PreferredMfaSetting: String?
     }
 
     static let name = "AdminGetUser"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         let user = try await context.existingUser(try await context.existingPool(input.UserPoolId), input.Username)
+        let factors = UserAttributes.mfaFactors(user)
         return Output(
             Username: user.username, UserAttributes: UserAttributes.list(user), UserCreateDate: user.createdAt,
-            UserLastModifiedDate: user.updatedAt, Enabled: user.enabled, UserStatus: user.status.rawValue)
+            UserLastModifiedDate: user.updatedAt, Enabled: user.enabled, UserStatus: user.status.rawValue,
+            UserMFASettingList: factors, PreferredMfaSetting: factors == nil ? nil : user.mfa.preferred)
     }
 }
 

@@ -83,6 +83,7 @@ public struct CognitoAPI: Sendable {
         GetUser.self, GlobalSignOut.self, AdminUserGlobalSignOut.self, RevokeToken.self,
         SignUp.self, ConfirmSignUp.self, ResendConfirmationCode.self, ForgotPassword.self, ConfirmForgotPassword.self,
         ChangePassword.self,
+        AssociateSoftwareToken.self, VerifySoftwareToken.self, SetUserMFAPreference.self, AdminSetUserMFAPreference.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

@@ -1,3 +1,4 @@
+import CognateCore
 import CognateModel
 import Foundation
 
@@ -25,6 +26,13 @@ struct UserType: Encodable, Sendable {
 }
 
 enum UserAttributes {
+    /// UserMFASettingList: the enabled factors the user can use, or nil (omitted) when none.
+    static func mfaFactors(_ user: User) -> [String]? {
+        let factors = [UserMFA.sms, UserMFA.softwareToken, UserMFA.email]
+            .filter { user.mfa.enabled.contains($0) && SignInService.availableFactors(user).contains($0) }
+        return factors.isEmpty ? nil : factors
+    }
+
     /// The attributes as Cognito lists them: `sub` first, then the rest by name.
     static func list(_ user: User) -> [AttributeType] {
         [AttributeType(Name: "sub", Value: user.sub.uuidString.lowercased())]

@@ -45,8 +45,13 @@ public struct AccountService: Sendable {
     public static let maxSendsPerWindow = 5
     public static let sendWindow: TimeInterval = 3_600
     /// Cognito: confirmation codes last 24 hours, password reset codes one hour.
+    /// Sign-in codes (SMS_MFA, EMAIL_OTP) last five minutes.
     public static func lifetime(_ purpose: VerificationCode.Purpose) -> TimeInterval {
-        purpose == .resetPassword ? 3_600 : 86_400
+        switch purpose {
+        case .resetPassword: 3_600
+        case .mfaSMS, .mfaEmail, .mfaTOTPAttempts: 300
+        default: 86_400
+        }
     }
 
     public init(store: any Store, credentials: Credentials, hasher: PasswordHasher, delivery: MessageDelivery, tokens: TokenService,
@@ -181,12 +186,14 @@ public struct AccountService: Sendable {
         let isEmail = channel.attribute == "email"
         let messages = pool.messages
         let name = user.attributes["email"].flatMap { user.username == user.sub.uuidString.lowercased() ? $0 : nil } ?? user.username
-        let body = MessageTemplates.render(
-            (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage) ?? "Your verification code is {####}. ",
-            username: name, code: code)
+        let isSignIn = purpose == .mfaSMS || purpose == .mfaEmail
+        let template = isSignIn
+            ? (isEmail ? nil : messages.authenticationSMSMessage) ?? "Your authentication code is {####}. "
+            : (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage) ?? "Your verification code is {####}. "
+        let body = MessageTemplates.render(template, username: name, code: code)
         try await delivery.deliver(OutboundMessage(
             id: UUID(), poolId: pool.id, userSub: user.sub, channel: isEmail ? .email : .sms, destination: channel.value,
-            subject: messages.verificationEmailSubject ?? "Your verification code", body: body, createdAt: date))
+            subject: isSignIn ? "Your sign-in code" : messages.verificationEmailSubject ?? "Your verification code", body: body, createdAt: date))
         return CodeDelivery(destination: Self.mask(channel.value, email: isEmail), channel: isEmail ? .email : .sms,
                             attribute: channel.attribute)
     }

@@ -118,6 +118,9 @@ public struct HostedSignIn: Sendable {
         case newPasswordRequired(challenge: String)
         /// The password was right but the account is not confirmed: the person confirms it next.
         case confirmationRequired(User)
+        /// A second factor is due: the challenge (SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_MFA,
+        /// SELECT_MFA_TYPE, MFA_SETUP), its session and parameters.
+        case mfaRequired(challenge: String, session: String, parameters: [String: String])
     }
 
     /// The login form's submission.
@@ -136,15 +139,49 @@ public struct HostedSignIn: Sendable {
             }
             return .newPasswordRequired(challenge: try signIn.newPasswordSession(user: user, pool: pool, client: client))
         }
-        let (session, redirect) = try await openSession(pool: pool, request: request, user: user)
-        return .signedIn(session: session, redirect: redirect)
+        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user)
+    }
+
+    /// The authenticator to set up on the MFA_SETUP page (the otpauth URI and the key).
+    public func softwareTokenSetup(pool: UserPool, request: AuthorizationRequest, session: String) async throws -> (uri: String, secret: String) {
+        guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+        return try await signIn.softwareTokenSetup(session: session, pool: pool, client: client)
+    }
+
+    /// The second-factor page's submission: signed in once the factor is proven, or the next challenge.
+    public func answerMFA(pool: UserPool, request: AuthorizationRequest, challenge: String, session: String, responses: [String: String])
+        async throws -> LoginResult
+    {
+        guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+        var session = session
+        if challenge == "MFA_SETUP", let code = responses["SOFTWARE_TOKEN_MFA_CODE"] {
+            session = try await signIn.verifySoftwareToken(session: session, pool: pool, client: client, code: code)
+        }
+        switch try await signIn.answerMFA(pool: pool, client: client, challenge: challenge, session: session, responses: responses) {
+        case .passed(let user):
+            let (cookie, redirect) = try await openSession(pool: pool, request: request, user: user)
+            return .signedIn(session: cookie, redirect: redirect)
+        case .next(.challenge(let name, let next, let parameters)):
+            return .mfaRequired(challenge: name, session: next, parameters: parameters)
+        case .next(.tokens):
+            throw SignInError.invalidSession
+        }
     }
 
     /// The new-password form's submission: the password set, then signed in as by the login form.
-    public func setNewPassword(pool: UserPool, request: AuthorizationRequest, challenge: String, newPassword: String) async throws -> (session: String, redirect: String) {
+    public func setNewPassword(pool: UserPool, request: AuthorizationRequest, challenge: String, newPassword: String) async throws -> LoginResult {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
         let user = try await signIn.setNewPassword(pool: pool, client: client, session: challenge, newPassword: newPassword, attributes: [:])
-        return try await openSession(pool: pool, request: request, user: user)
+        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user)
+    }
+
+    /// A proven password (or a proven address after sign-up): a second factor if one is due, else a session.
+    func signedInOrSecondFactor(pool: UserPool, request: AuthorizationRequest, client: AppClient, user: User) async throws -> LoginResult {
+        if case .challenge(let name, let session, let parameters)? = try await signIn.mfaChallenge(user: user, pool: pool, client: client) {
+            return .mfaRequired(challenge: name, session: session, parameters: parameters)
+        }
+        let (session, redirect) = try await openSession(pool: pool, request: request, user: user)
+        return .signedIn(session: session, redirect: redirect)
     }
 
     func openSession(pool: UserPool, request: AuthorizationRequest, user: User) async throws -> (session: String, redirect: String) {
@@ -177,7 +214,7 @@ public struct HostedSignIn: Sendable {
 
     /// Signs in a user just confirmed by this browser, if `pending` is its note; nil otherwise.
     public func completePendingSignIn(pool: UserPool, request: AuthorizationRequest, user: User, pending: String?) async throws
-        -> (session: String, redirect: String)?
+        -> LoginResult?
     {
         guard let pending, let sealed = Data(lenientBase64: pending),
             let opened = try? signIn.masterKey.open(sealed, context: "pending-sign-in:\(pool.id)")
@@ -185,9 +222,10 @@ public struct HostedSignIn: Sendable {
         let parts = String(decoding: opened, as: UTF8.self).split(separator: "|").map(String.init)
         guard parts.count == 3, parts[0] == user.sub.uuidString.lowercased(), parts[1] == request.clientId,
             let expiry = Int(parts[2]), Double(expiry) > now().timeIntervalSince1970,
-            user.status == .confirmed, user.enabled
+            user.status == .confirmed, user.enabled,
+            let client = try await store.client(poolId: pool.id, clientId: request.clientId)
         else { return nil }
-        return try await openSession(pool: pool, request: request, user: user)
+        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user)
     }
 
     /// Ends the session the cookie names (logout).

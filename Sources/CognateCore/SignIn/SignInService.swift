@@ -33,10 +33,13 @@ public struct SignInService: Sendable {
     /// An Argon2id hash at the deployment's cost, checked when the user does not exist, so an
     /// unknown name takes as long as a wrong password.
     let decoyHash: String
+    /// Sends and checks the emailed or texted codes of EMAIL_OTP and SMS_MFA.
+    let accounts: AccountService
 
-    public init(store: any CognateStore, hasher: PasswordHasher, credentials: Credentials, tokens: TokenService,
+    public init(store: any CognateStore, hasher: PasswordHasher, credentials: Credentials, tokens: TokenService, accounts: AccountService,
                 masterKey: MasterKey, decoyHash: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.store = store
+        self.accounts = accounts
         self.hasher = hasher
         self.credentials = credentials
         self.tokens = tokens
@@ -98,6 +101,7 @@ public struct SignInService: Sendable {
                 "requiredAttributes": String(decoding: try JSONEncoder().encode(required), as: UTF8.self),
             ])
         case .confirmed:
+            if let challenge = try await mfaChallenge(user: user, pool: pool, client: client) { return challenge }
             return .tokens(try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
         }
     }
@@ -106,6 +110,7 @@ public struct SignInService: Sendable {
     public func completeNewPassword(pool: UserPool, client: AppClient, session: String, newPassword: String,
                                     attributes: [String: String], scopes: [String] = []) async throws -> SignInOutcome {
         let updated = try await setNewPassword(pool: pool, client: client, session: session, newPassword: newPassword, attributes: attributes)
+        if let challenge = try await mfaChallenge(user: updated, pool: pool, client: client) { return challenge }
         return .tokens(try await tokens.issue(user: updated, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
     }
 
@@ -170,6 +175,8 @@ public struct SignInService: Sendable {
         var challenge: String
         var passwordFingerprint: String
         var expiresAt: Date
+        /// MFA_SETUP: set once VerifySoftwareToken accepted a code from the new authenticator.
+        var setupVerified: Bool?
     }
 
     static let sessionContext = "auth-challenge-session"

@@ -170,10 +170,8 @@ struct AccountPagesController: Sendable {
         } catch is AccountError {
             return try await again(error: "That code is not right. Check it and try again.")
         }
-        if let (session, location) = try await page.services.hosted.completePendingSignIn(
-            pool: page.pool, request: authorization, user: user, pending: pending)
-        {
-            return HostedPagesController.signedIn(request, pool: page.pool, session: session, location: location)
+        if let result = try await page.services.hosted.completePendingSignIn(pool: page.pool, request: authorization, user: user, pending: pending) {
+            return try await MFAPagesController.respond(request, pool: page.pool, authorization: authorization, result: result)
         }
         return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
                                                            error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)

@@ -75,15 +75,8 @@ struct HostedPagesController: Sendable {
         }
         let username = form["username"] ?? ""
         do {
-            switch try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "") {
-            case .signedIn(let session, let location):
-                return Self.signedIn(request, pool: pool, session: session, location: location)
-            case .newPasswordRequired(let challenge):
-                return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge, error: nil, status: .ok)
-            case .confirmationRequired(let user):
-                // The password was right: send a fresh code, and confirming it signs the person in.
-                return try await AccountPagesController.confirmationAfterPassword(request, pool: pool, authorization: authorization, user: user)
-            }
+            let result = try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "")
+            return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
         } catch let error as SignInError {
             let message = switch error {
             case .userNotConfirmed: "Your account is not confirmed yet."
@@ -114,8 +107,8 @@ struct HostedPagesController: Sendable {
                                                     error: "The two passwords do not match.", status: .badRequest)
         }
         do {
-            let (session, location) = try await services.hosted.setNewPassword(pool: pool, request: authorization, challenge: challenge, newPassword: password)
-            return Self.signedIn(request, pool: pool, session: session, location: location)
+            let result = try await services.hosted.setNewPassword(pool: pool, request: authorization, challenge: challenge, newPassword: password)
+            return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
         } catch SignInError.invalidPassword(let problem) {
             return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge, error: problem, status: .badRequest)
         } catch is SignInError {

@@ -23,4 +23,5 @@ enum RoutePath {
     static let confirmUser: [PathComponent] = ["confirmUser"]
     static let forgotPassword: [PathComponent] = ["forgotPassword"]
     static let confirmForgotPassword: [PathComponent] = ["confirmForgotPassword"]
+    static let mfa: [PathComponent] = ["mfa"]
 }

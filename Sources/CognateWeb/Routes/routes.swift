@@ -16,6 +16,7 @@ func routes(_ app: Application) throws {
     // The hosted endpoints answer under {public URL}/{pool id} and on the pool's domain.
     let hosted = HostedPagesController()
     let accounts = AccountPagesController()
+    let mfa = MFAPagesController()
     let oauth = OAuthController()
     let pages = app.grouped(HostedErrorMiddleware())
     for prefix in [RoutePath.poolPrefix, []] {
@@ -33,6 +34,7 @@ func routes(_ app: Application) throws {
         pages.post(prefix + RoutePath.forgotPassword, use: accounts.forgot)
         pages.get(prefix + RoutePath.confirmForgotPassword, use: accounts.forgotForm)
         pages.post(prefix + RoutePath.confirmForgotPassword, use: accounts.reset)
+        pages.post(prefix + RoutePath.mfa, use: mfa.answer)
         app.post(prefix + RoutePath.token, use: oauth.token)
         app.get(prefix + RoutePath.userInfo, use: oauth.userInfo)
         app.post(prefix + RoutePath.userInfo, use: oauth.userInfo)

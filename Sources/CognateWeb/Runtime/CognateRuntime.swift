@@ -55,10 +55,10 @@ public enum CognateRuntime {
         let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, now: settings.now)
         let decoyHash = try await hasher.hash(MasterKey.generate().base64)
         let credentials = Credentials(hasher: hasher, masterKey: masterKey)
-        let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, masterKey: masterKey,
-                                   decoyHash: decoyHash, now: settings.now)
         let accounts = AccountService(store: store, credentials: credentials, hasher: hasher, delivery: delivery, tokens: tokens,
                                       masterKey: masterKey, now: settings.now)
+        let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, accounts: accounts, masterKey: masterKey,
+                                   decoyHash: decoyHash, now: settings.now)
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,

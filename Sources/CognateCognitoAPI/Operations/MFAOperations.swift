@@ -1,0 +1,142 @@
+import CognateCore
+import CognateModel
+import Foundation
+
+/// Cognito's SMSMfaSettingsType, SoftwareTokenMfaSettingsType and EmailMfaSettingsType.
+struct MFASettingsType: Decodable, Sendable {
+    var Enabled: Bool?
+    var PreferredMfa: Bool?
+
+    var setting: SignInService.FactorSetting { .init(enabled: Enabled, preferred: PreferredMfa) }
+}
+
+enum MFA {
+    static func settings(sms: MFASettingsType?, softwareToken: MFASettingsType?, email: MFASettingsType?) -> [String: SignInService.FactorSetting] {
+        var settings: [String: SignInService.FactorSetting] = [:]
+        if let sms { settings[UserMFA.sms] = sms.setting }
+        if let softwareToken { settings[UserMFA.softwareToken] = softwareToken.setting }
+        if let email { settings[UserMFA.email] = email.setting }
+        return settings
+    }
+
+    static func run<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SignInError {
+            throw AuthFlows.translate(error)
+        } catch AccountError.codeMismatch {
+            throw CognitoError("EnableSoftwareTokenMFAException", "Code mismatch")
+        } catch let error as AccountError {
+            throw Accounts.translate(error)
+        }
+    }
+}
+
+struct AssociateSoftwareToken: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String?
+        var Session: String?
+    }
+
+    struct Output: Encodable, Sendable {
+        var SecretCode: String
+        var Session: String?
+    }
+
+    static let name = "AssociateSoftwareToken"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        if let token = input.AccessToken {
+            let user = try await context.userForAccessToken(token)
+            let pool = try await context.existingPool(user.poolId)
+            return Output(SecretCode: try await MFA.run { try await context.signIn.associateSoftwareToken(user: user, pool: pool) })
+        }
+        guard let session = input.Session else { throw CognitoError.invalidParameter("Give AccessToken or Session") }
+        let (client, pool) = try await context.clientForSession(session)
+        let (secret, next) = try await MFA.run { try await context.signIn.associateSoftwareToken(session: session, pool: pool, client: client) }
+        return Output(SecretCode: secret, Session: next)
+    }
+}
+
+struct VerifySoftwareToken: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String?
+        var Session: String?
+        var UserCode: String
+        var FriendlyDeviceName: String?
+    }
+
+    struct Output: Encodable, Sendable {
+        var Status: String
+        var Session: String?
+    }
+
+    static let name = "VerifySoftwareToken"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        if let token = input.AccessToken {
+            let user = try await context.userForAccessToken(token)
+            let pool = try await context.existingPool(user.poolId)
+            _ = try await MFA.run { try await context.signIn.verifySoftwareToken(user: user, pool: pool, code: input.UserCode) }
+            return Output(Status: "SUCCESS")
+        }
+        guard let session = input.Session else { throw CognitoError.invalidParameter("Give AccessToken or Session") }
+        let (client, pool) = try await context.clientForSession(session)
+        let next = try await MFA.run { try await context.signIn.verifySoftwareToken(session: session, pool: pool, client: client, code: input.UserCode) }
+        return Output(Status: "SUCCESS", Session: next)
+    }
+}
+
+struct SetUserMFAPreference: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+        var SMSMfaSettings: MFASettingsType?
+        var SoftwareTokenMfaSettings: MFASettingsType?
+        var EmailMfaSettings: MFASettingsType?
+    }
+
+    static let name = "SetUserMFAPreference"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        let pool = try await context.existingPool(user.poolId)
+        try await MFA.run {
+            try await context.signIn.setMFAPreference(user: user, pool: pool, settings: MFA.settings(
+                sms: input.SMSMfaSettings, softwareToken: input.SoftwareTokenMfaSettings, email: input.EmailMfaSettings))
+        }
+        return EmptyOutput()
+    }
+}
+
+struct AdminSetUserMFAPreference: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var Username: String
+        var SMSMfaSettings: MFASettingsType?
+        var SoftwareTokenMfaSettings: MFASettingsType?
+        var EmailMfaSettings: MFASettingsType?
+    }
+
+    static let name = "AdminSetUserMFAPreference"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let user = try await context.existingUser(pool, input.Username)
+        try await MFA.run {
+            try await context.signIn.setMFAPreference(user: user, pool: pool, settings: MFA.settings(
+                sms: input.SMSMfaSettings, softwareToken: input.SoftwareTokenMfaSettings, email: input.EmailMfaSettings))
+        }
+        return EmptyOutput()
+    }
+}
+
+extension APIContext {
+    /// The client and pool a challenge session belongs to (AssociateSoftwareToken and
+    /// VerifySoftwareToken name no client). The session itself is checked by SignInService.
+    func clientForSession(_ session: String) async throws -> (AppClient, UserPool) {
+        guard let (poolId, clientId) = signIn.sessionOwner(session), let client = try await store.client(poolId: poolId, clientId: clientId) else {
+            throw CognitoError.notAuthorized("Invalid session for the user, session is expired.")
+        }
+        return (client, try await existingPool(poolId))
+    }
+}
