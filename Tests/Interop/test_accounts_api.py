@@ -112,3 +112,60 @@ def test_resends_are_limited_and_unknown_users_are_not_revealed(mailed):
                       ConfirmationCode="123456") == "CodeMismatchException"
     assert len(inbox.messages) == 5, "nothing is sent for an unknown user"
     assert error_code(idp.sign_up, ClientId=client_id, Username="not-an-email", Password="Corr3ct-Horse!") == "InvalidParameterException"
+
+
+def test_authenticator_app_with_pyotp(data_dir):
+    """SignUp → ConfirmSignUp → InitiateAuth → AssociateSoftwareToken / VerifySoftwareToken with
+    codes from pyotp → SetUserMFAPreference → a SOFTWARE_TOKEN_MFA sign-in → reset."""
+    import time
+
+    import pyotp
+    port = free_port()
+    controller, inbox = smtp_server.start(port)
+    server = Server(data_dir, COGNATE_SMTP_URL=f"smtp://127.0.0.1:{port}", COGNATE_MAIL_FROM="no-reply@cognate.test", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        pool_id = idp.create_user_pool(PoolName="totp", AutoVerifiedAttributes=["email"], MfaConfiguration="OPTIONAL",
+                                       VerificationMessageTemplate={"EmailSubject": "Your Cognate code", "EmailMessage": "Your code is {####}."},
+                                       )["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app",
+                                                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.sign_up(ClientId=client_id, Username="tess", Password="Corr3ct-Horse!",
+                    UserAttributes=[{"Name": "email", "Value": "tess@example.com"}])
+        idp.confirm_sign_up(ClientId=client_id, Username="tess", ConfirmationCode=code_from(inbox, 1, "tess@example.com"))
+
+        def password_sign_in(password="Corr3ct-Horse!"):
+            return idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                     AuthParameters={"USERNAME": "tess", "PASSWORD": password})
+
+        access = password_sign_in()["AuthenticationResult"]["AccessToken"]
+        secret = idp.associate_software_token(AccessToken=access)["SecretCode"]
+        totp = pyotp.TOTP(secret)
+        assert error_code(idp.verify_software_token, AccessToken=access, UserCode="000000" if totp.now() != "000000" else "111111") \
+            == "EnableSoftwareTokenMFAException"
+        assert idp.verify_software_token(AccessToken=access, UserCode=totp.now(), FriendlyDeviceName="phone")["Status"] == "SUCCESS"
+        idp.set_user_mfa_preference(AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        user = idp.get_user(AccessToken=access)
+        assert user["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"] and user["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
+
+        challenge = password_sign_in()
+        assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA" and "AuthenticationResult" not in challenge
+        assert error_code(idp.respond_to_auth_challenge, ClientId=client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=challenge["Session"],
+                          ChallengeResponses={"USERNAME": "tess", "SOFTWARE_TOKEN_MFA_CODE": "000000"}) == "CodeMismatchException"
+        # the code of the next step (one step of drift is allowed; the current one was just used)
+        next_code = totp.at(time.time() + 30)
+        tokens = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=challenge["Session"],
+                                               ChallengeResponses={"USERNAME": "tess", "SOFTWARE_TOKEN_MFA_CODE": next_code})
+        assert idp.get_user(AccessToken=tokens["AuthenticationResult"]["AccessToken"])["Username"] == "tess"
+        again = password_sign_in()
+        assert error_code(idp.respond_to_auth_challenge, ClientId=client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=again["Session"],
+                          ChallengeResponses={"USERNAME": "tess", "SOFTWARE_TOKEN_MFA_CODE": next_code}) == "CodeMismatchException"
+
+        # a forgotten password is reset by email; the authenticator is still asked for afterwards
+        idp.forgot_password(ClientId=client_id, Username="tess")
+        idp.confirm_forgot_password(ClientId=client_id, Username="tess", ConfirmationCode=code_from(inbox, 2, "tess@example.com"),
+                                    Password="N3w-Passw0rd!")
+        assert password_sign_in("N3w-Passw0rd!")["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    finally:
+        server.stop()
+        controller.stop()

@@ -2,6 +2,7 @@
 
 From an app's authorize link a person signs up, reads the code from a real SMTP server
 (aiosmtpd), confirms, and lands at the app's callback with a code the app exchanges; signs out;
+sets up an authenticator app from the QR page and signs in with its codes (pyotp plays the app);
 forgets the password and resets it. Every page the browser sees is saved as a screenshot in
 Tests/Interop/screenshots/ (the suite names the folder at the end)."""
 import base64
@@ -11,6 +12,7 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 import threading
 import urllib.parse
 
@@ -27,7 +29,10 @@ import smtp_server
 from conftest import ADMIN, SCREENSHOTS, Server, cognito, free_port
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (make deps)")
+
+
+def latest_screenshot():
+    return max((os.path.join(SCREENSHOTS, name) for name in os.listdir(SCREENSHOTS)), key=os.path.getmtime)
 
 
 class App(http.server.BaseHTTPRequestHandler):
@@ -48,6 +53,7 @@ class App(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def stack(data_dir):
     """Cognate with mail to aiosmtpd, an app on loopback, a pool and a public client, and a browser."""
+    assert CHROMIUM and CHROMEDRIVER and shutil.which("zbarimg"), "needs Debian's chromium, chromium-driver and zbar-tools: make deps"
     smtp_port, app_port = free_port(), free_port()
     controller, inbox = smtp_server.start(smtp_port)
     app = http.server.ThreadingHTTPServer(("127.0.0.1", app_port), App)
@@ -159,6 +165,48 @@ def test_sign_up_confirm_land_at_the_app_and_sign_out(stack):
     url, _, _ = authorize(stack)
     person.browser.get(url)
     person.see("Sign in")
+
+
+def test_set_up_an_authenticator_on_the_hosted_page_and_sign_in_with_it(stack):
+    import time
+
+    import pyotp
+    idp = cognito(stack["server"].url)
+    idp.update_user_pool(UserPoolId=stack["pool"], MfaConfiguration="ON", AutoVerifiedAttributes=["email"])
+    idp.admin_create_user(UserPoolId=stack["pool"], Username="tara", MessageAction="SUPPRESS", UserAttributes=[
+        {"Name": "email", "Value": "tara@example.com"}, {"Name": "email_verified", "Value": "true"}])
+    idp.admin_set_user_password(UserPoolId=stack["pool"], Username="tara", Password="Corr3ct-Horse!", Permanent=True)
+
+    person = Person(stack, "totp")
+    url, verifier, state = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+    person.fill(username="tara", password="Corr3ct-Horse!")
+    person.press("Sign in")
+    person.see("Set up your authenticator app")
+    assert person.browser.find_element(By.CSS_SELECTOR, "figure.qr svg").is_displayed()
+    key = person.browser.find_element(By.ID, "secret").text.replace(" ", "")
+    # the QR code as a phone's camera reads it (zbarimg from Debian's zbar-tools, on the screenshot)
+    scanned = subprocess.run(["zbarimg", "-q", "--raw", latest_screenshot()], capture_output=True, text=True).stdout.strip()
+    assert scanned == f"otpauth://totp/browser:tara?secret={key}&issuer=browser", scanned
+    totp = pyotp.TOTP(key)
+    person.fill(code=totp.now())
+    person.press("Verify and sign in")
+    landed_with_tokens(stack, person, verifier, state)
+
+    # signed out, the next sign-in asks for the code from the app
+    person.browser.get(f"{stack['server'].url}/{stack['pool']}/logout?" + urllib.parse.urlencode(
+        {"client_id": stack["client"], "logout_uri": f"{stack['app']}/signed-out"}))
+    person.see("Signed out")
+    url, verifier, state = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+    person.fill(username="tara", password="Corr3ct-Horse!")
+    person.press("Sign in")
+    assert "Enter the 6-digit code from your authenticator app." in person.see("Confirm it is you")
+    person.fill(code=totp.at(time.time() + 30))  # the current step's code was used at setup
+    person.press("Sign in")
+    landed_with_tokens(stack, person, verifier, state)
 
 
 def test_forget_and_reset_the_password(stack):
