@@ -11,6 +11,10 @@ public struct UserPool: Sendable, Equatable, Codable {
     public var aliasAttributes: [String]
     public var caseSensitive: Bool
     public var autoVerifiedAttributes: [String]
+    /// Cognito's UserAttributeUpdateSettings: a change to these verified attributes waits for a
+    /// code from the new address before it takes effect; nil means email and phone_number.
+    public var attributesRequireVerificationBeforeUpdate: [String]?
+    public var verifiedBeforeUpdate: [String] { attributesRequireVerificationBeforeUpdate ?? ["email", "phone_number"] }
     public var mfaConfiguration: MFAConfiguration
     /// Token lifetimes given to new app clients that do not set their own.
     public var tokenValidity: TokenValidity

@@ -26,11 +26,14 @@ public struct VerificationCode: Sendable, Equatable {
     public var sentInWindow: Int
     public var windowStart: Date
     public var createdAt: Date
+    /// For an attribute change waiting for verification: the new value, applied when the code is.
+    public var pendingValue: String?
 
     public init(
         poolId: String, userSub: UUID, purpose: Purpose, codeHash: String, expiresAt: Date, failedAttempts: Int = 0,
-        sentInWindow: Int = 1, windowStart: Date, createdAt: Date
+        sentInWindow: Int = 1, windowStart: Date, createdAt: Date, pendingValue: String? = nil
     ) {
+        self.pendingValue = pendingValue
         self.poolId = poolId
         self.userSub = userSub
         self.purpose = purpose

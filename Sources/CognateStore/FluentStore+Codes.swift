@@ -19,6 +19,7 @@ extension FluentStore: VerificationCodeStore {
                 row.sentInWindow = code.sentInWindow
                 row.windowStart = code.windowStart
                 row.createdAt = code.createdAt
+                row.pendingValue = code.pendingValue
                 try await row.create(on: db)
             }
         }
@@ -30,7 +31,7 @@ extension FluentStore: VerificationCodeStore {
             return VerificationCode(
                 poolId: row.poolId, userSub: row.userSub, purpose: purpose, codeHash: row.codeHash, expiresAt: row.expiresAt,
                 failedAttempts: row.failedAttempts, sentInWindow: row.sentInWindow, windowStart: row.windowStart,
-                createdAt: row.createdAt)
+                createdAt: row.createdAt, pendingValue: row.pendingValue)
         }
     }
 

@@ -238,3 +238,75 @@ struct AccountFixture {
         }
     }
 }
+
+@Suite struct AttributeAPITests {
+    /// A confirmed user "vera" with a verified email, signed in; returns the access token.
+    static func vera(_ app: Application, _ services: CognateServices, _ fixture: AccountFixture) async throws -> String {
+        _ = try await fixture.signUp(app, "vera")
+        _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "vera", "ConfirmationCode": try await fixture.lastCode(services, to: "vera@example.com")])
+        return try #require(try await fixture.signIn(app, "vera").result["AccessToken"] as? String)
+    }
+
+    static func attributes(_ app: Application, _ access: String) async throws -> [String: String] {
+        let list = try await call(app, "GetUser", ["AccessToken": access], signed: false).json["UserAttributes"] as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: list.compactMap { item in (item["Name"] as? String).map { ($0, item["Value"] as? String ?? "") } })
+    }
+
+    @Test func aChangedVerifiedEmailWaitsForItsCode() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            let access = try await Self.vera(app, services, fixture)
+            let updated = try await call(app, "UpdateUserAttributes", ["AccessToken": access, "UserAttributes": [
+                ["Name": "email", "Value": "vera.new@example.com"], ["Name": "name", "Value": "Vera"]]], signed: false)
+            #expect((updated.json["CodeDeliveryDetailsList"] as? [[String: Any]])?.first?["Destination"] as? String == "v***@e***")
+            var now = try await Self.attributes(app, access)
+            #expect(now["email"] == "vera@example.com" && now["email_verified"] == "true", "the old address stays in use")
+            #expect(now["name"] == "Vera", "other attributes change at once")
+            #expect(try await call(app, "VerifyUserAttribute", ["AccessToken": access, "AttributeName": "email", "Code": "000000"],
+                                   signed: false).errorType == "CodeMismatchException")
+            // a new code goes to the address waiting for verification
+            clock.advance(1)
+            let resent = try await call(app, "GetUserAttributeVerificationCode", ["AccessToken": access, "AttributeName": "email"], signed: false)
+            #expect((resent.json["CodeDeliveryDetails"] as? [String: Any])?["AttributeName"] as? String == "email")
+            let code = try await fixture.lastCode(services, to: "vera.new@example.com")
+            #expect(try await call(app, "VerifyUserAttribute", ["AccessToken": access, "AttributeName": "email", "Code": code], signed: false).status == .ok)
+            now = try await Self.attributes(app, access)
+            #expect(now["email"] == "vera.new@example.com" && now["email_verified"] == "true")
+        }
+    }
+
+    @Test func poolsThatDoNotWaitChangeAtOnceUnverified() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            let pool = try #require(try await services.store.pool(id: fixture.poolId))
+            _ = try await call(app, "UpdateUserPool", ["UserPoolId": fixture.poolId, "AutoVerifiedAttributes": ["email"],
+                                                       "UserAttributeUpdateSettings": ["AttributesRequireVerificationBeforeUpdate": []]])
+            #expect(try await services.store.pool(id: pool.id)?.verifiedBeforeUpdate == [])
+            let access = try await Self.vera(app, services, fixture)
+            _ = try await call(app, "UpdateUserAttributes", ["AccessToken": access, "UserAttributes": [["Name": "email", "Value": "v2@example.com"]]], signed: false)
+            var now = try await Self.attributes(app, access)
+            #expect(now["email"] == "v2@example.com" && now["email_verified"] == "false")
+            let code = try await fixture.lastCode(services, to: "v2@example.com")
+            _ = try await call(app, "VerifyUserAttribute", ["AccessToken": access, "AttributeName": "email", "Code": code], signed: false)
+            now = try await Self.attributes(app, access)
+            #expect(now["email_verified"] == "true")
+        }
+    }
+
+    @Test func attributesThatCannotBeChangedOrDeleted() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            let access = try await Self.vera(app, services, fixture)
+            #expect(try await call(app, "UpdateUserAttributes", ["AccessToken": access, "UserAttributes": [["Name": "email_verified", "Value": "true"]]],
+                                   signed: false).errorType == "InvalidParameterException")
+            #expect(try await call(app, "DeleteUserAttributes", ["AccessToken": access, "UserAttributeNames": ["email"]], signed: false).errorType
+                == "InvalidParameterException", "email is required in this pool")
+            _ = try await call(app, "UpdateUserAttributes", ["AccessToken": access, "UserAttributes": [["Name": "name", "Value": "Vera"]]], signed: false)
+            #expect(try await call(app, "DeleteUserAttributes", ["AccessToken": access, "UserAttributeNames": ["name"]], signed: false).status == .ok)
+            #expect(try await Self.attributes(app, access)["name"] == nil)
+            #expect(try await call(app, "UpdateUserPool", ["UserPoolId": fixture.poolId, "UserAttributeUpdateSettings": [
+                "AttributesRequireVerificationBeforeUpdate": ["name"]]]).errorType == "InvalidParameterException")
+        }
+    }
+}

@@ -74,7 +74,7 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
 
     @Test func publicOperationNeedsNoSignatureAndUnbuiltOnesSaySo() async throws {
         try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
-            let answer = try await call(app, "GetUserAttributeVerificationCode", ["AccessToken": "abc", "AttributeName": "email"], signed: false)
+            let answer = try await call(app, "ListDevices", ["AccessToken": "abc"], signed: false)
             #expect(answer.errorType == "UnsupportedOperationException")
         }
     }

@@ -169,3 +169,30 @@ def test_authenticator_app_with_pyotp(data_dir):
     finally:
         server.stop()
         controller.stop()
+
+
+def test_changing_the_email_waits_for_its_code(mailed):
+    """UpdateUserAttributes keeps the verified address in use until the new one's code comes
+    back (VerifyUserAttribute); then the new address signs in and the old one does not."""
+    idp, _, client_id, inbox = mailed
+    idp.sign_up(ClientId=client_id, Username="una@example.com", Password="Corr3ct-Horse!")
+    idp.confirm_sign_up(ClientId=client_id, Username="una@example.com", ConfirmationCode=code_from(inbox, 1, "una@example.com"))
+
+    def sign_in(email):
+        return idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                 AuthParameters={"USERNAME": email, "PASSWORD": "Corr3ct-Horse!"})["AuthenticationResult"]
+
+    access = sign_in("una@example.com")["AccessToken"]
+    changed = idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": "una.new@example.com"}])
+    assert changed["CodeDeliveryDetailsList"] == [{"Destination": "u***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}]
+    attributes = {a["Name"]: a["Value"] for a in idp.get_user(AccessToken=access)["UserAttributes"]}
+    assert attributes["email"] == "una@example.com" and attributes["email_verified"] == "true"
+    sign_in("una@example.com")
+
+    assert error_code(idp.verify_user_attribute, AccessToken=access, AttributeName="email", Code="000000") == "CodeMismatchException"
+    idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=code_from(inbox, 2, "una.new@example.com"))
+    attributes = {a["Name"]: a["Value"] for a in idp.get_user(AccessToken=access)["UserAttributes"]}
+    assert attributes["email"] == "una.new@example.com" and attributes["email_verified"] == "true"
+    sign_in("una.new@example.com")
+    assert error_code(idp.initiate_auth, ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                      AuthParameters={"USERNAME": "una@example.com", "PASSWORD": "Corr3ct-Horse!"}) == "NotAuthorizedException"

@@ -99,7 +99,7 @@ extension StoreConformance {
             let user = makeUser(pool, "coded")
             try await store.createUser(user, identifiers: user.identifiers(in: pool))
             let first = VerificationCode(poolId: pool.id, userSub: user.sub, purpose: .signUp, codeHash: "h1",
-                                         expiresAt: t0.addingTimeInterval(60), windowStart: t0, createdAt: t0)
+                                         expiresAt: t0.addingTimeInterval(60), windowStart: t0, createdAt: t0, pendingValue: "new@example.com")
             try await store.saveCode(first)
             try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp) == first, "code differs")
             try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .resetPassword) == nil, "purposes are apart")

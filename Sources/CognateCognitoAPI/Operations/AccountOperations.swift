@@ -59,6 +59,16 @@ enum Accounts {
         }
     }
 
+    /// For the operations of a signed-in user (an access token): Cognito's words for each refusal.
+    @discardableResult
+    static func signedIn<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as AccountError {
+            throw translate(error)
+        }
+    }
+
     static func simulatedDelivery(_ username: String) -> CodeDeliveryOutput {
         CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(AccountService.simulatedDelivery(for: username)))
     }
@@ -171,6 +181,80 @@ struct ConfirmForgotPassword: APIOperation {
         try await Accounts.answer(client: client) {
             try await context.accounts.confirmForgotPassword(
                 pool: pool, username: input.Username, code: input.ConfirmationCode, password: input.Password)
+        }
+        return EmptyOutput()
+    }
+}
+
+struct UpdateUserAttributes: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+        var UserAttributes: [AttributeType]
+    }
+
+    struct Output: Encodable, Sendable {
+        var CodeDeliveryDetailsList: [CodeDeliveryDetailsType]
+    }
+
+    static let name = "UpdateUserAttributes"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        let pool = try await context.existingPool(user.poolId)
+        let deliveries = try await Accounts.signedIn {
+            try await context.accounts.updateAttributes(user: user, pool: pool, changes: UserAttributes.dictionary(input.UserAttributes))
+        }
+        return Output(CodeDeliveryDetailsList: deliveries.map(CodeDeliveryDetailsType.init))
+    }
+}
+
+struct DeleteUserAttributes: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+        var UserAttributeNames: [String]
+    }
+
+    static let name = "DeleteUserAttributes"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        let pool = try await context.existingPool(user.poolId)
+        try await Accounts.signedIn { try await context.accounts.deleteAttributes(user: user, pool: pool, names: input.UserAttributeNames) }
+        return EmptyOutput()
+    }
+}
+
+struct GetUserAttributeVerificationCode: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+        var AttributeName: String
+    }
+
+    static let name = "GetUserAttributeVerificationCode"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        let pool = try await context.existingPool(user.poolId)
+        return CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(try await Accounts.signedIn {
+            try await context.accounts.sendAttributeCode(user: user, pool: pool, attribute: input.AttributeName)
+        }))
+    }
+}
+
+struct VerifyUserAttribute: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+        var AttributeName: String
+        var Code: String
+    }
+
+    static let name = "VerifyUserAttribute"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        let pool = try await context.existingPool(user.poolId)
+        try await Accounts.signedIn {
+            try await context.accounts.verifyAttribute(user: user, pool: pool, attribute: input.AttributeName, code: input.Code)
         }
         return EmptyOutput()
     }

@@ -13,11 +13,12 @@ struct CreateUserPool: APIOperation {
         var MfaConfiguration: String?
         var Schema: [SchemaAttributeType]?
         var UsernameConfiguration: UsernameConfigurationType?
+        var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
         var messages: PoolMessageSettings
 
         enum CodingKeys: String, CodingKey {
             case PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, AliasAttributes, UsernameAttributes
-            case MfaConfiguration, Schema, UsernameConfiguration
+            case MfaConfiguration, Schema, UsernameConfiguration, UserAttributeUpdateSettings
         }
 
         init(from decoder: any Decoder) throws {
@@ -31,6 +32,7 @@ struct CreateUserPool: APIOperation {
             MfaConfiguration = try container.decodeIfPresent(String.self, forKey: .MfaConfiguration)
             Schema = try container.decodeIfPresent([SchemaAttributeType].self, forKey: .Schema)
             UsernameConfiguration = try container.decodeIfPresent(UsernameConfigurationType.self, forKey: .UsernameConfiguration)
+            UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
             messages = try PoolMessageSettings(from: decoder)
         }
     }
@@ -56,6 +58,7 @@ struct CreateUserPool: APIOperation {
             pool.mfaConfiguration = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:)) ?? .off
             pool.schema = schema
             pool.caseSensitive = input.UsernameConfiguration?.CaseSensitive ?? false
+            pool.attributesRequireVerificationBeforeUpdate = input.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate
             input.messages.apply(to: &pool)
         }
         return Output(UserPool: UserPoolType(pool, region: context.region))
@@ -111,10 +114,11 @@ struct UpdateUserPool: APIOperation {
         var DeletionProtection: String?
         var AutoVerifiedAttributes: [String]?
         var MfaConfiguration: String?
+        var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
         var messages: PoolMessageSettings
 
         enum CodingKeys: String, CodingKey {
-            case UserPoolId, PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, MfaConfiguration
+            case UserPoolId, PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, MfaConfiguration, UserAttributeUpdateSettings
         }
 
         init(from decoder: any Decoder) throws {
@@ -125,6 +129,7 @@ struct UpdateUserPool: APIOperation {
             DeletionProtection = try container.decodeIfPresent(String.self, forKey: .DeletionProtection)
             AutoVerifiedAttributes = try container.decodeIfPresent([String].self, forKey: .AutoVerifiedAttributes)
             MfaConfiguration = try container.decodeIfPresent(String.self, forKey: .MfaConfiguration)
+            UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
             messages = try PoolMessageSettings(from: decoder)
         }
     }
@@ -145,6 +150,7 @@ struct UpdateUserPool: APIOperation {
             pool.deletionProtection = input.DeletionProtection == "ACTIVE"
             pool.autoVerifiedAttributes = input.AutoVerifiedAttributes ?? []
             pool.mfaConfiguration = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:)) ?? .off
+            pool.attributesRequireVerificationBeforeUpdate = input.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate
             input.messages.apply(to: &pool)
             pool.updatedAt = date
             if let error = PoolRules.validate(pool).first { throw error }

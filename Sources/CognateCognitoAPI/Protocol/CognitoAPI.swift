@@ -82,7 +82,8 @@ public struct CognitoAPI: Sendable {
         InitiateAuth.self, AdminInitiateAuth.self, RespondToAuthChallenge.self, AdminRespondToAuthChallenge.self,
         GetUser.self, GlobalSignOut.self, AdminUserGlobalSignOut.self, RevokeToken.self,
         SignUp.self, ConfirmSignUp.self, ResendConfirmationCode.self, ForgotPassword.self, ConfirmForgotPassword.self,
-        ChangePassword.self,
+        ChangePassword.self, UpdateUserAttributes.self, DeleteUserAttributes.self, GetUserAttributeVerificationCode.self,
+        VerifyUserAttribute.self,
         AssociateSoftwareToken.self, VerifySoftwareToken.self, SetUserMFAPreference.self, AdminSetUserMFAPreference.self,
     ]
 

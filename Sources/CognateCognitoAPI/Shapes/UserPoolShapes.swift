@@ -111,8 +111,10 @@ struct UserPoolType: Encodable, Sendable {
     var EmailVerificationSubject: String
     var SmsVerificationMessage: String
     var SmsAuthenticationMessage: String
+    var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType
 
     init(_ pool: UserPool, region: String, domains: [UserPoolDomain] = []) {
+        UserAttributeUpdateSettings = .init(AttributesRequireVerificationBeforeUpdate: pool.verifiedBeforeUpdate)
         let messages = pool.messages
         AdminCreateUserConfig = .init(
             AllowAdminCreateUserOnly: pool.allowAdminCreateUserOnly, UnusedAccountValidityDays: pool.passwordPolicy.temporaryPasswordValidityDays,
@@ -230,4 +232,9 @@ extension PasswordPolicy {
             requireSymbols: shape?.RequireSymbols ?? defaults.requireSymbols,
             temporaryPasswordValidityDays: shape?.TemporaryPasswordValidityDays ?? defaults.temporaryPasswordValidityDays)
     }
+}
+
+/// Which verified attributes keep their old value until a change is verified.
+struct UserAttributeUpdateSettingsType: Codable, Sendable {
+    var AttributesRequireVerificationBeforeUpdate: [String]?
 }

@@ -164,10 +164,112 @@ public struct AccountService: Sendable {
         return try await sendCode(.resetPassword, to: user, pool: pool, via: channel)
     }
 
+    // MARK: Attributes
+
+    /// UpdateUserAttributes. A changed email or phone number is sent a code when the pool
+    /// verifies it; if the old value was verified and the pool keeps original values
+    /// (UserAttributeUpdateSettings, email and phone by default), the old value stays in use —
+    /// for sign-in and messages — until the new one is verified; otherwise the new value applies
+    /// at once, unverified.
+    public func updateAttributes(user: User, pool: UserPool, changes requested: [String: String]) async throws -> [CodeDelivery] {
+        if let flag = requested.keys.first(where: UserAttributeRules.verificationFlags.contains) {
+            throw ValidationError(field: flag, message: "\(flag) is set by verification, not directly")
+        }
+        try UserAttributeRules.validate(requested, pool: pool, existing: user)
+        var changes = requested
+        var pending: [String: String] = [:]
+        var toVerify: [(attribute: String, value: String)] = []
+        for attribute in ["email", "phone_number"] {
+            guard let value = changes[attribute], value != user.attributes[attribute] else { continue }
+            if user.attributes["\(attribute)_verified"] == "true", pool.verifiedBeforeUpdate.contains(attribute), !value.isEmpty {
+                pending[attribute] = value
+                changes[attribute] = nil
+            } else {
+                changes["\(attribute)_verified"] = "false"
+            }
+            if pool.autoVerifiedAttributes.contains(attribute), !value.isEmpty { toVerify.append((attribute, value)) }
+        }
+        var current = user
+        if !changes.isEmpty {
+            let date = now()
+            let changes = changes
+            do {
+                current = try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+                    user.attributes.merge(changes) { $1 }
+                    user.updatedAt = date
+                }
+            } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
+                throw AccountError.aliasExists(String(what.dropFirst("alias ".count)))
+            }
+        }
+        var deliveries: [CodeDelivery] = []
+        for (attribute, value) in toVerify {
+            deliveries.append(try await sendCode(Self.purpose(verifying: attribute), to: current, pool: pool, via: (attribute, value),
+                                                 pendingValue: pending[attribute]))
+        }
+        return deliveries
+    }
+
+    /// DeleteUserAttributes: not `sub`, not a required attribute; a deleted address loses its flag.
+    public func deleteAttributes(user: User, pool: UserPool, names: [String]) async throws {
+        let required = Set(pool.schema.filter(\.required).map(\.name))
+        for name in names {
+            if name == "sub" || required.contains(name) || UserAttributeRules.verificationFlags.contains(name) {
+                throw ValidationError(field: name, message: "Cannot delete the attribute \(name)")
+            }
+        }
+        let date = now()
+        try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+            for name in names {
+                user.attributes[name] = nil
+                if name == "email" || name == "phone_number" { user.attributes["\(name)_verified"] = nil }
+            }
+            user.updatedAt = date
+        }
+    }
+
+    /// GetUserAttributeVerificationCode: a code to the value waiting for verification, else the current one.
+    public func sendAttributeCode(user: User, pool: UserPool, attribute: String) async throws -> CodeDelivery {
+        guard attribute == "email" || attribute == "phone_number" else {
+            throw ValidationError(field: "AttributeName", message: "Only email and phone_number can be verified")
+        }
+        let purpose = Self.purpose(verifying: attribute)
+        let pending = try await store.code(poolId: pool.id, userSub: user.sub, purpose: purpose)?.pendingValue
+        guard let value = pending ?? user.attributes[attribute], !value.isEmpty else {
+            throw ValidationError(field: "AttributeName", message: "The user has no \(attribute)")
+        }
+        return try await sendCode(purpose, to: user, pool: pool, via: (attribute, value), pendingValue: pending)
+    }
+
+    /// VerifyUserAttribute: the code proves the address; a value waiting for it takes effect.
+    @discardableResult
+    public func verifyAttribute(user: User, pool: UserPool, attribute: String, code: String) async throws -> User {
+        guard attribute == "email" || attribute == "phone_number" else {
+            throw ValidationError(field: "AttributeName", message: "Only email and phone_number can be verified")
+        }
+        let purpose = Self.purpose(verifying: attribute)
+        let pending = try await store.code(poolId: pool.id, userSub: user.sub, purpose: purpose)?.pendingValue
+        try await check(code, purpose: purpose, user: user)
+        let date = now()
+        do {
+            return try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+                if let pending { user.attributes[attribute] = pending }
+                user.attributes["\(attribute)_verified"] = "true"
+                user.updatedAt = date
+            }
+        } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
+            throw AccountError.aliasExists(attribute)
+        }
+    }
+
+    static func purpose(verifying attribute: String) -> VerificationCode.Purpose {
+        attribute == "email" ? .verifyEmail : .verifyPhoneNumber
+    }
+
     // MARK: Codes
 
-    func sendCode(_ purpose: VerificationCode.Purpose, to user: User, pool: UserPool, via channel: (attribute: String, value: String))
-        async throws -> CodeDelivery
+    func sendCode(_ purpose: VerificationCode.Purpose, to user: User, pool: UserPool, via channel: (attribute: String, value: String),
+                  pendingValue: String? = nil) async throws -> CodeDelivery
     {
         let date = now()
         var sent = 1
@@ -182,7 +284,8 @@ public struct AccountService: Sendable {
         let code = random.string(count: 6, alphabet: "0123456789")
         try await store.saveCode(VerificationCode(
             poolId: pool.id, userSub: user.sub, purpose: purpose, codeHash: codeHash(code, purpose: purpose, user: user),
-            expiresAt: date.addingTimeInterval(Self.lifetime(purpose)), sentInWindow: sent, windowStart: windowStart, createdAt: date))
+            expiresAt: date.addingTimeInterval(Self.lifetime(purpose)), sentInWindow: sent, windowStart: windowStart, createdAt: date,
+            pendingValue: pendingValue))
         let isEmail = channel.attribute == "email"
         let messages = pool.messages
         let name = user.attributes["email"].flatMap { user.username == user.sub.uuidString.lowercased() ? $0 : nil } ?? user.username

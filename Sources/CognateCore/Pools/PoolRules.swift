@@ -30,6 +30,9 @@ public enum PoolRules {
         if !pool.usernameAttributes.isEmpty && !pool.aliasAttributes.isEmpty {
             fail("aliasAttributes", "cannot be set together with usernameAttributes")
         }
+        for name in pool.attributesRequireVerificationBeforeUpdate ?? [] where !verifiableAttributeNames.contains(name) {
+            fail("UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate", "'\(name)' is not one of email, phone_number")
+        }
         for name in pool.autoVerifiedAttributes where !verifiableAttributeNames.contains(name) {
             fail("autoVerifiedAttributes", "'\(name)' is not one of email, phone_number")
         }

@@ -13,6 +13,7 @@ struct M020_CreateVerificationCodes: AsyncMigration {
             .field("sent_in_window", .int, .required)
             .field("window_start", .datetime, .required)
             .field("created_at", .datetime, .required)
+            .field("pending_value", .string)
             .unique(on: "pool_id", "user_sub", "purpose")
             .create()
     }

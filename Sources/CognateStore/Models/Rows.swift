@@ -225,5 +225,6 @@ final class VerificationCodeRow: Model, @unchecked Sendable {
     @Field(key: "sent_in_window") var sentInWindow: Int
     @Field(key: "window_start") var windowStart: Date
     @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "pending_value") var pendingValue: String?
     init() {}
 }
