@@ -171,6 +171,13 @@ public protocol VerificationCodeStore: Sendable {
     func deleteCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws
 }
 
+/// Counters shared by every node, for limits on what one client address may do.
+public protocol RateLimitStore: Sendable {
+    /// Adds one to the counter `key` (made with `expiresAt` if new) and returns its value;
+    /// racing hits are all counted. Expired counters may be forgotten.
+    func hit(_ key: String, expiresAt: Date) async throws -> Int
+}
+
 public protocol StoreHealth: Sendable {
     /// Throws unless the database answers.
     func ping() async throws
@@ -179,4 +186,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & StoreHealth

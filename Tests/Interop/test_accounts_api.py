@@ -196,3 +196,38 @@ def test_changing_the_email_waits_for_its_code(mailed):
     sign_in("una.new@example.com")
     assert error_code(idp.initiate_auth, ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
                       AuthParameters={"USERNAME": "una@example.com", "PASSWORD": "Corr3ct-Horse!"}) == "NotAuthorizedException"
+
+
+def test_a_flood_from_one_address_is_slowed(data_dir):
+    """Sign-ups and code requests are counted per client address (COGNATE_ADDRESS_LIMIT_PER_HOUR),
+    in the API and on the hosted pages alike."""
+    server = Server(data_dir, COGNATE_ADDRESS_LIMIT_PER_HOUR="3", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        pool_id = idp.create_user_pool(PoolName="flood")["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", AllowedOAuthFlows=["code"],
+                                                AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid"],
+                                                CallbackURLs=["http://localhost:3000/cb"])["UserPoolClient"]["ClientId"]
+        for name in ("f1", "f2", "f3"):
+            idp.sign_up(ClientId=client_id, Username=name, Password="Corr3ct-Horse!")
+        assert error_code(idp.sign_up, ClientId=client_id, Username="f4", Password="Corr3ct-Horse!") == "TooManyRequestsException"
+        assert error_code(idp.admin_get_user, UserPoolId=pool_id, Username="f4") == "UserNotFoundException", "nothing was made"
+        # the hosted sign-up page counts against the same allowance
+        import requests
+        from conftest import Form
+        query = (f"response_type=code&client_id={client_id}&redirect_uri=http://localhost:3000/cb&scope=openid"
+                 "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+        session = requests.Session()
+        page = session.get(f"{server.url}/{pool_id}/signup?{query}")
+        assert page.status_code == 200, page.text
+        form = Form()
+        form.feed(page.text)
+        form.fields.update(username="f5", password="Corr3ct-Horse!", confirm_password="Corr3ct-Horse!")
+        refused = session.post(f"{server.url}{form.action}", data=form.fields)
+        assert refused.status_code == 429 and "Too many attempts" in refused.text
+        # password resets have their own allowance
+        for _ in range(3):
+            idp.forgot_password(ClientId=client_id, Username="nobody")
+        assert error_code(idp.forgot_password, ClientId=client_id, Username="nobody") == "TooManyRequestsException"
+    finally:
+        server.stop()

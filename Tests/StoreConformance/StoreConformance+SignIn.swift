@@ -124,6 +124,18 @@ extension StoreConformance {
         },
     ]
 
+    static let counters: [ConformanceCase] = [
+        test("rateCountersCountEveryRacingHit") { store in
+            let key = "test|\(UUID())"
+            let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<6 { group.addTask { try await store.hit(key, expiresAt: t0.addingTimeInterval(3_600)) } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            try check(counts.sorted() == [1, 2, 3, 4, 5, 6], "hits lost or doubled: \(counts.sorted())")
+            try check(try await store.hit("other|\(UUID())", expiresAt: t0.addingTimeInterval(3_600)) == 1, "counters are apart")
+        },
+    ]
+
     static let system: [ConformanceCase] = [
         test("adminCredentialsRoundTrip") { store in
             let id = "AKTEST\(UUID().uuidString.prefix(8))"

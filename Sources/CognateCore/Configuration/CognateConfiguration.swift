@@ -35,6 +35,8 @@ public struct CognateConfiguration: Sendable {
     /// How long a node keeps pool configuration it read (pools, clients, keys, resource
     /// servers, domains); another node's change to them is seen within this time. 0: no cache.
     public var cacheSeconds: Int = 2
+    /// Sign-ups, and recovery or confirmation code requests, accepted per client address per hour (each); 0: no limit.
+    public var addressLimitPerHour: Int = 30
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -134,6 +136,7 @@ public struct CognateConfiguration: Sendable {
             "COGNATE_HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
 
         let cacheSeconds = number("COGNATE_CACHE_SECONDS", default: 2, range: 0...300)
+        let addressLimitPerHour = number("COGNATE_ADDRESS_LIMIT_PER_HOUR", default: 30, range: 0...1_000_000)
 
         var smsWebhookURL: URL?
         if let text = value("COGNATE_SMS_WEBHOOK_URL") {
@@ -167,7 +170,7 @@ public struct CognateConfiguration: Sendable {
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
-            cacheSeconds: cacheSeconds)
+            cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour)
     }
 }
 

@@ -87,6 +87,7 @@ struct AccountPagesController: Sendable {
         }
         let password = form["password"] ?? ""
         guard password == form["confirm_password"] else { return try await again("The two passwords do not match.") }
+        if let refused = try await page.refuseFlood(.signUp) { return refused }
         let username = values["username"] ?? ""
         guard !username.isEmpty else { return try await again("Enter a \(Self.usernameLabel(page.pool).lowercased()).") }
         let attributes = values.filter { $0.key != "username" && !$0.value.isEmpty }
@@ -141,6 +142,7 @@ struct AccountPagesController: Sendable {
                                          error: error, status: error == nil ? .ok : .badRequest)
         }
         if form["action"] == "resend" {
+            if let refused = try await page.refuseFlood(.codeRequest) { return refused }
             do {
                 return try await again(notice: Self.sentNotice(try await accounts.resendConfirmationCode(pool: page.pool, username: username)), error: nil)
             } catch AccountError.userNotFound where client.preventUserExistenceErrors {
@@ -209,6 +211,7 @@ struct AccountPagesController: Sendable {
         guard !username.isEmpty else {
             return try await Self.renderForgot(page, authorization: authorization, username: "", error: "Enter your user name.", status: .badRequest)
         }
+        if let refused = try await page.refuseFlood(.codeRequest) { return refused }
         let delivery: CodeDelivery
         do {
             delivery = try await page.services.accounts.forgotPassword(pool: page.pool, username: username)
@@ -388,6 +391,13 @@ struct AccountPagesController: Sendable {
 
         func link(_ path: String, _ authorization: AuthorizationRequest) -> String {
             "\(base)/\(path)?\(AccountPagesController.query(authorization))"
+        }
+
+        /// Past the address's allowance (AddressLimits): a page saying so, status 429.
+        func refuseFlood(_ action: AddressLimits.Action) async throws -> Response? {
+            guard !(try await services.limits.allow(action, from: request.remoteAddress?.ipAddress)) else { return nil }
+            return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
+                                                             message: "Too many requests came from your network. Wait an hour and try again.")
         }
 
         func invalidLink() async throws -> Response {

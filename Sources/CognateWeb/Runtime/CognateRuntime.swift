@@ -69,6 +69,7 @@ public enum CognateRuntime {
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher, credentials: credentials,
             keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains, tokens: tokens,
             hosted: HostedSignIn(store: store, signIn: signIn, tokens: tokens, now: settings.now), accounts: accounts,
+            limits: AddressLimits(store: store, perHour: configuration.addressLimitPerHour, now: settings.now),
             publicURL: publicURL, now: settings.now)
         app.cognate = services
         app.lifecycle.use(HasherShutdown(hasher: services.hasher))

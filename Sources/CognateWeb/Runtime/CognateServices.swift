@@ -22,6 +22,7 @@ public struct CognateServices: Sendable {
     public let tokens: TokenService
     public let hosted: HostedSignIn
     public let accounts: AccountService
+    public let limits: AddressLimits
     /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
     public let publicURL: String
     public let now: Now

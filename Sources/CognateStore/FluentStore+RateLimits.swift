@@ -1,0 +1,23 @@
+import CognateModel
+import FluentKit
+import Foundation
+import SQLKit
+
+extension FluentStore: RateLimitStore {
+    public func hit(_ key: String, expiresAt: Date) async throws -> Int {
+        try await run("rate counter") {
+            // One statement on both databases (SQLite 3.35+, PostgreSQL): insert or add one, and read the result.
+            guard let row = try await sql.raw("""
+                INSERT INTO rate_counters (id, count, expires_at) VALUES (\(bind: key), 1, \(bind: expiresAt))
+                ON CONFLICT (id) DO UPDATE SET count = rate_counters.count + 1 RETURNING count
+                """).first()
+            else { throw StoreError.unavailable("rate counter \(key) not returned") }
+            let count = try row.decode(column: "count", as: Int.self)
+            if count == 1 {
+                // a new counter: forget those that ended a day before this one begins to matter
+                try await sql.raw("DELETE FROM rate_counters WHERE expires_at < \(bind: expiresAt.addingTimeInterval(-86_400))").run()
+            }
+            return count
+        }
+    }
+}
