@@ -22,26 +22,30 @@ struct WellKnownController: Sendable {
         } while cursor != nil
         let issuer = services.issuer(poolId: pool.id)
         let base = services.domains.endpointBase(domains: try await services.store.domains(poolId: pool.id), issuer: issuer)
-        let document = DiscoveryDocument(pool: pool, issuer: issuer, domain: base, resourceServerScopes: scopes)
+        // What the document is made from; while it is unchanged, the encoded document is reused.
+        let inputs = "\(pool.signingAlgorithm.rawValue)|\(base)|\(scopes.joined(separator: " "))"
+        let body = try Self.encoded(poolId: pool.id, inputs: inputs) {
+            DiscoveryDocument(pool: pool, issuer: issuer, domain: base, resourceServerScopes: scopes)
+        }
         var headers = HTTPHeaders()
         headers.contentType = .json
         headers.replaceOrAdd(name: .cacheControl, value: Self.discoveryCacheControl)
-        return Response(status: .ok, headers: headers, body: .init(data: try Self.encoded(document, poolId: pool.id)))
+        return Response(status: .ok, headers: headers, body: .init(data: body))
     }
 
-    /// The last document encoded for each pool: encoding is most of discovery's cost, and the
-    /// document changes only with the pool's settings. Derived from what the store said, so a
-    /// changed document is encoded again at once.
-    static let encodedDocuments = NIOLockedValueBox<[String: (document: DiscoveryDocument, body: Data)]>([:])
+    /// The last document encoded for each pool, with what it was made from: encoding was most
+    /// of discovery's cost, and the document changes only with the pool's settings, domains and
+    /// resource servers. Derived from what the store said, so a change is encoded again at once.
+    static let encodedDocuments = NIOLockedValueBox<[String: (inputs: String, body: Data)]>([:])
 
-    static func encoded(_ document: DiscoveryDocument, poolId: String) throws -> Data {
-        if let last = encodedDocuments.withLockedValue({ $0[poolId] }), last.document == document { return last.body }
+    static func encoded(poolId: String, inputs: String, document: () -> DiscoveryDocument) throws -> Data {
+        if let last = encodedDocuments.withLockedValue({ $0[poolId] }), last.inputs == inputs { return last.body }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        let body = try encoder.encode(document)
+        let body = try encoder.encode(document())
         encodedDocuments.withLockedValue { documents in
             if documents.count > 10_000 { documents.removeAll() }
-            documents[poolId] = (document, body)
+            documents[poolId] = (inputs, body)
         }
         return body
     }
