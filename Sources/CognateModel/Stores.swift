@@ -105,6 +105,9 @@ public protocol SessionStore: Sendable {
 public protocol RefreshTokenStore: Sendable {
     func createRefreshToken(_ token: RefreshToken) async throws
     func refreshToken(hash: String) async throws -> RefreshToken?
+    /// The refresh token with its user and the user's groups, in one read (the refresh grant's
+    /// hot path); nil if the token or its user is unknown.
+    func refreshTokenWithUser(hash: String) async throws -> (token: RefreshToken, user: User, groups: [Group])?
     /// Marks `oldHash` rotated and stores `new`, only if `oldHash` was neither rotated nor
     /// revoked; returns whether it was. Exactly one of many racing rotations wins.
     func rotateRefreshToken(oldHash: String, to new: RefreshToken, at: Date) async throws -> Bool

@@ -11,28 +11,68 @@ extension FluentStore {
     /// Both drivers are SQL databases.
     var sql: any SQLDatabase { database as! any SQLDatabase }
 
+    static let userColumns = """
+        u.id AS u_id, u.pool_id AS u_pool_id, u.username AS u_username, u.status AS u_status, u.enabled AS u_enabled,
+        u.attributes AS u_attributes, u.password_hash AS u_password_hash,
+        u.temporary_password_expires_at AS u_temporary_password_expires_at, u.srp_verifier AS u_srp_verifier, u.mfa AS u_mfa,
+        u.created_at AS u_created_at, u.updated_at AS u_updated_at
+        """
+
     func userBySub(poolId: String, sub: UUID) async throws -> User? {
         try await run("user") {
             guard let row = try await sql.raw("""
-                SELECT id, pool_id, username, status, enabled, attributes, password_hash, temporary_password_expires_at,
-                srp_verifier, mfa, created_at, updated_at FROM users WHERE id = \(bind: sub) AND pool_id = \(bind: poolId)
+                SELECT \(unsafeRaw: Self.userColumns) FROM users u WHERE u.id = \(bind: sub) AND u.pool_id = \(bind: poolId)
                 """).first()
             else { return nil }
-            guard let status = UserStatus(rawValue: try row.decode(column: "status", as: String.self)) else {
-                throw StoreError.unavailable("corrupt user record")
+            return try Self.user(row)
+        }
+    }
+
+    /// A user from the `u_`-prefixed columns of `userColumns`.
+    static func user(_ row: any SQLRow) throws -> User {
+        guard let status = UserStatus(rawValue: try row.decode(column: "u_status", as: String.self)) else {
+            throw StoreError.unavailable("corrupt user record")
+        }
+        var user = User(
+            poolId: try row.decode(column: "u_pool_id", as: String.self), sub: try row.decode(column: "u_id", as: UUID.self),
+            username: try row.decode(column: "u_username", as: String.self), status: status,
+            enabled: try row.decode(column: "u_enabled", as: Bool.self),
+            attributes: try decode([String: String].self, try row.decode(column: "u_attributes", as: String.self)),
+            passwordHash: try row.decode(column: "u_password_hash", as: String?.self),
+            temporaryPasswordExpiresAt: try row.decode(column: "u_temporary_password_expires_at", as: Date?.self),
+            createdAt: try row.decode(column: "u_created_at", as: Date.self),
+            updatedAt: try row.decode(column: "u_updated_at", as: Date.self))
+        user.srpVerifier = try row.decode(column: "u_srp_verifier", as: Data?.self)
+        if let mfa = try row.decode(column: "u_mfa", as: String?.self) { user.mfa = try decode(UserMFA.self, mfa) }
+        return user
+    }
+
+    /// The refresh grant's read: token, user and groups in one query (one row per group, or
+    /// one row with no group), so a grant waits for the database once instead of three times.
+    func refreshGrantRead(_ hash: String) async throws -> (token: RefreshToken, user: User, groups: [Group])? {
+        try await run("refresh token") {
+            let rows = try await sql.raw("""
+                SELECT t.token_hash, t.family_id, t.pool_id, t.client_id, t.user_sub, t.scopes, t.auth_time, t.created_at, t.expires_at,
+                t.rotated_at, t.revoked_at, \(unsafeRaw: Self.userColumns),
+                g.name AS g_name, g.description AS g_description, g.precedence AS g_precedence, g.role_arn AS g_role_arn,
+                g.created_at AS g_created_at, g.updated_at AS g_updated_at
+                FROM refresh_tokens t JOIN users u ON u.id = t.user_sub AND u.pool_id = t.pool_id
+                LEFT JOIN \(ident: GroupMemberRow.schema) m ON m.user_id = u.id
+                LEFT JOIN \(ident: GroupRow.schema) g ON g.id = m.group_id AND g.pool_id = t.pool_id
+                WHERE t.token_hash = \(bind: hash)
+                """).all()
+            guard let first = rows.first else { return nil }
+            let token = try Self.refreshToken(first)
+            let groups = try rows.compactMap { row -> Group? in
+                guard let name = try row.decode(column: "g_name", as: String?.self) else { return nil }
+                return Group(
+                    poolId: token.poolId, name: name, description: try row.decode(column: "g_description", as: String?.self),
+                    precedence: try row.decode(column: "g_precedence", as: Int?.self),
+                    roleArn: try row.decode(column: "g_role_arn", as: String?.self),
+                    createdAt: try row.decode(column: "g_created_at", as: Date.self),
+                    updatedAt: try row.decode(column: "g_updated_at", as: Date.self))
             }
-            var user = User(
-                poolId: try row.decode(column: "pool_id", as: String.self), sub: try row.decode(column: "id", as: UUID.self),
-                username: try row.decode(column: "username", as: String.self), status: status,
-                enabled: try row.decode(column: "enabled", as: Bool.self),
-                attributes: try Self.decode([String: String].self, try row.decode(column: "attributes", as: String.self)),
-                passwordHash: try row.decode(column: "password_hash", as: String?.self),
-                temporaryPasswordExpiresAt: try row.decode(column: "temporary_password_expires_at", as: Date?.self),
-                createdAt: try row.decode(column: "created_at", as: Date.self),
-                updatedAt: try row.decode(column: "updated_at", as: Date.self))
-            user.srpVerifier = try row.decode(column: "srp_verifier", as: Data?.self)
-            if let mfa = try row.decode(column: "mfa", as: String?.self) { user.mfa = try Self.decode(UserMFA.self, mfa) }
-            return user
+            return (token, try Self.user(first), groups.sorted { $0.name < $1.name })
         }
     }
 
@@ -43,19 +83,23 @@ extension FluentStore {
                 rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = \(bind: hash)
                 """).first()
             else { return nil }
-            return RefreshToken(
-                tokenHash: try row.decode(column: "token_hash", as: String.self),
-                familyId: try row.decode(column: "family_id", as: UUID.self),
-                poolId: try row.decode(column: "pool_id", as: String.self),
-                clientId: try row.decode(column: "client_id", as: String.self),
-                userSub: try row.decode(column: "user_sub", as: UUID.self),
-                scopes: try Self.decode([String].self, try row.decode(column: "scopes", as: String.self)),
-                authTime: try row.decode(column: "auth_time", as: Date.self),
-                createdAt: try row.decode(column: "created_at", as: Date.self),
-                expiresAt: try row.decode(column: "expires_at", as: Date.self),
-                rotatedAt: try row.decode(column: "rotated_at", as: Date?.self),
-                revokedAt: try row.decode(column: "revoked_at", as: Date?.self))
+            return try Self.refreshToken(row)
         }
+    }
+
+    static func refreshToken(_ row: any SQLRow) throws -> RefreshToken {
+        RefreshToken(
+            tokenHash: try row.decode(column: "token_hash", as: String.self),
+            familyId: try row.decode(column: "family_id", as: UUID.self),
+            poolId: try row.decode(column: "pool_id", as: String.self),
+            clientId: try row.decode(column: "client_id", as: String.self),
+            userSub: try row.decode(column: "user_sub", as: UUID.self),
+            scopes: try decode([String].self, try row.decode(column: "scopes", as: String.self)),
+            authTime: try row.decode(column: "auth_time", as: Date.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            expiresAt: try row.decode(column: "expires_at", as: Date.self),
+            rotatedAt: try row.decode(column: "rotated_at", as: Date?.self),
+            revokedAt: try row.decode(column: "revoked_at", as: Date?.self))
     }
 
     /// The user's groups in one join, by name.

@@ -86,6 +86,10 @@ extension FluentStore: RefreshTokenStore {
         try await refreshTokenByHash(hash)
     }
 
+    public func refreshTokenWithUser(hash: String) async throws -> (token: RefreshToken, user: User, groups: [Group])? {
+        try await refreshGrantRead(hash)
+    }
+
     public func rotateRefreshToken(oldHash: String, to new: RefreshToken, at date: Date) async throws -> Bool {
         do {
             return try await run("refresh token") {

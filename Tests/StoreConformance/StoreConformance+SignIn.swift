@@ -93,6 +93,34 @@ extension StoreConformance {
         },
     ]
 
+    static let refreshGrant: [ConformanceCase] = [
+        test("refreshGrantReadBringsTheUserAndTheirGroups") { store in
+            let pool = try await makePool(store)
+            var user = makeUser(pool, "granted", email: "granted@example.com")
+            user.mfa = UserMFA(enabled: [UserMFA.email])
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+            func token(_ hash: String, for sub: UUID) -> RefreshToken {
+                RefreshToken(tokenHash: hash, familyId: UUID(), poolId: pool.id, clientId: "c", userSub: sub, scopes: ["openid", "email"],
+                             authTime: t0, createdAt: t0, expiresAt: t0.addingTimeInterval(3_600))
+            }
+            try await store.createRefreshToken(token("lonely-\(pool.id)", for: user.sub))
+            var read = try await store.refreshTokenWithUser(hash: "lonely-\(pool.id)")
+            try check(read?.token == token("lonely-\(pool.id)", for: user.sub).withFamily(read?.token.familyId), "token differs")
+            try check(read?.user == user, "user differs")
+            try check(read?.groups.isEmpty == true, "no groups yet")
+            for name in ["b-team", "a-team"] {
+                try await store.createGroup(Group(poolId: pool.id, name: name, precedence: 3, createdAt: t0, updatedAt: t0))
+                try await store.addMember(poolId: pool.id, group: name, userSub: user.sub)
+            }
+            read = try await store.refreshTokenWithUser(hash: "lonely-\(pool.id)")
+            try check(read?.groups.map(\.name) == ["a-team", "b-team"], "groups: \(read?.groups.map(\.name) ?? [])")
+            try check(read?.groups.first?.precedence == 3, "group fields lost")
+            try check(try await store.refreshTokenWithUser(hash: "unknown") == nil, "unknown token found")
+            try await store.createRefreshToken(token("orphan-\(pool.id)", for: UUID()))
+            try check(try await store.refreshTokenWithUser(hash: "orphan-\(pool.id)") == nil, "a token without its user is not a grant")
+        },
+    ]
+
     static let codes: [ConformanceCase] = [
         test("verificationCodesReplaceCountAndLeaveWithTheirUser") { store in
             let pool = try await makePool(store)
@@ -192,4 +220,12 @@ extension StoreConformance {
             try await store.ping()
         },
     ]
+}
+
+extension RefreshToken {
+    func withFamily(_ family: UUID?) -> RefreshToken {
+        var copy = self
+        if let family { copy.familyId = family }
+        return copy
+    }
 }

@@ -69,7 +69,8 @@ public struct TokenService: Sendable {
     /// token too when the client rotates them. Reusing a rotated token ends its whole family.
     public func refresh(_ token: String, client: AppClient) async throws -> (tokens: IssuedTokens, user: User) {
         let hash = SecretDigest.sha256Hex(token)
-        guard let stored = try await store.refreshToken(hash: hash), stored.clientId == client.clientId else {
+        // one read for the token, its user and the user's groups
+        guard let (stored, found, groups) = try await store.refreshTokenWithUser(hash: hash), stored.clientId == client.clientId else {
             throw TokenError.invalidToken("unknown refresh token")
         }
         if stored.revokedAt != nil { throw TokenError.revoked }
@@ -79,9 +80,8 @@ public struct TokenService: Sendable {
             try await revokeFamily(stored.familyId, poolId: stored.poolId)
             throw TokenError.revoked
         }
-        guard let user = try await store.user(poolId: stored.poolId, sub: stored.userSub), user.enabled else {
-            throw TokenError.invalidToken("the user no longer exists or is disabled")
-        }
+        let user = found
+        guard user.enabled else { throw TokenError.invalidToken("the user no longer exists or is disabled") }
         var newRefresh: String?
         if client.refreshTokenRotation {
             let next = newOpaqueToken()
@@ -96,7 +96,7 @@ public struct TokenService: Sendable {
             newRefresh = next
         }
         var tokens = try await signPair(user: user, client: client, scopes: stored.scopes, authTime: stored.authTime,
-                                        originJTI: stored.familyId, nonce: nil, atHash: false)
+                                        originJTI: stored.familyId, nonce: nil, atHash: false, groups: groups)
         tokens.refreshToken = newRefresh
         return (tokens, user)
     }
@@ -160,8 +160,10 @@ public struct TokenService: Sendable {
     }
 
     func signPair(user: User, client: AppClient, scopes: [String], authTime: Date, originJTI: UUID,
-                  nonce: String?, atHash: Bool) async throws -> IssuedTokens {
-        let groups = try await store.groups(poolId: user.poolId, userSub: user.sub)
+                  nonce: String?, atHash: Bool, groups known: [Group]? = nil) async throws -> IssuedTokens {
+        var found = known
+        if found == nil { found = try await store.groups(poolId: user.poolId, userSub: user.sub) }
+        let groups = (found ?? [])
             .sorted { ($0.precedence ?? Int.max, $0.name) < ($1.precedence ?? Int.max, $1.name) }.map(\.name)
         let issuedAt = Int(now().timeIntervalSince1970)
         let eventID = UUID().uuidString.lowercased()
