@@ -150,6 +150,18 @@ struct MFAFixture {
         }
     }
 
+    @Test func emailCodesForSignInAreLimitedWithCognitosError() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, _, _ async throws in
+            let fixture = try await MFAFixture.make(app, clock: clock, mode: "OPTIONAL")
+            _ = try await call(app, "AdminSetUserMFAPreference", ["UserPoolId": fixture.poolId, "Username": "uma", "EmailMfaSettings": ["Enabled": true]])
+            for _ in 0..<AccountService.maxSendsPerWindow {
+                #expect(try await fixture.signIn(app).json["ChallengeName"] as? String == "EMAIL_OTP")
+            }
+            #expect(try await fixture.signIn(app).errorType == "LimitExceededException", "not an internal error")
+        }
+    }
+
     @Test func requiredMFAMakesANewUserSetUpAnAuthenticatorFirst() async throws {
         let clock = TestClock()
         try await withCognate(environment: adminEnvironment, clock: clock) { app, _, _ async throws in

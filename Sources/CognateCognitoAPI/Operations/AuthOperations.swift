@@ -81,6 +81,9 @@ enum AuthFlows {
             }
         } catch let error as SignInError {
             throw translate(error)
+        } catch let error as AccountError {
+            // an EMAIL_OTP or SMS_MFA code could not be sent (too many this hour)
+            throw Accounts.translate(error)
         } catch let error as TokenError {
             throw CognitoError.notAuthorized(error == .expired ? "Refresh Token has expired" : error == .revoked ? "Refresh Token has been revoked" : "Invalid Refresh Token")
         }

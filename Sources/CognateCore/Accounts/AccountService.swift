@@ -314,7 +314,10 @@ public struct AccountService: Sendable {
             let failures = try await store.recordFailedAttempt(poolId: user.poolId, userSub: user.sub, purpose: purpose)
             throw failures >= Self.maxFailedAttempts ? AccountError.tooManyFailedAttempts : AccountError.codeMismatch
         }
-        guard try await store.claimOnce("code:\(stored.codeHash)", until: stored.expiresAt) else { throw AccountError.codeMismatch }
+        // keyed by the code and when it was made: the same six digits sent again later are a new code
+        guard try await store.claimOnce("code:\(stored.codeHash):\(Int(stored.createdAt.timeIntervalSince1970))", until: stored.expiresAt) else {
+            throw AccountError.codeMismatch
+        }
         try await store.deleteCode(poolId: user.poolId, userSub: user.sub, purpose: purpose)
     }
 

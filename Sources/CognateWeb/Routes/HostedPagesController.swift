@@ -77,6 +77,9 @@ struct HostedPagesController: Sendable {
         do {
             let result = try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "")
             return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
+        } catch AccountError.limitExceeded {
+            return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username,
+                                              error: "Too many sign-in codes were sent. Wait an hour and try again.", status: .badRequest)
         } catch let error as SignInError {
             let message = switch error {
             case .userNotConfirmed: "Your account is not confirmed yet."

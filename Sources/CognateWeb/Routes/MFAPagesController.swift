@@ -124,6 +124,9 @@ struct MFAPagesController: Sendable {
         } catch AccountError.expiredCode {
             return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "This code has expired",
                                                              message: "Sign in again to get a new code.")
+        } catch AccountError.limitExceeded {
+            return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too many codes",
+                                                             message: "Too many sign-in codes were sent. Wait an hour and try again.")
         } catch is SignInError {
             return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "Please sign in again",
                                                              message: "This step has expired or was already used.")
