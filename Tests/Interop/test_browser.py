@@ -129,6 +129,17 @@ def landed_with_tokens(stack, person, verifier, state):
     return tokens.json()
 
 
+def sign_out_and_start_again(stack, person):
+    """/logout back to the app, then the app's authorize link again: the form, not a session."""
+    person.browser.get(f"{stack['server'].url}/{stack['pool']}/logout?" + urllib.parse.urlencode(
+        {"client_id": stack["client"], "logout_uri": f"{stack['app']}/signed-out"}))
+    person.see("Signed out")
+    url, verifier, state = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+    return verifier, state
+
+
 def code_in(inbox, count, to):
     received = inbox.wait(count)[count - 1]
     assert received["to"] == [to]
@@ -159,12 +170,7 @@ def test_sign_up_confirm_land_at_the_app_and_sign_out(stack):
     assert claims["email"] == "rosa@example.com" and claims["email_verified"] is True
 
     # signing out ends the session: the next authorize shows the form again
-    person.browser.get(f"{stack['server'].url}/{stack['pool']}/logout?" + urllib.parse.urlencode(
-        {"client_id": stack["client"], "logout_uri": f"{stack['app']}/signed-out"}))
-    person.see("Signed out")
-    url, _, _ = authorize(stack)
-    person.browser.get(url)
-    person.see("Sign in")
+    sign_out_and_start_again(stack, person)
 
 
 def test_set_up_an_authenticator_on_the_hosted_page_and_sign_in_with_it(stack):
@@ -195,12 +201,7 @@ def test_set_up_an_authenticator_on_the_hosted_page_and_sign_in_with_it(stack):
     landed_with_tokens(stack, person, verifier, state)
 
     # signed out, the next sign-in asks for the code from the app
-    person.browser.get(f"{stack['server'].url}/{stack['pool']}/logout?" + urllib.parse.urlencode(
-        {"client_id": stack["client"], "logout_uri": f"{stack['app']}/signed-out"}))
-    person.see("Signed out")
-    url, verifier, state = authorize(stack)
-    person.browser.get(url)
-    person.see("Sign in")
+    verifier, state = sign_out_and_start_again(stack, person)
     person.fill(username="tara", password="Corr3ct-Horse!")
     person.press("Sign in")
     assert "Enter the 6-digit code from your authenticator app." in person.see("Confirm it is you")

@@ -150,12 +150,7 @@ struct HostedPagesController: Sendable {
     static func renderNewPassword(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, challenge: String,
                                   error: String?, status: HTTPStatus) async throws -> Response {
         let csrf = csrfToken(request)
-        let policy = pool.passwordPolicy
-        var rules = ["At least \(policy.minimumLength) characters"]
-        if policy.requireUppercase { rules.append("An uppercase letter") }
-        if policy.requireLowercase { rules.append("A lowercase letter") }
-        if policy.requireNumbers { rules.append("A number") }
-        if policy.requireSymbols { rules.append("A symbol") }
+        let rules = AccountPagesController.passwordRules(pool)
         let context = NewPasswordContext(action: "\(HostedPool.base(request, pool))/forceChangePassword", csrf: csrf, challenge: challenge,
                                          hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }, rules: rules, error: error)
         let response = try await request.view.render("new-password", context).encodeResponse(status: status, for: request)
