@@ -28,6 +28,7 @@ from conftest import Server  # noqa: E402
 ACCESS_KEY, SECRET_KEY = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
 DURATION = os.environ.get("BENCH_DURATION", "10")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "32")
+THREADS = os.environ.get("BENCH_THREADS", "2")
 # BENCH_PROFILE=0 skips the perf profile of the refresh grant (perf from linux-perf, root or perf_event_paranoid<=1).
 # BENCH_QUICK=1 measures only the baseline and the refresh grant (for profiling work).
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -35,7 +36,7 @@ PROFILE = os.environ.get("BENCH_PROFILE", "1") == "1" and subprocess.run(["which
 
 
 def wrk(url, script=None):
-    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
+    args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
     if script:
         args += ["-s", script]
     out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
@@ -248,7 +249,7 @@ def main():
     rsa = rsa_sign_rate()
     argon2 = argon2_rate()
     baseline = results["trivial (GET /health)"][0]
-    print(f"\nwrk: {CONNECTIONS} connections, 2 threads, {DURATION} s each, loopback, release build\n")
+    print(f"\nwrk: {CONNECTIONS} connections, {THREADS} threads, {DURATION} s each, loopback, release build\n")
     print(f"{'route':28} {'req/s':>10} {'ratio':>7} {'p99':>9} {'errors':>7}")
     for name, (rate, errors, p99) in results.items():
         print(f"{name:28} {rate:10.0f} {rate / baseline:7.2f} {p99:>9} {errors:7d}")
