@@ -14,6 +14,9 @@ public struct UserPool: Sendable, Equatable, Codable {
     /// Cognito's UserAttributeUpdateSettings: a change to these verified attributes waits for a
     /// code from the new address before it takes effect; nil means email and phone_number.
     public var attributesRequireVerificationBeforeUpdate: [String]?
+    /// The second factors the pool offers (SetUserPoolMfaConfig); nil means all three.
+    public var mfaFactors: [String]?
+    public var allowedMFAFactors: Set<String> { Set(mfaFactors ?? ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_MFA"]) }
     public var verifiedBeforeUpdate: [String] { attributesRequireVerificationBeforeUpdate ?? ["email", "phone_number"] }
     public var mfaConfiguration: MFAConfiguration
     /// Token lifetimes given to new app clients that do not set their own.

@@ -183,4 +183,31 @@ struct MFAFixture {
             #expect(try await fixture.signIn(app).json["ChallengeName"] as? String == "SOFTWARE_TOKEN_MFA", "from now on it is asked for")
         }
     }
+
+    @Test func thePoolChoosesWhichFactorsItOffers() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, _, _ async throws in
+            let fixture = try await MFAFixture.make(app, clock: clock, mode: "OFF")
+            let initial = try await call(app, "GetUserPoolMfaConfig", ["UserPoolId": fixture.poolId])
+            #expect(initial.json["MfaConfiguration"] as? String == "OFF")
+            #expect((initial.json["SoftwareTokenMfaConfiguration"] as? [String: Any])?["Enabled"] as? Bool == true)
+            #expect(try await call(app, "SetUserPoolMfaConfig", ["UserPoolId": fixture.poolId, "MfaConfiguration": "ON"]).errorType
+                == "InvalidParameterException", "ON needs a factor")
+
+            // required, by email only: a user with a verified email is sent a code at once
+            let emailOnly = try await call(app, "SetUserPoolMfaConfig", ["UserPoolId": fixture.poolId, "MfaConfiguration": "ON",
+                                                                         "EmailMfaConfiguration": [String: String](),
+                                                                         "SoftwareTokenMfaConfiguration": ["Enabled": false]])
+            #expect(emailOnly.json["MfaConfiguration"] as? String == "ON", "\(emailOnly.json)")
+            #expect((emailOnly.json["SoftwareTokenMfaConfiguration"] as? [String: Any])?["Enabled"] as? Bool == false)
+            #expect(try await fixture.signIn(app).json["ChallengeName"] as? String == "EMAIL_OTP")
+
+            // required, by authenticator only: the email no longer serves; the user sets one up
+            _ = try await call(app, "SetUserPoolMfaConfig", ["UserPoolId": fixture.poolId, "MfaConfiguration": "ON",
+                                                             "SoftwareTokenMfaConfiguration": ["Enabled": true]])
+            #expect(try await fixture.signIn(app).json["ChallengeName"] as? String == "MFA_SETUP")
+            #expect(try await call(app, "AdminSetUserMFAPreference", ["UserPoolId": fixture.poolId, "Username": "uma",
+                                                                       "EmailMfaSettings": ["Enabled": true]]).errorType == "InvalidParameterException")
+        }
+    }
 }

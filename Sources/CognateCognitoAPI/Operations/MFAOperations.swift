@@ -140,3 +140,74 @@ extension APIContext {
         return (client, try await existingPool(poolId))
     }
 }
+
+/// The pool's MFA settings as Cognito's Get/SetUserPoolMfaConfig show them.
+struct UserPoolMfaConfigOutput: Encodable, Sendable {
+    struct Enabled: Encodable, Sendable { var Enabled: Bool }
+    struct SMS: Encodable, Sendable { var SmsAuthenticationMessage: String }
+    struct Email: Encodable, Sendable { var Message: String?; var Subject: String? }
+
+    var MfaConfiguration: String
+    var SoftwareTokenMfaConfiguration: Enabled
+    var SmsMfaConfiguration: SMS?
+    var EmailMfaConfiguration: Email?
+
+    init(_ pool: UserPool) {
+        let factors = pool.allowedMFAFactors
+        MfaConfiguration = pool.mfaConfiguration.rawValue
+        SoftwareTokenMfaConfiguration = .init(Enabled: factors.contains(UserMFA.softwareToken))
+        SmsMfaConfiguration = factors.contains(UserMFA.sms)
+            ? .init(SmsAuthenticationMessage: pool.messages.authenticationSMSMessage ?? PoolMessages.defaultAuthenticationMessage) : nil
+        EmailMfaConfiguration = factors.contains(UserMFA.email) ? .init(Message: nil, Subject: nil) : nil
+    }
+}
+
+struct GetUserPoolMfaConfig: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+    }
+
+    static let name = "GetUserPoolMfaConfig"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> UserPoolMfaConfigOutput {
+        UserPoolMfaConfigOutput(try await context.existingPool(input.UserPoolId))
+    }
+}
+
+/// Which factors the pool offers and its mode. As Cognito: a factor's configuration present
+/// (SMS, email) or enabled (software token) offers it; ON or OPTIONAL needs at least one.
+struct SetUserPoolMfaConfig: APIOperation {
+    struct SMSInput: Decodable, Sendable { var SmsAuthenticationMessage: String? }
+    struct EnabledInput: Decodable, Sendable { var Enabled: Bool? }
+
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var MfaConfiguration: String?
+        var SoftwareTokenMfaConfiguration: EnabledInput?
+        var SmsMfaConfiguration: SMSInput?
+        var EmailMfaConfiguration: [String: String]?
+    }
+
+    static let name = "SetUserPoolMfaConfig"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> UserPoolMfaConfigOutput {
+        _ = try await context.existingPool(input.UserPoolId)
+        var factors: [String] = []
+        if input.SoftwareTokenMfaConfiguration?.Enabled == true { factors.append(UserMFA.softwareToken) }
+        if input.SmsMfaConfiguration != nil { factors.append(UserMFA.sms) }
+        if input.EmailMfaConfiguration != nil { factors.append(UserMFA.email) }
+        let mode = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:))
+        if mode != nil && mode != .off && factors.isEmpty {
+            throw CognitoError.invalidParameter("At least one MFA method must be enabled when MfaConfiguration is \(mode!.rawValue)")
+        }
+        let date = context.now()
+        let offered = factors
+        let updated = try await context.store.updatePool(id: input.UserPoolId) { pool in
+            if let mode { pool.mfaConfiguration = mode }
+            pool.mfaFactors = offered
+            if let message = input.SmsMfaConfiguration?.SmsAuthenticationMessage { pool.messages.authenticationSMSMessage = message }
+            pool.updatedAt = date
+        }
+        return UserPoolMfaConfigOutput(updated)
+    }
+}

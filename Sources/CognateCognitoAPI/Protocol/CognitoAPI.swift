@@ -85,6 +85,7 @@ public struct CognitoAPI: Sendable {
         ChangePassword.self, UpdateUserAttributes.self, DeleteUserAttributes.self, GetUserAttributeVerificationCode.self,
         VerifyUserAttribute.self,
         AssociateSoftwareToken.self, VerifySoftwareToken.self, SetUserMFAPreference.self, AdminSetUserMFAPreference.self,
+        GetUserPoolMfaConfig.self, SetUserPoolMfaConfig.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

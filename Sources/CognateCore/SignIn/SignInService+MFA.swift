@@ -17,18 +17,26 @@ extension SignInService {
         return factors
     }
 
-    /// The enabled factors a sign-in may ask for, in Cognito's order of preference.
-    static func activeFactors(_ user: User) -> [String] {
-        let usable = availableFactors(user).intersection(user.mfa.enabled)
+    /// The enabled factors a sign-in may ask for (those the pool offers), in Cognito's order of preference.
+    static func activeFactors(_ user: User, pool: UserPool) -> [String] {
+        let usable = availableFactors(user).intersection(user.mfa.enabled).intersection(pool.allowedMFAFactors)
         return [UserMFA.softwareToken, UserMFA.email, UserMFA.sms].filter(usable.contains)
     }
 
     /// The challenge that follows a proven password, or nil when none is due.
     func mfaChallenge(user: User, pool: UserPool, client: AppClient) async throws -> SignInOutcome? {
         guard pool.mfaConfiguration != .off else { return nil }
-        let factors = Self.activeFactors(user)
+        let factors = Self.activeFactors(user, pool: pool)
         if factors.isEmpty {
             guard pool.mfaConfiguration == .on else { return nil }
+            // required MFA and nothing enabled yet: an authenticator is set up where the pool offers
+            // one; else a verified address the pool accepts serves at once
+            if !pool.allowedMFAFactors.contains(UserMFA.softwareToken) {
+                guard let factor = [UserMFA.email, UserMFA.sms]
+                    .first(where: { pool.allowedMFAFactors.contains($0) && Self.availableFactors(user).contains($0) })
+                else { throw SignInError.notAuthorized("MFA is required, and the user has no second factor this pool accepts") }
+                return try await challenge(factor, user: user, pool: pool, client: client)
+            }
             return .challenge(name: "MFA_SETUP", session: try mfaSession(user: user, client: client, challenge: "MFA_SETUP"),
                               parameters: ["MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"])
         }
@@ -88,7 +96,7 @@ extension SignInService {
         let (user, state) = try await sessionUser(session, pool: pool, client: client, challenge: challenge)
         switch challenge {
         case "SELECT_MFA_TYPE":
-            guard let answer = responses["ANSWER"], Self.activeFactors(user).contains(answer) else {
+            guard let answer = responses["ANSWER"], Self.activeFactors(user, pool: pool).contains(answer) else {
                 throw SignInError.invalidParameter("ANSWER must be one of the factors offered")
             }
             return .next(try await self.challenge(answer, user: user, pool: pool, client: client))
@@ -240,6 +248,9 @@ extension SignInService {
     public func setMFAPreference(user: User, pool: UserPool, settings: [String: FactorSetting]) async throws -> User {
         let available = Self.availableFactors(user)
         for (factor, setting) in settings where setting.enabled == true || setting.preferred == true {
+            guard pool.allowedMFAFactors.contains(factor) else {
+                throw SignInError.invalidParameter("\(factor) is not enabled for this user pool")
+            }
             guard available.contains(factor) else {
                 throw SignInError.invalidParameter(factor == UserMFA.softwareToken
                     ? "User has not verified software token mfa"
