@@ -130,6 +130,11 @@ def test_authenticator_app_with_pyotp(data_dir):
                                        )["UserPool"]["Id"]
         client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app",
                                                 ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        # as a Cognito app's set-up does: offer the authenticator only
+        configured = idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+                                                  SoftwareTokenMfaConfiguration={"Enabled": True})
+        assert configured["MfaConfiguration"] == "OPTIONAL" and configured["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+        assert "EmailMfaConfiguration" not in idp.get_user_pool_mfa_config(UserPoolId=pool_id)
         idp.sign_up(ClientId=client_id, Username="tess", Password="Corr3ct-Horse!",
                     UserAttributes=[{"Name": "email", "Value": "tess@example.com"}])
         idp.confirm_sign_up(ClientId=client_id, Username="tess", ConfirmationCode=code_from(inbox, 1, "tess@example.com"))
