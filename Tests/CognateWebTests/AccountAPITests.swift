@@ -44,7 +44,7 @@ struct AccountFixture {
 
     /// The code in the newest message to `destination` (the development outbox: no SMTP configured).
     func lastCode(_ services: CognateServices, to destination: String) async throws -> String {
-        let messages = try await services.store.outbox(poolId: poolId, limit: 50, after: nil).items
+        let messages = try await services.delivery.outbox(poolId: poolId, limit: 50, after: nil).items
         let body = try #require(messages.first { $0.destination == destination }?.body, "no message to \(destination)")
         let digits = body.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 }
         return String(try #require(digits, "no code in \(body)"))
@@ -69,6 +69,9 @@ struct AccountFixture {
             #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "carol", "ConfirmationCode": "000000"]).errorType
                 == "CodeMismatchException")
             let code = try await fixture.lastCode(services, to: "carol@example.com")
+            // the outbox keeps the text sealed with the master key: the code is not in the database in the clear
+            let stored = try #require(try await services.store.outbox(poolId: fixture.poolId, limit: 5, after: nil).items.first)
+            #expect(stored.body.hasPrefix("sealed:") && !stored.body.contains(code))
             let confirmed = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "carol", "ConfirmationCode": code])
             #expect(confirmed.status == .ok, "\(confirmed.json)")
             let user = try await call(app, "AdminGetUser", ["UserPoolId": fixture.poolId, "Username": "carol"])

@@ -92,7 +92,7 @@ struct PageBrowser {
     }
 
     static func lastCode(_ services: CognateServices, to destination: String) async throws -> String {
-        let messages = try await services.store.outbox(poolId: pool, limit: 50, after: nil).items
+        let messages = try await services.delivery.outbox(poolId: pool, limit: 50, after: nil).items
         let body = try #require(messages.first { $0.destination == destination }?.body)
         return String(try #require(body.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 }))
     }
@@ -140,11 +140,11 @@ extension TestingHTTPResponse {
         try await withCognate(configYAML: PageBrowser.yaml) { app, services, _ async throws in
             var browser = PageBrowser(app: app)
             let form = try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
-            let before = try await services.store.outbox(poolId: PageBrowser.pool, limit: 50, after: nil).items.count
+            let before = try await services.delivery.outbox(poolId: PageBrowser.pool, limit: 50, after: nil).items.count
             let taken = try await browser.submit(form, ["username": "olga", "email": "someone@example.com", "password": "Corr3ct-Horse!",
                                                         "confirm_password": "Corr3ct-Horse!"])
             #expect(taken.status == .ok && taken.text.contains("We sent a code"), "looks like a new account")
-            #expect(try await services.store.outbox(poolId: PageBrowser.pool, limit: 50, after: nil).items.count == before, "nothing sent")
+            #expect(try await services.delivery.outbox(poolId: PageBrowser.pool, limit: 50, after: nil).items.count == before, "nothing sent")
             let forged = try await browser.submit(form, ["username": "rex", "email": "rex@example.com", "password": "Corr3ct-Horse!",
                                                          "confirm_password": "Corr3ct-Horse!"], csrf: false)
             #expect(forged.status == .forbidden)

@@ -135,7 +135,7 @@ struct MFAFixture {
             #expect(email.json["ChallengeName"] as? String == "EMAIL_OTP", "\(email.json)")
             let parameters = email.json["ChallengeParameters"] as? [String: Any] ?? [:]
             #expect(parameters["CODE_DELIVERY_DELIVERY_MEDIUM"] as? String == "EMAIL" && parameters["CODE_DELIVERY_DESTINATION"] as? String == "u***@e***")
-            let message = try #require(try await services.store.outbox(poolId: fixture.poolId, limit: 5, after: nil).items.first)
+            let message = try #require(try await services.delivery.outbox(poolId: fixture.poolId, limit: 5, after: nil).items.first)
             #expect(message.subject == "Your sign-in code")
             let code = String(try #require(message.body.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 }))
             #expect(try await fixture.respond(app, "EMAIL_OTP", email.json["Session"] as? String, ["EMAIL_OTP_CODE": code]).result["IdToken"] != nil)

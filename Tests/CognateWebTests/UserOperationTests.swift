@@ -30,7 +30,7 @@ import VaporTesting
             // then
             let user = try #require(created.json["User"] as? [String: Any])
             #expect(user["UserStatus"] as? String == "FORCE_CHANGE_PASSWORD" && user["Enabled"] as? Bool == true)
-            let message = try #require(try await services.store.outbox(poolId: poolId, limit: 5, after: nil).items.first)
+            let message = try #require(try await services.delivery.outbox(poolId: poolId, limit: 5, after: nil).items.first)
             #expect(message.channel == .email && message.destination == "alice@example.com")
             let password = try #require(message.body.components(separatedBy: "temporary password is ").last?.dropLast())
             #expect(PasswordPolicy().problem(with: String(password)) == nil)
@@ -234,7 +234,7 @@ import VaporTesting
                 "UserPoolId": poolId, "Username": "fay", "DesiredDeliveryMediums": ["EMAIL"],
                 "UserAttributes": [["Name": "email", "Value": "fay@example.com"]],
             ])
-            let message = try #require(try await services.store.outbox(poolId: poolId, limit: 1, after: nil).items.first)
+            let message = try #require(try await services.delivery.outbox(poolId: poolId, limit: 1, after: nil).items.first)
             #expect(message.subject == "Welcome to Shop")
             #expect(message.body.hasPrefix("Hi fay, sign in with ") && message.body.hasSuffix(" within 7 days."))
         }

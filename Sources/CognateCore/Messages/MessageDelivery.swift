@@ -10,19 +10,49 @@ public protocol MessageSender: Sendable {
 /// Every message is written to the outbox first, so a failed send never loses it (nor the user
 /// record it belongs to), then sent when a sender for its channel is configured. Without one it
 /// stays in the outbox and is logged: the development outbox (`cognate outbox`).
+///
+/// The outbox keeps each message's text sealed with the master key (it holds codes and
+/// temporary passwords), and blanks it once delivered; `outbox(...)` opens it for reading.
 public struct MessageDelivery: Sendable {
     let outbox: any OutboxStore
     let email: (any MessageSender)?
     let sms: (any MessageSender)?
+    let masterKey: MasterKey
     let now: Now
     let logger: Logger
 
-    public init(outbox: any OutboxStore, email: (any MessageSender)?, sms: (any MessageSender)?, now: @escaping Now, logger: Logger) {
+    public init(outbox: any OutboxStore, email: (any MessageSender)?, sms: (any MessageSender)?, masterKey: MasterKey,
+                now: @escaping Now, logger: Logger) {
         self.outbox = outbox
         self.email = email
         self.sms = sms
+        self.masterKey = masterKey
         self.now = now
         self.logger = logger
+    }
+
+    static let sealedPrefix = "sealed:"
+
+    func sealed(_ message: OutboundMessage) throws -> OutboundMessage {
+        var copy = message
+        copy.body = Self.sealedPrefix + (try masterKey.seal(Data(message.body.utf8), context: "outbox:\(message.id.uuidString.lowercased())")).base64URLEncoded
+        return copy
+    }
+
+    /// A stored message with its text opened (as it was sent).
+    public func readable(_ message: OutboundMessage) -> OutboundMessage {
+        guard message.body.hasPrefix(Self.sealedPrefix), let data = Data(lenientBase64: message.body.dropFirst(Self.sealedPrefix.count)),
+            let plain = try? masterKey.open(data, context: "outbox:\(message.id.uuidString.lowercased())")
+        else { return message }
+        var copy = message
+        copy.body = String(decoding: plain, as: UTF8.self)
+        return copy
+    }
+
+    /// The outbox, newest first, with the texts opened: `cognate outbox` and the tests read it.
+    public func outbox(poolId: String?, limit: Int, after cursor: String?) async throws -> ListPage<OutboundMessage> {
+        let page = try await outbox.outbox(poolId: poolId, limit: limit, after: cursor)
+        return ListPage(items: page.items.map(readable), next: page.next)
     }
 
     /// Pauses before the second and third attempt of a failed send.
@@ -33,7 +63,7 @@ public struct MessageDelivery: Sendable {
     /// user it belongs to) is never undone by a delivery failure.
     @discardableResult
     public func deliver(_ message: OutboundMessage) async throws -> OutboundMessage {
-        try await outbox.enqueue(message)
+        try await outbox.enqueue(try sealed(message))
         guard let sender = message.channel == .email ? email : sms else {
             logger.notice("development outbox: \(message.channel.rawValue) to \(message.destination): \(message.subject) (see `cognate outbox`)")
             return message

@@ -19,7 +19,7 @@ struct OutboxCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let services = try await CognateRuntime.prepare(context.application)
-        let page = try await services.store.outbox(poolId: signature.pool, limit: signature.limit ?? 20, after: nil)
+        let page = try await services.delivery.outbox(poolId: signature.pool, limit: signature.limit ?? 20, after: nil)
         if page.items.isEmpty { context.console.print("The outbox is empty.") }
         for message in page.items {
             let state = message.deliveredAt.map { "delivered \($0)" } ?? message.lastError.map { "failed: \($0)" } ?? "not sent (development outbox)"

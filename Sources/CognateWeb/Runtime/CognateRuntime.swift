@@ -51,7 +51,7 @@ public enum CognateRuntime {
             WebhookSMSSender(client: app.client, url: URI(string: url.absoluteString),
                              secret: SymmetricKey(data: Data((configuration.smsWebhookSecret ?? "").utf8)), now: settings.now)
         }
-        let delivery = MessageDelivery(outbox: store, email: email, sms: sms, now: settings.now, logger: app.logger)
+        let delivery = MessageDelivery(outbox: store, email: email, sms: sms, masterKey: masterKey, now: settings.now, logger: app.logger)
         let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, now: settings.now)
         let decoyHash = try await hasher.hash(MasterKey.generate().base64)
         let credentials = Credentials(hasher: hasher, masterKey: masterKey)
@@ -68,7 +68,7 @@ public enum CognateRuntime {
         let services = CognateServices(
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher, credentials: credentials,
             keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains, tokens: tokens,
-            hosted: HostedSignIn(store: store, signIn: signIn, tokens: tokens, now: settings.now), accounts: accounts,
+            hosted: HostedSignIn(store: store, signIn: signIn, tokens: tokens, now: settings.now), accounts: accounts, delivery: delivery,
             limits: AddressLimits(store: store, perHour: configuration.addressLimitPerHour, now: settings.now),
             publicURL: publicURL, now: settings.now)
         app.cognate = services

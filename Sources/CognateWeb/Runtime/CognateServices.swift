@@ -22,6 +22,8 @@ public struct CognateServices: Sendable {
     public let tokens: TokenService
     public let hosted: HostedSignIn
     public let accounts: AccountService
+    /// Sends messages; reads the outbox with the texts opened.
+    public let delivery: MessageDelivery
     public let limits: AddressLimits
     /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
     public let publicURL: String
