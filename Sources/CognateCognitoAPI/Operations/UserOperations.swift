@@ -44,7 +44,7 @@ struct AdminCreateUser: APIOperation {
             guard input.ForceAliasCreation == true else {
                 throw CognitoError("AliasExistsException", "An account with the given \(what.dropFirst("alias ".count)) already exists.")
             }
-            try await context.releaseAliases(of: user, pool: pool)
+            try await context.store.releaseAliases(of: user, in: pool, at: context.now())
             user.updatedAt = context.now()
             try await context.store.createUser(user, identifiers: user.identifiers(in: pool))
         } catch StoreError.duplicate {
@@ -289,11 +289,7 @@ struct AdminConfirmSignUp: APIOperation {
 extension APIContext {
     /// The user named by user name, alias, or (in pools that sign in by email or phone) sub.
     func existingUser(_ pool: UserPool, _ name: String) async throws -> User {
-        var keys = [UserIdentifier.key(name, caseSensitive: pool.caseSensitive)]
-        if name.contains("@") { keys.append(name.lowercased()) }
-        for key in keys {
-            if let user = try await store.user(poolId: pool.id, identifierKey: key) { return user }
-        }
+        if let user = try await store.user(in: pool, named: name) { return user }
         if let sub = UUID(uuidString: name), let user = try await store.user(poolId: pool.id, sub: sub) { return user }
         throw CognitoError("UserNotFoundException", "User does not exist.")
     }
@@ -305,20 +301,6 @@ extension APIContext {
             return try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }, change)
         } catch StoreError.duplicate(let what) {
             throw CognitoError("AliasExistsException", "An account with the given \(what.replacingOccurrences(of: "alias ", with: "")) already exists.")
-        }
-    }
-
-    /// ForceAliasCreation: the verified email or phone moves to the new user; its old holder keeps
-    /// the value but no longer signs in with it.
-    func releaseAliases(of user: User, pool: UserPool) async throws {
-        for identifier in user.identifiers(in: pool) where identifier.kind == .email || identifier.kind == .phoneNumber {
-            guard let holder = try await store.user(poolId: pool.id, identifierKey: identifier.key), holder.sub != user.sub else { continue }
-            let flag = identifier.kind == .email ? "email_verified" : "phone_number_verified"
-            let date = now()
-            try await store.updateUser(poolId: pool.id, sub: holder.sub, identifiers: { $0.identifiers(in: pool) }) {
-                $0.attributes[flag] = "false"
-                $0.updatedAt = date
-            }
         }
     }
 

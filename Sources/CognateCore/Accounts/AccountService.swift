@@ -98,7 +98,7 @@ public struct AccountService: Sendable {
 
     /// Checks the code and confirms the user; the attribute the code went to becomes verified.
     public func confirmSignUp(pool: UserPool, username: String, code: String, forceAliasCreation: Bool = false) async throws -> User {
-        guard let user = try await findUser(pool: pool, name: username) else { throw AccountError.userNotFound }
+        guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
         guard user.status == .unconfirmed else { throw AccountError.cannotConfirm(user.status) }
         try await check(code, purpose: .signUp, user: user)
         let verified = Self.confirmationChannel(user, pool: pool)?.attribute
@@ -112,7 +112,9 @@ public struct AccountService: Sendable {
         } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
             // The verified address is another account's alias already (Cognito: AliasExistsException).
             guard forceAliasCreation, let verified else { throw AccountError.aliasExists(verified ?? "alias") }
-            try await releaseAlias(verified, value: user.attributes[verified] ?? "", pool: pool)
+            var confirmed = user
+            confirmed.attributes["\(verified)_verified"] = "true"
+            try await store.releaseAliases(of: confirmed, in: pool, at: date)
             return try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
                 user.status = .confirmed
                 user.attributes["\(verified)_verified"] = "true"
@@ -122,7 +124,7 @@ public struct AccountService: Sendable {
     }
 
     public func resendConfirmationCode(pool: UserPool, username: String) async throws -> CodeDelivery {
-        guard let user = try await findUser(pool: pool, name: username) else { throw AccountError.userNotFound }
+        guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
         guard user.status == .unconfirmed else { throw AccountError.alreadyConfirmed }
         guard let channel = Self.confirmationChannel(user, pool: pool) else { throw AccountError.noVerifiedChannel }
         return try await sendCode(.signUp, to: user, pool: pool, via: channel)
@@ -132,7 +134,7 @@ public struct AccountService: Sendable {
 
     /// Sends a reset code by the user's verified email, else verified phone.
     public func forgotPassword(pool: UserPool, username: String) async throws -> CodeDelivery {
-        guard let user = try await findUser(pool: pool, name: username) else { throw AccountError.userNotFound }
+        guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
         guard user.enabled else { throw AccountError.userDisabled }
         guard let channel = Self.recoveryChannel(user) else { throw AccountError.noVerifiedChannel }
         return try await sendCode(.resetPassword, to: user, pool: pool, via: channel)
@@ -141,7 +143,7 @@ public struct AccountService: Sendable {
     /// Checks the code, sets the new password (to the policy), confirms the user and ends every
     /// session and refresh token the user had.
     public func confirmForgotPassword(pool: UserPool, username: String, code: String, password: String) async throws {
-        guard let user = try await findUser(pool: pool, name: username) else { throw AccountError.userNotFound }
+        guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
         guard user.enabled else { throw AccountError.userDisabled }
         if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
         try await check(code, purpose: .resetPassword, user: user)
@@ -328,13 +330,6 @@ public struct AccountService: Sendable {
 
     // MARK: Helpers
 
-    public func findUser(pool: UserPool, name: String) async throws -> User? {
-        if let user = try await store.user(poolId: pool.id, identifierKey: UserIdentifier.key(name, caseSensitive: pool.caseSensitive)) {
-            return user
-        }
-        return name.contains("@") ? try await store.user(poolId: pool.id, identifierKey: name.lowercased()) : nil
-    }
-
     /// Where a sign-up code goes: the first auto-verified attribute the user has (email first).
     static func confirmationChannel(_ user: User, pool: UserPool) -> (attribute: String, value: String)? {
         for attribute in ["email", "phone_number"] where pool.autoVerifiedAttributes.contains(attribute) {
@@ -382,14 +377,5 @@ public struct AccountService: Sendable {
     func endSessions(of user: User) async throws {
         try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
         try await tokens.signOutEverywhere(user)
-    }
-
-    /// Takes a verified alias away from the user who held it (ForceAliasCreation).
-    func releaseAlias(_ attribute: String, value: String, pool: UserPool) async throws {
-        let key = attribute == "email" ? value.lowercased() : value
-        guard let holder = try await store.user(poolId: pool.id, identifierKey: key) else { return }
-        try await store.updateUser(poolId: pool.id, sub: holder.sub, identifiers: { $0.identifiers(in: pool) }) { user in
-            user.attributes["\(attribute)_verified"] = "false"
-        }
     }
 }

@@ -24,7 +24,7 @@ extension SignInService {
         guard let a = BigNumber(hex: srpA), !a.modulo(CognitoSRP.n).isZero else {
             throw SignInError.invalidParameter("Invalid SRP_A")
         }
-        let user = try await findUser(pool: pool, name: username)
+        let user = try await store.user(in: pool, named: username)
         let known: (user: User, salt: String, verifier: String)? = try user.flatMap { user in
             try credentials.openVerifier(of: user).map { (user, $0.salt, $0.verifier) }
         }

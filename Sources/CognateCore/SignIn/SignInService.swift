@@ -57,7 +57,7 @@ public struct SignInService: Sendable {
     /// Checks the password (equal work for unknown users), upgrades the stored hash and makes an
     /// SRP verifier when due; returns the user whatever its state.
     public func verifyPassword(pool: UserPool, client: AppClient, username: String, password: String) async throws -> User {
-        let found = try await findUser(pool: pool, name: username)
+        let found = try await store.user(in: pool, named: username)
         guard let user = found, let hash = user.passwordHash else {
             _ = try? await hasher.verify(password, against: decoyHash)
             throw client.preventUserExistenceErrors ? SignInError.notAuthorized("Incorrect username or password.") : SignInError.userNotFound
@@ -153,15 +153,6 @@ public struct SignInService: Sendable {
             poolId: pool.id, clientId: client.clientId, sub: user.sub, challenge: "NEW_PASSWORD_REQUIRED",
             passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
             expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
-    }
-
-    /// The user a sign-in name means: user name or alias (emails compared in lower case).
-    public func findUser(pool: UserPool, name: String) async throws -> User? {
-        if let user = try await store.user(poolId: pool.id, identifierKey: UserIdentifier.key(name, caseSensitive: pool.caseSensitive)) {
-            return user
-        }
-        if name.contains("@") { return try await store.user(poolId: pool.id, identifierKey: name.lowercased()) }
-        return nil
     }
 
     // MARK: Challenge sessions
