@@ -51,11 +51,12 @@ public enum TOTP {
         return result
     }
 
-    /// The otpauth URI authenticator apps scan (Google Authenticator's key URI format).
+    /// The otpauth URI authenticator apps scan (Google Authenticator's key URI format; SHA-1,
+    /// six digits and 30 seconds are its defaults, so they are left out).
     public static func uri(secret: Data, issuer: String, account: String) -> String {
         func encode(_ text: String) -> String {
             text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~@"))) ?? text
         }
-        return "otpauth://totp/\(encode(issuer)):\(encode(account))?secret=\(base32(secret))&issuer=\(encode(issuer))&algorithm=SHA1&digits=6&period=30"
+        return "otpauth://totp/\(encode(issuer)):\(encode(account))?secret=\(base32(secret))&issuer=\(encode(issuer))"
     }
 }

@@ -134,16 +134,11 @@ extension SignInService {
     public func softwareTokenSetup(session: String, pool: UserPool, client: AppClient) async throws -> (uri: String, secret: String) {
         let (user, _) = try await sessionUser(session, pool: pool, client: client, challenge: "MFA_SETUP")
         // a key already shown (and perhaps scanned) stays until a code proves it
-        var secret = try pendingSoftwareTokenSecret(of: user).map(TOTP.base32)
-        if secret == nil { secret = try await associateSoftwareToken(user: user, pool: pool) }
+        var secret = try pendingSoftwareTokenSecret(of: user)
+        if secret == nil { secret = try await newPendingSecret(user: user, pool: pool) }
         guard let secret else { throw SignInError.invalidSession }
         let account = user.username == user.sub.uuidString.lowercased() ? (user.attributes["email"] ?? user.username) : user.username
-        let uri = "otpauth://totp/\(Self.percent(pool.name)):\(Self.percent(account))?secret=\(secret)&issuer=\(Self.percent(pool.name))"
-        return (uri, secret)
-    }
-
-    static func percent(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~@"))) ?? text
+        return (TOTP.uri(secret: secret, issuer: pool.name, account: account), TOTP.base32(secret))
     }
 
     /// A code from the user's authenticator: right within a step either way, used once, and at
@@ -191,10 +186,15 @@ extension SignInService {
     /// A new authenticator secret for the user, kept pending until a code from it is verified.
     /// Returns the secret in base32, as Cognito's SecretCode.
     public func associateSoftwareToken(user: User, pool: UserPool) async throws -> String {
+        TOTP.base32(try await newPendingSecret(user: user, pool: pool))
+    }
+
+    /// 160 random bits, sealed into the user's record as the pending authenticator secret.
+    func newPendingSecret(user: User, pool: UserPool) async throws -> Data {
         let secret = Data(random.bytes(20))
         let sealed = try masterKey.seal(secret, context: Self.totpContext(user.sub))
         try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { $0.mfa.pendingTotpSecret = sealed }
-        return TOTP.base32(secret)
+        return secret
     }
 
     /// The pending secret, for the setup page's QR code.
