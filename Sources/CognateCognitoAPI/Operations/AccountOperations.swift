@@ -43,29 +43,15 @@ enum Accounts {
         }
     }
 
-    /// Runs `body`, answering in Cognito's words. Where the client hides which users exist
-    /// (PreventUserExistenceErrors), an unknown user gets `hidden` instead of UserNotFoundException.
-    static func answer<T>(client: AppClient, hidden: (() -> T)? = nil, hiddenError: AccountError = .codeMismatch,
-                          _ body: () async throws -> T) async throws -> T {
+    /// Runs `body`. Where the client hides which users exist (PreventUserExistenceErrors), an
+    /// unknown user gets `hidden` (a simulated delivery) or else a code mismatch, instead of
+    /// UserNotFoundException. Other refusals are translated where the API answers (CognitoAPI).
+    static func answer<T>(client: AppClient, hidden: (() -> T)? = nil, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch AccountError.userNotFound where client.preventUserExistenceErrors {
             if let hidden { return hidden() }
-            throw translate(hiddenError)
-        } catch let error as AccountError {
-            throw translate(error)
-        } catch let error as SignInError {
-            throw AuthFlows.translate(error)
-        }
-    }
-
-    /// For the operations of a signed-in user (an access token): Cognito's words for each refusal.
-    @discardableResult
-    static func signedIn<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as AccountError {
-            throw translate(error)
+            throw translate(.codeMismatch)
         }
     }
 
@@ -199,11 +185,8 @@ struct UpdateUserAttributes: APIOperation {
     static let name = "UpdateUserAttributes"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
-        let user = try await context.userForAccessToken(input.AccessToken)
-        let pool = try await context.existingPool(user.poolId)
-        let deliveries = try await Accounts.signedIn {
-            try await context.accounts.updateAttributes(user: user, pool: pool, changes: UserAttributes.dictionary(input.UserAttributes))
-        }
+        let (user, pool) = try await context.signedInUser(input.AccessToken)
+        let deliveries = try await context.accounts.updateAttributes(user: user, pool: pool, changes: UserAttributes.dictionary(input.UserAttributes))
         return Output(CodeDeliveryDetailsList: deliveries.map(CodeDeliveryDetailsType.init))
     }
 }
@@ -217,9 +200,8 @@ struct DeleteUserAttributes: APIOperation {
     static let name = "DeleteUserAttributes"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
-        let user = try await context.userForAccessToken(input.AccessToken)
-        let pool = try await context.existingPool(user.poolId)
-        try await Accounts.signedIn { try await context.accounts.deleteAttributes(user: user, pool: pool, names: input.UserAttributeNames) }
+        let (user, pool) = try await context.signedInUser(input.AccessToken)
+        try await context.accounts.deleteAttributes(user: user, pool: pool, names: input.UserAttributeNames)
         return EmptyOutput()
     }
 }
@@ -233,11 +215,9 @@ struct GetUserAttributeVerificationCode: APIOperation {
     static let name = "GetUserAttributeVerificationCode"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
-        let user = try await context.userForAccessToken(input.AccessToken)
-        let pool = try await context.existingPool(user.poolId)
-        return CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(try await Accounts.signedIn {
-            try await context.accounts.sendAttributeCode(user: user, pool: pool, attribute: input.AttributeName)
-        }))
+        let (user, pool) = try await context.signedInUser(input.AccessToken)
+        return CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
+            try await context.accounts.sendAttributeCode(user: user, pool: pool, attribute: input.AttributeName)))
     }
 }
 
@@ -251,11 +231,8 @@ struct VerifyUserAttribute: APIOperation {
     static let name = "VerifyUserAttribute"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
-        let user = try await context.userForAccessToken(input.AccessToken)
-        let pool = try await context.existingPool(user.poolId)
-        try await Accounts.signedIn {
-            try await context.accounts.verifyAttribute(user: user, pool: pool, attribute: input.AttributeName, code: input.Code)
-        }
+        let (user, pool) = try await context.signedInUser(input.AccessToken)
+        try await context.accounts.verifyAttribute(user: user, pool: pool, attribute: input.AttributeName, code: input.Code)
         return EmptyOutput()
     }
 }
@@ -270,15 +247,8 @@ struct ChangePassword: APIOperation {
     static let name = "ChangePassword"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
-        let user = try await context.userForAccessToken(input.AccessToken)
-        let pool = try await context.existingPool(user.poolId)
-        do {
-            try await context.accounts.changePassword(user: user, pool: pool, previous: input.PreviousPassword ?? "", proposed: input.ProposedPassword)
-        } catch let error as AccountError {
-            throw Accounts.translate(error)
-        } catch let error as SignInError {
-            throw AuthFlows.translate(error)
-        }
+        let (user, pool) = try await context.signedInUser(input.AccessToken)
+        try await context.accounts.changePassword(user: user, pool: pool, previous: input.PreviousPassword ?? "", proposed: input.ProposedPassword)
         return EmptyOutput()
     }
 }

@@ -163,6 +163,12 @@ extension APIContext {
         return client
     }
 
+    /// The signed-in user an access token names, with its pool (the self-service operations).
+    func signedInUser(_ token: String) async throws -> (User, UserPool) {
+        let user = try await userForAccessToken(token)
+        return (user, try await existingPool(user.poolId))
+    }
+
     /// The user an access token belongs to; Cognito's messages for every way it can be wrong.
     func userForAccessToken(_ token: String) async throws -> User {
         let claims: TokenClaims

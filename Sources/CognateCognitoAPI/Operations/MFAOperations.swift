@@ -19,15 +19,12 @@ enum MFA {
         return settings
     }
 
-    static func run<T>(_ body: () async throws -> T) async throws -> T {
+    /// VerifySoftwareToken names a wrong code its own way.
+    static func verifying<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as SignInError {
-            throw AuthFlows.translate(error)
         } catch AccountError.codeMismatch {
             throw CognitoError("EnableSoftwareTokenMFAException", "Code mismatch")
-        } catch let error as AccountError {
-            throw Accounts.translate(error)
         }
     }
 }
@@ -47,13 +44,12 @@ struct AssociateSoftwareToken: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         if let token = input.AccessToken {
-            let user = try await context.userForAccessToken(token)
-            let pool = try await context.existingPool(user.poolId)
-            return Output(SecretCode: try await MFA.run { try await context.signIn.associateSoftwareToken(user: user, pool: pool) })
+            let (user, pool) = try await context.signedInUser(token)
+            return Output(SecretCode: try await context.signIn.associateSoftwareToken(user: user, pool: pool))
         }
         guard let session = input.Session else { throw CognitoError.invalidParameter("Give AccessToken or Session") }
         let (client, pool) = try await context.clientForSession(session)
-        let (secret, next) = try await MFA.run { try await context.signIn.associateSoftwareToken(session: session, pool: pool, client: client) }
+        let (secret, next) = try await context.signIn.associateSoftwareToken(session: session, pool: pool, client: client)
         return Output(SecretCode: secret, Session: next)
     }
 }
@@ -75,14 +71,13 @@ struct VerifySoftwareToken: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         if let token = input.AccessToken {
-            let user = try await context.userForAccessToken(token)
-            let pool = try await context.existingPool(user.poolId)
-            _ = try await MFA.run { try await context.signIn.verifySoftwareToken(user: user, pool: pool, code: input.UserCode) }
+            let (user, pool) = try await context.signedInUser(token)
+            _ = try await MFA.verifying { try await context.signIn.verifySoftwareToken(user: user, pool: pool, code: input.UserCode) }
             return Output(Status: "SUCCESS")
         }
         guard let session = input.Session else { throw CognitoError.invalidParameter("Give AccessToken or Session") }
         let (client, pool) = try await context.clientForSession(session)
-        let next = try await MFA.run { try await context.signIn.verifySoftwareToken(session: session, pool: pool, client: client, code: input.UserCode) }
+        let next = try await MFA.verifying { try await context.signIn.verifySoftwareToken(session: session, pool: pool, client: client, code: input.UserCode) }
         return Output(Status: "SUCCESS", Session: next)
     }
 }
@@ -98,12 +93,9 @@ struct SetUserMFAPreference: APIOperation {
     static let name = "SetUserMFAPreference"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
-        let user = try await context.userForAccessToken(input.AccessToken)
-        let pool = try await context.existingPool(user.poolId)
-        try await MFA.run {
-            try await context.signIn.setMFAPreference(user: user, pool: pool, settings: MFA.settings(
-                sms: input.SMSMfaSettings, softwareToken: input.SoftwareTokenMfaSettings, email: input.EmailMfaSettings))
-        }
+        let (user, pool) = try await context.signedInUser(input.AccessToken)
+        try await context.signIn.setMFAPreference(user: user, pool: pool, settings: MFA.settings(
+            sms: input.SMSMfaSettings, softwareToken: input.SoftwareTokenMfaSettings, email: input.EmailMfaSettings))
         return EmptyOutput()
     }
 }
@@ -122,10 +114,8 @@ struct AdminSetUserMFAPreference: APIOperation {
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
         let pool = try await context.existingPool(input.UserPoolId)
         let user = try await context.existingUser(pool, input.Username)
-        try await MFA.run {
-            try await context.signIn.setMFAPreference(user: user, pool: pool, settings: MFA.settings(
-                sms: input.SMSMfaSettings, softwareToken: input.SoftwareTokenMfaSettings, email: input.EmailMfaSettings))
-        }
+        try await context.signIn.setMFAPreference(user: user, pool: pool, settings: MFA.settings(
+            sms: input.SMSMfaSettings, softwareToken: input.SoftwareTokenMfaSettings, email: input.EmailMfaSettings))
         return EmptyOutput()
     }
 }

@@ -120,6 +120,10 @@ public struct CognitoAPI: Sendable {
             return Self.render(error)
         } catch let error as ValidationError {
             return Self.render(.invalidParameter(error.message))
+        } catch let error as AccountError {
+            return Self.render(Accounts.translate(error))
+        } catch let error as SignInError {
+            return Self.render(AuthFlows.translate(error))
         } catch let error as StoreError {
             switch error {
             case .notFound(let what): return Self.render(.resourceNotFound("\(what) does not exist."))
