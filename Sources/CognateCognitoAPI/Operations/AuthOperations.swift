@@ -113,6 +113,7 @@ enum AuthFlows {
             case "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_MFA", "SELECT_MFA_TYPE", "MFA_SETUP":
                 guard let session else { throw CognitoError.invalidParameter("Missing required parameter Session") }
                 if client.sealedSecret != nil {
+                    // the user name is needed only to check SECRET_HASH
                     try checkSecretHash(responses["SECRET_HASH"], usernames: [try parameter("USERNAME", responses)], client: client, context)
                 }
                 return AuthOutput(try await context.signIn.respondToMFA(

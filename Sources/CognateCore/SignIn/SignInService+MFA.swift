@@ -171,12 +171,7 @@ extension SignInService {
 
     /// The pool and client a sealed challenge session was issued for, if it opens.
     public func sessionOwner(_ session: String) -> (poolId: String, clientId: String)? {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        guard let sealed = Data(lenientBase64: session), let plain = try? masterKey.open(sealed, context: Self.sessionContext),
-            let state = try? decoder.decode(ChallengeSession.self, from: plain)
-        else { return nil }
-        return (state.poolId, state.clientId)
+        unsealed(session).map { ($0.poolId, $0.clientId) }
     }
 
     static func totpContext(_ sub: UUID) -> String { "totp-secret:\(sub.uuidString.lowercased())" }

@@ -179,14 +179,18 @@ public struct SignInService: Sendable {
     }
 
     func open(_ text: String, pool: UserPool, client: AppClient, challenge: String) throws -> ChallengeSession {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        guard let sealed = Data(lenientBase64: text), let plain = try? masterKey.open(sealed, context: Self.sessionContext),
-            let session = try? decoder.decode(ChallengeSession.self, from: plain),
-            session.poolId == pool.id, session.clientId == client.clientId, session.challenge == challenge,
-            session.expiresAt > now()
+        guard let session = unsealed(text), session.poolId == pool.id, session.clientId == client.clientId,
+            session.challenge == challenge, session.expiresAt > now()
         else { throw SignInError.invalidSession }
         return session
+    }
+
+    /// The session a sealed text holds, whatever it is for; nil if it does not open.
+    func unsealed(_ text: String) -> ChallengeSession? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        guard let sealed = Data(lenientBase64: text), let plain = try? masterKey.open(sealed, context: Self.sessionContext) else { return nil }
+        return try? decoder.decode(ChallengeSession.self, from: plain)
     }
 
     static func fingerprint(_ hash: String) -> String {
