@@ -24,11 +24,11 @@ extension FluentStore: DomainStore {
     }
 
     public func domains(poolId: String) async throws -> [UserPoolDomain] {
-        try await cache.value("domains:\(poolId)", poolOf: { _ in poolId }) {
+        try await cache.value("domains:\(poolId)", pool: poolId) {
             try await run("domain") {
                 try await DomainRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).all().map(Self.domain)
             }
-        }!
+        }
     }
 
     public func deleteDomain(named name: String) async throws {

@@ -97,16 +97,12 @@ extension FluentStore: AppClientStore {
     }
 
     public func listClients(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<AppClient> {
-        try await cache.value("clients:\(poolId):\(limit):\(cursor ?? "")", poolOf: { _ in poolId }) {
-            try await uncachedClients(poolId: poolId, limit: limit, after: cursor)
-        }!
-    }
-
-    func uncachedClients(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<AppClient> {
-        try await run("app client") {
-            let query = ClientRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).limit(limit + 1)
-            if let key = Self.key(fromCursor: cursor) { query.filter(\.$id > key) }
-            return try Self.page(try await query.all(), limit: limit, key: { $0.id ?? "" }, map: Self.client)
+        try await cache.value("clients:\(poolId):\(limit):\(cursor ?? "")", pool: poolId) {
+            try await run("app client") {
+                let query = ClientRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).limit(limit + 1)
+                if let key = Self.key(fromCursor: cursor) { query.filter(\.$id > key) }
+                return try Self.page(try await query.all(), limit: limit, key: { $0.id ?? "" }, map: Self.client)
+            }
         }
     }
 
@@ -154,12 +150,12 @@ extension FluentStore: AppClientStore {
 
 extension FluentStore: SigningKeyStore {
     public func signingKeys(poolId: String) async throws -> [SigningKey] {
-        try await cache.value("keys:\(poolId)", poolOf: { _ in poolId }) {
+        try await cache.value("keys:\(poolId)", pool: poolId) {
             try await run("signing key") {
                 try await SigningKeyRow.query(on: database).filter(\.$poolId == poolId)
                     .sort(\.$createdAt, .descending).all().map(Self.signingKey)
             }
-        }!
+        }
     }
 
     public func signingKey(kid: String) async throws -> SigningKey? {
@@ -225,13 +221,13 @@ extension FluentStore: ResourceServerStore {
     }
 
     public func listResourceServers(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<ResourceServer> {
-        try await cache.value("resource-servers:\(poolId):\(limit):\(cursor ?? "")", poolOf: { _ in poolId }) {
+        try await cache.value("resource-servers:\(poolId):\(limit):\(cursor ?? "")", pool: poolId) {
             try await run("resource server") {
                 let query = ResourceServerRow.query(on: database).filter(\.$poolId == poolId).sort(\.$identifier).limit(limit + 1)
                 if let key = Self.key(fromCursor: cursor) { query.filter(\.$identifier > key) }
                 return try Self.page(try await query.all(), limit: limit, key: { $0.identifier }, map: Self.resourceServer)
             }
-        }!
+        }
     }
 
     public func updateResourceServer(

@@ -51,6 +51,12 @@ final class ReadCache: @unchecked Sendable {
         return loaded
     }
 
+    /// The cached value for `key` of pool `poolId`, or `load`'s answer (a list: never missing).
+    func value<T: Sendable>(_ key: String, pool poolId: String, load: () async throws -> T) async throws -> T {
+        // `load` never answers nil, so neither does the optional form
+        try await value(key, poolOf: { _ in poolId }) { () async throws -> T? in try await load() }!
+    }
+
     /// Drops everything kept about the pool; call after a write to its configuration.
     func invalidate(poolId: String) {
         guard isEnabled else { return }
