@@ -110,12 +110,12 @@ public struct SigV4Verifier: Sendable {
 
     static func signature(request: SignableRequest, signedHeaders: [String], amzDate: String, scope: String, secret: String) -> String {
         let canonical = canonicalRequest(request, signedHeaders: signedHeaders)
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, hex(SHA256.hash(data: Data(canonical.utf8)))].joined(separator: "\n")
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, SHA256.hash(data: Data(canonical.utf8)).hexString].joined(separator: "\n")
         var key = SymmetricKey(data: Data("AWS4\(secret)".utf8))
         for part in scope.split(separator: "/") {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        return hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        return HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key).hexString
     }
 
     static func canonicalRequest(_ request: SignableRequest, signedHeaders: [String]) -> String {
@@ -125,7 +125,7 @@ public struct SigV4Verifier: Sendable {
             values[name.lowercased(), default: []].append(collapsed)
         }
         let headers = signedHeaders.map { "\($0):\((values[$0] ?? []).joined(separator: ","))\n" }.joined()
-        let payloadHash = hex(SHA256.hash(data: Data(request.body)))
+        let payloadHash = SHA256.hash(data: Data(request.body)).hexString
         return [request.method.uppercased(), canonicalURI(request.path), canonicalQuery(request.query), headers,
                 signedHeaders.joined(separator: ";"), payloadHash].joined(separator: "\n")
     }
@@ -163,10 +163,6 @@ public struct SigV4Verifier: Sendable {
             }
         }
         return result
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     static func parseDate(_ text: String) -> Date? {

@@ -325,7 +325,7 @@ public struct AccountService: Sendable {
 
     func codeHash(_ code: String, purpose: VerificationCode.Purpose, user: User) -> String {
         let message = "\(user.poolId)|\(user.sub.uuidString.lowercased())|\(purpose.rawValue)|\(code)"
-        return Data(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: codeKey)).map { String(format: "%02x", $0) }.joined()
+        return HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: codeKey).hexString
     }
 
     // MARK: Helpers

@@ -5,12 +5,26 @@ public enum SecretDigest {
     /// SHA-256 of a high-entropy secret (codes, tokens, client secrets), as lower-case hex.
     /// These secrets carry 128 bits or more, so a fast hash is enough to keep them unusable at rest.
     public static func sha256Hex(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).hexString
     }
 
     /// Compares a presented secret with a stored SHA-256 in constant time.
     public static func matches(_ secret: String, hash: String) -> Bool {
         constantTimeEquals(Array(sha256Hex(secret).utf8), Array(hash.utf8))
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hex, two digits a byte (digests, MACs, SigV4, SRP).
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -33,7 +33,7 @@ final class BigNumber: @unchecked Sendable {
 
     /// Lower-case hex without leading zeros, as Cognito's clients print numbers.
     var hex: String {
-        let text = bytes.map { String(format: "%02x", $0) }.joined()
+        let text = bytes.hexString
         let trimmed = text.drop { $0 == "0" }
         return trimmed.isEmpty ? "0" : String(trimmed)
     }

@@ -33,7 +33,7 @@ public enum CognitoSRP {
 
     static func x(poolId: String, username: String, password: String, salt: BigNumber) -> BigNumber {
         let inner = sha256(Array("\(poolName(poolId))\(username):\(password)".utf8))
-        let innerHex = inner.map { String(format: "%02x", $0) }.joined()
+        let innerHex = inner.hexString
         // H(padHex(salt) ‖ hex(H(…))), both taken as bytes.
         return BigNumber(bytes: sha256(salt.paddedBytes + hexBytes(innerHex)))
     }

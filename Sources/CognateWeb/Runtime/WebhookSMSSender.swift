@@ -26,8 +26,7 @@ struct WebhookSMSSender: MessageSender {
                               phoneNumber: message.destination, message: message.body)
         let body = try JSONEncoder().encode(payload)
         let timestamp = String(Int(now().timeIntervalSince1970))
-        let signature = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).".utf8) + body, using: secret)
-            .map { String(format: "%02x", $0) }.joined()
+        let signature = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).".utf8) + body, using: secret).hexString
         let response = try await client.post(url) { request in
             request.headers.contentType = .json
             request.headers.replaceOrAdd(name: "X-Cognate-Timestamp", value: timestamp)
