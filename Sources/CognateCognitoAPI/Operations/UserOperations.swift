@@ -191,12 +191,7 @@ struct AdminDisableUser: APIOperation {
 
     /// A disabled user cannot sign in, and the tokens and sessions it holds end now.
     static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
-        let pool = try await context.existingPool(input.UserPoolId)
-        let user = try await context.existingUser(pool, input.Username)
-        let date = context.now()
-        try await context.updateUser(pool, user) { $0.enabled = false; $0.updatedAt = date }
-        try await context.endSessions(of: user)
-        return EmptyOutput()
+        try await context.setEnabled(false, input)
     }
 }
 
@@ -204,10 +199,18 @@ struct AdminEnableUser: APIOperation {
     static let name = "AdminEnableUser"
 
     static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
-        let pool = try await context.existingPool(input.UserPoolId)
-        let user = try await context.existingUser(pool, input.Username)
-        let date = context.now()
-        try await context.updateUser(pool, user) { $0.enabled = true; $0.updatedAt = date }
+        try await context.setEnabled(true, input)
+    }
+}
+
+extension APIContext {
+    /// AdminEnableUser and AdminDisableUser; disabling also ends the user's sessions and tokens.
+    func setEnabled(_ enabled: Bool, _ input: UserReference) async throws -> EmptyOutput {
+        let pool = try await existingPool(input.UserPoolId)
+        let user = try await existingUser(pool, input.Username)
+        let date = now()
+        try await updateUser(pool, user) { $0.enabled = enabled; $0.updatedAt = date }
+        if !enabled { try await endSessions(of: user) }
         return EmptyOutput()
     }
 }

@@ -78,9 +78,7 @@ public final class Keyring: Sendable {
     /// The OpenSSL signer for an RS256 key, opened and parsed once per process.
     func rsaSigner(for key: SigningKey) throws -> RS256Signer {
         if let cached = rsaSigners.withLockedValue({ $0[key.kid] }) { return cached }
-        let pem = String(decoding: try masterKey.open(
-            key.sealedPrivateKey, context: SigningKeyFactory.sealContext(poolId: key.poolId, kid: key.kid)), as: UTF8.self)
-        let signer = try RS256Signer(pem: pem)
+        let signer = try RS256Signer(pem: try privateKeyPEM(key))
         return rsaSigners.withLockedValue { cache in
             if let existing = cache[key.kid] { return existing }
             cache[key.kid] = signer
@@ -88,12 +86,16 @@ public final class Keyring: Sendable {
         }
     }
 
+    /// The key's private PEM, opened with the master key (bound to its pool and kid).
+    func privateKeyPEM(_ key: SigningKey) throws -> String {
+        String(decoding: try masterKey.open(key.sealedPrivateKey, context: SigningKeyFactory.sealContext(poolId: key.poolId, kid: key.kid)),
+               as: UTF8.self)
+    }
+
     /// The parsed key for `key.kid`, opened and parsed once per process.
     func collection(for key: SigningKey) async throws -> JWTKeyCollection {
         if let cached = parsed.withLockedValue({ $0[key.kid] }) { return cached }
-        let pemData = try masterKey.open(
-            key.sealedPrivateKey, context: SigningKeyFactory.sealContext(poolId: key.poolId, kid: key.kid))
-        let pem = String(decoding: pemData, as: UTF8.self)
+        let pem = try privateKeyPEM(key)
         let collection = JWTKeyCollection()
         switch key.algorithm {
         case .rs256:
