@@ -242,6 +242,37 @@ struct AccountFixture {
     }
 }
 
+@Suite struct AliasConfirmationTests {
+    @Test func confirmingAnAddressAnotherAccountUsesNeedsForceAliasCreation() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
+            let pool = try await call(app, "CreateUserPool", ["PoolName": "alias-\(UUID().uuidString.prefix(6))", "AliasAttributes": ["email"],
+                                                              "AutoVerifiedAttributes": ["email"]])
+            let poolId = try #require((pool.json["UserPool"] as? [String: Any])?["Id"] as? String)
+            let client = try await call(app, "CreateUserPoolClient", ["UserPoolId": poolId, "ClientName": "app",
+                                                                      "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]])
+            let fixture = AccountFixture(poolId: poolId, clientId: try #require((client.json["UserPoolClient"] as? [String: Any])?["ClientId"] as? String))
+            _ = try await fixture.signUp(app, "ann", email: "shared@example.com")
+            _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ann", "ConfirmationCode": try await fixture.lastCode(services, to: "shared@example.com")])
+            clock.advance(1)
+            #expect(try await fixture.signUp(app, "ben", email: "shared@example.com").status == .ok, "an unverified address is no alias yet")
+            let taken = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ben", "ConfirmationCode": try await fixture.lastCode(services, to: "shared@example.com")])
+            #expect(taken.errorType == "AliasExistsException")
+            clock.advance(1)
+            _ = try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ben"])
+            let forced = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ben", "ForceAliasCreation": true,
+                                                                             "ConfirmationCode": try await fixture.lastCode(services, to: "shared@example.com")])
+            #expect(forced.status == .ok, "\(forced.json)")
+            let ann = try await call(app, "AdminGetUser", ["UserPoolId": poolId, "Username": "ann"])
+            let annAttributes = ann.json["UserAttributes"] as? [[String: Any]] ?? []
+            #expect(annAttributes.contains { $0["Name"] as? String == "email_verified" && $0["Value"] as? String == "false" })
+            let signedIn = try await fixture.signIn(app, "shared@example.com")
+            let access = try #require(signedIn.result["AccessToken"] as? String, "\(signedIn.json)")
+            #expect(try await call(app, "GetUser", ["AccessToken": access], signed: false).json["Username"] as? String == "ben")
+        }
+    }
+}
+
 @Suite struct AttributeAPITests {
     /// A confirmed user "vera" with a verified email, signed in; returns the access token.
     static func vera(_ app: Application, _ services: CognateServices, _ fixture: AccountFixture) async throws -> String {

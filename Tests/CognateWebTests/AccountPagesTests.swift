@@ -175,6 +175,19 @@ extension TestingHTTPResponse {
         }
     }
 
+    @Test func aForgedPendingNoteConfirmsButDoesNotSignIn() async throws {
+        try await withCognate(configYAML: PageBrowser.yaml) { app, services, _ async throws in
+            var browser = PageBrowser(app: app)
+            let form = try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
+            let confirm = try await browser.submit(form, ["username": "tom", "email": "tom@example.com", "password": "Corr3ct-Horse!",
+                                                          "confirm_password": "Corr3ct-Horse!"])
+            let code = try await PageBrowser.lastCode(services, to: "tom@example.com")
+            let answer = try await browser.submit(confirm, ["code": code, "action": "confirm", "pending": String(repeating: "A", count: 80)])
+            #expect(answer.status == .ok && answer.text.contains("Your account is confirmed. Sign in."))
+            #expect(browser.cookies[HostedPagesController.sessionCookie(PageBrowser.pool)] == nil, "no session without the browser's note")
+        }
+    }
+
     @Test func forgotAndResetThePassword() async throws {
         let clock = TestClock()
         try await withCognate(configYAML: PageBrowser.yaml, clock: clock) { app, services, _ async throws in

@@ -29,11 +29,12 @@ struct MFAFixture {
     var clientId: String
     let clock: TestClock
 
-    static func make(_ app: Application, clock: TestClock, mode: String) async throws -> MFAFixture {
+    static func make(_ app: Application, clock: TestClock, mode: String, sessionMinutes: Int = 3) async throws -> MFAFixture {
         let pool = try await call(app, "CreateUserPool", ["PoolName": "mfa-\(UUID().uuidString.prefix(6))", "MfaConfiguration": mode])
         let poolId = try #require((pool.json["UserPool"] as? [String: Any])?["Id"] as? String, "\(pool.json)")
         let client = try await call(app, "CreateUserPoolClient", [
-            "UserPoolId": poolId, "ClientName": "app", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]])
+            "UserPoolId": poolId, "ClientName": "app", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "AuthSessionValidity": sessionMinutes])
         _ = try await call(app, "AdminCreateUser", ["UserPoolId": poolId, "Username": "uma", "MessageAction": "SUPPRESS",
                                                     "UserAttributes": [["Name": "email", "Value": "uma@example.com"], ["Name": "email_verified", "Value": "true"]]])
         _ = try await call(app, "AdminSetUserPassword", ["UserPoolId": poolId, "Username": "uma", "Password": "Corr3ct-Horse!", "Permanent": true])
@@ -181,6 +182,35 @@ struct MFAFixture {
             #expect(try await call(app, "AssociateSoftwareToken", ["Session": String(repeating: "forged", count: 10)], signed: false).errorType == "NotAuthorizedException")
             clock.advance(30)
             #expect(try await fixture.signIn(app).json["ChallengeName"] as? String == "SOFTWARE_TOKEN_MFA", "from now on it is asked for")
+        }
+    }
+
+    @Test func expiredSessionsAndCodesAndBadAnswersAreRefused() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
+            let fixture = try await MFAFixture.make(app, clock: clock, mode: "OPTIONAL", sessionMinutes: 15)
+            // no authenticator associated yet: nothing to verify
+            let access = try #require(try await fixture.signIn(app).result["AccessToken"] as? String)
+            #expect(try await call(app, "VerifySoftwareToken", ["AccessToken": access, "UserCode": "123456"], signed: false).errorType
+                == "InvalidParameterException")
+            _ = try await fixture.setUpAuthenticator(app)
+            _ = try await call(app, "AdminSetUserMFAPreference", ["UserPoolId": fixture.poolId, "Username": "uma",
+                "EmailMfaSettings": ["Enabled": true], "SoftwareTokenMfaSettings": ["Enabled": true, "PreferredMfa": false]])
+            let select = try await fixture.signIn(app)
+            #expect(try await fixture.respond(app, "SELECT_MFA_TYPE", select.json["Session"] as? String, ["ANSWER": "SMS_MFA"]).errorType
+                == "InvalidParameterException", "a factor not offered cannot be chosen")
+            let email = try await fixture.respond(app, "SELECT_MFA_TYPE", select.json["Session"] as? String, ["ANSWER": "EMAIL_OTP"])
+            let message = try #require(try await services.delivery.outbox(poolId: fixture.poolId, limit: 5, after: nil).items.first)
+            let code = String(try #require(message.body.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 }))
+            // the emailed code lasts five minutes, the session fifteen here
+            clock.advance(301)
+            #expect(try await fixture.respond(app, "EMAIL_OTP", email.json["Session"] as? String, ["EMAIL_OTP_CODE": code]).errorType
+                == "ExpiredCodeException")
+            // and a session past its validity answers nothing
+            let late = try await fixture.signIn(app)
+            clock.advance(15 * 60 + 1)
+            #expect(try await fixture.respond(app, "SELECT_MFA_TYPE", late.json["Session"] as? String, ["ANSWER": "EMAIL_OTP"]).errorType
+                == "NotAuthorizedException")
         }
     }
 
