@@ -146,12 +146,11 @@ extension SignInService {
     func checkAuthenticatorCode(_ code: String, user: User, pool: UserPool) async throws {
         guard let sealed = user.mfa.totpSecret else { throw SignInError.invalidSession }
         let secret = try masterKey.open(sealed, context: Self.totpContext(user.sub))
-        let attempts = try await store.code(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts)
-        if let attempts, attempts.expiresAt > now(), attempts.failedAttempts >= Self.maxWrongAuthenticatorCodes {
-            throw AccountError.tooManyFailedAttempts
-        }
+        // the counter of wrong codes in the current five minutes, if there is one
+        let attempts = try await store.code(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts).flatMap { $0.expiresAt > now() ? $0 : nil }
+        if let attempts, attempts.failedAttempts >= Self.maxWrongAuthenticatorCodes { throw AccountError.tooManyFailedAttempts }
         guard let step = TOTP.matchingStep(code, secret: secret, at: now(), after: user.mfa.lastTotpStep) else {
-            if attempts == nil || attempts!.expiresAt <= now() {
+            if attempts == nil {
                 try await store.saveCode(VerificationCode(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts, codeHash: "-",
                                                           expiresAt: now().addingTimeInterval(300), failedAttempts: 1, windowStart: now(),
                                                           createdAt: now()))

@@ -298,8 +298,10 @@ struct AccountPagesController: Sendable {
 
     /// The sign-up form's fields: the sign-in name, then the attributes the pool needs.
     static func signUpFields(_ pool: UserPool) -> [Field] {
-        var fields = [Field(name: "username", label: usernameLabel(pool), type: pool.usernameAttributes == ["phone_number"] ? "tel" : (pool.usernameAttributes.contains("email") ? "email" : "text"),
-                            autocomplete: pool.usernameAttributes.contains("email") ? "email" : "username", value: "")]
+        let byEmail = pool.usernameAttributes.contains("email")
+        let byPhoneOnly = pool.usernameAttributes == ["phone_number"]
+        var fields = [Field(name: "username", label: usernameLabel(pool), type: byEmail ? "email" : byPhoneOnly ? "tel" : "text",
+                            autocomplete: byEmail ? "email" : "username", value: "")]
         let required = Set(pool.schema.filter(\.required).map(\.name))
         if !pool.usernameAttributes.contains("email"), required.contains("email") || pool.autoVerifiedAttributes.contains("email") {
             fields.append(Field(name: "email", label: "Email", type: "email", autocomplete: "email", value: ""))

@@ -60,10 +60,9 @@ struct MFAPagesController: Sendable {
             context.button = "Verify and sign in"
             let setup = try await services.hosted.softwareTokenSetup(pool: pool, request: authorization, session: session)
             context.qr = QRCode.svg(setup.uri)
-            context.secret = stride(from: 0, to: setup.secret.count, by: 4).map { offset in
-                let start = setup.secret.index(setup.secret.startIndex, offsetBy: offset)
-                return String(setup.secret[start..<(setup.secret.index(start, offsetBy: 4, limitedBy: setup.secret.endIndex) ?? setup.secret.endIndex)])
-            }.joined(separator: " ")
+            // in groups of four, easier to type into an app
+            let key = Array(setup.secret)
+            context.secret = stride(from: 0, to: key.count, by: 4).map { String(key[$0..<min($0 + 4, key.count)]) }.joined(separator: " ")
         default:
             throw Abort(.badRequest)
         }
