@@ -116,6 +116,21 @@ import VaporTesting
         }
     }
 
+    @Test func styleSheetIsServedAndNothingElseOfTheDisk() async throws {
+        try await withCognate { app, _, _ async throws in
+            let css = try await app.testing().sendRequest(.GET, "/css/cognate.css")
+            #expect(css.status == .ok)
+            #expect(css.headers.contentType == .css)
+            #expect(css.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(css.body.string.contains("{"))
+            for path in ["/css/missing.css", "/css/../Templates/login.leaf", "/css/%2e%2e/Templates/login.leaf", "/Templates/login.leaf"] {
+                let response = try await app.testing().sendRequest(.GET, path)
+                #expect(response.status == .notFound || response.status == .forbidden, "\(path)")
+                #expect(!response.body.string.contains("#extend"), "\(path)")
+            }
+        }
+    }
+
     @Test func commandLineOptionsAreReadBeforeVapor() {
         var arguments = ["cognate", "serve", "--config", "/etc/cognate.yaml", "--port", "9000"]
         #expect(CognateMain.extract(option: "--config", from: &arguments) == "/etc/cognate.yaml")

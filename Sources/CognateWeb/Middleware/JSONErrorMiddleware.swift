@@ -4,16 +4,14 @@ import Vapor
 
 /// Renders every error on the JSON faces as `{"error": …, "error_description": …}` with a
 /// fitting status. Unknown errors become a plain 500 with no detail; the detail goes to the log.
-struct JSONErrorMiddleware: AsyncMiddleware {
+struct JSONErrorMiddleware: Middleware {
     struct Body: Content {
         var error: String
         var error_description: String
     }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapErrorThrowing { error in
             let (status, code, description) = Self.classify(error)
             if status == .internalServerError {
                 request.logger.error("unhandled error on \(request.method) \(request.url.path): \(String(reflecting: error))")

@@ -24,4 +24,6 @@ enum RoutePath {
     static let forgotPassword: [PathComponent] = ["forgotPassword"]
     static let confirmForgotPassword: [PathComponent] = ["confirmForgotPassword"]
     static let mfa: [PathComponent] = ["mfa"]
+    /// Files under Public/css.
+    static let styles: [PathComponent] = ["css", "**"]
 }

@@ -7,6 +7,11 @@ func routes(_ app: Application) throws {
 
     app.on(.POST, RoutePath.api, body: .collect(maxSize: ByteCount(value: BodyLimitMiddleware.limit)), use: CognitoAPIController().handle)
 
+    // The pages' style sheet. Files are looked for only under /css/: a global FileMiddleware
+    // would ask the file system about every request's path (a thread hop and a stat each).
+    app.grouped(FileMiddleware(publicDirectory: ResourceRoot.find() + "Public/"))
+        .get(RoutePath.styles) { _ -> Response in throw Abort(.notFound) }
+
     let wellKnown = WellKnownController()
     app.get(RoutePath.discovery, use: wellKnown.discovery)
     app.get(RoutePath.jwks, use: wellKnown.jwks)

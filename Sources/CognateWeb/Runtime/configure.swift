@@ -41,7 +41,6 @@ public func configure(
     app.middleware.use(JSONErrorMiddleware())
     app.middleware.use(BodyLimitMiddleware())
     let root = ResourceRoot.find()
-    app.middleware.use(FileMiddleware(publicDirectory: root + "Public/"))
 
     app.leaf.sources = .singleSource(NIOLeafFiles(
         fileio: app.fileio, limits: .default, sandboxDirectory: root, viewDirectory: root + "Templates/"))
