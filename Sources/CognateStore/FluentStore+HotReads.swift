@@ -11,6 +11,13 @@ extension FluentStore {
     /// Both drivers are SQL databases.
     var sql: any SQLDatabase { database as! any SQLDatabase }
 
+    /// The rows of a read outside any transaction: straight from the file when the store is a
+    /// SQLite file, else through the driver.
+    func rows(_ query: SQLQueryString) async throws -> [any SQLRow] {
+        if let direct { return try direct.rows(query, dialect: sql) }
+        return try await sql.raw(query).all()
+    }
+
     static let userColumns = """
         u.id AS u_id, u.pool_id AS u_pool_id, u.username AS u_username, u.status AS u_status, u.enabled AS u_enabled,
         u.attributes AS u_attributes, u.password_hash AS u_password_hash,
@@ -20,9 +27,9 @@ extension FluentStore {
 
     func userBySub(poolId: String, sub: UUID) async throws -> User? {
         try await run("user") {
-            guard let row = try await sql.raw("""
+            guard let row = try await rows("""
                 SELECT \(unsafeRaw: Self.userColumns) FROM users u WHERE u.id = \(bind: sub) AND u.pool_id = \(bind: poolId)
-                """).first()
+                """).first
             else { return nil }
             return try Self.user(row)
         }
@@ -51,19 +58,10 @@ extension FluentStore {
     /// one row with no group), so a grant waits for the database once instead of three times.
     func refreshGrantRead(_ hash: String) async throws -> (token: RefreshToken, user: User, groups: [Group])? {
         try await run("refresh token") {
-            let rows = try await sql.raw("""
-                SELECT t.token_hash, t.family_id, t.pool_id, t.client_id, t.user_sub, t.scopes, t.auth_time, t.created_at, t.expires_at,
-                t.rotated_at, t.revoked_at, \(unsafeRaw: Self.userColumns),
-                g.name AS g_name, g.description AS g_description, g.precedence AS g_precedence, g.role_arn AS g_role_arn,
-                g.created_at AS g_created_at, g.updated_at AS g_updated_at
-                FROM refresh_tokens t JOIN users u ON u.id = t.user_sub AND u.pool_id = t.pool_id
-                LEFT JOIN \(ident: GroupMemberRow.schema) m ON m.user_id = u.id
-                LEFT JOIN \(ident: GroupRow.schema) g ON g.id = m.group_id AND g.pool_id = t.pool_id
-                WHERE t.token_hash = \(bind: hash)
-                """).all()
-            guard let first = rows.first else { return nil }
+            let found = try await rows(Self.refreshGrantQuery(hash))
+            guard let first = found.first else { return nil }
             let token = try Self.refreshToken(first)
-            let groups = try rows.compactMap { row -> Group? in
+            let groups = try found.compactMap { row -> Group? in
                 guard let name = try row.decode(column: "g_name", as: String?.self) else { return nil }
                 return Group(
                     poolId: token.poolId, name: name, description: try row.decode(column: "g_description", as: String?.self),
@@ -76,12 +74,25 @@ extension FluentStore {
         }
     }
 
+    static func refreshGrantQuery(_ hash: String) -> SQLQueryString {
+        """
+        SELECT t.token_hash, t.family_id, t.pool_id, t.client_id, t.user_sub, t.scopes, t.auth_time, t.created_at, t.expires_at,
+        t.rotated_at, t.revoked_at, \(unsafeRaw: userColumns),
+        g.name AS g_name, g.description AS g_description, g.precedence AS g_precedence, g.role_arn AS g_role_arn,
+        g.created_at AS g_created_at, g.updated_at AS g_updated_at
+        FROM refresh_tokens t JOIN users u ON u.id = t.user_sub AND u.pool_id = t.pool_id
+        LEFT JOIN \(ident: GroupMemberRow.schema) m ON m.user_id = u.id
+        LEFT JOIN \(ident: GroupRow.schema) g ON g.id = m.group_id AND g.pool_id = t.pool_id
+        WHERE t.token_hash = \(bind: hash)
+        """
+    }
+
     func refreshTokenByHash(_ hash: String) async throws -> RefreshToken? {
         try await run("refresh token") {
-            guard let row = try await sql.raw("""
+            guard let row = try await rows("""
                 SELECT token_hash, family_id, pool_id, client_id, user_sub, scopes, auth_time, created_at, expires_at,
                 rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = \(bind: hash)
-                """).first()
+                """).first
             else { return nil }
             return try Self.refreshToken(row)
         }
@@ -105,11 +116,11 @@ extension FluentStore {
     /// The user's groups in one join, by name.
     func groupsOfUser(poolId: String, userSub: UUID) async throws -> [Group] {
         try await run("group") {
-            try await sql.raw("""
+            try await rows("""
                 SELECT g.pool_id, g.name, g.description, g.precedence, g.role_arn, g.created_at, g.updated_at
                 FROM \(ident: GroupRow.schema) g JOIN \(ident: GroupMemberRow.schema) m ON m.group_id = g.id
                 WHERE m.user_id = \(bind: userSub) AND g.pool_id = \(bind: poolId) ORDER BY g.name
-                """).all().map { row in
+                """).map { row in
                 Group(
                     poolId: try row.decode(column: "pool_id", as: String.self), name: try row.decode(column: "name", as: String.self),
                     description: try row.decode(column: "description", as: String?.self),
@@ -126,7 +137,7 @@ extension FluentStore {
         guard !jtis.isEmpty else { return false }
         return try await run("revocation") {
             let list = SQLList(jtis.map { SQLBind($0) })
-            return try await sql.raw("SELECT 1 AS hit FROM \(ident: RevocationRow.schema) WHERE jti IN (\(list))").first() != nil
+            return try await !rows("SELECT 1 AS hit FROM \(ident: RevocationRow.schema) WHERE jti IN (\(list))").isEmpty
         }
     }
 }

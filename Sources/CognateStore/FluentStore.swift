@@ -8,15 +8,19 @@ import SQLKit
 public struct FluentStore: Sendable {
     let source: @Sendable () -> any Database
     let cache: ReadCache
+    /// Reads outside transactions straight from a SQLite file (see `SQLiteDirectReads`).
+    let direct: SQLiteDirectReads?
 
     /// - Parameters:
     ///   - database: hands out a database handle per operation, so work spreads over the event
     ///     loops' connection pools instead of queueing on one.
     ///   - cacheSeconds: how long pool configuration read from the database is kept (see
     ///     `ReadCache`); 0 reads it every time.
-    public init(cacheSeconds: Double = 0, database: @escaping @Sendable () -> any Database) {
+    ///   - sqliteFile: the database's file when it is SQLite; its hot reads then skip the driver.
+    public init(cacheSeconds: Double = 0, sqliteFile: String? = nil, database: @escaping @Sendable () -> any Database) {
         self.source = database
         self.cache = ReadCache(seconds: cacheSeconds)
+        self.direct = sqliteFile.map(SQLiteDirectReads.init(path:))
     }
 
     var database: any Database { source() }
@@ -29,7 +33,8 @@ public struct FluentStore: Sendable {
         let id = location.databaseID
         if location.isSQLite {
             let loop = databases.eventLoopGroup.any()
-            return FluentStore(cacheSeconds: cacheSeconds) { databases.database(id, logger: logger, on: loop)! }
+            let file: String? = if case .sqliteFile(let path) = location { path } else { nil }
+            return FluentStore(cacheSeconds: cacheSeconds, sqliteFile: file) { databases.database(id, logger: logger, on: loop)! }
         }
         return FluentStore(cacheSeconds: cacheSeconds) { databases.database(id, logger: logger, on: databases.eventLoopGroup.any())! }
     }
@@ -67,6 +72,8 @@ public struct FluentStore: Sendable {
             throw error.underlying
         } catch let error as any DatabaseError where error.isConnectionClosed {
             throw StoreError.unavailable(String(describing: error))
+        } catch let error as SQLiteDirectReadError {
+            throw StoreError.unavailable(error.description)
         } catch let error as DecodingError {
             throw StoreError.unavailable("corrupt \(what) record: \(error)")
         }
