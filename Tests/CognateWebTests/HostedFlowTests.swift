@@ -91,6 +91,33 @@ import VaporTesting
             #expect(unknown.headers.first(name: .wwwAuthenticate) != nil)
         }
     }
+
+    @Test func theTokenEndpointReadsOnlyFormsAndRefusesRepeatedParameters() async throws {
+        try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
+            var form = HTTPHeaders()
+            form.contentType = .urlEncodedForm
+            let repeated = try await app.testing().sendRequest(.POST, "/local_FlowPool1/oauth2/token", headers: form, body: ByteBuffer(
+                string: "grant_type=authorization_code&client_id=flowspa0000000000000000000&code=a&code=b"))
+            #expect(repeated.status == .badRequest && repeated.json["error"] as? String == "invalid_request")
+            #expect(repeated.json["error_description"] as? String == "code is repeated")
+            #expect(repeated.headers.first(name: .cacheControl) == "no-store")
+
+            // RFC 6749 §3.1: a parameter without a value is as if it were not sent
+            let empty = try await app.testing().sendRequest(.POST, "/local_FlowPool1/oauth2/token", headers: form, body: ByteBuffer(
+                string: "grant_type=&client_id=flowspa0000000000000000000"))
+            #expect(empty.json["error_description"] as? String == "grant_type is required")
+
+            var json = HTTPHeaders()
+            json.contentType = .json
+            let notAForm = try await app.testing().sendRequest(.POST, "/local_FlowPool1/oauth2/token", headers: json, body: ByteBuffer(
+                string: #"{"grant_type": "authorization_code", "client_id": "flowspa0000000000000000000"}"#))
+            #expect(notAForm.status == .unauthorized && notAForm.json["error"] as? String == "invalid_client", "a JSON body carries no client_id")
+
+            let revoke = try await app.testing().sendRequest(.POST, "/local_FlowPool1/oauth2/revoke", headers: form, body: ByteBuffer(
+                string: "client_id=flowspa0000000000000000000&token=a&token=b"))
+            #expect(revoke.status == .badRequest && revoke.json["error"] as? String == "invalid_request")
+        }
+    }
 }
 
 @Suite struct HostedErrorPageTests {

@@ -10,7 +10,7 @@ struct OAuthController: Sendable {
         let services = try request.services()
         do {
             let pool = try await HostedPool.resolve(request, services)
-            let form = (try? request.content.decode([String: String].self)) ?? [:]
+            let form = try Self.form(request)
             let client = try await Self.authenticateClient(request, form: form, pool: pool, services)
             let tokens: IssuedTokens
             switch form["grant_type"] {
@@ -59,7 +59,7 @@ struct OAuthController: Sendable {
         let services = try request.services()
         do {
             let pool = try await HostedPool.resolve(request, services)
-            guard let token = request.headers.bearerAuthorization?.token ?? (try? request.content.decode([String: String].self))?["access_token"] else {
+            guard let token = try request.headers.bearerAuthorization?.token ?? Self.form(request)["access_token"] else {
                 throw OAuthError("invalid_request", "a bearer access token is required", status: 401)
             }
             let claims: TokenClaims
@@ -89,7 +89,7 @@ struct OAuthController: Sendable {
         let services = try request.services()
         do {
             let pool = try await HostedPool.resolve(request, services)
-            let form = (try? request.content.decode([String: String].self)) ?? [:]
+            let form = try Self.form(request)
             let client = try await Self.authenticateClient(request, form: form, pool: pool, services)
             guard let token = form["token"] else { throw OAuthError.invalidRequest("token is required") }
             if form["token_type_hint"] == "access_token" {
@@ -101,6 +101,17 @@ struct OAuthController: Sendable {
             return response
         } catch let error as OAuthError {
             return try Self.render(error, bearer: false)
+        }
+    }
+
+    /// The request's parameters (RFC 6749 §3.1, RFC 6750 §2.2): a form-encoded body, each
+    /// parameter at most once; a body of another type carries none.
+    static func form(_ request: Request) throws -> [String: String] {
+        guard request.headers.contentType == .urlEncodedForm, let body = request.body.data else { return [:] }
+        do {
+            return try FormEncoding.parameters(body.readableBytesView)
+        } catch .repeated(let name) {
+            throw OAuthError.invalidRequest("\(name) is repeated")
         }
     }
 
