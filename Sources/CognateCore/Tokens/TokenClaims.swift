@@ -90,9 +90,17 @@ public struct TokenClaims: JWTPayload, Equatable {
         return out
     }
 
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func append(string: String, to out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
+        defer { out.append(UInt8(ascii: "\"")) }
+        // most claims need no escaping: copy them whole
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: string.utf8)
+            return
+        }
+        let hex = hexDigits
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
@@ -105,7 +113,6 @@ public struct TokenClaims: JWTPayload, Equatable {
             default: out.append(byte)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Signature checks happen in the keyring; the rules (expiry, use, issuer) in TokenService.
