@@ -60,8 +60,9 @@ final class SQLiteDirectReads: Sendable {
                 throw SQLiteDirectReadError(message: "cannot open \(path): \(message)")
             }
             handle = opened
-            // A reader waits rather than fail in the rare moments WAL readers can meet a lock.
-            sqlite_nio_sqlite3_busy_timeout(handle, 10_000)
+            // WAL readers meet a lock only in rare moments (recovery after a crash); wait a
+            // little, then fail the request rather than hold the thread.
+            sqlite_nio_sqlite3_busy_timeout(handle, 1_000)
             guard sqlite_nio_sqlite3_exec(handle, "PRAGMA query_only = ON", nil, nil, nil) == SQLITE_OK else {
                 sqlite_nio_sqlite3_close(handle)
                 throw SQLiteDirectReadError(message: "cannot make the connection read-only")

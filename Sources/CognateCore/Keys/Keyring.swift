@@ -43,7 +43,7 @@ public final class Keyring: Sendable {
     @discardableResult
     public func rotate(poolId: String, algorithm: SigningAlgorithm? = nil) async throws -> SigningKey {
         guard let pool = try await store.pool(id: poolId) else { throw StoreError.notFound("user pool \(poolId)") }
-        let key = try factory.make(poolId: poolId, algorithm: algorithm ?? pool.signingAlgorithm, at: now())
+        let key = try await factory.make(poolId: poolId, algorithm: algorithm ?? pool.signingAlgorithm, at: now())
         try await store.rotate(to: key)
         return key
     }

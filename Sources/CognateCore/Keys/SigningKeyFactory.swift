@@ -2,6 +2,7 @@ import CognateModel
 import Crypto
 import CryptoExtras
 import Foundation
+import NIOPosix
 
 /// Makes new signing keys: the private half sealed with the master key, the public half as a JWK.
 public struct SigningKeyFactory: Sendable {
@@ -11,7 +12,13 @@ public struct SigningKeyFactory: Sendable {
         self.masterKey = masterKey
     }
 
-    public func make(poolId: String, algorithm: SigningAlgorithm, at date: Date) throws -> SigningKey {
+    /// A new key for the pool. Generating an RSA key takes tens of milliseconds, so it runs on
+    /// NIO's blocking pool rather than on the caller's thread (in the server, an event loop).
+    public func make(poolId: String, algorithm: SigningAlgorithm, at date: Date) async throws -> SigningKey {
+        try await NIOThreadPool.singleton.runIfActive { try makeHere(poolId: poolId, algorithm: algorithm, at: date) }
+    }
+
+    func makeHere(poolId: String, algorithm: SigningAlgorithm, at date: Date) throws -> SigningKey {
         let pem: String
         var jwk: [String: String]
         switch algorithm {

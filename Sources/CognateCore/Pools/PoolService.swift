@@ -43,7 +43,7 @@ public struct PoolService: Sendable {
         var pool = UserPool(id: id ?? newPoolId(), name: "", createdAt: date, updatedAt: date)
         configure(&pool)
         if let error = PoolRules.validate(pool).first { throw error }
-        let key = try factory.make(poolId: pool.id, algorithm: pool.signingAlgorithm, at: date)
+        let key = try await factory.make(poolId: pool.id, algorithm: pool.signingAlgorithm, at: date)
         try await store.createPool(pool, signingKey: key)
         return pool
     }

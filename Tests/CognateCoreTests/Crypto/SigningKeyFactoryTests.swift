@@ -6,11 +6,11 @@ import Testing
 
 @Suite struct SigningKeyFactoryTests {
     @Test(arguments: SigningAlgorithm.allCases)
-    func newKeyPublishesJWKWithThumbprintKid(_ algorithm: SigningAlgorithm) throws {
+    func newKeyPublishesJWKWithThumbprintKid(_ algorithm: SigningAlgorithm) async throws {
         // given
         let factory = SigningKeyFactory(masterKey: .generate())
         // when
-        let key = try factory.make(poolId: "local_Abcdefgh1", algorithm: algorithm, at: fixedNow)
+        let key = try await factory.make(poolId: "local_Abcdefgh1", algorithm: algorithm, at: fixedNow)
         // then
         let jwk = try JSONDecoder().decode([String: String].self, from: Data(key.publicJWK.utf8))
         #expect(jwk["kid"] == key.kid)
@@ -23,16 +23,16 @@ import Testing
         #expect(key.kid.count == 43)
     }
 
-    @Test func rsaKeysAre2048Bit() throws {
-        let key = try SigningKeyFactory(masterKey: .generate()).make(poolId: "local_Abcdefgh1", algorithm: .rs256, at: fixedNow)
+    @Test func rsaKeysAre2048Bit() async throws {
+        let key = try await SigningKeyFactory(masterKey: .generate()).make(poolId: "local_Abcdefgh1", algorithm: .rs256, at: fixedNow)
         let jwk = try JSONDecoder().decode([String: String].self, from: Data(key.publicJWK.utf8))
         #expect(Data(lenientBase64: jwk["n"] ?? "")?.count == 256)
         #expect(jwk["e"] == "AQAB")
     }
 
-    @Test func privateKeyIsSealedAndBoundToItsRow() throws {
+    @Test func privateKeyIsSealedAndBoundToItsRow() async throws {
         let master = MasterKey.generate()
-        let key = try SigningKeyFactory(masterKey: master).make(poolId: "local_Abcdefgh1", algorithm: .rs256, at: fixedNow)
+        let key = try await SigningKeyFactory(masterKey: master).make(poolId: "local_Abcdefgh1", algorithm: .rs256, at: fixedNow)
         #expect(!String(decoding: key.sealedPrivateKey, as: UTF8.self).contains("PRIVATE KEY"))
         let pem = try master.open(key.sealedPrivateKey, context: SigningKeyFactory.sealContext(poolId: key.poolId, kid: key.kid))
         #expect(String(decoding: pem, as: UTF8.self).contains("PRIVATE KEY"))
