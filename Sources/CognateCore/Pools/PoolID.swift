@@ -1,9 +1,15 @@
 /// Pool ids are `<region>_<9 letters or digits>`, as Cognito's.
 public enum PoolID {
     public static func isValid(_ id: String) -> Bool {
-        let parts = id.split(separator: "_", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 32
-            && parts[0].allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
-            && parts[1].count == 9 && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        // `{region}_{9 letters or digits}`, the region of lowercase letters, digits and dashes;
+        // read as bytes, since every request to a pool's endpoints checks it
+        var utf8 = Array(id.utf8)[...]
+        guard let underscore = utf8.firstIndex(of: UInt8(ascii: "_")) else { return false }
+        let region = utf8[..<underscore]
+        utf8 = utf8[(underscore + 1)...]
+        return (1...32).contains(region.count)
+            && region.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") }
+            && utf8.count == 9
+            && utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) }
     }
 }

@@ -6,8 +6,9 @@ import Foundation
 import Vapor
 
 /// The services every request and command uses, made once the database is migrated and the
-/// master key proven. They hold no per-user state: any node can serve any request.
-public struct CognateServices: Sendable {
+/// master key proven. They hold no per-user state: any node can serve any request. A class, so
+/// a request takes one reference instead of copying (and retaining) every service.
+public final class CognateServices: Sendable {
     public let configuration: CognateConfiguration
     public let store: FluentStore
     public let masterKey: MasterKey
@@ -28,6 +29,29 @@ public struct CognateServices: Sendable {
     /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
     public let publicURL: String
     public let now: Now
+
+    init(configuration: CognateConfiguration, store: FluentStore, masterKey: MasterKey, hasher: CognateCore.PasswordHasher,
+         credentials: Credentials, keyring: Keyring, pools: PoolService, adminCredentials: AdminCredentials, api: CognitoAPI,
+         domains: HostedDomains, tokens: TokenService, hosted: HostedSignIn, accounts: AccountService, delivery: MessageDelivery,
+         limits: AddressLimits, publicURL: String, now: @escaping Now) {
+        self.configuration = configuration
+        self.store = store
+        self.masterKey = masterKey
+        self.hasher = hasher
+        self.credentials = credentials
+        self.keyring = keyring
+        self.pools = pools
+        self.adminCredentials = adminCredentials
+        self.api = api
+        self.domains = domains
+        self.tokens = tokens
+        self.hosted = hosted
+        self.accounts = accounts
+        self.delivery = delivery
+        self.limits = limits
+        self.publicURL = publicURL
+        self.now = now
+    }
 
     public func issuer(poolId: String) -> String { "\(publicURL)/\(poolId)" }
 }

@@ -36,6 +36,11 @@ import Testing
         #expect(!PoolID.isValid("local_short"))
         #expect(!PoolID.isValid("LOCAL_Ab3dE6gH9"))
         #expect(!PoolID.isValid("../etc/passwd"))
+        for invalid in ["_Ab3dE6gH9", "local_Ab3dE6gH", "local_Ab3dE6gH9x", "local_Ab3d_6gH9", "local__Ab3dE6gH", "lo cal_Ab3dE6gH9",
+                        "local_Ab3dé6gH9", "l\u{301}ocal_Ab3dE6gH9", String(repeating: "a", count: 33) + "_Ab3dE6gH9", ""] {
+            #expect(!PoolID.isValid(invalid), "\(invalid)")
+        }
+        #expect(PoolID.isValid(String(repeating: "a", count: 32) + "_Ab3dE6gH9"))
     }
 
     @Test func generatedIdsHaveCognitosShape() {
