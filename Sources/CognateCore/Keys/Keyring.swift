@@ -27,15 +27,14 @@ public final class Keyring: Sendable {
     /// less than the longest ID or access token lifetime of the pool's clients ago.
     public func publishedKeys(poolId: String) async throws -> [SigningKey] {
         let keys = try await store.signingKeys(poolId: poolId)
+        if !keys.contains(where: { $0.retiredAt != nil }) { return keys }  // no lifetimes to read
         let horizon = now().addingTimeInterval(-TimeInterval(try await longestTokenLifetime(poolId: poolId)))
         return keys.filter { key in key.retiredAt.map { $0 > horizon } ?? true }
     }
 
-    /// The JWKS document (RFC 7517 §5) for the pool.
-    public func jwks(poolId: String) async throws -> Data {
-        let keys = try await publishedKeys(poolId: poolId)
-        let members = keys.map(\.publicJWK).joined(separator: ",")
-        return Data("{\"keys\":[\(members)]}".utf8)
+    /// The JWKS document (RFC 7517 §5) of `keys`, the pool's published keys.
+    public static func jwks(_ keys: [SigningKey]) -> Data {
+        Data("{\"keys\":[\(keys.map(\.publicJWK).joined(separator: ","))]}".utf8)
     }
 
     /// Makes a new active key for the pool; the old one stays published until tokens signed

@@ -24,41 +24,51 @@ struct WellKnownController: Sendable {
         let base = services.domains.endpointBase(domains: try await services.store.domains(poolId: pool.id), issuer: issuer)
         // What the document is made from; while it is unchanged, the encoded document is reused.
         let inputs = "\(pool.signingAlgorithm.rawValue)|\(base)|\(scopes.joined(separator: " "))"
-        let body = try Self.encoded(poolId: pool.id, inputs: inputs) {
-            DiscoveryDocument(pool: pool, issuer: issuer, domain: base, resourceServerScopes: scopes)
+        let body = try Self.discoveryBodies.body(poolId: pool.id, inputs: inputs) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            return try encoder.encode(DiscoveryDocument(pool: pool, issuer: issuer, domain: base, resourceServerScopes: scopes))
         }
-        var headers = HTTPHeaders()
-        headers.contentType = .json
-        headers.replaceOrAdd(name: .cacheControl, value: Self.discoveryCacheControl)
-        return Response(status: .ok, headers: headers, body: .init(data: body))
-    }
-
-    /// The last document encoded for each pool, with what it was made from: encoding was most
-    /// of discovery's cost, and the document changes only with the pool's settings, domains and
-    /// resource servers. Derived from what the store said, so a change is encoded again at once.
-    static let encodedDocuments = NIOLockedValueBox<[String: (inputs: String, body: Data)]>([:])
-
-    static func encoded(poolId: String, inputs: String, document: () -> DiscoveryDocument) throws -> Data {
-        if let last = encodedDocuments.withLockedValue({ $0[poolId] }), last.inputs == inputs { return last.body }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let body = try encoder.encode(document())
-        encodedDocuments.withLockedValue { documents in
-            if documents.count > 10_000 { documents.removeAll() }
-            documents[poolId] = (inputs, body)
-        }
-        return body
+        return Self.document(body, cacheControl: Self.discoveryCacheControl)
     }
 
     func jwks(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await Self.pool(request, services)
-        let body = try await services.keyring.jwks(poolId: pool.id)
+        let keys = try await services.keyring.publishedKeys(poolId: pool.id)
+        let body = try Self.jwksBodies.body(poolId: pool.id, inputs: keys.map(\.kid).joined(separator: " ")) {
+            Keyring.jwks(keys)
+        }
+        return Self.document(body, cacheControl: Self.jwksCacheControl)
+    }
+
+    static func document(_ body: ByteBuffer, cacheControl: String) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .json
-        headers.replaceOrAdd(name: .cacheControl, value: Self.jwksCacheControl)
-        return Response(status: .ok, headers: headers, body: .init(data: body))
+        headers.replaceOrAdd(name: .cacheControl, value: cacheControl)
+        return Response(status: .ok, headers: headers, body: .init(buffer: body))
     }
+
+    /// The last body made for each pool, with what it was made from. Encoding was most of the
+    /// documents' cost, and they change only with the pool's settings, domains, resource
+    /// servers and keys; the inputs come from what the store said for this request, so a
+    /// change is encoded again at once.
+    final class Bodies: Sendable {
+        private let last = NIOLockedValueBox<[String: (inputs: String, body: ByteBuffer)]>([:])
+
+        func body(poolId: String, inputs: String, make: () throws -> Data) rethrows -> ByteBuffer {
+            if let known = last.withLockedValue({ $0[poolId] }), known.inputs == inputs { return known.body }
+            let body = ByteBuffer(data: try make())
+            last.withLockedValue { bodies in
+                if bodies.count > 10_000 { bodies.removeAll() }
+                bodies[poolId] = (inputs, body)
+            }
+            return body
+        }
+    }
+
+    static let discoveryBodies = Bodies()
+    static let jwksBodies = Bodies()
 
     /// The pool named in the path, or else by the request's host (a pool domain); 404 for a
     /// malformed or unknown id or host alike.
