@@ -120,4 +120,15 @@ import Testing
         let request = Self.request("GET", signature: "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
         #expect(await Self.failure(request, verifier: verifier)?.type == "InvalidSignatureException")
     }
+
+    @Test func amzDatesAreReadAndWrittenInUTC() {
+        #expect(SigV4Verifier.parseDate("20150830T123600Z") == Date(timeIntervalSince1970: 1_440_938_160))
+        #expect(SigV4Verifier.format(Date(timeIntervalSince1970: 1_440_938_160)) == "20150830T123600Z")
+        #expect(SigV4Verifier.format(Date(timeIntervalSince1970: 951_782_400.9)) == "20000229T000000Z")
+        #expect(SigV4Verifier.parseDate("20000229T000000Z") == Date(timeIntervalSince1970: 951_782_400))
+        for bad in ["20150830T123600", "2015-08-30T12:36:00Z", "20150230T123600Z", "20151301T000000Z", "20150830T240000Z",
+                    "20150830T126000Z", "2015083OT123600Z", "20150830X123600Z", "+0150830T123600Z", "", "20150830T123600Z "] {
+            #expect(SigV4Verifier.parseDate(bad) == nil, "\(bad)")
+        }
+    }
 }

@@ -165,20 +165,43 @@ public struct SigV4Verifier: Sendable {
         return result
     }
 
+    /// `20150830T123600Z` (ISO 8601 basic format, UTC), read by hand: a DateFormatter per
+    /// request (they are not safe to share across threads) cost more than checking the signature.
     static func parseDate(_ text: String) -> Date? {
-        formatter().date(from: text)
+        let bytes = Array(text.utf8)
+        guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int32? {
+            var value: Int32 = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int32(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
+            let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15)
+        else { return nil }
+        var fields = tm()
+        (fields.tm_year, fields.tm_mon, fields.tm_mday) = (year - 1900, month - 1, day)
+        (fields.tm_hour, fields.tm_min, fields.tm_sec) = (hour, minute, second)
+        var seconds = timegm(&fields)
+        // timegm rolls an impossible date (February 30, hour 24) over; such a date is refused
+        var check = tm()
+        guard gmtime_r(&seconds, &check) != nil, check.tm_year == year - 1900, check.tm_mon == month - 1, check.tm_mday == day,
+            check.tm_hour == hour, check.tm_min == minute, check.tm_sec == second
+        else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
     static func format(_ date: Date) -> String {
-        formatter().string(from: date)
-    }
-
-    /// `20150830T123600Z`. A fresh formatter per call: DateFormatter is not safe to share across threads.
-    static func formatter() -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var fields = tm()
+        gmtime_r(&seconds, &fields)
+        func digits(_ value: Int32, _ count: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, count - text.count)) + text
+        }
+        return digits(fields.tm_year + 1900, 4) + digits(fields.tm_mon + 1, 2) + digits(fields.tm_mday, 2) + "T"
+            + digits(fields.tm_hour, 2) + digits(fields.tm_min, 2) + digits(fields.tm_sec, 2) + "Z"
     }
 }
