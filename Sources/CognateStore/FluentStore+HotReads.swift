@@ -3,8 +3,8 @@ import FluentKit
 import Foundation
 import SQLKit
 
-/// The reads every token request makes (refresh token, user, groups, revocations), written as
-/// plain SQL. Fluent decodes each model row by reflection (Mirror), which cost more than the
+/// The reads every token request or API call makes (refresh token, user, groups, revocations,
+/// the admin key), written as plain SQL. Fluent decodes each model row by reflection (Mirror), which cost more than the
 /// query itself in the refresh grant's profile; the rows here are decoded column by column.
 /// Values are bound and decoded by the same driver coders Fluent uses, so both read one format.
 extension FluentStore {
@@ -32,6 +32,31 @@ extension FluentStore {
                 """).first
             else { return nil }
             return try Self.user(row)
+        }
+    }
+
+    /// A user by one of their identifiers (user name, alias or sub key): sign-in and most API calls start here.
+    func userByIdentifier(poolId: String, key: String) async throws -> User? {
+        try await run("user") {
+            guard let row = try await rows("""
+                SELECT \(unsafeRaw: Self.userColumns) FROM \(ident: UserIdentifierRow.schema) i JOIN users u ON u.id = i.user_id
+                WHERE i.pool_id = \(bind: poolId) AND i.key = \(bind: key)
+                """).first
+            else { return nil }
+            return try Self.user(row)
+        }
+    }
+
+    /// The admin key that signs a Cognito API request.
+    func adminCredentialById(_ accessKeyId: String) async throws -> AdminCredential? {
+        try await run("admin credential") {
+            guard let row = try await rows("""
+                SELECT id, sealed_secret, created_at FROM \(ident: AdminCredentialRow.schema) WHERE id = \(bind: accessKeyId)
+                """).first
+            else { return nil }
+            return AdminCredential(accessKeyId: try row.decode(column: "id", as: String.self),
+                                   sealedSecret: try row.decode(column: "sealed_secret", as: Data.self),
+                                   createdAt: try row.decode(column: "created_at", as: Date.self))
         }
     }
 

@@ -184,9 +184,7 @@ extension FluentStore: RevocationStore {
 
 extension FluentStore: AdminCredentialStore {
     public func adminCredential(accessKeyId: String) async throws -> AdminCredential? {
-        try await run("admin credential") {
-            try await AdminCredentialRow.find(accessKeyId, on: database).map(Self.adminCredential)
-        }
+        try await adminCredentialById(accessKeyId)
     }
 
     public func adminCredentials() async throws -> [AdminCredential] {

@@ -22,12 +22,7 @@ extension FluentStore: UserStore {
     }
 
     public func user(poolId: String, identifierKey key: String) async throws -> User? {
-        try await run("user") {
-            guard let identifier = try await UserIdentifierRow.query(on: database)
-                .filter(\.$poolId == poolId).filter(\.$key == key).first()
-            else { return nil }
-            return try await UserRow.find(identifier.userId, on: database).map(Self.user)
-        }
+        try await userByIdentifier(poolId: poolId, key: key)
     }
 
     public func listUsers(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<User> {

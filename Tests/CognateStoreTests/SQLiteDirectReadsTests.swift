@@ -28,6 +28,8 @@ import Testing
                 ("refresh grant", FluentStore.refreshGrantQuery("hash")),
                 ("revocation", "SELECT 1 AS hit FROM token_revocations WHERE jti IN (\(bind: "a"), \(bind: "b"))"),
                 ("user", "SELECT u.id FROM users u WHERE u.id = \(bind: UUID()) AND u.pool_id = \(bind: "p")"),
+                ("user by name", "SELECT u.id FROM user_identifiers i JOIN users u ON u.id = i.user_id WHERE i.pool_id = \(bind: "p") AND i.key = \(bind: "k")"),
+                ("admin key", "SELECT id FROM admin_credentials WHERE id = \(bind: "AKIA")"),
             ]
             for (name, query) in reads {
                 let plan = try await database.store.rows("EXPLAIN QUERY PLAN " + query)
