@@ -4,9 +4,10 @@ import Foundation
 import SQLKit
 
 /// The reads every token request or API call makes (refresh token, user, groups, revocations,
-/// the admin key), written as plain SQL. Fluent decodes each model row by reflection (Mirror), which cost more than the
-/// query itself in the refresh grant's profile; the rows here are decoded column by column.
-/// Values are bound and decoded by the same driver coders Fluent uses, so both read one format.
+/// the admin key), written as plain SQL. Fluent decodes each model row by reflection (Mirror),
+/// which cost more than the query itself in the refresh grant's profile; the rows here are
+/// decoded column by column. Values are bound and decoded by the same driver coders Fluent
+/// uses, so both read one format. On a SQLite file they skip the driver (`SQLiteDirectReads`).
 extension FluentStore {
     /// Both drivers are SQL databases.
     var sql: any SQLDatabase { database as! any SQLDatabase }

@@ -5,8 +5,9 @@ import SQLKit
 import SQLiteKit
 import VaporCSQLite
 
-/// The hot reads of a SQLite file (the refresh grant's token, user and groups; revocations),
-/// run straight through libsqlite3 on the calling thread.
+/// The hot reads of a SQLite file (`FluentStore+HotReads`: the refresh grant's token, user and
+/// groups, revocations, users by name, admin keys), run straight through libsqlite3 on the
+/// calling thread.
 ///
 /// Through Fluent a query travels from the caller's task to the connection pool's event loop,
 /// to sqlite-nio's blocking thread pool and back twice: four thread hops around a read that

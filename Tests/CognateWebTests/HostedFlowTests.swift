@@ -95,7 +95,7 @@ import VaporTesting
     @Test func theTokenEndpointReadsOnlyFormsAndRefusesRepeatedParameters() async throws {
         try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
             var form = HTTPHeaders()
-            form.contentType = .urlEncodedForm
+            form.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded; charset=UTF-8")
             let repeated = try await app.testing().sendRequest(.POST, "/local_FlowPool1/oauth2/token", headers: form, body: ByteBuffer(
                 string: "grant_type=authorization_code&client_id=flowspa0000000000000000000&code=a&code=b"))
             #expect(repeated.status == .badRequest && repeated.json["error"] as? String == "invalid_request")
