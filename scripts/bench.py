@@ -31,7 +31,7 @@ ACCESS_KEY, SECRET_KEY = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEX
 DURATION = os.environ.get("BENCH_DURATION", "8")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "32")
 THREADS = os.environ.get("BENCH_THREADS", "2")
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 # BENCH_PROFILE=0 skips the perf profile of the refresh grant (perf from linux-perf, root or perf_event_paranoid<=1).
 # BENCH_QUICK=1 measures only the baseline and the refresh grant (for profiling work).
 QUICK = os.environ.get("BENCH_QUICK") == "1"
