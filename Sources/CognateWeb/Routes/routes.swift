@@ -1,6 +1,7 @@
 import Vapor
 
-func routes(_ app: Application) throws {
+/// - Parameter publicDirectory: Public/ of the resource root the templates come from.
+func routes(_ app: Application, publicDirectory: String) throws {
     let health = HealthController()
     app.get(RoutePath.health, use: health.alive)
     app.get(RoutePath.ready, use: health.ready)
@@ -9,7 +10,7 @@ func routes(_ app: Application) throws {
 
     // The pages' style sheet. Files are looked for only under /css/: a global FileMiddleware
     // would ask the file system about every request's path (a thread hop and a stat each).
-    app.grouped(FileMiddleware(publicDirectory: ResourceRoot.find() + "Public/"))
+    app.grouped(FileMiddleware(publicDirectory: publicDirectory))
         .get(RoutePath.styles) { _ -> Response in throw Abort(.notFound) }
 
     let wellKnown = WellKnownController()

@@ -48,7 +48,7 @@ public func configure(
     app.asyncCommands.use(CognateServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(KeysCommand(), as: "keys")
     app.asyncCommands.use(OutboxCommand(), as: "outbox")
-    try routes(app)
+    try routes(app, publicDirectory: root + "Public/")
 }
 
 extension DatabaseLocation {
