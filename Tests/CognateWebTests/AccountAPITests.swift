@@ -32,6 +32,14 @@ struct AccountFixture {
                                        "UserAttributes": [["Name": "email", "Value": email ?? "\(username)@example.com"]]], signed: false)
     }
 
+    /// Signs `username` up and confirms the account with the code sent to its email.
+    func confirmedUser(_ app: Application, _ services: CognateServices, _ username: String, email: String? = nil) async throws {
+        _ = try await signUp(app, username, email: email)
+        let code = try await lastCode(services, to: email ?? "\(username)@example.com")
+        let confirmed = try await publicCall(app, "ConfirmSignUp", ["Username": username, "ConfirmationCode": code])
+        #expect(confirmed.status == .ok, "\(confirmed.json)")
+    }
+
     func publicCall(_ app: Application, _ operation: String, _ input: [String: Any]) async throws -> APIAnswer {
         var input = input
         input["ClientId"] = clientId
@@ -163,8 +171,7 @@ struct AccountFixture {
         let clock = TestClock()
         try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
             let fixture = try await AccountFixture.make(app)
-            _ = try await fixture.signUp(app, "jack")
-            _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "jack", "ConfirmationCode": try await fixture.lastCode(services, to: "jack@example.com")])
+            try await fixture.confirmedUser(app, services, "jack")
             let refresh = try #require(try await fixture.signIn(app, "jack").result["RefreshToken"] as? String)
 
             clock.advance(1)  // the outbox lists newest first
@@ -208,8 +215,7 @@ struct AccountFixture {
     @Test func changePasswordNeedsThePreviousOneAndThePolicy() async throws {
         try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
             let fixture = try await AccountFixture.make(app)
-            _ = try await fixture.signUp(app, "lee")
-            _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "lee", "ConfirmationCode": try await fixture.lastCode(services, to: "lee@example.com")])
+            try await fixture.confirmedUser(app, services, "lee")
             let access = try #require(try await fixture.signIn(app, "lee").result["AccessToken"] as? String)
             #expect(try await call(app, "ChangePassword", ["AccessToken": access, "PreviousPassword": "Wrong-Passw0rd!",
                                                            "ProposedPassword": "N3w-Passw0rd!"], signed: false).errorType == "NotAuthorizedException")
@@ -227,8 +233,7 @@ struct AccountFixture {
         let clock = TestClock()
         try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in
             let fixture = try await AccountFixture.make(app)
-            _ = try await fixture.signUp(app, "mo")
-            _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "mo", "ConfirmationCode": try await fixture.lastCode(services, to: "mo@example.com")])
+            try await fixture.confirmedUser(app, services, "mo")
             clock.advance(1)
             #expect(try await call(app, "AdminResetUserPassword", ["UserPoolId": fixture.poolId, "Username": "mo"]).status == .ok)
             #expect(try await fixture.signIn(app, "mo").errorType == "PasswordResetRequiredException")
@@ -252,8 +257,7 @@ struct AccountFixture {
             let client = try await call(app, "CreateUserPoolClient", ["UserPoolId": poolId, "ClientName": "app",
                                                                       "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]])
             let fixture = AccountFixture(poolId: poolId, clientId: try #require((client.json["UserPoolClient"] as? [String: Any])?["ClientId"] as? String))
-            _ = try await fixture.signUp(app, "ann", email: "shared@example.com")
-            _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ann", "ConfirmationCode": try await fixture.lastCode(services, to: "shared@example.com")])
+            try await fixture.confirmedUser(app, services, "ann", email: "shared@example.com")
             clock.advance(1)
             #expect(try await fixture.signUp(app, "ben", email: "shared@example.com").status == .ok, "an unverified address is no alias yet")
             let taken = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ben", "ConfirmationCode": try await fixture.lastCode(services, to: "shared@example.com")])
@@ -276,8 +280,7 @@ struct AccountFixture {
 @Suite struct AttributeAPITests {
     /// A confirmed user "vera" with a verified email, signed in; returns the access token.
     static func vera(_ app: Application, _ services: CognateServices, _ fixture: AccountFixture) async throws -> String {
-        _ = try await fixture.signUp(app, "vera")
-        _ = try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "vera", "ConfirmationCode": try await fixture.lastCode(services, to: "vera@example.com")])
+        try await fixture.confirmedUser(app, services, "vera")
         return try #require(try await fixture.signIn(app, "vera").result["AccessToken"] as? String)
     }
 

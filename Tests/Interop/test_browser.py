@@ -140,6 +140,14 @@ def sign_out_and_start_again(stack, person):
     return verifier, state
 
 
+def verified_user(stack, name, password):
+    """A confirmed user with a verified address {name}@example.com and a permanent password."""
+    idp = cognito(stack["server"].url)
+    idp.admin_create_user(UserPoolId=stack["pool"], Username=name, MessageAction="SUPPRESS", UserAttributes=[
+        {"Name": "email", "Value": f"{name}@example.com"}, {"Name": "email_verified", "Value": "true"}])
+    idp.admin_set_user_password(UserPoolId=stack["pool"], Username=name, Password=password, Permanent=True)
+
+
 def code_in(inbox, count, to):
     received = inbox.wait(count)[count - 1]
     assert received["to"] == [to]
@@ -177,11 +185,8 @@ def test_set_up_an_authenticator_on_the_hosted_page_and_sign_in_with_it(stack):
     import time
 
     import pyotp
-    idp = cognito(stack["server"].url)
-    idp.update_user_pool(UserPoolId=stack["pool"], MfaConfiguration="ON", AutoVerifiedAttributes=["email"])
-    idp.admin_create_user(UserPoolId=stack["pool"], Username="tara", MessageAction="SUPPRESS", UserAttributes=[
-        {"Name": "email", "Value": "tara@example.com"}, {"Name": "email_verified", "Value": "true"}])
-    idp.admin_set_user_password(UserPoolId=stack["pool"], Username="tara", Password="Corr3ct-Horse!", Permanent=True)
+    cognito(stack["server"].url).update_user_pool(UserPoolId=stack["pool"], MfaConfiguration="ON", AutoVerifiedAttributes=["email"])
+    verified_user(stack, "tara", "Corr3ct-Horse!")
 
     person = Person(stack, "totp")
     url, verifier, state = authorize(stack)
@@ -211,10 +216,7 @@ def test_set_up_an_authenticator_on_the_hosted_page_and_sign_in_with_it(stack):
 
 
 def test_forget_and_reset_the_password(stack):
-    idp = cognito(stack["server"].url)
-    idp.admin_create_user(UserPoolId=stack["pool"], Username="sven", MessageAction="SUPPRESS", UserAttributes=[
-        {"Name": "email", "Value": "sven@example.com"}, {"Name": "email_verified", "Value": "true"}])
-    idp.admin_set_user_password(UserPoolId=stack["pool"], Username="sven", Password="Old-Passw0rd!", Permanent=True)
+    verified_user(stack, "sven", "Old-Passw0rd!")
 
     person = Person(stack, "reset")
     url, verifier, state = authorize(stack)
