@@ -92,6 +92,33 @@ import VaporTesting
         }
     }
 
+    @Test func userInfoTakesTheTokenFromTheHeaderOrTheFormOnce() async throws {
+        try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
+            let tokens = try await Self.exchange(app, code: try await Self.code(app))
+            let access = try #require(tokens.json["access_token"] as? String)
+            let path = "/local_FlowPool1/oauth2/userInfo"
+            var bearer = HTTPHeaders()
+            bearer.bearerAuthorization = .init(token: access)
+            let viaHeader = try await app.testing().sendRequest(.GET, path, headers: bearer)
+            #expect(viaHeader.status == .ok && viaHeader.json["email"] as? String == "alice@example.com")
+            #expect(viaHeader.headers.first(name: .cacheControl) == "no-store")
+
+            var form = HTTPHeaders()
+            form.contentType = .urlEncodedForm
+            let viaForm = try await app.testing().sendRequest(.POST, path, headers: form, body: ByteBuffer(string: "access_token=\(access)"))
+            #expect(viaForm.status == .ok && viaForm.json["sub"] as? String == viaHeader.json["sub"] as? String)
+            let repeated = try await app.testing().sendRequest(.POST, path, headers: form, body: ByteBuffer(
+                string: "access_token=\(access)&access_token=\(access)"))
+            #expect(repeated.status == .badRequest && repeated.json["error"] as? String == "invalid_request")
+
+            let none = try await app.testing().sendRequest(.GET, path)
+            #expect(none.status == .unauthorized && none.headers.first(name: .wwwAuthenticate)?.hasPrefix("Bearer") == true)
+            bearer.bearerAuthorization = .init(token: "not-a-token")
+            let forged = try await app.testing().sendRequest(.GET, path, headers: bearer)
+            #expect(forged.status == .unauthorized && forged.json["error"] as? String == "invalid_token")
+        }
+    }
+
     @Test func theTokenEndpointReadsOnlyFormsAndRefusesRepeatedParameters() async throws {
         try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
             var form = HTTPHeaders()
