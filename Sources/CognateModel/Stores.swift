@@ -166,12 +166,28 @@ public protocol SingleUseStore: Sendable {
 }
 
 public protocol VerificationCodeStore: Sendable {
-    /// Stores the user's code for its purpose, replacing the one before.
-    func saveCode(_ code: VerificationCode) async throws
+    /// Replaces the user's code for `purpose` with what `make` returns from the code stored now
+    /// (nil if none), in one transaction, so racing callers see each other's codes; what `make`
+    /// throws is thrown unchanged and nothing is written. Returning the stored code unchanged
+    /// writes nothing. Codes do not reference users: the code of a name no user holds (a
+    /// phantom, see `PhantomUsers`) is kept like any other.
+    @discardableResult
+    func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose,
+                  _ make: @escaping @Sendable (VerificationCode?) throws -> VerificationCode) async throws -> VerificationCode
     func code(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws -> VerificationCode?
-    /// Counts one wrong guess atomically; returns the wrong guesses now recorded (0 if there is no code).
-    func recordFailedAttempt(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws -> Int
+    /// Counts one attempt at the code before it is judged, in one conditional update: returns
+    /// the attempts now counted while fewer than `limit` were counted before; nil, counting
+    /// nothing, once `limit` were (or when there is no code). Of many racing callers exactly
+    /// `limit` are counted.
+    func countAttempt(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, limit: Int) async throws -> Int?
     func deleteCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws
+}
+
+extension VerificationCodeStore {
+    /// Stores `code`, replacing the one before.
+    public func saveCode(_ code: VerificationCode) async throws {
+        try await saveCode(poolId: code.poolId, userSub: code.userSub, purpose: code.purpose) { _ in code }
+    }
 }
 
 /// Counters shared by every node, for limits on what one client address may do.

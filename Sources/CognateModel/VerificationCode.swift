@@ -13,7 +13,7 @@ public struct VerificationCode: Sendable, Equatable {
         /// A sign-in's second factor by text message or email (SMS_MFA, EMAIL_OTP).
         case mfaSMS = "mfa:sms"
         case mfaEmail = "mfa:email"
-        /// Counts wrong authenticator codes (SOFTWARE_TOKEN_MFA); holds no code.
+        /// Counts authenticator codes (SOFTWARE_TOKEN_MFA) tried in a five-minute window; holds no code.
         case mfaTOTPAttempts = "mfa:totp-attempts"
     }
 
@@ -22,7 +22,9 @@ public struct VerificationCode: Sendable, Equatable {
     public var purpose: Purpose
     public var codeHash: String
     public var expiresAt: Date
-    public var failedAttempts: Int
+    /// Attempts at this code so far; each is counted before it is judged, so racing guesses
+    /// cannot outrun the limit.
+    public var attempts: Int
     public var sentInWindow: Int
     public var windowStart: Date
     public var createdAt: Date
@@ -30,7 +32,7 @@ public struct VerificationCode: Sendable, Equatable {
     public var pendingValue: String?
 
     public init(
-        poolId: String, userSub: UUID, purpose: Purpose, codeHash: String, expiresAt: Date, failedAttempts: Int = 0,
+        poolId: String, userSub: UUID, purpose: Purpose, codeHash: String, expiresAt: Date, attempts: Int = 0,
         sentInWindow: Int = 1, windowStart: Date, createdAt: Date, pendingValue: String? = nil
     ) {
         self.pendingValue = pendingValue
@@ -39,7 +41,7 @@ public struct VerificationCode: Sendable, Equatable {
         self.purpose = purpose
         self.codeHash = codeHash
         self.expiresAt = expiresAt
-        self.failedAttempts = failedAttempts
+        self.attempts = attempts
         self.sentInWindow = sentInWindow
         self.windowStart = windowStart
         self.createdAt = createdAt

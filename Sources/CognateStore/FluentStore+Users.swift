@@ -65,10 +65,14 @@ extension FluentStore: UserStore {
 
     public func deleteUser(poolId: String, sub: UUID) async throws {
         try await run("user") {
-            guard let row = try await UserRow.find(sub, on: database), row.poolId == poolId else {
-                throw StoreError.notFound("user \(sub)")
+            try await poolTransaction(poolId) { db in
+                guard let row = try await UserRow.find(sub, on: db), row.poolId == poolId else {
+                    throw StoreError.notFound("user \(sub)")
+                }
+                // codes do not reference users (phantoms have them too), so they go by hand
+                try await VerificationCodeRow.query(on: db).filter(\.$poolId == poolId).filter(\.$userSub == sub).delete()
+                try await row.delete(on: db)
             }
-            try await row.delete(on: database)
         }
     }
 

@@ -118,6 +118,47 @@ struct AccountFixture {
         }
     }
 
+    @Test func wrongResetCodesSentAtOnceCannotOutrunTheLimit() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            // given a reset code on its way
+            let fixture = try await AccountFixture.make(app)
+            try await fixture.confirmedUser(app, services, "ravi")
+            #expect(try await fixture.publicCall(app, "ForgotPassword", ["Username": "ravi"]).status == .ok)
+            let code = try await fixture.lastCode(services, to: "ravi@example.com")
+            let wrong = code == "000000" ? "111111" : "000000"
+            // when thirty wrong guesses arrive at once
+            let answers = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<30 {
+                    group.addTask {
+                        try await fixture.publicCall(app, "ConfirmForgotPassword", [
+                            "Username": "ravi", "ConfirmationCode": wrong, "Password": "N3w-Passw0rd!"]).errorType
+                    }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            // then five were judged, and the right code no longer works
+            #expect(answers.filter { $0 == "CodeMismatchException" }.count == AccountService.maxFailedAttempts - 1, "\(answers)")
+            #expect(answers.filter { $0 == "TooManyFailedAttemptsException" }.count == 30 - AccountService.maxFailedAttempts + 1, "\(answers)")
+            let right = try await fixture.publicCall(app, "ConfirmForgotPassword", [
+                "Username": "ravi", "ConfirmationCode": code, "Password": "N3w-Passw0rd!"])
+            #expect(right.errorType == "TooManyFailedAttemptsException")
+            #expect(try await fixture.signIn(app, "ravi").result["AccessToken"] != nil, "the old password still works")
+        }
+    }
+
+    @Test func resendsSentAtOnceCannotOutrunTheSendLimit() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            try await fixture.confirmedUser(app, services, "sam")
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<12 { group.addTask { try await fixture.publicCall(app, "ForgotPassword", ["Username": "sam"]).errorType ?? "sent" } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(answers.filter { $0 == "sent" }.count == AccountService.maxSendsPerWindow, "\(answers)")
+            #expect(answers.filter { $0 == "LimitExceededException" }.count == 12 - AccountService.maxSendsPerWindow)
+        }
+    }
+
     @Test func codesExpireAreLimitedAndResendReplacesThem() async throws {
         let clock = TestClock()
         try await withCognate(environment: adminEnvironment, clock: clock) { app, services, _ async throws in

@@ -93,11 +93,13 @@ struct MFAFixture {
             let code = fixture.code(secret)
             let tokens = try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", session, ["SOFTWARE_TOKEN_MFA_CODE": code])
             #expect(tokens.result["AccessToken"] != nil, "\(tokens.json)")
-            #expect(try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", session, ["SOFTWARE_TOKEN_MFA_CODE": code]).errorType == "CodeMismatchException",
+            #expect(try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", session, ["SOFTWARE_TOKEN_MFA_CODE": code]).errorType == "ExpiredCodeException",
                     "a code works once")
+            // Cognito's answer to a code used once already, the message clients match on
             let again = try await fixture.signIn(app)
-            #expect(try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", again.json["Session"] as? String, ["SOFTWARE_TOKEN_MFA_CODE": code]).errorType
-                == "CodeMismatchException", "a code works once, even in a new sign-in")
+            let reused = try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", again.json["Session"] as? String, ["SOFTWARE_TOKEN_MFA_CODE": code])
+            #expect(reused.errorType == "ExpiredCodeException", "a code works once, even in a new sign-in")
+            #expect(reused.json["message"] as? String == "Your software token has already been used once.")
             clock.advance(30)
             #expect(try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", session, ["SOFTWARE_TOKEN_MFA_CODE": fixture.code(secret)]).errorType
                 == "NotAuthorizedException", "a session that gave tokens answers no more")
@@ -118,6 +120,33 @@ struct MFAFixture {
             }
             #expect(try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", session, ["SOFTWARE_TOKEN_MFA_CODE": right]).errorType
                 == "TooManyFailedAttemptsException")
+        }
+    }
+
+    @Test func wrongAuthenticatorCodesSentAtOnceStopAtTheLimit() async throws {
+        let clock = TestClock()
+        try await withCognate(environment: adminEnvironment, clock: clock) { app, _, _ async throws in
+            let fixture = try await MFAFixture.make(app, clock: clock, mode: "OPTIONAL")
+            let secret = try await fixture.setUpAuthenticator(app)
+            clock.advance(30)
+            let session = try await fixture.signIn(app).json["Session"] as? String
+            let right = fixture.code(secret)
+            let near = Set([-1, 0, 1].map { fixture.code(secret, offset: $0) })
+            let wrong = (0..<10).map { String(repeating: String($0), count: 6) }.first { !near.contains($0) }!
+            let answers = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", session, ["SOFTWARE_TOKEN_MFA_CODE": wrong]).errorType }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(answers.filter { $0 == "CodeMismatchException" }.count == SignInService.maxWrongAuthenticatorCodes, "\(answers)")
+            #expect(answers.filter { $0 == "TooManyFailedAttemptsException" }.count == 30 - SignInService.maxWrongAuthenticatorCodes)
+            #expect(try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", session, ["SOFTWARE_TOKEN_MFA_CODE": right]).errorType
+                == "TooManyFailedAttemptsException")
+            // five minutes later the window has closed and the right code is judged again
+            clock.advance(301)
+            let fresh = try await fixture.signIn(app).json["Session"] as? String
+            #expect(try await fixture.respond(app, "SOFTWARE_TOKEN_MFA", fresh, ["SOFTWARE_TOKEN_MFA_CODE": fixture.code(secret)]).result["AccessToken"] != nil)
         }
     }
 

@@ -123,7 +123,7 @@ extension StoreConformance {
     ]
 
     static let codes: [ConformanceCase] = [
-        test("verificationCodesReplaceCountAndLeaveWithTheirUser") { store in
+        test("verificationCodesReplaceAndLeaveWithTheirUser") { store in
             let pool = try await makePool(store)
             let user = makeUser(pool, "coded")
             try await store.createUser(user, identifiers: user.identifiers(in: pool))
@@ -137,19 +137,61 @@ extension StoreConformance {
             second.sentInWindow = 2
             try await store.saveCode(second)
             try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp)?.codeHash == "h2", "not replaced")
-            // racing wrong guesses are all counted
-            let counts = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<4 { group.addTask { try await store.recordFailedAttempt(poolId: pool.id, userSub: user.sub, purpose: .signUp) } }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
-            }
-            try check(counts.max() == 4, "failed attempts lost: \(counts)")
-            try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp)?.failedAttempts == 4, "count not stored")
-            try check(try await store.recordFailedAttempt(poolId: pool.id, userSub: user.sub, purpose: .resetPassword) == 0, "no code, no count")
             try await store.deleteCode(poolId: pool.id, userSub: user.sub, purpose: .signUp)
             try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp) == nil, "not deleted")
             try await store.saveCode(first)
             try await store.deleteUser(poolId: pool.id, sub: user.sub)
             try check(try await store.code(poolId: pool.id, userSub: user.sub, purpose: .signUp) == nil, "outlived its user")
+        },
+        test("aCodeNeedsNoUser") { store in
+            // a phantom: the code of a name no user holds, so its answers match a real user's
+            let pool = try await makePool(store)
+            let phantom = VerificationCode(poolId: pool.id, userSub: UUID(), purpose: .resetPassword, codeHash: "p",
+                                           expiresAt: t0.addingTimeInterval(60), windowStart: t0, createdAt: t0)
+            try await store.saveCode(phantom)
+            try check(try await store.code(poolId: pool.id, userSub: phantom.userSub, purpose: .resetPassword) == phantom, "phantom code lost")
+            try check(try await store.countAttempt(poolId: pool.id, userSub: phantom.userSub, purpose: .resetPassword, limit: 5) == 1,
+                      "phantom attempts not counted")
+        },
+        test("racingGuessesAreCountedBeforeTheyAreJudgedAndStopAtTheLimit") { store in
+            let pool = try await makePool(store)
+            let sub = UUID()
+            try await store.saveCode(VerificationCode(poolId: pool.id, userSub: sub, purpose: .resetPassword, codeHash: "h",
+                                                      expiresAt: t0.addingTimeInterval(60), windowStart: t0, createdAt: t0))
+            let counted = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { try await store.countAttempt(poolId: pool.id, userSub: sub, purpose: .resetPassword, limit: 5) }
+                }
+                return try await group.reduce(into: [Int]()) { if let count = $1 { $0.append(count) } }
+            }
+            try check(counted.sorted() == [1, 2, 3, 4, 5], "judged attempts: \(counted.sorted())")
+            try check(try await store.code(poolId: pool.id, userSub: sub, purpose: .resetPassword)?.attempts == 5, "count not stored")
+            try check(try await store.countAttempt(poolId: pool.id, userSub: sub, purpose: .resetPassword, limit: 5) == nil,
+                      "an attempt past the limit was counted")
+            try check(try await store.countAttempt(poolId: pool.id, userSub: sub, purpose: .signUp, limit: 5) == nil, "no code, no count")
+        },
+        test("racingCodeSendersSeeEachOthersCodes") { store in
+            let pool = try await makePool(store)
+            let sub = UUID()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try await store.saveCode(poolId: pool.id, userSub: sub, purpose: .signUp) { previous in
+                            VerificationCode(poolId: pool.id, userSub: sub, purpose: .signUp, codeHash: "h\(index)",
+                                             expiresAt: t0.addingTimeInterval(60), sentInWindow: (previous?.sentInWindow ?? 0) + 1,
+                                             windowStart: t0, createdAt: t0)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try check(try await store.code(poolId: pool.id, userSub: sub, purpose: .signUp)?.sentInWindow == 8, "a racing send was lost")
+            struct Refused: Error {}
+            do {
+                try await store.saveCode(poolId: pool.id, userSub: sub, purpose: .signUp) { _ in throw Refused() }
+                throw ConformanceFailure(description: "a refusing maker saved a code")
+            } catch is Refused {}
+            try check(try await store.code(poolId: pool.id, userSub: sub, purpose: .signUp)?.sentInWindow == 8, "a refused save wrote")
         },
     ]
 

@@ -39,6 +39,7 @@ enum Accounts {
         case .codeMismatch: CognitoError("CodeMismatchException", "Invalid verification code provided, please try again.")
         case .expiredCode: CognitoError("ExpiredCodeException", "Invalid code provided, please request a code again.")
         case .tooManyFailedAttempts: CognitoError("TooManyFailedAttemptsException", "Too many failed attempts, please request a code again.")
+        case .softwareTokenUsed: CognitoError("ExpiredCodeException", "Your software token has already been used once.")
         case .limitExceeded: .limitExceeded("Attempt limit exceeded, please try after some time.")
         }
     }

@@ -16,6 +16,8 @@ public enum AccountError: Error, Equatable, Sendable {
     case codeMismatch
     case expiredCode
     case tooManyFailedAttempts
+    /// An authenticator code that was accepted once already (Cognito: expired).
+    case softwareTokenUsed
     case limitExceeded
 }
 
@@ -274,20 +276,21 @@ public struct AccountService: Sendable {
                   pendingValue: String? = nil) async throws -> CodeDelivery
     {
         let date = now()
-        var sent = 1
-        var windowStart = date
-        if let previous = try await store.code(poolId: pool.id, userSub: user.sub, purpose: purpose),
-            date.timeIntervalSince(previous.windowStart) < Self.sendWindow
-        {
-            guard previous.sentInWindow < Self.maxSendsPerWindow else { throw AccountError.limitExceeded }
-            sent = previous.sentInWindow + 1
-            windowStart = previous.windowStart
-        }
         let code = random.string(count: 6, alphabet: "0123456789")
-        try await store.saveCode(VerificationCode(
-            poolId: pool.id, userSub: user.sub, purpose: purpose, codeHash: codeHash(code, purpose: purpose, user: user),
-            expiresAt: date.addingTimeInterval(Self.lifetime(purpose)), sentInWindow: sent, windowStart: windowStart, createdAt: date,
-            pendingValue: pendingValue))
+        let hash = codeHash(code, purpose: purpose, user: user)
+        // read and replaced in one transaction: racing requests cannot both pass the send limit
+        try await store.saveCode(poolId: pool.id, userSub: user.sub, purpose: purpose) { previous in
+            var sent = 1
+            var windowStart = date
+            if let previous, date.timeIntervalSince(previous.windowStart) < Self.sendWindow {
+                guard previous.sentInWindow < Self.maxSendsPerWindow else { throw AccountError.limitExceeded }
+                sent = previous.sentInWindow + 1
+                windowStart = previous.windowStart
+            }
+            return VerificationCode(
+                poolId: pool.id, userSub: user.sub, purpose: purpose, codeHash: hash, expiresAt: date.addingTimeInterval(Self.lifetime(purpose)),
+                sentInWindow: sent, windowStart: windowStart, createdAt: date, pendingValue: pendingValue)
+        }
         let isEmail = channel.attribute == "email"
         let messages = pool.messages
         let name = user.attributes["email"].flatMap { user.username == user.sub.uuidString.lowercased() ? $0 : nil } ?? user.username
@@ -303,18 +306,20 @@ public struct AccountService: Sendable {
                             attribute: channel.attribute)
     }
 
-    /// Wrong, expired, over-guessed and reused codes are told apart as Cognito does; a right
-    /// code is spent exactly once even when two requests race with it.
+    /// Wrong, expired, over-guessed and reused codes are told apart as Cognito does. Each
+    /// attempt is counted before the code is compared, so guesses sent at once cannot outrun
+    /// the limit; a right code is spent exactly once even when two requests race with it.
     func check(_ code: String, purpose: VerificationCode.Purpose, user: User) async throws {
         guard let stored = try await store.code(poolId: user.poolId, userSub: user.sub, purpose: purpose) else {
             throw AccountError.codeMismatch
         }
-        guard stored.failedAttempts < Self.maxFailedAttempts else { throw AccountError.tooManyFailedAttempts }
         guard stored.expiresAt > now() else { throw AccountError.expiredCode }
+        guard let attempts = try await store.countAttempt(poolId: user.poolId, userSub: user.sub, purpose: purpose,
+                                                          limit: Self.maxFailedAttempts)
+        else { throw AccountError.tooManyFailedAttempts }
         let presented = codeHash(code.trimmingCharacters(in: .whitespaces), purpose: purpose, user: user)
         guard constantTimeEquals(Array(presented.utf8), Array(stored.codeHash.utf8)) else {
-            let failures = try await store.recordFailedAttempt(poolId: user.poolId, userSub: user.sub, purpose: purpose)
-            throw failures >= Self.maxFailedAttempts ? AccountError.tooManyFailedAttempts : AccountError.codeMismatch
+            throw attempts >= Self.maxFailedAttempts ? AccountError.tooManyFailedAttempts : AccountError.codeMismatch
         }
         // keyed by the code and when it was made: the same six digits sent again later are a new code
         guard try await store.claimOnce("code:\(stored.codeHash):\(Int(stored.createdAt.timeIntervalSince1970))", until: stored.expiresAt) else {

@@ -142,27 +142,26 @@ extension SignInService {
     }
 
     /// A code from the user's authenticator: right within a step either way, used once, and at
-    /// most `maxWrongAuthenticatorCodes` wrong ones in five minutes.
+    /// most `maxWrongAuthenticatorCodes` tried in five minutes (each counted before it is
+    /// checked, so codes sent at once cannot outrun the limit; a right one clears the count).
     func checkAuthenticatorCode(_ code: String, user: User, pool: UserPool) async throws {
         guard let sealed = user.mfa.totpSecret else { throw SignInError.invalidSession }
         let secret = try masterKey.open(sealed, context: Self.totpContext(user.sub))
-        // the counter of wrong codes in the current five minutes, if there is one
-        let attempts = try await store.code(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts).flatMap { $0.expiresAt > now() ? $0 : nil }
-        if let attempts, attempts.failedAttempts >= Self.maxWrongAuthenticatorCodes { throw AccountError.tooManyFailedAttempts }
-        guard let step = TOTP.matchingStep(code, secret: secret, at: now(), after: user.mfa.lastTotpStep) else {
-            if attempts == nil {
-                try await store.saveCode(VerificationCode(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts, codeHash: "-",
-                                                          expiresAt: now().addingTimeInterval(300), failedAttempts: 1, windowStart: now(),
-                                                          createdAt: now()))
-            } else {
-                _ = try await store.recordFailedAttempt(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts)
-            }
-            throw AccountError.codeMismatch
+        let date = now()
+        // the first attempt opens a five-minute window; an open one is left as it is
+        try await store.saveCode(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts) { previous in
+            if let previous, previous.expiresAt > date { return previous }
+            return VerificationCode(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts, codeHash: "-",
+                                    expiresAt: date.addingTimeInterval(300), windowStart: date, createdAt: date)
         }
+        guard try await store.countAttempt(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts,
+                                           limit: Self.maxWrongAuthenticatorCodes) != nil
+        else { throw AccountError.tooManyFailedAttempts }
+        guard let step = TOTP.matchingStep(code, secret: secret, at: date, after: nil) else { throw AccountError.codeMismatch }
         // Record the step in the same transaction that checks it was not used: two racing
-        // requests with one code cannot both pass.
+        // requests with one code cannot both pass. Cognito calls a used code expired.
         try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { current in
-            guard (current.mfa.lastTotpStep ?? Int.min) < step else { throw AccountError.codeMismatch }
+            guard (current.mfa.lastTotpStep ?? Int.min) < step else { throw AccountError.softwareTokenUsed }
             current.mfa.lastTotpStep = step
         }
         try? await store.deleteCode(poolId: pool.id, userSub: user.sub, purpose: .mfaTOTPAttempts)

@@ -214,14 +214,14 @@ final class SingleUseRow: Model, @unchecked Sendable {
 }
 
 final class VerificationCodeRow: Model, @unchecked Sendable {
-    static let schema = "verification_codes"
+    static let schema = "user_codes"
     @ID(key: .id) var id: UUID?
     @Field(key: "pool_id") var poolId: String
     @Field(key: "user_sub") var userSub: UUID
     @Field(key: "purpose") var purpose: String
     @Field(key: "code_hash") var codeHash: String
     @Field(key: "expires_at") var expiresAt: Date
-    @Field(key: "failed_attempts") var failedAttempts: Int
+    @Field(key: "attempts") var attempts: Int
     @Field(key: "sent_in_window") var sentInWindow: Int
     @Field(key: "window_start") var windowStart: Date
     @Field(key: "created_at") var createdAt: Date

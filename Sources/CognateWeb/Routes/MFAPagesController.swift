@@ -117,6 +117,10 @@ struct MFAPagesController: Sendable {
             // the setup page shows the same pending key again, so what was scanned stays good
             return try await Self.render(request, pool: pool, authorization: authorization, challenge: challenge, session: session,
                                          parameters: Self.parameters(form), error: "That code is not right. Try the newest code.", status: .badRequest)
+        } catch AccountError.softwareTokenUsed {
+            return try await Self.render(request, pool: pool, authorization: authorization, challenge: challenge, session: session,
+                                         parameters: Self.parameters(form), error: "That code was used already. Wait for the next code.",
+                                         status: .badRequest)
         } catch AccountError.tooManyFailedAttempts {
             return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "Too many wrong codes",
                                                              message: "Wait a few minutes, then sign in again.")
