@@ -195,6 +195,8 @@ public protocol RateLimitStore: Sendable {
     /// Adds one to the counter `key` (made with `expiresAt` if new) and returns its value;
     /// racing hits are all counted. Expired counters may be forgotten.
     func hit(_ key: String, expiresAt: Date) async throws -> Int
+    /// Takes one off the counter `key`, never below zero; nothing if it does not exist.
+    func release(_ key: String) async throws
 }
 
 public protocol StoreHealth: Sendable {

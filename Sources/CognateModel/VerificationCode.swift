@@ -15,6 +15,10 @@ public struct VerificationCode: Sendable, Equatable {
         case mfaEmail = "mfa:email"
         /// Counts authenticator codes (SOFTWARE_TOKEN_MFA) tried in a five-minute window; holds no code.
         case mfaTOTPAttempts = "mfa:totp-attempts"
+        /// Counts wrong passwords (every password path: sign-in, SRP, the hosted form,
+        /// ChangePassword) for the lockout; holds no code. `attempts` are the failures since the
+        /// counter last reset, `windowStart` the last one, `lockedUntil` the lockout's end.
+        case passwordAttempts = "password-attempts"
     }
 
     public var poolId: String
@@ -30,11 +34,14 @@ public struct VerificationCode: Sendable, Equatable {
     public var createdAt: Date
     /// For an attribute change waiting for verification: the new value, applied when the code is.
     public var pendingValue: String?
+    /// For password attempts: no password is checked before this moment.
+    public var lockedUntil: Date?
 
     public init(
         poolId: String, userSub: UUID, purpose: Purpose, codeHash: String, expiresAt: Date, attempts: Int = 0,
-        sentInWindow: Int = 1, windowStart: Date, createdAt: Date, pendingValue: String? = nil
+        sentInWindow: Int = 1, windowStart: Date, createdAt: Date, pendingValue: String? = nil, lockedUntil: Date? = nil
     ) {
+        self.lockedUntil = lockedUntil
         self.pendingValue = pendingValue
         self.poolId = poolId
         self.userSub = userSub

@@ -27,6 +27,7 @@ extension FluentStore: VerificationCodeStore {
                 row.windowStart = code.windowStart
                 row.createdAt = code.createdAt
                 row.pendingValue = code.pendingValue
+                row.lockedUntil = code.lockedUntil
                 try await row.create(on: db)
                 return code
             }
@@ -61,7 +62,7 @@ extension FluentStore: VerificationCodeStore {
         VerificationCode(
             poolId: row.poolId, userSub: row.userSub, purpose: purpose, codeHash: row.codeHash, expiresAt: row.expiresAt,
             attempts: row.attempts, sentInWindow: row.sentInWindow, windowStart: row.windowStart,
-            createdAt: row.createdAt, pendingValue: row.pendingValue)
+            createdAt: row.createdAt, pendingValue: row.pendingValue, lockedUntil: row.lockedUntil)
     }
 
     static func codeQuery(_ poolId: String, _ userSub: UUID, _ purpose: VerificationCode.Purpose, on db: any Database)

@@ -20,4 +20,10 @@ extension FluentStore: RateLimitStore {
             return count
         }
     }
+
+    public func release(_ key: String) async throws {
+        try await run("rate counter") {
+            try await sql.raw("UPDATE rate_counters SET count = count - 1 WHERE id = \(bind: key) AND count > 0").run()
+        }
+    }
 }

@@ -175,6 +175,32 @@ extension TestingHTTPResponse {
         }
     }
 
+    @Test func theLoginFormLocksOutAUserAndAnUnknownNameAlike() async throws {
+        let clock = TestClock()
+        try await withCognate(configYAML: PageBrowser.yaml, clock: clock) { app, services, _ async throws in
+            var browser = PageBrowser(app: app)
+            let form = try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
+            let confirm = try await browser.submit(form, ["username": "lou", "email": "lou@example.com", "password": "Corr3ct-Horse!",
+                                                          "confirm_password": "Corr3ct-Horse!"])
+            _ = try await browser.submit(confirm, ["code": try await PageBrowser.lastCode(services, to: "lou@example.com"), "action": "confirm"])
+            for name in ["lou", "nobody-here"] {
+                var later = PageBrowser(app: app)
+                let login = try await later.get("/\(PageBrowser.pool)/login?\(PageBrowser.authorize)")
+                for _ in 1...5 {
+                    let wrong = try await later.submit(login, ["username": name, "password": "Wrong-Horse1!"])
+                    #expect(wrong.status == .badRequest && wrong.text.contains("Incorrect username or password."), "\(name)")
+                }
+                let locked = try await later.submit(login, ["username": name, "password": "Corr3ct-Horse!"])
+                #expect(locked.status == .badRequest && locked.text.contains("Too many wrong passwords."), "\(name)")
+            }
+            clock.advance(1.5)
+            var after = PageBrowser(app: app)
+            let login = try await after.get("/\(PageBrowser.pool)/login?\(PageBrowser.authorize)")
+            let landed = try await after.submit(login, ["username": "lou", "password": "Corr3ct-Horse!"])
+            #expect(landed.status == .found && landed.location.hasPrefix("http://localhost:3000/cb?code="))
+        }
+    }
+
     @Test func aForgedPendingNoteConfirmsButDoesNotSignIn() async throws {
         try await withCognate(configYAML: PageBrowser.yaml) { app, services, _ async throws in
             var browser = PageBrowser(app: app)

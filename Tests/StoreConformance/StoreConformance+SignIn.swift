@@ -205,6 +205,17 @@ extension StoreConformance {
             try check(counts.sorted() == [1, 2, 3, 4, 5, 6], "hits lost or doubled: \(counts.sorted())")
             try check(try await store.hit("other|\(UUID())", expiresAt: t0.addingTimeInterval(3_600)) == 1, "counters are apart")
         },
+        test("releasedHitsAreGivenBackButNeverBelowZero") { store in
+            let key = "test|\(UUID())"
+            _ = try await store.hit(key, expiresAt: t0.addingTimeInterval(3_600))
+            _ = try await store.hit(key, expiresAt: t0.addingTimeInterval(3_600))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<5 { group.addTask { try await store.release(key) } }
+                try await group.waitForAll()
+            }
+            try check(try await store.hit(key, expiresAt: t0.addingTimeInterval(3_600)) == 1, "released below zero or lost a release")
+            try await store.release("absent|\(UUID())")
+        },
     ]
 
     static let system: [ConformanceCase] = [

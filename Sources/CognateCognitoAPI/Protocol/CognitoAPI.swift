@@ -124,6 +124,8 @@ public struct CognitoAPI: Sendable {
             return Self.render(Accounts.translate(error))
         } catch let error as SignInError {
             return Self.render(AuthFlows.translate(error))
+        } catch is PasswordHasherBusy {
+            return Self.render(.tooManyRequests("Too many requests. Try again later."))
         } catch let error as StoreError {
             switch error {
             case .notFound(let what): return Self.render(.resourceNotFound("\(what) does not exist."))

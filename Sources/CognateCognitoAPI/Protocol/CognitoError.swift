@@ -21,5 +21,6 @@ public struct CognitoError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func limitExceeded(_ message: String) -> CognitoError { .init("LimitExceededException", message) }
     public static func scopeDoesNotExist(_ message: String) -> CognitoError { .init("ScopeDoesNotExistException", message) }
     public static func invalidOAuthFlow(_ message: String) -> CognitoError { .init("InvalidOAuthFlowException", message) }
+    public static func tooManyRequests(_ message: String) -> CognitoError { .init("TooManyRequestsException", message) }
     public static let internalError = CognitoError("InternalErrorException", "Internal error.", status: 500)
 }

@@ -155,7 +155,11 @@ public struct AccountService: Sendable {
 
     /// ChangePassword: the previous password proves the caller; other sessions stay (as Cognito).
     public func changePassword(user: User, pool: UserPool, previous: String, proposed: String) async throws {
-        guard let hash = user.passwordHash, try await hasher.verify(previous, against: hash).isMatch else {
+        guard let hash = user.passwordHash,
+            try await PasswordLockout(store: store, now: now).attempt(poolId: pool.id, sub: user.sub, {
+                try await hasher.verify(previous, against: hash).isMatch
+            })
+        else {
             throw SignInError.notAuthorized("Incorrect username or password.")
         }
         if let problem = pool.passwordPolicy.problem(with: proposed) { throw AccountError.invalidPassword(problem) }

@@ -2,31 +2,49 @@ import CognateModel
 import Foundation
 
 /// Slows floods from one client address: at most `perHour` sign-ups, and as many code
-/// requests for recovery and confirmation, per address and clock hour, counted in the database
-/// so every node shares the count. The address is the connection's peer: behind a proxy every
-/// client shares the proxy's address, so raise the limit (COGNATE_ADDRESS_LIMIT_PER_HOUR) or
-/// set it to 0 there.
+/// requests for recovery and confirmation, and `signInFailuresPerHour` failed password
+/// sign-ins, per address and clock hour, counted in the database so every node shares the
+/// count. An IPv6 address counts per /64. The address is the client's as TrustedProxies finds
+/// it (the peer, or behind a trusted proxy the forwarded one).
 public struct AddressLimits: Sendable {
     public enum Action: String, Sendable {
         case signUp = "sign-up"
         case codeRequest = "code-request"
+        /// A password sign-in: counted before it runs, given back if it succeeds, so that only
+        /// failures use the allowance and many sent at once cannot outrun it.
+        case signIn = "sign-in"
     }
 
     let store: any RateLimitStore
     let perHour: Int
+    let signInFailuresPerHour: Int
     let now: Now
 
-    public init(store: any RateLimitStore, perHour: Int, now: @escaping Now) {
+    public init(store: any RateLimitStore, perHour: Int, signInFailuresPerHour: Int = 100, now: @escaping Now) {
         self.store = store
         self.perHour = perHour
+        self.signInFailuresPerHour = signInFailuresPerHour
         self.now = now
+    }
+
+    func limit(_ action: Action) -> Int { action == .signIn ? signInFailuresPerHour : perHour }
+
+    func key(_ action: Action, _ address: String) -> (key: String, expiresAt: Date) {
+        let hour = Int(now().timeIntervalSince1970 / 3_600)
+        let counted = IPAddress.limitKey(address) ?? address
+        return ("\(action.rawValue)|\(counted)|\(hour)", Date(timeIntervalSince1970: Double(hour + 1) * 3_600))
     }
 
     /// Counts one attempt; false once the address has used its allowance for this hour.
     public func allow(_ action: Action, from address: String?) async throws -> Bool {
-        guard perHour > 0, let address, !address.isEmpty else { return true }
-        let hour = Int(now().timeIntervalSince1970 / 3_600)
-        let count = try await store.hit("\(action.rawValue)|\(address)|\(hour)", expiresAt: Date(timeIntervalSince1970: Double(hour + 1) * 3_600))
-        return count <= perHour
+        guard limit(action) > 0, let address, !address.isEmpty else { return true }
+        let (key, expiresAt) = key(action, address)
+        return try await store.hit(key, expiresAt: expiresAt) <= limit(action)
+    }
+
+    /// Gives back an attempt `allow` counted (a sign-in that succeeded).
+    public func giveBack(_ action: Action, from address: String?) async throws {
+        guard limit(action) > 0, let address, !address.isEmpty else { return }
+        try await store.release(key(action, address).key)
     }
 }

@@ -32,11 +32,17 @@ public struct CognateConfiguration: Sendable {
     public var configFile: String?
     public var argon2: Argon2Parameters
     public var hashWorkers: Int
+    /// Password hashing jobs allowed to wait or run at once; beyond it, TooManyRequestsException / 429.
+    public var hashQueueLimit: Int = 256
     /// How long a node keeps pool configuration it read (pools, clients, keys, resource
     /// servers, domains); another node's change to them is seen within this time. 0: no cache.
     public var cacheSeconds: Int = 2
     /// Sign-ups, and recovery or confirmation code requests, accepted per client address per hour (each); 0: no limit.
     public var addressLimitPerHour: Int = 30
+    /// Failed password sign-ins accepted per client address (an IPv6 address counts per /64) per hour; 0: no limit.
+    public var addressSignInFailuresPerHour: Int = 100
+    /// Peers whose X-Forwarded-For is believed (COGNATE_TRUSTED_PROXIES); empty: none, the peer is the client.
+    public var trustedProxies = TrustedProxies([])
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -135,8 +141,19 @@ public struct CognateConfiguration: Sendable {
         let hashWorkers = number(
             "COGNATE_HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
 
+        let hashQueueLimit = number("COGNATE_HASH_QUEUE_LIMIT", default: hashWorkers * 64, range: 1...1_000_000)
+
         let cacheSeconds = number("COGNATE_CACHE_SECONDS", default: 2, range: 0...300)
         let addressLimitPerHour = number("COGNATE_ADDRESS_LIMIT_PER_HOUR", default: 30, range: 0...1_000_000)
+        let addressSignInFailuresPerHour = number("COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR", default: 100, range: 0...1_000_000)
+        var trustedProxies = TrustedProxies([])
+        if let text = value("COGNATE_TRUSTED_PROXIES") {
+            if let parsed = TrustedProxies(parsing: text) {
+                trustedProxies = parsed
+            } else {
+                fail("COGNATE_TRUSTED_PROXIES", "must be a comma-separated list of addresses or CIDR blocks, e.g. 10.0.0.0/8, ::1")
+            }
+        }
 
         var smsWebhookURL: URL?
         if let text = value("COGNATE_SMS_WEBHOOK_URL") {
@@ -170,7 +187,8 @@ public struct CognateConfiguration: Sendable {
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
-            cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour)
+            hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour,
+            addressSignInFailuresPerHour: addressSignInFailuresPerHour, trustedProxies: trustedProxies)
     }
 }
 

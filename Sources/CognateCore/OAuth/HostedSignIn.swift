@@ -126,7 +126,7 @@ public struct HostedSignIn: Sendable {
     /// The login form's submission.
     public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> LoginResult {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
-        let user = try await signIn.verifyPassword(pool: pool, client: client, username: username, password: password)
+        let user = try await signIn.verifyPassword(pool: pool, client: client, username: username, password: password, hidingUsers: true)
         guard user.enabled else { throw SignInError.notAuthorized("Incorrect username or password.") }
         switch user.status {
         case .confirmed: break

@@ -1,5 +1,6 @@
 import CognateModel
 import Foundation
+import NIOConcurrencyHelpers
 
 extension SignInService {
     /// The server's state between USER_SRP_AUTH and PASSWORD_VERIFIER, sealed into the
@@ -7,6 +8,7 @@ extension SignInService {
     struct SRPState: Codable {
         var poolId: String
         var clientId: String
+        /// The user's sub, or the phantom's for a name no one holds (it finds no user).
         var sub: UUID?
         var bigA: String
         var b: String
@@ -29,18 +31,23 @@ extension SignInService {
             try credentials.openVerifier(of: user).map { (user, $0.salt, $0.verifier) }
         }
         if known == nil, !client.preventUserExistenceErrors, user == nil { throw SignInError.userNotFound }
-        let verifier = known?.verifier ?? BigNumber(bytes: random.bytes(384)).modulo(CognitoSRP.n).hex
-        let salt = known?.salt ?? BigNumber(bytes: random.bytes(16)).hex
+        // A name no one holds gets the same salt on every call, as a user's stays the same.
+        let phantoms = self.phantoms
+        let verifier = known?.verifier ?? BigNumber(bytes: phantoms.bytes("srp-verifier", pool: pool, name: username, count: 384)).modulo(CognitoSRP.n).hex
+        let salt = known?.salt ?? BigNumber(bytes: phantoms.bytes("srp-salt", pool: pool, name: username, count: 16)).hex
         let secret = random.bytes(32)
         guard let exchange = try await hasher.offload({ CognitoSRP.start(verifier: verifier, random: secret) }) else {
             throw SignInError.invalidParameter("Invalid SRP state")
         }
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
-        let state = SRPState(poolId: pool.id, clientId: client.clientId, sub: known?.user.sub, bigA: srpA, b: exchange.b,
+        let sub = user?.sub ?? phantoms.sub(pool: pool, name: username)
+        let state = SRPState(poolId: pool.id, clientId: client.clientId, sub: sub, bigA: srpA, b: exchange.b,
                              bigB: exchange.bigB, expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60))
         let block = try masterKey.seal(try encoder.encode(state), context: Self.srpContext)
-        let userId = known?.user.username ?? user?.username ?? username
+        // Where email or phone is the user name, a user's USER_ID_FOR_SRP is its sub: a name no
+        // one holds answers its phantom's, not the name it was asked with.
+        let userId = user?.username ?? (pool.usernameAttributes.isEmpty ? username : sub.uuidString.lowercased())
         return .challenge(name: "PASSWORD_VERIFIER", session: "", parameters: [
             "SALT": salt, "SRP_B": exchange.bigB, "SECRET_BLOCK": block.base64EncodedString(),
             "USERNAME": userId, "USER_ID_FOR_SRP": userId,
@@ -65,15 +72,21 @@ extension SignInService {
         guard try await store.claimOnce("srp:" + SecretDigest.sha256Hex(secretBlock), until: state.expiresAt) else {
             throw SignInError.invalidSession
         }
-        guard let sub = state.sub, let user = try await store.user(poolId: pool.id, sub: sub),
-            let stored = try credentials.openVerifier(of: user)
-        else { throw refused }
-        let exchange = CognitoSRP.Exchange(b: state.b, bigB: state.bigB)
-        guard let key = try await hasher.offload({ CognitoSRP.sessionKey(bigA: state.bigA, exchange: exchange, verifier: stored.verifier) }) else {
-            throw refused
+        guard let sub = state.sub else { throw refused }
+        let found = NIOLockedValueBox<User?>(nil)
+        let right = try await lockout.attempt(poolId: pool.id, sub: sub) {
+            guard let user = try await store.user(poolId: pool.id, sub: sub), let stored = try credentials.openVerifier(of: user) else { return false }
+            let exchange = CognitoSRP.Exchange(b: state.b, bigB: state.bigB)
+            let verifier = stored.verifier
+            guard let key = try await hasher.offload({ CognitoSRP.sessionKey(bigA: state.bigA, exchange: exchange, verifier: verifier) }) else {
+                return false
+            }
+            let expected = CognitoSRP.signature(key: key, poolId: pool.id, userId: user.username, secretBlock: Array(block), timestamp: timestamp)
+            guard constantTimeEquals(Array(expected.utf8), Array(signature.utf8)) else { return false }
+            found.withLockedValue { $0 = user }
+            return true
         }
-        let expected = CognitoSRP.signature(key: key, poolId: pool.id, userId: user.username, secretBlock: Array(block), timestamp: timestamp)
-        guard constantTimeEquals(Array(expected.utf8), Array(signature.utf8)) else { throw refused }
+        guard right, let user = found.withLockedValue({ $0 }) else { throw refused }
         return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes)
     }
 }

@@ -1,6 +1,7 @@
 import CognateModel
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Why a sign-in did not produce tokens, in terms the API and the hosted pages each render.
 public enum SignInError: Error, Equatable {
@@ -36,6 +37,9 @@ public struct SignInService: Sendable {
     /// Sends and checks the emailed or texted codes of EMAIL_OTP and SMS_MFA.
     let accounts: AccountService
 
+    var lockout: PasswordLockout { PasswordLockout(store: store, now: now) }
+    var phantoms: PhantomUsers { PhantomUsers(masterKey: masterKey) }
+
     public init(store: any CognateStore, hasher: PasswordHasher, credentials: Credentials, tokens: TokenService, accounts: AccountService,
                 masterKey: MasterKey, decoyHash: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.store = store
@@ -56,17 +60,32 @@ public struct SignInService: Sendable {
 
     /// Checks the password (equal work for unknown users), upgrades the stored hash and makes an
     /// SRP verifier when due; returns the user whatever its state.
-    public func verifyPassword(pool: UserPool, client: AppClient, username: String, password: String) async throws -> User {
+    /// `hidingUsers` (the client's PreventUserExistenceErrors unless given; the hosted form
+    /// always hides) makes a name no one holds locked out as a user would be (its phantom's
+    /// count), so the lockout does not tell them apart.
+    public func verifyPassword(pool: UserPool, client: AppClient, username: String, password: String, hidingUsers: Bool? = nil) async throws -> User {
+        let hiding = hidingUsers ?? client.preventUserExistenceErrors
         let found = try await store.user(in: pool, named: username)
+        let counted = found?.sub ?? (hiding ? phantoms.sub(pool: pool, name: username) : nil)
         guard let user = found, let hash = user.passwordHash else {
-            _ = try? await hasher.verify(password, against: decoyHash)
-            throw client.preventUserExistenceErrors ? SignInError.notAuthorized("Incorrect username or password.") : SignInError.userNotFound
+            _ = try await lockout.attempt(poolId: pool.id, sub: counted) {
+                _ = try await hasher.verify(password, against: decoyHash)
+                return false
+            }
+            throw hiding ? SignInError.notAuthorized("Incorrect username or password.") : SignInError.userNotFound
         }
-        let verification = try await hasher.verify(password, against: hash)
-        guard verification.isMatch else { throw SignInError.notAuthorized("Incorrect username or password.") }
+        let verification = NIOLockedValueBox(PasswordVerification.mismatch)
+        let right = try await lockout.attempt(poolId: pool.id, sub: counted) {
+            let result = try await hasher.verify(password, against: hash)
+            verification.withLockedValue { $0 = result }
+            return result.isMatch
+        }
+        guard right, case .match(needsUpgrade: let upgrade) = verification.withLockedValue({ $0 }) else {
+            throw SignInError.notAuthorized("Incorrect username or password.")
+        }
         guard user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
         var current = user
-        if case .match(needsUpgrade: let upgrade) = verification, upgrade || user.srpVerifier == nil {
+        if upgrade || user.srpVerifier == nil {
             // Imported or older hashes become Argon2id at today's cost, and users without an SRP
             // verifier get one, while the password is at hand.
             let made = try await credentials.make(password: password, poolId: pool.id, username: user.username, sub: user.sub)

@@ -4,7 +4,8 @@ import SQLKit
 /// Codes move to a table that does not reference `users`: a name no user holds gets a phantom
 /// code of its own (see `PhantomUsers` in CognateCore), so an unknown user's answers (expiry,
 /// attempts, send limits) are the same as a real user's. Live codes are copied over; a deleted
-/// user's codes are deleted with it by the store.
+/// user's codes are deleted with it by the store. The table also holds per-user counters without
+/// a code (authenticator code attempts, password failures and the lockout's end).
 struct M024_CreateUserCodes: AsyncMigration {
     static let columns = ["id", "pool_id", "user_sub", "purpose", "code_hash", "expires_at", "sent_in_window", "window_start",
                           "created_at", "pending_value"]
@@ -22,6 +23,7 @@ struct M024_CreateUserCodes: AsyncMigration {
             .field("window_start", .datetime, .required)
             .field("created_at", .datetime, .required)
             .field("pending_value", .string)
+            .field("locked_until", .datetime)
             .unique(on: "pool_id", "user_sub", "purpose")
             .create()
         let sql = database as! any SQLDatabase

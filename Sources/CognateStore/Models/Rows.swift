@@ -226,5 +226,6 @@ final class VerificationCodeRow: Model, @unchecked Sendable {
     @Field(key: "window_start") var windowStart: Date
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "pending_value") var pendingValue: String?
+    @OptionalField(key: "locked_until") var lockedUntil: Date?
     init() {}
 }

@@ -1,3 +1,4 @@
+import CognateCore
 import Vapor
 
 /// The hosted pages' face of errors: a friendly page with the right status, never JSON and
@@ -9,7 +10,10 @@ struct HostedErrorMiddleware: AsyncMiddleware {
         } catch {
             let status: HTTPResponseStatus
             let message: String
-            if let abort = error as? any AbortError, abort.status != .internalServerError {
+            if error is PasswordHasherBusy {
+                return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too busy right now",
+                                                                 message: "Too many people are signing in at once. Wait a moment and try again.")
+            } else if let abort = error as? any AbortError, abort.status != .internalServerError {
                 status = abort.status
                 message = abort.status == .notFound ? "There is no sign-in page here. Check the link you followed." : abort.reason
             } else {

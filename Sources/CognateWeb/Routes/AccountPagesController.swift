@@ -397,7 +397,7 @@ struct AccountPagesController: Sendable {
 
         /// Past the address's allowance (AddressLimits): a page saying so, status 429.
         func refuseFlood(_ action: AddressLimits.Action) async throws -> Response? {
-            guard !(try await services.limits.allow(action, from: request.remoteAddress?.ipAddress)) else { return nil }
+            guard !(try await services.limits.allow(action, from: request.clientAddress)) else { return nil }
             return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
                                                              message: "Too many requests came from your network. Wait an hour and try again.")
         }

@@ -15,23 +15,29 @@ struct CognitoAPIController: Sendable {
             method: request.method.rawValue, path: request.url.path, query: request.url.query ?? "",
             headers: request.headers.map { (name: $0.name, value: $0.value) }, body: body)
         let answer = await services.api.handle(signable)
+        if answer.status == 200, Self.action(request) == .signIn {
+            try await services.limits.giveBack(.signIn, from: request.clientAddress)
+        }
         var headers = HTTPHeaders()
         headers.contentType = Self.contentType
         headers.add(name: "x-amzn-RequestId", value: UUID().uuidString.lowercased())
         return Response(status: HTTPResponseStatus(statusCode: answer.status), headers: headers, body: .init(data: answer.body))
     }
 
-    /// Sign-ups and code requests are counted per client address (AddressLimits); past the
-    /// allowance the answer is Cognito's TooManyRequestsException.
-    static func refuseFlood(_ request: Request, _ services: CognateServices) async throws -> Response? {
-        let target = request.headers.first(name: "X-Amz-Target")?.split(separator: ".").last.map(String.init)
-        let action: AddressLimits.Action
-        switch target {
-        case "SignUp": action = .signUp
-        case "ForgotPassword", "ResendConfirmationCode": action = .codeRequest
-        default: return nil
+    /// What the address limits count this call as: sign-ups, code requests, and the public
+    /// operations that check a password or code (only failures keep their count).
+    static func action(_ request: Request) -> AddressLimits.Action? {
+        switch request.headers.first(name: "X-Amz-Target")?.split(separator: ".").last {
+        case "SignUp": .signUp
+        case "ForgotPassword", "ResendConfirmationCode": .codeRequest
+        case "InitiateAuth", "RespondToAuthChallenge", "ChangePassword", "ConfirmForgotPassword", "ConfirmSignUp": .signIn
+        default: nil
         }
-        guard !(try await services.limits.allow(action, from: request.remoteAddress?.ipAddress)) else { return nil }
+    }
+
+    /// Past the address's allowance (AddressLimits) the answer is Cognito's TooManyRequestsException.
+    static func refuseFlood(_ request: Request, _ services: CognateServices) async throws -> Response? {
+        guard let action = action(request), !(try await services.limits.allow(action, from: request.clientAddress)) else { return nil }
         var headers = HTTPHeaders()
         headers.contentType = contentType
         let body = #"{"__type":"TooManyRequestsException","message":"Too many requests from this address. Try again later."}"#

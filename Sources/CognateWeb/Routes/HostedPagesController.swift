@@ -74,8 +74,13 @@ struct HostedPagesController: Sendable {
             return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: "Start again from the application.")
         }
         let username = form["username"] ?? ""
+        guard try await services.limits.allow(.signIn, from: request.clientAddress) else {
+            return try await Self.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
+                                            message: "Too many sign-ins failed from your network. Wait an hour and try again.")
+        }
         do {
             let result = try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "")
+            try await services.limits.giveBack(.signIn, from: request.clientAddress)
             return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
         } catch AccountError.limitExceeded {
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username,
@@ -85,6 +90,7 @@ struct HostedPagesController: Sendable {
             case .userNotConfirmed: "Your account is not confirmed yet."
             case .passwordResetRequired: "You must reset your password before signing in."
             case .notAuthorized(let text) where text.contains("Temporary password has expired"): "Your temporary password has expired. Ask an administrator for a new one."
+            case .notAuthorized(PasswordLockout.message): "Too many wrong passwords. Wait a few minutes and try again."
             default: "Incorrect username or password."
             }
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)

@@ -40,7 +40,8 @@ public enum CognateRuntime {
         let keyring = Keyring(store: store, masterKey: masterKey, now: settings.now)
         let pools = PoolService(store: store, masterKey: masterKey, region: configuration.region, now: settings.now)
         let adminCredentials = AdminCredentials(store: store, masterKey: masterKey, now: settings.now)
-        let hasher = CognateCore.PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers)
+        let hasher = CognateCore.PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers,
+                                                 queueLimit: configuration.hashQueueLimit)
         let email = try configuration.smtpURL.map { url -> SMTPClient in
             guard let smtp = SMTPConfiguration(url: url, from: configuration.mailFrom ?? "", caFile: configuration.smtpCAFile) else {
                 throw StartupError("COGNATE_SMTP_URL is not a usable SMTP URL")
@@ -69,7 +70,8 @@ public enum CognateRuntime {
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher, credentials: credentials,
             keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains, tokens: tokens,
             hosted: HostedSignIn(store: store, signIn: signIn, tokens: tokens, now: settings.now), accounts: accounts, delivery: delivery,
-            limits: AddressLimits(store: store, perHour: configuration.addressLimitPerHour, now: settings.now),
+            limits: AddressLimits(store: store, perHour: configuration.addressLimitPerHour,
+                                  signInFailuresPerHour: configuration.addressSignInFailuresPerHour, now: settings.now),
             publicURL: publicURL, now: settings.now)
         app.cognate = services
         app.lifecycle.use(HasherShutdown(hasher: services.hasher))

@@ -85,6 +85,14 @@ extension Request {
         }
         return services
     }
+
+    /// The client's address: the peer's, or behind a trusted proxy (COGNATE_TRUSTED_PROXIES)
+    /// the rightmost untrusted hop of X-Forwarded-For.
+    var clientAddress: String? {
+        let peer = remoteAddress?.ipAddress
+        guard let proxies = application.cognate?.configuration.trustedProxies, !proxies.networks.isEmpty else { return peer }
+        return proxies.client(peer: peer, forwardedFor: headers[.xForwardedFor])
+    }
 }
 
 /// What `configure` learned before the database was opened.

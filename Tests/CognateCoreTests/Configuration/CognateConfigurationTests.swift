@@ -27,7 +27,14 @@ import Testing
             "COGNATE_SMTP_URL": "smtp+starttls://user:pw@mail.example.com:587",
             "COGNATE_MAIL_FROM": "no-reply@example.com",
             "COGNATE_ARGON2_MEMORY_KIB": "65536",
+            "COGNATE_HASH_WORKERS": "2",
+            "COGNATE_HASH_QUEUE_LIMIT": "40",
+            "COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR": "7",
+            "COGNATE_TRUSTED_PROXIES": "10.0.0.0/8, ::1",
         ])
+        #expect(configuration.hashWorkers == 2 && configuration.hashQueueLimit == 40)
+        #expect(configuration.addressSignInFailuresPerHour == 7)
+        #expect(configuration.trustedProxies.trusts("10.2.3.4") && configuration.trustedProxies.trusts("::1"))
         #expect(configuration.database == .postgres(url: "postgres://cognate:pw@db.internal:5432/cognate"))
         #expect(configuration.publicURL?.absoluteString == "https://id.example.com")
         #expect(configuration.region == "eu-west-1")
@@ -49,6 +56,9 @@ import Testing
         ("COGNATE_ARGON2_MEMORY_KIB", "12"),
         ("COGNATE_ARGON2_ITERATIONS", "many"),
         ("COGNATE_ADMIN_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        ("COGNATE_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+        ("COGNATE_HASH_QUEUE_LIMIT", "0"),
+        ("COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR", "-1"),
     ])
     func badValueIsRefusedNamingTheVariable(variable: String, value: String) {
         // when

@@ -52,6 +52,25 @@ import Testing
         try await hasher.shutdown()
     }
 
+    @Test func aFullQueueRefusesAtOnceInsteadOfWaiting() async throws {
+        // given one worker and room for two jobs
+        let hasher = PasswordHasher(parameters: .init(memoryKiB: 16_384, iterations: 4, parallelism: 1), workers: 1, queueLimit: 2)
+        // when twelve arrive at once
+        let outcomes = await withTaskGroup(of: Bool?.self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    do { return !(try await hasher.hash("password \(index)")).isEmpty } catch is PasswordHasherBusy { return nil } catch { return false }
+                }
+            }
+            return await group.reduce(into: [Bool?]()) { $0.append($1) }
+        }
+        // then some ran, the rest were refused as busy, none failed otherwise, and the queue is empty again
+        #expect(outcomes.contains(true) && outcomes.contains(nil) && !outcomes.contains(false))
+        #expect(hasher.queued == 0)
+        #expect(!(try await hasher.hash("afterwards")).isEmpty)
+        try await hasher.shutdown()
+    }
+
     @Test func unsupportedAndMalformedHashesAreErrorsNotMatches() {
         #expect(throws: PasswordHashError.unsupportedFormat) {
             try PasswordHashFormat.verify("pw", against: "$1$md5crypt$abcdefgh", current: .owasp)
