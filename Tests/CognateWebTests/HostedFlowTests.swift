@@ -119,6 +119,17 @@ import VaporTesting
         }
     }
 
+    @Test func userInfoShowsOnlyWhatTheClientMayRead() async throws {
+        try await withCognate(configYAML: Self.yaml) { app, services, _ async throws in
+            let tokens = try await Self.exchange(app, code: try await Self.code(app))
+            var bearer = HTTPHeaders()
+            bearer.bearerAuthorization = .init(token: try #require(tokens.json["access_token"] as? String))
+            _ = try await services.store.updateClient(poolId: "local_FlowPool1", clientId: "flowspa0000000000000000000") { $0.readAttributes = ["name"] }
+            let info = try await app.testing().sendRequest(.GET, "/local_FlowPool1/oauth2/userInfo", headers: bearer)
+            #expect(info.status == .ok && info.json["sub"] != nil && info.json["email"] == nil, "\(info.json)")
+        }
+    }
+
     @Test func theTokenEndpointReadsOnlyFormsAndRefusesRepeatedParameters() async throws {
         try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
             var form = HTTPHeaders()

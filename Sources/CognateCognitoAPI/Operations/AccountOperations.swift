@@ -41,6 +41,7 @@ enum Accounts {
         case .tooManyFailedAttempts: CognitoError("TooManyFailedAttemptsException", "Too many failed attempts, please request a code again.")
         case .softwareTokenUsed: CognitoError("ExpiredCodeException", "Your software token has already been used once.")
         case .limitExceeded: .limitExceeded("Attempt limit exceeded, please try after some time.")
+        case .unauthorizedAttribute: .notAuthorized(AttributePermissions.refusal)
         }
     }
 
@@ -84,7 +85,7 @@ struct SignUp: APIOperation {
         guard let password = input.Password else { throw CognitoError.invalidParameter("A password is required to sign up.") }
         let (user, delivery) = try await Accounts.answer(client: client) {
             try await context.accounts.signUp(
-                pool: pool, username: input.Username, password: password, attributes: UserAttributes.dictionary(input.UserAttributes))
+                pool: pool, client: client, username: input.Username, password: password, attributes: UserAttributes.dictionary(input.UserAttributes))
         }
         return Output(UserConfirmed: user.status == .confirmed, CodeDeliveryDetails: delivery.map(CodeDeliveryDetailsType.init),
                       UserSub: user.sub.uuidString.lowercased())
@@ -186,8 +187,9 @@ struct UpdateUserAttributes: APIOperation {
     static let name = "UpdateUserAttributes"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
-        let (user, pool) = try await context.signedInUser(input.AccessToken)
-        let deliveries = try await context.accounts.updateAttributes(user: user, pool: pool, changes: UserAttributes.dictionary(input.UserAttributes))
+        let (user, pool, client) = try await context.signedInCaller(input.AccessToken)
+        let deliveries = try await context.accounts.updateAttributes(user: user, pool: pool, client: client,
+                                                                     changes: UserAttributes.dictionary(input.UserAttributes))
         return Output(CodeDeliveryDetailsList: deliveries.map(CodeDeliveryDetailsType.init))
     }
 }
@@ -201,8 +203,8 @@ struct DeleteUserAttributes: APIOperation {
     static let name = "DeleteUserAttributes"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
-        let (user, pool) = try await context.signedInUser(input.AccessToken)
-        try await context.accounts.deleteAttributes(user: user, pool: pool, names: input.UserAttributeNames)
+        let (user, pool, client) = try await context.signedInCaller(input.AccessToken)
+        try await context.accounts.deleteAttributes(user: user, pool: pool, client: client, names: input.UserAttributeNames)
         return EmptyOutput()
     }
 }

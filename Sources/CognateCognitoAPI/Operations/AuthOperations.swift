@@ -170,8 +170,22 @@ extension APIContext {
         return (user, try await existingPool(user.poolId))
     }
 
+    /// The signed-in user, its pool and the app client the access token was issued to (whose
+    /// ReadAttributes and WriteAttributes limit what the user sees and changes).
+    func signedInCaller(_ token: String) async throws -> (User, UserPool, AppClient) {
+        let (user, claims) = try await accessTokenCaller(token)
+        guard let clientId = claims["client_id"]?.string, let client = try await store.client(poolId: user.poolId, clientId: clientId) else {
+            throw CognitoError.notAuthorized("Invalid Access Token")
+        }
+        return (user, try await existingPool(user.poolId), client)
+    }
+
     /// The user an access token belongs to; Cognito's messages for every way it can be wrong.
     func userForAccessToken(_ token: String) async throws -> User {
+        try await accessTokenCaller(token).user
+    }
+
+    func accessTokenCaller(_ token: String) async throws -> (user: User, claims: TokenClaims) {
         let claims: TokenClaims
         do {
             claims = try await tokens.verifyAccessToken(token)
@@ -190,7 +204,7 @@ extension APIContext {
             let user = try await store.user(poolId: poolId, sub: sub)
         else { throw CognitoError("UserNotFoundException", "User does not exist.") }
         guard user.enabled else { throw CognitoError.notAuthorized("User is disabled.") }
-        return user
+        return (user, claims)
     }
 }
 
@@ -273,9 +287,11 @@ struct GetUser: APIOperation {
     static let name = "GetUser"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
-        let user = try await context.userForAccessToken(input.AccessToken)
+        let (user, _, client) = try await context.signedInCaller(input.AccessToken)
         let factors = UserAttributes.mfaFactors(user)
-        return Output(Username: user.username, UserAttributes: UserAttributes.list(user), UserMFASettingList: factors,
+        var visible = user
+        visible.attributes = AttributePermissions.readable(user.attributes, client: client)
+        return Output(Username: user.username, UserAttributes: UserAttributes.list(visible), UserMFASettingList: factors,
                       PreferredMfaSetting: factors == nil ? nil : user.mfa.preferred)
     }
 }

@@ -124,7 +124,21 @@ struct ClientSettings: Decodable, Sendable {
         }
         client.readAttributes = ReadAttributes ?? []
         client.writeAttributes = WriteAttributes ?? []
-        client.explicitAuthFlows = (ExplicitAuthFlows ?? ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]).map { Self.legacyAuthFlows[$0] ?? $0 }
+        let attributeNames = Set(pool.schema.map(\.name)).union(PoolRules.standardAttributeNames)
+        if let unknown = client.readAttributes.first(where: { !attributeNames.contains($0) && !UserAttributeRules.verificationFlags.contains($0) }) {
+            throw CognitoError.invalidParameter("Invalid read attributes specified while creating a client: \(unknown)")
+        }
+        if let refused = client.writeAttributes.first(where: { !attributeNames.contains($0) || UserAttributeRules.verificationFlags.contains($0) }) {
+            throw CognitoError.invalidParameter("Invalid write attributes specified while creating a client: \(refused)")
+        }
+        let flows = ExplicitAuthFlows ?? ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+        let legacy = flows.filter { Self.legacyAuthFlows[$0] != nil }
+        if !legacy.isEmpty, legacy.count != flows.count {
+            throw CognitoError.invalidParameter("ExplicitAuthFlows cannot mix the legacy values (\(legacy.joined(separator: ", "))) with ALLOW_ values.")
+        }
+        // Cognito: a client given only the legacy values may also use SRP and refresh tokens.
+        client.explicitAuthFlows = legacy.isEmpty ? flows
+            : legacy.compactMap { Self.legacyAuthFlows[$0] } + ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
         client.supportedIdentityProviders = SupportedIdentityProviders ?? []
         client.callbackURLs = CallbackURLs ?? []
         client.logoutURLs = LogoutURLs ?? []

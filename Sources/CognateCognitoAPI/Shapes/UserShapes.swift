@@ -42,7 +42,12 @@ enum UserAttributes {
     /// Name → value from the request's list; a later duplicate wins, as in Cognito.
     static func dictionary(_ list: [AttributeType]?) -> [String: String] {
         var result: [String: String] = [:]
-        for attribute in list ?? [] { result[attribute.Name] = attribute.Value ?? "" }
+        for attribute in list ?? [] {
+            var value = attribute.Value ?? ""
+            // Cognito takes booleans in any case ("True"); they are kept as "true" and "false".
+            if UserAttributeRules.verificationFlags.contains(attribute.Name), ["true", "false"].contains(value.lowercased()) { value = value.lowercased() }
+            result[attribute.Name] = value
+        }
         return result
     }
 }

@@ -19,6 +19,8 @@ public enum AccountError: Error, Equatable, Sendable {
     /// An authenticator code that was accepted once already (Cognito: expired).
     case softwareTokenUsed
     case limitExceeded
+    /// An attribute the app client may not write (its WriteAttributes; never a verification flag).
+    case unauthorizedAttribute
 }
 
 /// Where a code went, masked as Cognito shows it (`j***@e***`, `+*******1234`).
@@ -72,13 +74,11 @@ public struct AccountService: Sendable {
 
     /// Creates an UNCONFIRMED user and sends a confirmation code by the pool's auto-verified
     /// channel (none when the pool verifies nothing: an administrator confirms).
-    public func signUp(pool: UserPool, username requested: String, password: String, attributes requestedAttributes: [String: String])
-        async throws -> (user: User, delivery: CodeDelivery?)
+    public func signUp(pool: UserPool, client: AppClient, username requested: String, password: String,
+                       attributes requestedAttributes: [String: String]) async throws -> (user: User, delivery: CodeDelivery?)
     {
         guard !pool.allowAdminCreateUserOnly else { throw AccountError.signUpNotPermitted }
-        if let flag = requestedAttributes.keys.first(where: UserAttributeRules.verificationFlags.contains) {
-            throw ValidationError(field: flag, message: "\(flag) cannot be set at sign-up; it is set by verification")
-        }
+        try AttributePermissions.checkWrite(requestedAttributes.keys, client: client)
         let (resolved, attributes) = try UserNaming.resolve(requested, pool: pool, attributes: requestedAttributes)
         try UserAttributeRules.validate(attributes, pool: pool, existing: nil)
         if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
@@ -179,10 +179,8 @@ public struct AccountService: Sendable {
     /// (UserAttributeUpdateSettings, email and phone by default), the old value stays in use —
     /// for sign-in and messages — until the new one is verified; otherwise the new value applies
     /// at once, unverified.
-    public func updateAttributes(user: User, pool: UserPool, changes requested: [String: String]) async throws -> [CodeDelivery] {
-        if let flag = requested.keys.first(where: UserAttributeRules.verificationFlags.contains) {
-            throw ValidationError(field: flag, message: "\(flag) is set by verification, not directly")
-        }
+    public func updateAttributes(user: User, pool: UserPool, client: AppClient, changes requested: [String: String]) async throws -> [CodeDelivery] {
+        try AttributePermissions.checkWrite(requested.keys, client: client)
         try UserAttributeRules.validate(requested, pool: pool, existing: user)
         var changes = requested
         var pending: [String: String] = [:]
@@ -219,7 +217,8 @@ public struct AccountService: Sendable {
     }
 
     /// DeleteUserAttributes: not `sub`, not a required attribute; a deleted address loses its flag.
-    public func deleteAttributes(user: User, pool: UserPool, names: [String]) async throws {
+    public func deleteAttributes(user: User, pool: UserPool, client: AppClient, names: [String]) async throws {
+        try AttributePermissions.checkWrite(names, client: client)
         let required = Set(pool.schema.filter(\.required).map(\.name))
         for name in names {
             if name == "sub" || required.contains(name) || UserAttributeRules.verificationFlags.contains(name) {

@@ -112,7 +112,7 @@ public struct SignInService: Sendable {
                 poolId: pool.id, clientId: client.clientId, sub: user.sub, challenge: "NEW_PASSWORD_REQUIRED",
                 passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
                 expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
-            let visible = user.attributes.filter { !UserAttributeRules.verificationFlags.contains($0.key) }
+            let visible = AttributePermissions.readable(user.attributes, client: client).filter { !UserAttributeRules.verificationFlags.contains($0.key) }
             let attributes = String(decoding: try JSONEncoder().encode(visible), as: UTF8.self)
             let required = pool.schema.filter { $0.required && (user.attributes[$0.name] ?? "").isEmpty }.map { "userAttributes.\($0.name)" }
             return .challenge(name: "NEW_PASSWORD_REQUIRED", session: session, parameters: [
@@ -140,6 +140,9 @@ public struct SignInService: Sendable {
         guard let user = try await store.user(poolId: pool.id, sub: state.sub), user.status == .forceChangePassword,
             let hash = user.passwordHash, Self.fingerprint(hash) == state.passwordFingerprint, user.enabled
         else { throw SignInError.invalidSession }
+        guard attributes.keys.allSatisfy({ AttributePermissions.canWrite($0, client: client) }) else {
+            throw SignInError.notAuthorized(AttributePermissions.refusal)
+        }
         if let problem = pool.passwordPolicy.problem(with: newPassword) { throw SignInError.invalidPassword(problem) }
         do {
             try UserAttributeRules.validate(attributes, pool: pool, existing: user)

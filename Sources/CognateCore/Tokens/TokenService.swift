@@ -188,7 +188,7 @@ public struct TokenService: Sendable {
                 "cognito:username": .string(user.username),
             ]
             if !groups.isEmpty { id["cognito:groups"] = .strings(groups) }
-            for (name, value) in Self.attributeClaims(user, scopes: scopes) { id[name] = value }
+            for (name, value) in Self.attributeClaims(user, scopes: scopes, client: client) { id[name] = value }
             if let nonce { id["nonce"] = .string(nonce) }
             if atHash { id["at_hash"] = .string(Self.atHash(accessToken)) }
             idToken = try await keyring.sign(TokenClaims(id), poolId: user.poolId)
@@ -202,11 +202,12 @@ public struct TokenService: Sendable {
     ]
 
     /// The user's attributes the scopes allow: all of them for the API flows (empty scopes or
-    /// aws.cognito.signin.user.admin), else by OIDC scope (OIDC Core §5.4). Verification flags are booleans.
-    public static func attributeClaims(_ user: User, scopes: [String]) -> [String: ClaimValue] {
+    /// aws.cognito.signin.user.admin), else by OIDC scope (OIDC Core §5.4), and of those only
+    /// what the client may read (its ReadAttributes). Verification flags are booleans.
+    public static func attributeClaims(_ user: User, scopes: [String], client: AppClient) -> [String: ClaimValue] {
         let all = scopes.isEmpty || scopes.contains("aws.cognito.signin.user.admin")
         var result: [String: ClaimValue] = [:]
-        for (name, value) in user.attributes {
+        for (name, value) in AttributePermissions.readable(user.attributes, client: client) {
             let allowed = all || (scopes.contains("email") && (name == "email" || name == "email_verified"))
                 || (scopes.contains("phone") && (name == "phone_number" || name == "phone_number_verified"))
                 || (scopes.contains("profile") && (profileClaims.contains(name) || name.hasPrefix("custom:")))

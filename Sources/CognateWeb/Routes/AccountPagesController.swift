@@ -93,7 +93,7 @@ struct AccountPagesController: Sendable {
         let attributes = values.filter { $0.key != "username" && !$0.value.isEmpty }
         do {
             let (user, delivery) = try await page.services.accounts.signUp(
-                pool: page.pool, username: username, password: password, attributes: attributes)
+                pool: page.pool, client: client, username: username, password: password, attributes: attributes)
             guard let delivery else {
                 return try await HostedPagesController.renderLogin(
                     request, pool: page.pool, authorization: authorization, username: "", error: nil,
@@ -112,6 +112,9 @@ struct AccountPagesController: Sendable {
             return try await again("An account with this \(Self.usernameLabel(page.pool).lowercased()) already exists.")
         } catch AccountError.invalidPassword(let problem) {
             return try await again("The password does not meet the rules: \(problem)")
+        } catch AccountError.unauthorizedAttribute {
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is not available",
+                                                             message: "This application may not set the details an account needs. Ask its administrator.")
         } catch AccountError.signUpNotPermitted {
             return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
                                                              message: "Accounts for this application are created by an administrator.")

@@ -73,8 +73,11 @@ struct OAuthController: Sendable {
             guard let sub = claims["sub"]?.string.flatMap(UUID.init(uuidString:)), let user = try await services.store.user(poolId: pool.id, sub: sub),
                 user.enabled
             else { throw OAuthError.invalidToken("the user no longer exists or is disabled") }
+            guard let clientId = claims["client_id"]?.string, let client = try await services.store.client(poolId: pool.id, clientId: clientId) else {
+                throw OAuthError.invalidToken("the access token's client no longer exists")
+            }
             var body: [String: ClaimValue] = ["sub": .string(user.sub.uuidString.lowercased()), "username": .string(user.username)]
-            for (name, value) in TokenService.attributeClaims(user, scopes: scopes) { body[name] = value }
+            for (name, value) in TokenService.attributeClaims(user, scopes: scopes, client: client) { body[name] = value }
             let response = Response(status: .ok)
             try response.content.encode(TokenClaims(body), as: .json)
             Self.noStore(response)
