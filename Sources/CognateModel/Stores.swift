@@ -93,6 +93,9 @@ public protocol AuthorizationCodeStore: Sendable {
     /// with its first `consumedAt`, so the caller can tell a replay. Exactly one caller of many
     /// racing on one code sees it unconsumed.
     func consumeCode(hash: String, at: Date) async throws -> (code: AuthorizationCode, firstUse: Bool)?
+    /// The code without using it (its `consumedAt` set if it was used); `nil` if unknown. The
+    /// token endpoint checks the client, redirect_uri and PKCE on it before it burns the code.
+    func code(hash: String) async throws -> AuthorizationCode?
 }
 
 public protocol SessionStore: Sendable {
@@ -112,10 +115,18 @@ public protocol RefreshTokenStore: Sendable {
     /// revoked; returns whether it was. Exactly one of many racing rotations wins.
     func rotateRefreshToken(oldHash: String, to new: RefreshToken, at: Date) async throws -> Bool
     func revokeRefreshTokenFamily(_ familyId: UUID, at: Date) async throws
-    /// Revokes every live refresh token of the user; returns the families that were live, so
-    /// the access tokens they produced (`origin_jti` = family) can be revoked too.
+    /// Revokes every live refresh token of the user but those of family `except`; returns the
+    /// families that were live, so the access tokens they produced (`origin_jti` = family) can
+    /// be revoked too.
     @discardableResult
-    func revokeRefreshTokens(poolId: String, userSub: UUID, at: Date) async throws -> Set<UUID>
+    func revokeRefreshTokens(poolId: String, userSub: UUID, at: Date, except: UUID?) async throws -> Set<UUID>
+}
+
+extension RefreshTokenStore {
+    @discardableResult
+    public func revokeRefreshTokens(poolId: String, userSub: UUID, at date: Date) async throws -> Set<UUID> {
+        try await revokeRefreshTokens(poolId: poolId, userSub: userSub, at: date, except: nil)
+    }
 }
 
 public protocol RevocationStore: Sendable {

@@ -61,6 +61,9 @@ public struct UserMFA: Sendable, Equatable, Codable {
     public var totpSecret: Data?
     /// A secret handed out by AssociateSoftwareToken and not yet proven with a code.
     public var pendingTotpSecret: Data?
+    /// The MFA_SETUP sign-in the pending secret was made for (a digest of its session), nil
+    /// when the signed-in user asked for it: another sign-in's setup never sees it.
+    public var pendingTotpSession: String?
     /// The last 30-second step whose TOTP code was accepted: a code works once.
     public var lastTotpStep: Int?
     /// Enabled factors: SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP.

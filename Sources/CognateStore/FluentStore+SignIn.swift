@@ -16,6 +16,15 @@ extension FluentStore: AuthorizationCodeStore {
         }
     }
 
+    public func code(hash: String) async throws -> AuthorizationCode? {
+        try await run("authorization code") { () async throws -> AuthorizationCode? in
+            guard let row = try await AuthorizationCodeRow.query(on: database).filter(\.$codeHash == hash).first() else { return nil }
+            var code = try Self.decode(AuthorizationCode.self, row.document)
+            code.consumedAt = try await CodeUseRow.query(on: database).filter(\.$codeHash == hash).first()?.usedAt
+            return code
+        }
+    }
+
     public func consumeCode(hash: String, at date: Date) async throws -> (code: AuthorizationCode, firstUse: Bool)? {
         try await run("authorization code") { () async throws -> (code: AuthorizationCode, firstUse: Bool)? in
             guard let row = try await AuthorizationCodeRow.query(on: database).filter(\.$codeHash == hash).first() else {
@@ -120,13 +129,14 @@ extension FluentStore: RefreshTokenStore {
         }
     }
 
-    public func revokeRefreshTokens(poolId: String, userSub: UUID, at date: Date) async throws -> Set<UUID> {
+    public func revokeRefreshTokens(poolId: String, userSub: UUID, at date: Date, except: UUID?) async throws -> Set<UUID> {
         try await run("refresh token") {
-            let live = RefreshTokenRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub)
-                .filter(\.$revokedAt == nil)
-            let families = Set(try await live.all().map(\.familyId))
-            try await RefreshTokenRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub)
-                .filter(\.$revokedAt == nil).set(\.$revokedAt, to: date).update()
+            func live() -> QueryBuilder<RefreshTokenRow> {
+                let query = RefreshTokenRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub).filter(\.$revokedAt == nil)
+                return except.map { query.filter(\.$familyId != $0) } ?? query
+            }
+            let families = Set(try await live().all().map(\.familyId))
+            try await live().set(\.$revokedAt, to: date).update()
             return families
         }
     }

@@ -258,7 +258,9 @@ struct AccountFixture {
         try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
             let fixture = try await AccountFixture.make(app)
             try await fixture.confirmedUser(app, services, "lee")
-            let access = try #require(try await fixture.signIn(app, "lee").result["AccessToken"] as? String)
+            let otherDevice = try await fixture.signIn(app, "lee").result
+            let signedIn = try await fixture.signIn(app, "lee").result
+            let access = try #require(signedIn["AccessToken"] as? String)
             #expect(try await call(app, "ChangePassword", ["AccessToken": access, "PreviousPassword": "Wrong-Passw0rd!",
                                                            "ProposedPassword": "N3w-Passw0rd!"], signed: false).errorType == "NotAuthorizedException")
             #expect(try await call(app, "ChangePassword", ["AccessToken": access, "PreviousPassword": "Corr3ct-Horse!",
@@ -268,6 +270,32 @@ struct AccountFixture {
             #expect(try await call(app, "ChangePassword", ["AccessToken": access, "PreviousPassword": "Corr3ct-Horse!",
                                                            "ProposedPassword": "N3w-Passw0rd!"], signed: false).status == .ok)
             #expect(try await fixture.signIn(app, "lee", "N3w-Passw0rd!").status == .ok)
+            // the caller's sign-in goes on; the other device's ends, refresh and access token alike
+            #expect(try await call(app, "GetUser", ["AccessToken": access], signed: false).status == .ok)
+            func refresh(_ tokens: [String: Any]) async throws -> APIAnswer {
+                try await fixture.publicCall(app, "InitiateAuth", ["AuthFlow": "REFRESH_TOKEN_AUTH",
+                                                                    "AuthParameters": ["REFRESH_TOKEN": tokens["RefreshToken"] as? String ?? ""]])
+            }
+            #expect(try await refresh(signedIn).status == .ok)
+            #expect(try await refresh(otherDevice).errorType == "NotAuthorizedException")
+            #expect(try await call(app, "GetUser", ["AccessToken": otherDevice["AccessToken"] as? String ?? ""], signed: false).errorType
+                == "NotAuthorizedException")
+        }
+    }
+
+    @Test func aPasswordSetByAnAdministratorEndsEverySignIn() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            try await fixture.confirmedUser(app, services, "max")
+            let tokens = try await fixture.signIn(app, "max").result
+            #expect(try await call(app, "AdminSetUserPassword", ["UserPoolId": fixture.poolId, "Username": "max", "Password": "Adm1n-Set-Pass!",
+                                                                 "Permanent": true]).status == .ok)
+            let refreshed = try await fixture.publicCall(app, "InitiateAuth", ["AuthFlow": "REFRESH_TOKEN_AUTH",
+                                                                                "AuthParameters": ["REFRESH_TOKEN": tokens["RefreshToken"] as? String ?? ""]])
+            #expect(refreshed.errorType == "NotAuthorizedException")
+            #expect(try await call(app, "GetUser", ["AccessToken": tokens["AccessToken"] as? String ?? ""], signed: false).errorType
+                == "NotAuthorizedException")
+            #expect(try await fixture.signIn(app, "max", "Adm1n-Set-Pass!").status == .ok)
         }
     }
 

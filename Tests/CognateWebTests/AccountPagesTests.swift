@@ -129,7 +129,7 @@ extension TestingHTTPResponse {
             let landed = try await browser.submit(wrong, ["code": code, "action": "confirm"])
             #expect(landed.status == .found)
             #expect(landed.location.hasPrefix("http://localhost:3000/cb?code=") && landed.location.contains("state=st"))
-            #expect(browser.cookies[HostedPagesController.sessionCookie(PageBrowser.pool)] != nil, "signed in: a session cookie")
+            #expect(browser.cookies["__Host-cognate_session_\(PageBrowser.pool)"] != nil, "signed in: a session cookie")
             // the back button and a second submit do not confirm twice or fail
             let again = try await browser.submit(wrong, ["code": code, "action": "confirm"])
             #expect(again.status == .ok && again.text.contains("Your account is confirmed. Sign in."))
@@ -210,7 +210,7 @@ extension TestingHTTPResponse {
             let code = try await PageBrowser.lastCode(services, to: "tom@example.com")
             let answer = try await browser.submit(confirm, ["code": code, "action": "confirm", "pending": String(repeating: "A", count: 80)])
             #expect(answer.status == .ok && answer.text.contains("Your account is confirmed. Sign in."))
-            #expect(browser.cookies[HostedPagesController.sessionCookie(PageBrowser.pool)] == nil, "no session without the browser's note")
+            #expect(browser.cookies["__Host-cognate_session_\(PageBrowser.pool)"] == nil, "no session without the browser's note")
         }
     }
 

@@ -18,7 +18,8 @@ struct APIAnswer {
 
 /// Calls the Cognito API as an SDK would: JSON 1.1, X-Amz-Target, SigV4 with the admin key.
 func call(_ app: Application, _ operation: String, _ input: [String: Any], signed: Bool = true,
-          secret: String = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", at date: Date? = nil) async throws -> APIAnswer {
+          secret: String = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", at date: Date? = nil,
+          signedHeaders: [String] = ["content-type", "host", "x-amz-date", "x-amz-target"]) async throws -> APIAnswer {
     let date = date ?? app.cognate!.now()
     let body = Array(try JSONSerialization.data(withJSONObject: input))
     let amzDate = SigV4Verifier.format(date)
@@ -29,7 +30,7 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
     ]
     if signed {
         let scope = "\(amzDate.prefix(8))/local/cognito-idp/aws4_request"
-        let signed = ["content-type", "host", "x-amz-date", "x-amz-target"]
+        let signed = signedHeaders
         let signature = SigV4Verifier.signature(
             request: SignableRequest(method: "POST", path: "/", query: "", headers: headers, body: body),
             signedHeaders: signed, amzDate: amzDate, scope: scope, secret: secret)
@@ -45,6 +46,16 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
         try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
             let answer = try await call(app, "StealEverything", [:])
             #expect(answer.status == .badRequest && answer.errorType == "UnknownOperationException")
+        }
+    }
+
+    @Test func aSignatureThatLeavesTheTargetOutIsRefused() async throws {
+        try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
+            // such a signature would be good for any operation on the same body: a captured
+            // ListUserPools could be replayed as DeleteUserPool
+            let answer = try await call(app, "ListUserPools", ["MaxResults": 10], signedHeaders: ["content-type", "host", "x-amz-date"])
+            #expect(answer.status == .badRequest && answer.errorType == "IncompleteSignatureException")
+            #expect(try await call(app, "ListUserPools", ["MaxResults": 10]).status == .ok)
         }
     }
 

@@ -32,11 +32,11 @@ import VaporTesting
         let query = "response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid%20email&state=st&code_challenge=\(challenge)&code_challenge_method=S256"
         let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?\(query)")
         #expect(page.status == .ok)
-        let cookie = try #require(page.headers.setCookie?[HostedPagesController.csrfCookie]?.string)
+        let cookie = try #require(page.headers.setCookie?["__Host-cognate_csrf"]?.string)
         let body = "_csrf=\(cookie)&response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid%20email&state=st&code_challenge=\(challenge)&code_challenge_method=S256&username=alice&password=Corr3ct-Horse%21"
         var headers = HTTPHeaders()
         headers.contentType = .urlEncodedForm
-        headers.cookie = [HostedPagesController.csrfCookie: .init(string: cookie)]
+        headers.cookie = ["__Host-cognate_csrf": .init(string: cookie)]
         let answer = try await app.testing().sendRequest(.POST, "/local_FlowPool1/login", headers: headers, body: ByteBuffer(string: body))
         #expect(answer.status == .found)
         let location = try #require(answer.headers.first(name: .location))
@@ -75,6 +75,36 @@ import VaporTesting
             clock.advance(301)
             #expect(try await Self.exchange(app, code: late).json["error"] as? String == "invalid_grant")
             #expect(try await Self.exchange(app, code: "made-up").json["error"] as? String == "invalid_grant")
+        }
+    }
+
+    @Test func onHttpsCookiesAreHostOnlyAndHSTSIsSent() async throws {
+        try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
+            let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?response_type=code&client_id=flowspa0000000000000000000"
+                + "&redirect_uri=http://localhost:3000/cb&scope=openid&code_challenge=\(Self.challenge)&code_challenge_method=S256")
+            #expect(page.status == .ok)
+            let cookie = page.headers[.setCookie].first ?? ""
+            #expect(cookie.hasPrefix("__Host-cognate_csrf=") && cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"))
+            #expect(page.headers.first(name: "Strict-Transport-Security") == "max-age=31536000")
+        }
+        // on plain http (a laptop), neither
+        try await withCognate(environment: ["COGNATE_PUBLIC_URL": "http://127.0.0.1:8080"], configYAML: Self.yaml) { app, _, _ async throws in
+            let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?response_type=code&client_id=flowspa0000000000000000000"
+                + "&redirect_uri=http://localhost:3000/cb&scope=openid&code_challenge=\(Self.challenge)&code_challenge_method=S256")
+            #expect(page.headers[.setCookie].first?.hasPrefix("cognate_csrf=") == true)
+            #expect(page.headers.first(name: "Strict-Transport-Security") == nil)
+        }
+    }
+
+    @Test func aFailedExchangeDoesNotBurnTheCode() async throws {
+        try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
+            let code = try await Self.code(app)
+            // someone holding the code but not the verifier, or sending it elsewhere, is refused
+            #expect(try await Self.exchange(app, code: code, verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX").json["error"] as? String == "invalid_grant")
+            #expect(try await Self.exchange(app, code: code, redirect: "http://localhost:3000/other").json["error"] as? String == "invalid_grant")
+            // and the client that holds the verifier still gets its tokens
+            let tokens = try await Self.exchange(app, code: code)
+            #expect(tokens.status == .ok && tokens.json["access_token"] != nil, "\(tokens.json)")
         }
     }
 
@@ -187,16 +217,16 @@ import VaporTesting
             // sign in through the form and keep the session cookie
             let query = "response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid&code_challenge=\(HostedFlowTests.challenge)&code_challenge_method=S256"
             let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?\(query)")
-            let csrf = try #require(page.headers.setCookie?[HostedPagesController.csrfCookie]?.string)
+            let csrf = try #require(page.headers.setCookie?["__Host-cognate_csrf"]?.string)
             var headers = HTTPHeaders()
             headers.contentType = .urlEncodedForm
-            headers.cookie = [HostedPagesController.csrfCookie: .init(string: csrf)]
+            headers.cookie = ["__Host-cognate_csrf": .init(string: csrf)]
             let signedIn = try await app.testing().sendRequest(.POST, "/local_FlowPool1/login", headers: headers,
                                                                body: ByteBuffer(string: "_csrf=\(csrf)&\(query)&username=alice&password=Corr3ct-Horse%21"))
-            let session = try #require(signedIn.headers.setCookie?[HostedPagesController.sessionCookie("local_FlowPool1")])
+            let session = try #require(signedIn.headers.setCookie?["__Host-cognate_session_local_FlowPool1"])
             #expect(session.isHTTPOnly && session.sameSite == .lax)
             var withSession = HTTPHeaders()
-            withSession.cookie = [HostedPagesController.sessionCookie("local_FlowPool1"): .init(string: session.string)]
+            withSession.cookie = ["__Host-cognate_session_local_FlowPool1": .init(string: session.string)]
             func authorize(_ extra: String) async throws -> String {
                 let response = try await app.testing().sendRequest(.GET, "/local_FlowPool1/oauth2/authorize?\(query)\(extra)", headers: withSession)
                 #expect(response.status == .found)

@@ -35,13 +35,39 @@ import VaporTesting
             let again = try await next.get("/\(PageBrowser.pool)/login?\(PageBrowser.authorize)")
             let asked = try await next.submit(again, ["username": "olga", "password": "Corr3ct-Horse!"])
             #expect(asked.text.contains("Enter the 6-digit code from your authenticator app."))
-            #expect(next.cookies[HostedPagesController.sessionCookie(PageBrowser.pool)] == nil, "no session before the second factor")
+            #expect(next.cookies["__Host-cognate_session_\(PageBrowser.pool)"] == nil, "no session before the second factor")
             let forged = try await next.submit(asked, ["code": TOTP.code(secret: secret, step: TOTP.step(at: clock.now))], csrf: false)
             #expect(forged.status == .forbidden)
             let signedIn = try await next.submit(asked, ["code": TOTP.code(secret: secret, step: TOTP.step(at: clock.now))])
             #expect(signedIn.status == .found && signedIn.location.hasPrefix("http://localhost:3000/cb?code="))
             let user = try #require(try await services.store.user(poolId: PageBrowser.pool, identifierKey: "olga"))
             #expect(user.mfa.enabled == [UserMFA.softwareToken] && user.mfa.totpSecret != nil && user.mfa.pendingTotpSecret == nil)
+        }
+    }
+
+    @Test func aSecondSetupNeverSeesTheKeyShownToTheFirst() async throws {
+        let clock = TestClock()
+        try await withCognate(configYAML: Self.yaml("ON"), clock: clock) { app, _, _ async throws in
+            // the user, and someone else who learned the password, both reach the setup page
+            var user = PageBrowser(app: app)
+            var other = PageBrowser(app: app)
+            func setupPage(_ browser: inout PageBrowser) async throws -> (page: TestingHTTPResponse, secret: String) {
+                let login = try await browser.get("/\(PageBrowser.pool)/login?\(PageBrowser.authorize)")
+                let setup = try await browser.submit(login, ["username": "olga", "password": "Corr3ct-Horse!"])
+                return (setup, try #require(PageBrowser.firstMatch(#"<code id="secret">([A-Z2-7 ]+)</code>"#, in: setup.text)))
+            }
+            let (mine, myKey) = try await setupPage(&user)
+            let (_, theirKey) = try await setupPage(&other)
+            #expect(myKey != theirKey, "the second setup was shown the first one's key")
+            // the first page's key no longer sets anything up once another setup began: start again
+            let secret = base32Decode(myKey.replacingOccurrences(of: " ", with: ""))
+            let late = try await user.submit(mine, ["code": TOTP.code(secret: secret, step: TOTP.step(at: clock.now))])
+            #expect(late.status != .found, "a key replaced by another setup was accepted")
+            let (again, newKey) = try await setupPage(&user)
+            #expect(newKey != theirKey)
+            let landed = try await user.submit(again, ["code": TOTP.code(secret: base32Decode(newKey.replacingOccurrences(of: " ", with: "")),
+                                                                       step: TOTP.step(at: clock.now))])
+            #expect(landed.status == .found && landed.location.hasPrefix("http://localhost:3000/cb?code="))
         }
     }
 

@@ -124,6 +124,41 @@ func claims(of token: String) throws -> [String: Any] {
         }
     }
 
+    @Test func aWrongSecretHashDoesNotBurnARotatingRefreshToken() async throws {
+        try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
+            let fixture = try await SignInFixture.make(app, rotation: true)
+            let refresh = try #require(try await fixture.signIn(app).result["RefreshToken"] as? String)
+            func refreshWith(_ hash: String) async throws -> APIAnswer {
+                try await call(app, "InitiateAuth", ["ClientId": fixture.clientId, "AuthFlow": "REFRESH_TOKEN_AUTH",
+                                                     "AuthParameters": ["REFRESH_TOKEN": refresh, "SECRET_HASH": hash]], signed: false)
+            }
+            let wrong = try await refreshWith(SecretHash.compute(secret: "not-the-secret", username: "alice", clientId: fixture.clientId))
+            #expect(wrong.errorType == "NotAuthorizedException")
+            let right = try await refreshWith(fixture.secretHash("alice"))
+            #expect(right.result["AccessToken"] != nil && right.result["RefreshToken"] != nil, "\(right.json)")
+        }
+    }
+
+    @Test func challengeAnswersNeedTheFlowThatAsksThem() async throws {
+        try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
+            let fixture = try await SignInFixture.make(app)
+            _ = try await call(app, "AdminCreateUser", ["UserPoolId": fixture.poolId, "Username": "bob", "MessageAction": "SUPPRESS", "TemporaryPassword": "Temp-Passw0rd!"])
+            let session = try #require(try await fixture.signIn(app, "bob", "Temp-Passw0rd!").json["Session"] as? String)
+            // the client allows passwords, not SRP: an SRP answer is refused before anything is checked
+            let srp = try await call(app, "RespondToAuthChallenge", ["ClientId": fixture.clientId, "ChallengeName": "PASSWORD_VERIFIER",
+                                                                     "ChallengeResponses": ["USERNAME": "bob", "PASSWORD_CLAIM_SECRET_BLOCK": "x",
+                                                                                            "PASSWORD_CLAIM_SIGNATURE": "y", "TIMESTAMP": "z"]], signed: false)
+            #expect(srp.errorType == "InvalidParameterException")
+            // with no password flow left, the pending NEW_PASSWORD_REQUIRED answer is refused too
+            _ = try await call(app, "UpdateUserPoolClient", ["UserPoolId": fixture.poolId, "ClientId": fixture.clientId,
+                                                             "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"]])
+            let answer = try await call(app, "RespondToAuthChallenge", ["ClientId": fixture.clientId, "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": session,
+                                                                        "ChallengeResponses": ["USERNAME": "bob", "NEW_PASSWORD": "N3w-Passw0rd!",
+                                                                                               "SECRET_HASH": fixture.secretHash("bob")]], signed: false)
+            #expect(answer.errorType == "InvalidParameterException")
+        }
+    }
+
     @Test func temporaryPasswordLeadsToNewPasswordChallenge() async throws {
         try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
             let fixture = try await SignInFixture.make(app)

@@ -70,6 +70,12 @@ import VaporTesting
             #expect(try await call(app, "AdminCreateUser", ["UserPoolId": poolId, "Username": "u4@example.com"]).errorType == "InvalidParameterException")
             #expect(try await services.store.listUsers(poolId: poolId, limit: 10, after: nil).items.isEmpty)
             #expect(try await call(app, "AdminGetUser", ["UserPoolId": poolId, "Username": "ghost"]).errorType == "UserNotFoundException")
+            // no address and no medium asked for: made, and nothing is sent (as in Cognito)
+            let quiet = try await call(app, "AdminCreateUser", ["UserPoolId": poolId, "Username": "quiet"])
+            #expect(quiet.status == .ok && (quiet.json["User"] as? [String: Any])?["UserStatus"] as? String == "FORCE_CHANGE_PASSWORD")
+            #expect(try await services.delivery.outbox(poolId: poolId, limit: 10, after: nil).items.isEmpty)
+            #expect(try await call(app, "AdminCreateUser", ["UserPoolId": poolId, "Username": "quiet", "MessageAction": "RESEND"]).errorType
+                == "InvalidParameterException", "a resend needs somewhere to send")
         }
     }
 

@@ -131,3 +131,28 @@ def test_a_full_hashing_queue_answers_too_many_requests_never_500(data_dir):
         assert sign_in(idp, client_id, "bystander", "Corr3ct-Horse!")[0] == "ok"
     finally:
         server.stop()
+
+
+def test_a_compressed_body_gets_a_clear_400_in_each_faces_format(data_dir):
+    """Vapor's decompression closed the connection with no answer on a body that was not gzip."""
+    server = Server(data_dir, **ADMIN)
+    try:
+        [pool_id] = server.pool_ids()
+        api = requests.post(server.url + "/", data=b"not gzip", timeout=10, headers={
+            "Content-Encoding": "gzip", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+            "Content-Type": "application/x-amz-json-1.1"})
+        assert api.status_code == 400 and api.json()["__type"] == "SerializationException"
+        token = requests.post(f"{server.url}/{pool_id}/oauth2/token", data=b"grant_type=x", timeout=10,
+                              headers={"Content-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"})
+        assert token.status_code == 400 and token.json()["error"] == "invalid_request"
+        page = requests.post(f"{server.url}/{pool_id}/login", data=b"username=x", timeout=10,
+                             headers={"Content-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"})
+        assert page.status_code == 400 and "text/html" in page.headers["Content-Type"] and "could not be read" in page.text
+        # an honest gzip body is refused the same way, and the server goes on answering
+        import gzip
+        real = requests.post(f"{server.url}/{pool_id}/oauth2/token", data=gzip.compress(b"grant_type=x"), timeout=10,
+                             headers={"Content-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"})
+        assert real.status_code == 400
+        assert requests.get(server.url + "/health", timeout=10).status_code == 200
+    finally:
+        server.stop()

@@ -9,11 +9,15 @@ extension StoreConformance {
                                          redirectURI: "https://app.example/cb", scopes: ["openid"], nonce: "n",
                                          codeChallenge: "abc", codeChallengeMethod: "S256", authTime: t0, expiresAt: t0.addingTimeInterval(300))
             try await store.createCode(code)
+            let read = try await store.code(hash: code.codeHash)
+            try check(read?.nonce == "n" && read?.consumedAt == nil, "reading a code does not use it")
+            try check(try await store.code(hash: "unknown") == nil, "unknown code should be nil")
             let first = try await store.consumeCode(hash: code.codeHash, at: t0.addingTimeInterval(1))
             try check(first?.firstUse == true && first?.code.nonce == "n" && first?.code.codeChallenge == "abc", "first use")
             let replay = try await store.consumeCode(hash: code.codeHash, at: t0.addingTimeInterval(2))
             try check(replay?.firstUse == false, "a replay must be told apart")
             try check(replay?.code.consumedAt == t0.addingTimeInterval(1), "a replay reports the first use time")
+            try check(try await store.code(hash: code.codeHash)?.consumedAt == t0.addingTimeInterval(1), "a read tells a used code")
             try check(try await store.consumeCode(hash: "unknown", at: t0) == nil, "unknown code should be nil")
         },
         test("racingConsumersOfOneCodeLetExactlyOneThrough") { store in
@@ -75,6 +79,16 @@ extension StoreConformance {
             try check(try await store.revokeRefreshTokens(poolId: pool.id, userSub: alice, at: t0).isEmpty, "nothing left to revoke")
             try check(try await store.refreshToken(hash: "a-\(pool.id)")?.revokedAt == t0, "alice's token not revoked")
             try check(try await store.refreshToken(hash: "b-\(pool.id)")?.revokedAt == nil, "bob's token revoked")
+            // all but one family: the caller of ChangePassword keeps its own sign-in
+            let (kept, ended) = (UUID(), UUID())
+            for (hash, family) in [("k-\(pool.id)", kept), ("e-\(pool.id)", ended)] {
+                try await store.createRefreshToken(RefreshToken(tokenHash: hash, familyId: family, poolId: pool.id, clientId: "c", userSub: bob,
+                                                                scopes: [], authTime: t0, createdAt: t0, expiresAt: t0.addingTimeInterval(600)))
+            }
+            let others = try await store.revokeRefreshTokens(poolId: pool.id, userSub: bob, at: t0, except: kept)
+            try check(!others.contains(kept) && others.contains(ended), "the kept family was revoked or the other was not: \(others)")
+            try check(try await store.refreshToken(hash: "k-\(pool.id)")?.revokedAt == nil, "the kept family's token revoked")
+            try check(try await store.refreshToken(hash: "e-\(pool.id)")?.revokedAt == t0, "another family's token not revoked")
         },
         test("revocationsAreKeptUntilExpiry") { store in
             let pool = try await makePool(store)

@@ -250,8 +250,10 @@ struct ChangePassword: APIOperation {
     static let name = "ChangePassword"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
-        let (user, pool) = try await context.signedInUser(input.AccessToken)
-        try await context.accounts.changePassword(user: user, pool: pool, previous: input.PreviousPassword ?? "", proposed: input.ProposedPassword)
+        let (user, claims) = try await context.accessTokenCaller(input.AccessToken)
+        let pool = try await context.existingPool(user.poolId)
+        try await context.accounts.changePassword(user: user, pool: pool, previous: input.PreviousPassword ?? "", proposed: input.ProposedPassword,
+                                                  keeping: claims["origin_jti"]?.string.flatMap(UUID.init(uuidString:)))
         return EmptyOutput()
     }
 }

@@ -63,8 +63,10 @@ enum AuthFlows {
             case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
                 try require("ALLOW_REFRESH_TOKEN_AUTH")
                 let token = try parameter("REFRESH_TOKEN", parameters)
-                let (tokens, user) = try await context.tokens.refresh(token, client: client)
-                try checkSecretHash(parameters["SECRET_HASH"], usernames: [user.username, user.sub.uuidString.lowercased(), parameters["USERNAME"] ?? ""], client: client, context)
+                let (tokens, _) = try await context.tokens.refresh(token, client: client) { user in
+                    try checkSecretHash(parameters["SECRET_HASH"], usernames: [user.username, user.sub.uuidString.lowercased(), parameters["USERNAME"] ?? ""],
+                                        client: client, context)
+                }
                 return AuthOutput(.tokens(tokens))
             case "USER_SRP_AUTH":
                 try require("ALLOW_USER_SRP_AUTH")
@@ -92,6 +94,13 @@ enum AuthFlows {
     static func respond(challenge: String, session: String?, responses: [String: String], client: AppClient,
                         _ context: APIContext) async throws -> AuthOutput {
         let pool = try await context.existingPool(client.poolId)
+        // An answer is refused where the client does not allow the flow that asks it: SRP's
+        // PASSWORD_VERIFIER needs ALLOW_USER_SRP_AUTH, the others some password flow.
+        let passwordFlows = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+        let needed = challenge == "PASSWORD_VERIFIER" ? ["ALLOW_USER_SRP_AUTH"] : passwordFlows
+        guard client.explicitAuthFlows.contains(where: needed.contains) else {
+            throw CognitoError.invalidParameter("\(challenge == "PASSWORD_VERIFIER" ? "USER_SRP_AUTH" : challenge) flow not enabled for this client")
+        }
         do {
             switch challenge {
             case "PASSWORD_VERIFIER":

@@ -61,7 +61,8 @@ struct AdminCreateUser: APIOperation {
             throw CognitoError("UnsupportedUserStateException", "Resend not possible. \(existing.username) status is not FORCE_CHANGE_PASSWORD.")
         }
         let password = try context.temporaryPassword(input.TemporaryPassword, pool: pool)
-        let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: existing.attributes, suppressed: false)
+        let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: existing.attributes, suppressed: false,
+                                                  resending: true)
         let made = try await context.credentials.make(password: password, poolId: pool.id, username: existing.username, sub: existing.sub)
         let date = context.now()
         let user = try await context.store.updateUser(poolId: pool.id, sub: existing.sub, identifiers: { $0.identifiers(in: pool) }) { user in
@@ -246,6 +247,8 @@ struct AdminSetUserPassword: APIOperation {
             }
             user.updatedAt = date
         }
+        // A password set by an administrator ends every sign-in made with the old one.
+        try await context.endSessions(of: user)
         return EmptyOutput()
     }
 }
@@ -315,9 +318,16 @@ extension APIContext {
         return given
     }
 
-    /// Where invitations go, worked out before anything is written. Cognito's default medium is SMS.
-    func invitations(mediums: [String]?, attributes: [String: String], suppressed: Bool) throws -> [(OutboundMessage.Channel, String)] {
+    /// Where invitations go, worked out before anything is written. Cognito's default medium is
+    /// SMS. A new user with neither email nor phone number, and no medium asked for, is made and
+    /// told nothing, as in Cognito (`resending`, or a medium asked for, is an error: there is
+    /// nowhere to send).
+    func invitations(mediums: [String]?, attributes: [String: String], suppressed: Bool, resending: Bool = false) throws
+        -> [(OutboundMessage.Channel, String)]
+    {
         guard !suppressed else { return [] }
+        let reachable = !(attributes["email"] ?? "").isEmpty || !(attributes["phone_number"] ?? "").isEmpty
+        if !reachable, !resending, mediums == nil { return [] }
         var result: [(OutboundMessage.Channel, String)] = []
         for medium in Set(mediums ?? ["SMS"]) {
             switch medium {

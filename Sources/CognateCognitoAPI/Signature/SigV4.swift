@@ -65,6 +65,10 @@ public struct SigV4Verifier: Sendable {
         guard authorization.signedHeaders.contains("host"), authorization.signedHeaders.contains("x-amz-date") else {
             throw CognitoError("IncompleteSignatureException", "'Host' and 'X-Amz-Date' must be signed headers.")
         }
+        // The target names the operation: unsigned, one signature would be good for every operation on the same body.
+        if request.header("x-amz-target") != nil, !authorization.signedHeaders.contains("x-amz-target") {
+            throw CognitoError("IncompleteSignatureException", "'X-Amz-Target' must be a signed header.")
+        }
         guard amzDate.hasPrefix(authorization.date) else {
             throw CognitoError("InvalidSignatureException", "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(authorization.date)' != '\(amzDate.prefix(8))'")
         }

@@ -153,8 +153,10 @@ public struct AccountService: Sendable {
         try await endSessions(of: user)
     }
 
-    /// ChangePassword: the previous password proves the caller; other sessions stay (as Cognito).
-    public func changePassword(user: User, pool: UserPool, previous: String, proposed: String) async throws {
+    /// ChangePassword: the previous password proves the caller; every other sign-in of the user
+    /// ends (hosted sessions, refresh tokens and their access tokens), the caller's (`keeping`,
+    /// its token family) stays.
+    public func changePassword(user: User, pool: UserPool, previous: String, proposed: String, keeping family: UUID?) async throws {
         guard let hash = user.passwordHash,
             try await PasswordLockout(store: store, now: now).attempt(poolId: pool.id, sub: user.sub, {
                 try await hasher.verify(previous, against: hash).isMatch
@@ -164,6 +166,8 @@ public struct AccountService: Sendable {
         }
         if let problem = pool.passwordPolicy.problem(with: proposed) { throw AccountError.invalidPassword(problem) }
         try await setPassword(proposed, for: user, pool: pool, status: user.status)
+        try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
+        try await tokens.signOutEverywhere(user, except: family)
     }
 
     /// Admin reset (AdminResetUserPassword): a reset code by the verified channel, if there is one.

@@ -259,17 +259,22 @@ public struct HostedSignIn: Sendable {
     /// tokens it first produced (§10.5).
     public func exchange(code: String, redirectURI: String?, verifier: String?, client: AppClient) async throws -> IssuedTokens {
         let hash = SecretDigest.sha256Hex(code)
-        guard let (stored, firstUse) = try await store.consumeCode(hash: hash, at: now()), stored.clientId == client.clientId else {
+        // Read, check, then burn: a caller who cannot prove the client, the redirect_uri and
+        // the PKCE verifier does not use up the code of the one who can.
+        guard let stored = try await store.code(hash: hash), stored.clientId == client.clientId else {
             throw OAuthError.invalidGrant("the code is unknown")
         }
         let family = Self.family(forCodeHash: hash)
-        guard firstUse else {
+        func replayed() async throws -> OAuthError {
             try await tokens.revoke(family: family, poolId: stored.poolId)
-            throw OAuthError.invalidGrant("the code was already used")
+            return OAuthError.invalidGrant("the code was already used")
         }
+        if stored.consumedAt != nil { throw try await replayed() }
         guard stored.expiresAt > now() else { throw OAuthError.invalidGrant("the code has expired") }
         guard redirectURI == stored.redirectURI else { throw OAuthError.invalidGrant("redirect_uri does not match the authorization request") }
         try CheckPKCE.verify(verifier: verifier, challenge: stored.codeChallenge)
+        guard let (_, firstUse) = try await store.consumeCode(hash: hash, at: now()) else { throw OAuthError.invalidGrant("the code is unknown") }
+        guard firstUse else { throw try await replayed() }
         guard let user = try await store.user(poolId: stored.poolId, sub: stored.userSub), user.enabled else {
             throw OAuthError.invalidGrant("the user is no longer enabled")
         }

@@ -133,9 +133,10 @@ extension SignInService {
     /// names, as the otpauth URI to show as a QR code, and the secret in base32 to type in.
     public func softwareTokenSetup(session: String, pool: UserPool, client: AppClient) async throws -> (uri: String, secret: String) {
         let (user, _) = try await sessionUser(session, pool: pool, client: client, challenge: "MFA_SETUP")
-        // a key already shown (and perhaps scanned) stays until a code proves it
-        var secret = try pendingSoftwareTokenSecret(of: user)
-        if secret == nil { secret = try await newPendingSecret(user: user, pool: pool) }
+        // a key already shown (and perhaps scanned) in this sign-in stays until a code proves
+        // it; another sign-in (someone else who has the password) gets a key of its own
+        var secret = user.mfa.pendingTotpSession == Self.setupBinding(session) ? try pendingSoftwareTokenSecret(of: user) : nil
+        if secret == nil { secret = try await newPendingSecret(user: user, pool: pool, session: session) }
         guard let secret else { throw SignInError.invalidSession }
         let account = user.username == user.sub.uuidString.lowercased() ? (user.attributes["email"] ?? user.username) : user.username
         return (TOTP.uri(secret: secret, issuer: pool.name, account: account), TOTP.base32(secret))
@@ -183,12 +184,18 @@ extension SignInService {
     }
 
     /// 160 random bits, sealed into the user's record as the pending authenticator secret.
-    func newPendingSecret(user: User, pool: UserPool) async throws -> Data {
+    func newPendingSecret(user: User, pool: UserPool, session: String? = nil) async throws -> Data {
         let secret = Data(random.bytes(20))
         let sealed = try masterKey.seal(secret, context: Self.totpContext(user.sub))
-        try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { $0.mfa.pendingTotpSecret = sealed }
+        let binding = session.map(Self.setupBinding)
+        try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) {
+            $0.mfa.pendingTotpSecret = sealed
+            $0.mfa.pendingTotpSession = binding
+        }
         return secret
     }
+
+    static func setupBinding(_ session: String) -> String { String(SecretDigest.sha256Hex("mfa-setup|" + session).prefix(32)) }
 
     /// The pending secret, for the setup page's QR code.
     public func pendingSoftwareTokenSecret(of user: User) throws -> Data? {
@@ -197,8 +204,8 @@ extension SignInService {
 
     /// A code from the pending secret makes it the user's authenticator, enabled (and preferred
     /// when nothing else is).
-    public func verifySoftwareToken(user: User, pool: UserPool, code: String) async throws -> User {
-        guard let pending = user.mfa.pendingTotpSecret else {
+    public func verifySoftwareToken(user: User, pool: UserPool, code: String, session: String? = nil) async throws -> User {
+        guard let pending = user.mfa.pendingTotpSecret, user.mfa.pendingTotpSession == session.map(Self.setupBinding) else {
             throw SignInError.invalidParameter("Call AssociateSoftwareToken first")
         }
         let secret = try masterKey.open(pending, context: Self.totpContext(user.sub))
@@ -207,6 +214,7 @@ extension SignInService {
             guard current.mfa.pendingTotpSecret == pending else { throw SignInError.invalidSession }
             current.mfa.totpSecret = pending
             current.mfa.pendingTotpSecret = nil
+            current.mfa.pendingTotpSession = nil
             current.mfa.lastTotpStep = step
             current.mfa.enabled.insert(UserMFA.softwareToken)
             if current.mfa.preferred == nil { current.mfa.preferred = UserMFA.softwareToken }
@@ -216,13 +224,13 @@ extension SignInService {
     /// MFA_SETUP through the API: the secret for the user the session names.
     public func associateSoftwareToken(session: String, pool: UserPool, client: AppClient) async throws -> (secret: String, session: String) {
         let (user, _) = try await sessionUser(session, pool: pool, client: client, challenge: "MFA_SETUP")
-        return (try await associateSoftwareToken(user: user, pool: pool), session)
+        return (TOTP.base32(try await newPendingSecret(user: user, pool: pool, session: session)), session)
     }
 
     /// MFA_SETUP through the API: a verified code turns the session into one RespondToAuthChallenge accepts.
     public func verifySoftwareToken(session: String, pool: UserPool, client: AppClient, code: String) async throws -> String {
         let (user, _) = try await sessionUser(session, pool: pool, client: client, challenge: "MFA_SETUP")
-        let updated = try await verifySoftwareToken(user: user, pool: pool, code: code)
+        let updated = try await verifySoftwareToken(user: user, pool: pool, code: code, session: session)
         return try mfaSession(user: updated, client: client, challenge: "MFA_SETUP", setupVerified: true)
     }
 

@@ -67,7 +67,11 @@ public struct TokenService: Sendable {
 
     /// REFRESH_TOKEN_AUTH and the refresh_token grant: new ID and access tokens; a new refresh
     /// token too when the client rotates them. Reusing a rotated token ends its whole family.
-    public func refresh(_ token: String, client: AppClient) async throws -> (tokens: IssuedTokens, user: User) {
+    /// `check` runs once the token and its user are known, before anything is rotated or
+    /// issued (REFRESH_TOKEN_AUTH's SECRET_HASH names the user): a refused caller burns nothing.
+    public func refresh(_ token: String, client: AppClient, check: (User) throws -> Void = { _ in }) async throws
+        -> (tokens: IssuedTokens, user: User)
+    {
         let hash = SecretDigest.sha256Hex(token)
         // one read for the token, its user and the user's groups
         guard let (stored, found, groups) = try await store.refreshTokenWithUser(hash: hash), stored.clientId == client.clientId else {
@@ -82,6 +86,7 @@ public struct TokenService: Sendable {
         }
         let user = found
         guard user.enabled else { throw TokenError.invalidToken("the user no longer exists or is disabled") }
+        try check(user)
         var newRefresh: String?
         if client.refreshTokenRotation {
             let next = newOpaqueToken()
@@ -143,8 +148,10 @@ public struct TokenService: Sendable {
     }
 
     /// GlobalSignOut: every refresh token of the user, and every access token they produced.
-    public func signOutEverywhere(_ user: User) async throws {
-        let families = try await store.revokeRefreshTokens(poolId: user.poolId, userSub: user.sub, at: now())
+    /// Ends every refresh token of the user and the access tokens they produced, but those of
+    /// the family `except` (the caller's own sign-in, for ChangePassword).
+    public func signOutEverywhere(_ user: User, except: UUID? = nil) async throws {
+        let families = try await store.revokeRefreshTokens(poolId: user.poolId, userSub: user.sub, at: now(), except: except)
         for family in families { try await revokeOrigin(family, poolId: user.poolId) }
     }
 

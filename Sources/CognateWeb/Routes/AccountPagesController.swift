@@ -412,7 +412,7 @@ struct AccountPagesController: Sendable {
 
         func render(_ template: String, _ context: some Encodable & Sendable, status: HTTPStatus) async throws -> Response {
             let response = try await request.view.render(template, context).encodeResponse(status: status, for: request)
-            response.cookies[HostedPagesController.csrfCookie] = HostedPagesController.cookie(csrf, request: request, maxAge: 3_600)
+            response.cookies[HostedPagesController.csrfCookie(request)] = HostedPagesController.cookie(csrf, request: request, maxAge: 3_600)
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
             response.headers.replaceOrAdd(name: "Content-Security-Policy",
                                           value: HostedPagesController.contentSecurityPolicy(redirectURI: authorization?.redirectURI))

@@ -25,16 +25,26 @@ struct HostedPagesController: Sendable {
         var message: String
     }
 
-    static let csrfCookie = "cognate_csrf"
+    /// On https the cookies take the `__Host-` prefix: the browser keeps them to this host, with
+    /// Secure and Path=/, so a sibling subdomain cannot plant or overwrite them.
+    static func csrfCookie(_ request: Request) -> String { cookieName("cognate_csrf", request) }
 
-    static func sessionCookie(_ poolId: String) -> String { "cognate_session_\(poolId)" }
+    static func sessionCookie(_ poolId: String, _ request: Request) -> String { cookieName("cognate_session_\(poolId)", request) }
+
+    static func isSecure(_ request: Request) -> Bool {
+        (try? request.services().configuration.publicURL?.scheme == "https") ?? false
+    }
+
+    static func cookieName(_ base: String, _ request: Request) -> String {
+        isSecure(request) ? "__Host-" + base : base
+    }
 
     func authorize(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
         let parameters = try Self.parameters(request)
         let decision = try await services.hosted.authorize(
-            pool: pool, parameters: parameters, sessionCookie: request.cookies[Self.sessionCookie(pool.id)]?.string)
+            pool: pool, parameters: parameters, sessionCookie: request.cookies[Self.sessionCookie(pool.id, request)]?.string)
         switch decision {
         case .errorPage(let error):
             return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: error.description)
@@ -128,7 +138,7 @@ struct HostedPagesController: Sendable {
     /// Double-submit CSRF check: the form's hidden `_csrf` must equal the cookie set with the form.
     /// Returns the refusal page, or nil when the form may be processed.
     static func refuseWithoutCSRF(_ request: Request, form: [String: String]) async throws -> Response? {
-        guard let cookie = request.cookies[csrfCookie]?.string, let field = form["_csrf"], !cookie.isEmpty,
+        guard let cookie = request.cookies[csrfCookie(request)]?.string, let field = form["_csrf"], !cookie.isEmpty,
             constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
         else {
             return try await errorPage(request, status: .forbidden, heading: "Please try again",
@@ -139,7 +149,7 @@ struct HostedPagesController: Sendable {
 
     static func signedIn(_ request: Request, pool: UserPool, session: String, location: String) -> Response {
         let response = found(location)
-        response.cookies[sessionCookie(pool.id)] = cookie(session, request: request, maxAge: Int(HostedSignIn.sessionLifetime))
+        response.cookies[sessionCookie(pool.id, request)] = cookie(session, request: request, maxAge: Int(HostedSignIn.sessionLifetime))
         return response
     }
 
@@ -160,7 +170,7 @@ struct HostedPagesController: Sendable {
         let context = NewPasswordContext(action: "\(HostedPool.base(request, pool))/forceChangePassword", csrf: csrf, challenge: challenge,
                                          hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }, rules: rules, error: error)
         let response = try await request.view.render("new-password", context).encodeResponse(status: status, for: request)
-        response.cookies[csrfCookie] = cookie(csrf, request: request, maxAge: 3_600)
+        response.cookies[csrfCookie(request)] = cookie(csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: authorization.redirectURI))
         return response
@@ -203,9 +213,9 @@ struct HostedPagesController: Sendable {
             return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid",
                                             message: "Give logout_uri, or redirect_uri with response_type.")
         }
-        try await services.hosted.endSession(request.cookies[Self.sessionCookie(pool.id)]?.string)
+        try await services.hosted.endSession(request.cookies[Self.sessionCookie(pool.id, request)]?.string)
         let response = Self.found(target)
-        response.cookies[Self.sessionCookie(pool.id)] = Self.cookie("", request: request, maxAge: 0)
+        response.cookies[Self.sessionCookie(pool.id, request)] = Self.cookie("", request: request, maxAge: 0)
         return response
     }
 
@@ -219,7 +229,7 @@ struct HostedPagesController: Sendable {
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
                                    signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)")
         let response = try await request.view.render("login", context).encodeResponse(status: status, for: request)
-        response.cookies[csrfCookie] = cookie(csrf, request: request, maxAge: 3_600)
+        response.cookies[csrfCookie(request)] = cookie(csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: authorization.redirectURI))
         return response
@@ -246,7 +256,7 @@ struct HostedPagesController: Sendable {
 
     /// The browser's CSRF token, or a new one (256 random bits).
     static func csrfToken(_ request: Request) -> String {
-        if let existing = request.cookies[csrfCookie]?.string, !existing.isEmpty { return existing }
+        if let existing = request.cookies[csrfCookie(request)]?.string, !existing.isEmpty { return existing }
         var generator = SystemRandomNumberGenerator()
         return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64URLEncoded
     }
@@ -260,8 +270,7 @@ struct HostedPagesController: Sendable {
 
     /// Session and CSRF cookies: HttpOnly, SameSite=Lax, Secure whenever the public URL is https.
     static func cookie(_ value: String, request: Request, maxAge: Int) -> HTTPCookies.Value {
-        let secure = (try? request.services().configuration.publicURL?.scheme == "https") ?? false
-        return HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+        HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: isSecure(request), isHTTPOnly: true, sameSite: .lax)
     }
 
     /// GET parameters, or the form of a POST (OIDC Core §3.1.2.1 allows both).

@@ -68,7 +68,7 @@ struct MFAPagesController: Sendable {
         }
         context.error = error
         let response = try await request.view.render("mfa", context).encodeResponse(status: status, for: request)
-        response.cookies[HostedPagesController.csrfCookie] = HostedPagesController.cookie(context.csrf, request: request, maxAge: 3_600)
+        response.cookies[HostedPagesController.csrfCookie(request)] = HostedPagesController.cookie(context.csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "Content-Security-Policy",
                                       value: HostedPagesController.contentSecurityPolicy(redirectURI: authorization.redirectURI))

@@ -37,9 +37,11 @@ public func configure(
 
     app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.limit)
     app.middleware = Middlewares()
-    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(strictTransport: configuration.publicURL?.scheme == "https"))
     app.middleware.use(JSONErrorMiddleware())
     app.middleware.use(BodyLimitMiddleware())
+    app.middleware.use(ContentEncodingMiddleware())
+    app.http.server.configuration.requestDecompression = .disabled
     let root = ResourceRoot.find()
 
     app.leaf.sources = .singleSource(NIOLeafFiles(
