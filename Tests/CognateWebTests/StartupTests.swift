@@ -76,6 +76,21 @@ import VaporTesting
         #expect(error?.description.contains("cannot open the database") == true)
     }
 
+    @Test func aSecretRotatedInTheEnvironmentReplacesTheStoredOne() async throws {
+        let dir = DataDir()
+        try await withCognate(dataDir: dir, environment: adminEnvironment) { app, _, _ async throws in
+            #expect(try await call(app, "ListUserPools", ["MaxResults": 10]).status == .ok)
+        }
+        let rotated = "R0tatedSecretKeyR0tatedSecretKeyR0tated1"
+        try await withCognate(dataDir: dir, environment: ["COGNATE_ADMIN_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+                                                          "COGNATE_ADMIN_SECRET_ACCESS_KEY": rotated]) { app, _, _ async throws in
+            #expect(try await call(app, "ListUserPools", ["MaxResults": 10], secret: rotated).status == .ok)
+            let old = try await call(app, "ListUserPools", ["MaxResults": 10])
+            #expect(old.status == .badRequest || old.status == .forbidden, "the old secret still signs")
+            #expect(old.errorType == "InvalidSignatureException" || old.errorType == "UnrecognizedClientException", "\(old.json)")
+        }
+    }
+
     @Test func adminKeyFromEnvironmentIsUsedAndSealed() async throws {
         let environment = ["COGNATE_ADMIN_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
                            "COGNATE_ADMIN_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]

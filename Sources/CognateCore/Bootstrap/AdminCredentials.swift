@@ -27,7 +27,9 @@ public struct AdminCredentials: Sendable {
 
     public func ensure(configured: CognateConfiguration.AdminKey?) async throws -> (accessKeyId: String, origin: Origin) {
         if let configured {
-            if try await store.adminCredential(accessKeyId: configured.accessKeyId) == nil {
+            // The environment wins: a secret rotated there replaces the stored one for its key
+            // id at the next start, so the old secret stops working.
+            if try await secret(accessKeyId: configured.accessKeyId) != configured.secretAccessKey {
                 try await save(accessKeyId: configured.accessKeyId, secret: configured.secretAccessKey)
             }
             return (configured.accessKeyId, .environment)
