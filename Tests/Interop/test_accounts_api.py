@@ -164,7 +164,8 @@ def test_authenticator_app_with_pyotp(data_dir):
         assert idp.get_user(AccessToken=tokens["AuthenticationResult"]["AccessToken"])["Username"] == "tess"
         again = password_sign_in()
         assert error_code(idp.respond_to_auth_challenge, ClientId=client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=again["Session"],
-                          ChallengeResponses={"USERNAME": "tess", "SOFTWARE_TOKEN_MFA_CODE": next_code}) == "CodeMismatchException"
+                          ChallengeResponses={"USERNAME": "tess", "SOFTWARE_TOKEN_MFA_CODE": next_code}) == "ExpiredCodeException", \
+            "a used code is refused as Cognito refuses it"
 
         # a forgotten password is reset by email; the authenticator is still asked for afterwards
         idp.forgot_password(ClientId=client_id, Username="tess")
