@@ -210,6 +210,16 @@ public protocol RateLimitStore: Sendable {
     func release(_ key: String) async throws
 }
 
+/// Deletes what has expired, a bounded batch at a time, so a sweep never holds a long lock.
+public protocol PurgeStore: Sendable {
+    /// Deletes at most `limit` rows of each kind that no longer matter at `date`: expired
+    /// authorization codes (and uses older than an hour), sessions, single-use marks, refresh
+    /// tokens (and the rotation marks of tokens gone), revocations, codes and counters of
+    /// `user_codes`, rate counters, and outbox messages older than `outboxDays` days. Returns
+    /// how many rows went, so a caller can repeat until a pass deletes less than a full batch.
+    func purgeExpired(at date: Date, limit: Int, outboxDays: Int) async throws -> Int
+}
+
 public protocol StoreHealth: Sendable {
     /// Throws unless the database answers.
     func ping() async throws
@@ -218,4 +228,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & StoreHealth

@@ -156,3 +156,18 @@ def test_a_compressed_body_gets_a_clear_400_in_each_faces_format(data_dir):
         assert requests.get(server.url + "/health", timeout=10).status_code == 200
     finally:
         server.stop()
+
+
+def test_every_node_sweeps_without_failing(data_dir):
+    """The sweeper's statements run against the real database as the server runs them
+    (what they delete is checked in the store conformance suite)."""
+    server = Server(data_dir, COGNATE_SWEEP_SECONDS="1", LOG_LEVEL="debug", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        _, client_id = make_pool(idp)
+        assert sign_in(idp, client_id, "victim", "Wrong-Horse1!")[0] == "NotAuthorizedException"
+        time.sleep(2.5)
+        assert sign_in(idp, client_id, "victim", "Corr3ct-Horse!")[0] == "ok"
+        assert "sweep failed" not in server.output()
+    finally:
+        server.stop()

@@ -232,6 +232,47 @@ extension StoreConformance {
         },
     ]
 
+    static let purge: [ConformanceCase] = [
+        test("purgeDeletesWhatExpiredInBoundedBatchesAndKeepsTheRest") { store in
+            let pool = try await makePool(store)
+            let (old, live) = (t0.addingTimeInterval(-60), t0.addingTimeInterval(3_600))
+            let tag = UUID().uuidString.prefix(8)
+            for (name, expiry) in [("old", old), ("live", live)] {
+                try await store.createCode(AuthorizationCode(codeHash: "code-\(name)-\(tag)", poolId: pool.id, clientId: "c", userSub: UUID(),
+                                                             redirectURI: "https://app.example/cb", scopes: [], nonce: nil, codeChallenge: "x",
+                                                             codeChallengeMethod: "S256", authTime: t0, expiresAt: expiry))
+                try await store.createRefreshToken(RefreshToken(tokenHash: "rt-\(name)-\(tag)", familyId: UUID(), poolId: pool.id, clientId: "c",
+                                                                userSub: UUID(), scopes: [], authTime: t0, createdAt: t0, expiresAt: expiry))
+                try await store.revoke(TokenRevocation(jti: "jti-\(name)-\(tag)", poolId: pool.id, expiresAt: expiry))
+                try await store.saveCode(VerificationCode(poolId: pool.id, userSub: UUID(uuidString: name == "old" ? "00000000-0000-4000-8000-000000000001"
+                                                                                                       : "00000000-0000-4000-8000-000000000002")!,
+                                                          purpose: .signUp, codeHash: "h", expiresAt: expiry, windowStart: t0, createdAt: t0))
+            }
+            for index in 0..<3 {
+                try await store.createSession(SignInSession(idHash: "old\(index)-\(tag)", poolId: pool.id, userSub: UUID(), authTime: t0, expiresAt: old))
+            }
+            try await store.createSession(SignInSession(idHash: "live-\(tag)", poolId: pool.id, userSub: UUID(), authTime: t0, expiresAt: live))
+            // a bounded pass deletes at most `limit` of a kind
+            _ = try await store.purgeExpired(at: t0, limit: 2, outboxDays: 7)
+            var left = 0
+            for index in 0..<3 where try await store.session(idHash: "old\(index)-\(tag)") != nil { left += 1 }
+            try check(left >= 1, "a pass of 2 deleted 3 sessions")
+            // passes until a short one: everything expired is gone, nothing live is
+            while try await store.purgeExpired(at: t0, limit: 2, outboxDays: 7) > 0 {}
+            for index in 0..<3 { try check(try await store.session(idHash: "old\(index)-\(tag)") == nil, "an expired session stayed") }
+            try check(try await store.session(idHash: "live-\(tag)") != nil, "a live session went")
+            try check(try await store.code(hash: "code-old-\(tag)") == nil, "an expired code stayed")
+            try check(try await store.code(hash: "code-live-\(tag)") != nil, "a live code went")
+            try check(try await store.refreshToken(hash: "rt-old-\(tag)") == nil, "an expired refresh token stayed")
+            try check(try await store.refreshToken(hash: "rt-live-\(tag)") != nil, "a live refresh token went")
+            try check(try await store.isRevoked(jti: "jti-live-\(tag)"), "a live revocation went")
+            try check(try await store.code(poolId: pool.id, userSub: UUID(uuidString: "00000000-0000-4000-8000-000000000001")!, purpose: .signUp) == nil,
+                      "an expired user code stayed")
+            try check(try await store.code(poolId: pool.id, userSub: UUID(uuidString: "00000000-0000-4000-8000-000000000002")!, purpose: .signUp) != nil,
+                      "a live user code went")
+        },
+    ]
+
     static let system: [ConformanceCase] = [
         test("adminCredentialsRoundTrip") { store in
             let id = "AKTEST\(UUID().uuidString.prefix(8))"

@@ -41,6 +41,8 @@ public struct CognateConfiguration: Sendable {
     public var addressLimitPerHour: Int = 30
     /// Failed password sign-ins accepted per client address (an IPv6 address counts per /64) per hour; 0: no limit.
     public var addressSignInFailuresPerHour: Int = 100
+    /// Seconds between sweeps of expired records on this node; 0: no sweeping.
+    public var sweepSeconds: Int = 300
     /// Peers whose X-Forwarded-For is believed (COGNATE_TRUSTED_PROXIES); empty: none, the peer is the client.
     public var trustedProxies = TrustedProxies([])
 
@@ -146,6 +148,7 @@ public struct CognateConfiguration: Sendable {
         let cacheSeconds = number("COGNATE_CACHE_SECONDS", default: 2, range: 0...300)
         let addressLimitPerHour = number("COGNATE_ADDRESS_LIMIT_PER_HOUR", default: 30, range: 0...1_000_000)
         let addressSignInFailuresPerHour = number("COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR", default: 100, range: 0...1_000_000)
+        let sweepSeconds = number("COGNATE_SWEEP_SECONDS", default: 300, range: 0...86_400)
         var trustedProxies = TrustedProxies([])
         if let text = value("COGNATE_TRUSTED_PROXIES") {
             if let parsed = TrustedProxies(parsing: text) {
@@ -188,7 +191,7 @@ public struct CognateConfiguration: Sendable {
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
             hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour,
-            addressSignInFailuresPerHour: addressSignInFailuresPerHour, trustedProxies: trustedProxies)
+            addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, trustedProxies: trustedProxies)
     }
 }
 

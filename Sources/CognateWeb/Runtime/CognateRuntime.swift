@@ -83,6 +83,11 @@ public enum CognateRuntime {
         let services = try await prepare(app)
         var lines: [String] = []
         let admin = try await services.adminCredentials.ensure(configured: services.configuration.adminKey)
+        // every serving node sweeps; tests drive the Sweeper themselves, with their own clock
+        if app.environment != .testing, services.configuration.sweepSeconds > 0 {
+            app.lifecycle.use(SweeperRunner(sweeper: Sweeper(store: services.store, now: services.now),
+                                            seconds: services.configuration.sweepSeconds, logger: app.logger))
+        }
         let created = try await DefaultPool.createIfFirstStart(service: services.pools, settings: services.store, store: services.store)
         if let file = app.cognateSettings?.configFile {
             let applier = ConfigFileApplier(
@@ -136,6 +141,31 @@ public enum CognateRuntime {
 public struct StartupError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs the Sweeper every `seconds` on this node until shutdown; a failed sweep is logged and
+/// tried again next time.
+final class SweeperRunner: LifecycleHandler, Sendable {
+    let task: Task<Void, Never>
+
+    init(sweeper: Sweeper, seconds: Int, logger: Logger) {
+        task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(seconds))
+                guard !Task.isCancelled else { return }
+                do {
+                    let deleted = try await sweeper.sweep()
+                    if deleted > 0 { logger.debug("sweep: \(deleted) expired records deleted") }
+                } catch {
+                    logger.warning("sweep failed: \(String(describing: error))")
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        task.cancel()
+    }
 }
 
 struct HasherShutdown: LifecycleHandler {
