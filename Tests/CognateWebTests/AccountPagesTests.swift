@@ -201,6 +201,53 @@ extension TestingHTTPResponse {
         }
     }
 
+    @Test func thePagesAnswerAnAccountAndANameNoOneHoldsAlike() async throws {
+        try await withCognate(configYAML: PageBrowser.yaml) { app, services, _ async throws in
+            var owner = PageBrowser(app: app)
+            let form = try await owner.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
+            let confirm = try await owner.submit(form, ["username": "lou", "email": "lou@example.com", "password": "Corr3ct-Horse!",
+                                                        "confirm_password": "Corr3ct-Horse!"])
+            _ = try await owner.submit(confirm, ["code": try await PageBrowser.lastCode(services, to: "lou@example.com"), "action": "confirm"])
+
+            /// The page with what differs by name taken out: the name, the CSRF token, the sealed note.
+            func shape(_ page: TestingHTTPResponse, _ name: String) -> String {
+                var text = page.text.replacingOccurrences(of: name, with: "NAME")
+                for pattern in [#"name="_csrf" value="[^"]*""#, #"name="pending" value="[^"]*""#] {
+                    text = text.replacingOccurrences(of: pattern, with: "", options: .regularExpression)
+                }
+                return "\(page.status.code) \(text)"
+            }
+            var answers: [String: [String]] = [:]
+            for name in ["lou", "nobody"] {
+                var stranger = PageBrowser(app: app)
+                let signUp = try await stranger.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
+                // someone else's code guessed at the confirmation form of an account confirmed already
+                let page = try await stranger.submit(signUp, ["username": "other-\(UUID().uuidString.prefix(6))", "email": "o@example.com",
+                                                              "password": "Corr3ct-Horse!", "confirm_password": "Corr3ct-Horse!"])
+                let guessed = try await stranger.submit(page, ["username": name, "code": "123456", "action": "confirm", "pending": ""])
+                let resent = try await stranger.submit(page, ["username": name, "action": "resend", "pending": ""])
+                let taken = try await stranger.submit(signUp, ["username": name, "email": "\(name)@example.com", "password": "Corr3ct-Horse!",
+                                                               "confirm_password": "Corr3ct-Horse!"])
+                #expect(taken.text.contains(#"name="pending""#), "\(name): the sign-up answer carries a note either way")
+                answers[name] = [shape(guessed, name), shape(resent, name), shape(taken, name)]
+            }
+            let (known, unknown) = (answers["lou"] ?? [], answers["nobody"] ?? [])
+            #expect(known.count == 3 && unknown.count == 3)
+            for (index, step) in ["a guessed code", "a resend", "a sign-up"].enumerated() where known.count == 3 && unknown.count == 3 {
+                // the masked address differs by name (a real one, or the phantom's): compare without it
+                let strip = { (text: String) in text.replacingOccurrences(of: #"[a-z]\*\*\*@[a-z]\*\*\*"#, with: "MASK", options: .regularExpression) }
+                #expect(strip(known[index]) == strip(unknown[index]), "\(step) tells an account from a name no one holds")
+            }
+            // a name no one holds gets the same mask every time
+            var a = PageBrowser(app: app)
+            var b = PageBrowser(app: app)
+            let forgotA = try await a.submit(try await a.get("/\(PageBrowser.pool)/forgotPassword?\(PageBrowser.authorize)"), ["username": "ghost"])
+            let forgotB = try await b.submit(try await b.get("/\(PageBrowser.pool)/forgotPassword?\(PageBrowser.authorize)"), ["username": "ghost"])
+            let mask = { (page: TestingHTTPResponse) in PageBrowser.firstMatch(#"([a-z]\*\*\*@[a-z]\*\*\*)"#, in: page.text) }
+            #expect(mask(forgotA) != nil && mask(forgotA) == mask(forgotB))
+        }
+    }
+
     @Test func aForgedPendingNoteConfirmsButDoesNotSignIn() async throws {
         try await withCognate(configYAML: PageBrowser.yaml) { app, services, _ async throws in
             var browser = PageBrowser(app: app)

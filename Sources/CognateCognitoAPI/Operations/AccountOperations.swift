@@ -57,8 +57,8 @@ enum Accounts {
         }
     }
 
-    static func simulatedDelivery(_ username: String) -> CodeDeliveryOutput {
-        CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(AccountService.simulatedDelivery(for: username)))
+    static func simulatedDelivery(_ username: String, pool: UserPool, _ context: APIContext) -> CodeDeliveryOutput {
+        CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(context.accounts.simulatedDelivery(pool: pool, username: username)))
     }
 }
 
@@ -128,7 +128,7 @@ struct ResendConfirmationCode: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
         let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
-        return try await Accounts.answer(client: client, hidden: { Accounts.simulatedDelivery(input.Username) }) {
+        return try await Accounts.answer(client: client, hidden: { Accounts.simulatedDelivery(input.Username, pool: pool, context) }) {
             CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
                 try await context.accounts.resendConfirmationCode(pool: pool, username: input.Username)))
         }
@@ -146,7 +146,7 @@ struct ForgotPassword: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
         let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
-        return try await Accounts.answer(client: client, hidden: { Accounts.simulatedDelivery(input.Username) }) {
+        return try await Accounts.answer(client: client, hidden: { Accounts.simulatedDelivery(input.Username, pool: pool, context) }) {
             CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
                 try await context.accounts.forgotPassword(pool: pool, username: input.Username)))
         }

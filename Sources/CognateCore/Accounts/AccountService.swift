@@ -42,6 +42,7 @@ public struct AccountService: Sendable {
     let delivery: MessageDelivery
     let tokens: TokenService
     let codeKey: SymmetricKey
+    let phantoms: PhantomUsers
     let random: any RandomSource
     let now: Now
 
@@ -66,6 +67,7 @@ public struct AccountService: Sendable {
         self.delivery = delivery
         self.tokens = tokens
         self.codeKey = masterKey.derivedKey(purpose: "verification-codes")
+        self.phantoms = PhantomUsers(masterKey: masterKey)
         self.random = random
         self.now = now
     }
@@ -360,9 +362,20 @@ public struct AccountService: Sendable {
 
     /// What a code sent to an unknown user would have looked like, for faces that hide which
     /// users exist (PreventUserExistenceErrors).
-    public static func simulatedDelivery(for username: String) -> CodeDelivery {
-        let email = UserAttributeRules.isEmail(username) ? username : "\(username.prefix(1).lowercased())@\(username.suffix(1).lowercased()).com"
-        return CodeDelivery(destination: mask(email, email: true), channel: .email, attribute: "email")
+    /// Where a code would have gone, for a name no one holds (where that is hidden): masked as
+    /// a real address is, with letters drawn from the name's phantom (a keyed hash), so the
+    /// same name always gets the same answer and nothing in it tells it from a user's. The
+    /// channel is the one the pool verifies (email unless it verifies only phone numbers).
+    public func simulatedDelivery(pool: UserPool, username: String) -> CodeDelivery {
+        let bytes = phantoms.bytes("delivery", pool: pool, name: username, count: 8)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        if pool.autoVerifiedAttributes == ["phone_number"] {
+            let digits = bytes.prefix(4).map { String($0 % 10) }.joined()
+            return CodeDelivery(destination: Self.mask("+1555000\(digits)", email: false), channel: .sms, attribute: "phone_number")
+        }
+        let email = UserAttributeRules.isEmail(username) ? username
+            : "\(letters[Int(bytes[0]) % 26])x@\(letters[Int(bytes[1]) % 26])x.com"
+        return CodeDelivery(destination: Self.mask(email, email: true), channel: .email, attribute: "email")
     }
 
     static func mask(_ value: String, email: Bool) -> String {

@@ -208,8 +208,29 @@ public struct HostedSignIn: Sendable {
     /// as Cognito's hosted UI does. Bound to the user, pool and client; it opens nothing until
     /// the user is confirmed, which happens once.
     public func pendingSignIn(user: User, clientId: String) throws -> String {
-        let note = "\(user.sub.uuidString.lowercased())|\(clientId)|\(Int(now().addingTimeInterval(Self.pendingSignInLifetime).timeIntervalSince1970))"
-        return try signIn.masterKey.seal(Data(note.utf8), context: "pending-sign-in:\(user.poolId)").base64URLEncoded
+        try pendingNote(sub: user.sub, poolId: user.poolId, clientId: clientId)
+    }
+
+    func pendingNote(sub: UUID, poolId: String, clientId: String) throws -> String {
+        let note = "\(sub.uuidString.lowercased())|\(clientId)|\(Int(now().addingTimeInterval(Self.pendingSignInLifetime).timeIntervalSince1970))"
+        return try signIn.masterKey.seal(Data(note.utf8), context: "pending-sign-in:\(poolId)").base64URLEncoded
+    }
+
+    /// For a sign-up whose name was taken (where that is hidden): a note shaped like a real
+    /// one, for a sub no user has, so the page carries the same fields either way.
+    public func decoyPendingNote(poolId: String, clientId: String) throws -> String {
+        try pendingNote(sub: UUID(), poolId: poolId, clientId: clientId)
+    }
+
+    /// Whether `pending` is this browser's note for the user named `username` (a second submit
+    /// of its confirmation form may be told the account is confirmed; no one else is).
+    public func pendingNoteNames(_ pending: String?, poolId: String, username: String, clientId: String) async -> Bool {
+        guard let pending, let sealed = Data(lenientBase64: pending),
+            let opened = try? signIn.masterKey.open(sealed, context: "pending-sign-in:\(poolId)"),
+            let pool = try? await store.pool(id: poolId), let user = try? await store.user(in: pool, named: username)
+        else { return false }
+        let parts = String(decoding: opened, as: UTF8.self).split(separator: "|").map(String.init)
+        return parts.count == 3 && parts[0] == user.sub.uuidString.lowercased() && parts[1] == clientId
     }
 
     /// Signs in a user just confirmed by this browser, if `pending` is its note; nil otherwise.

@@ -105,8 +105,9 @@ struct AccountPagesController: Sendable {
                 notice: Self.sentNotice(delivery), error: nil, status: .ok)
         } catch AccountError.usernameExists where client.preventUserExistenceErrors {
             // Answer as for a new account; no code is sent, so nothing is confirmed.
-            return try await Self.renderConfirm(page, authorization: authorization, username: username, pending: nil,
-                                                notice: Self.sentNotice(AccountService.simulatedDelivery(for: attributes["email"] ?? username)),
+            return try await Self.renderConfirm(page, authorization: authorization, username: username,
+                                                pending: try page.services.hosted.decoyPendingNote(poolId: page.pool.id, clientId: client.clientId),
+                                                notice: Self.sentNotice(page.services.accounts.simulatedDelivery(pool: page.pool, username: attributes["email"] ?? username)),
                                                 error: nil, status: .ok)
         } catch AccountError.usernameExists {
             return try await again("An account with this \(Self.usernameLabel(page.pool).lowercased()) already exists.")
@@ -148,22 +149,23 @@ struct AccountPagesController: Sendable {
             if let refused = try await page.refuseFlood(.codeRequest) { return refused }
             do {
                 return try await again(notice: Self.sentNotice(try await accounts.resendConfirmationCode(pool: page.pool, username: username)), error: nil)
-            } catch AccountError.userNotFound where client.preventUserExistenceErrors {
-                return try await again(notice: Self.sentNotice(AccountService.simulatedDelivery(for: username)), error: nil)
             } catch AccountError.limitExceeded {
                 return try await again(error: "Too many codes were sent. Wait an hour and try again.")
-            } catch AccountError.alreadyConfirmed {
-                return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
-                                                                   error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)
             } catch is AccountError {
-                return try await again(error: "A new code cannot be sent to this account.")
+                // unknown, confirmed already or unreachable: the page says what it says to a
+                // new account, so it does not tell who has an account (whatever the client's setting)
+                return try await again(notice: Self.sentNotice(accounts.simulatedDelivery(pool: page.pool, username: username)), error: nil)
             }
         }
         let user: User
         do {
             user = try await accounts.confirmSignUp(pool: page.pool, username: username, code: form["code"] ?? "")
-        } catch AccountError.cannotConfirm {
-            // a second submit of the same form, or an account confirmed already
+        } catch AccountError.cannotConfirm(let status) {
+            // a second submit of the same form by the browser that signed up is told the account
+            // is confirmed; anyone else is answered as for a wrong code, which tells nothing
+            guard status == .confirmed,
+                await page.services.hosted.pendingNoteNames(pending, poolId: page.pool.id, username: username, clientId: authorization.clientId)
+            else { return try await again(error: "That code is not right. Check it and try again.") }
             return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
                                                                error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)
         } catch AccountError.expiredCode {
@@ -220,7 +222,7 @@ struct AccountPagesController: Sendable {
             delivery = try await page.services.accounts.forgotPassword(pool: page.pool, username: username)
         } catch let error as AccountError where client.preventUserExistenceErrors && error != .limitExceeded {
             // unknown, disabled or unreachable accounts look like any other
-            delivery = AccountService.simulatedDelivery(for: username)
+            delivery = page.services.accounts.simulatedDelivery(pool: page.pool, username: username)
         } catch AccountError.limitExceeded {
             return try await Self.renderForgot(page, authorization: authorization, username: username,
                                                error: "Too many codes were sent. Wait an hour and try again.", status: .badRequest)
