@@ -237,3 +237,34 @@ def test_a_flood_from_one_address_is_slowed(data_dir):
         assert error_code(idp.forgot_password, ClientId=client_id, Username="nobody") == "TooManyRequestsException"
     finally:
         server.stop()
+
+
+def test_thirty_wrong_reset_codes_at_once_cannot_outrun_the_limit(mailed):
+    """Guesses sent together are each counted before they are judged: at most five are judged,
+    and after them even the right code is refused until a new one is asked for."""
+    import concurrent.futures
+    idp, pool_id, client_id, inbox = mailed
+    email = "race@example.com"
+    idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}])
+    idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password="Corr3ct-Horse!", Permanent=True)
+    idp.forgot_password(ClientId=client_id, Username=email)
+    code = code_from(inbox, 1, email)
+    wrong = [f"{(int(code) + offset) % 1_000_000:06d}" for offset in range(1, 31)]
+
+    def guess(candidate):
+        try:
+            cognito(idp.meta.endpoint_url).confirm_forgot_password(ClientId=client_id, Username=email, ConfirmationCode=candidate,
+                                                                  Password="N3w-Passw0rd!!")
+            return "accepted"
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=30) as pool:
+        answers = list(pool.map(guess, wrong))
+    assert "accepted" not in answers
+    assert answers.count("CodeMismatchException") <= 5, answers
+    assert answers.count("CodeMismatchException") + answers.count("TooManyFailedAttemptsException") == 30, answers
+    assert guess(code) == "TooManyFailedAttemptsException", "the right code after the limit"
+    assert error_code(idp.initiate_auth, ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                      AuthParameters={"USERNAME": email, "PASSWORD": "N3w-Passw0rd!!"}) == "NotAuthorizedException"
