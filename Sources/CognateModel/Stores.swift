@@ -145,6 +145,8 @@ public protocol AdminCredentialStore: Sendable {
     func adminCredential(accessKeyId: String) async throws -> AdminCredential?
     func adminCredentials() async throws -> [AdminCredential]
     func saveAdminCredential(_ credential: AdminCredential) async throws
+    /// Removes the key; false if there was none by that id.
+    func deleteAdminCredential(accessKeyId: String) async throws -> Bool
 }
 
 /// Small named values the server keeps for itself (the master-key check, the bootstrap mark).

@@ -213,6 +213,14 @@ extension FluentStore: AdminCredentialStore {
         }
     }
 
+    public func deleteAdminCredential(accessKeyId: String) async throws -> Bool {
+        try await run("admin credential") {
+            guard let row = try await AdminCredentialRow.find(accessKeyId, on: database) else { return false }
+            try await row.delete(on: database)
+            return true
+        }
+    }
+
     static func adminCredential(_ row: AdminCredentialRow) -> AdminCredential {
         AdminCredential(accessKeyId: row.id ?? "", sealedSecret: row.sealedSecret, createdAt: row.createdAt)
     }

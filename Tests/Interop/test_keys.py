@@ -61,3 +61,40 @@ def test_es256_pool_from_config_publishes_p256_key(data_dir):
         assert key["kid"] == key.thumbprint()
     finally:
         server.stop()
+
+
+def test_admin_keys_are_created_listed_and_revoked_without_a_restart(data_dir):
+    import boto3
+    import botocore
+    import re as regex
+    from botocore.exceptions import ClientError
+    server = Server(data_dir)
+    try:
+        first_id, first_secret = regex.search(r"COGNATE_ADMIN_ACCESS_KEY_ID=(\S+)\s+COGNATE_ADMIN_SECRET_ACCESS_KEY=(\S+)", server.output()).groups()
+
+        def admin(key_id, secret):
+            return boto3.client("cognito-idp", endpoint_url=server.url, region_name="local", aws_access_key_id=key_id,
+                                aws_secret_access_key=secret, config=botocore.config.Config(retries={"max_attempts": 1}))
+
+        created = run_command(["admin-keys", "create"], data_dir)
+        assert created.returncode == 0, created.stderr
+        new_id, new_secret = regex.search(r"COGNATE_ADMIN_ACCESS_KEY_ID=(\S+)\s+COGNATE_ADMIN_SECRET_ACCESS_KEY=(\S+)", created.stdout).groups()
+        listed = run_command(["admin-keys", "list"], data_dir).stdout
+        assert first_id in listed and new_id in listed and new_secret not in listed and first_secret not in listed
+        # both work while callers move over; the running server sees the new key at once
+        admin(new_id, new_secret).list_user_pools(MaxResults=10)
+        admin(first_id, first_secret).list_user_pools(MaxResults=10)
+        assert run_command(["admin-keys", "revoke", "--id", first_id], data_dir).returncode == 0
+        try:
+            admin(first_id, first_secret).list_user_pools(MaxResults=10)
+            raise AssertionError("a revoked key still signs")
+        except ClientError as error:
+            assert error.response["Error"]["Code"] in ("UnrecognizedClientException", "InvalidSignatureException")
+        admin(new_id, new_secret).list_user_pools(MaxResults=10)
+        # the last key is never revoked, and an unknown one is a clear error
+        last = run_command(["admin-keys", "revoke", "--id", new_id], data_dir)
+        assert last.returncode == 1 and "only admin key" in last.stderr
+        unknown = run_command(["admin-keys", "revoke", "--id", "AKNOPE"], data_dir)
+        assert unknown.returncode == 1 and "no admin key AKNOPE" in unknown.stderr
+    finally:
+        server.stop()

@@ -279,6 +279,9 @@ extension StoreConformance {
             try await store.saveAdminCredential(AdminCredential(accessKeyId: id, sealedSecret: Data([9, 8, 7]), createdAt: t0))
             try check(try await store.adminCredential(accessKeyId: id)?.sealedSecret == Data([9, 8, 7]), "credential differs")
             try check(try await store.adminCredentials().contains { $0.accessKeyId == id }, "credential not listed")
+            try check(try await store.deleteAdminCredential(accessKeyId: id), "a delete found nothing")
+            try check(try await store.adminCredential(accessKeyId: id) == nil, "a deleted credential is still there")
+            try check(!(try await store.deleteAdminCredential(accessKeyId: id)), "a second delete found something")
             try check(try await store.adminCredential(accessKeyId: "AKUNKNOWN") == nil, "unknown key should be nil")
         },
         test("racingSettingWritersAllSeeOneValue") { store in

@@ -37,10 +37,40 @@ public struct AdminCredentials: Sendable {
         if let existing = try await store.adminCredentials().first {
             return (existing.accessKeyId, .stored)
         }
+        let made = try await create()
+        return (made.accessKeyId, .generated(secret: made.secret))
+    }
+
+    /// A new key pair beside the others (`cognate admin-keys create`), for a rotation without
+    /// downtime: give callers the new one, then revoke the old.
+    public func create() async throws -> (accessKeyId: String, secret: String) {
         let accessKeyId = "AKCG" + random.string(count: 16, alphabet: Alphabet.upperAlphanumeric)
         let secret = random.string(count: 40, alphabet: Alphabet.alphanumeric)
         try await save(accessKeyId: accessKeyId, secret: secret)
-        return (accessKeyId, .generated(secret: secret))
+        return (accessKeyId, secret)
+    }
+
+    public enum RevokeError: Error, Equatable, CustomStringConvertible {
+        case unknown(String)
+        case last(String)
+        public var description: String {
+            switch self {
+            case .unknown(let id): "no admin key \(id)"
+            case .last(let id): "\(id) is the only admin key; create another first, or no one could call the admin API"
+            }
+        }
+    }
+
+    /// Removes a key at once, on every node (they read keys from the database); never the last one.
+    public func revoke(accessKeyId: String) async throws {
+        let all = try await store.adminCredentials()
+        guard all.contains(where: { $0.accessKeyId == accessKeyId }) else { throw RevokeError.unknown(accessKeyId) }
+        guard all.count > 1 else { throw RevokeError.last(accessKeyId) }
+        _ = try await store.deleteAdminCredential(accessKeyId: accessKeyId)
+    }
+
+    public func list() async throws -> [AdminCredential] {
+        try await store.adminCredentials().sorted { $0.createdAt < $1.createdAt }
     }
 
     /// The secret for a key id, for checking a signature; `nil` for an unknown key.

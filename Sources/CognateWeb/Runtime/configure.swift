@@ -50,6 +50,7 @@ public func configure(
     app.asyncCommands.use(CognateServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(KeysCommand(), as: "keys")
     app.asyncCommands.use(OutboxCommand(), as: "outbox")
+    app.asyncCommands.use(AdminKeysCommand(), as: "admin-keys")
     try routes(app, publicDirectory: root + "Public/")
 }
 
