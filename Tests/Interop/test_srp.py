@@ -81,3 +81,25 @@ def test_srp_with_temporary_password_meets_new_password_challenge(pool):
     # the new password works over SRP too
     again = AWSSRP(username="tia", password="N3w-Passw0rd!", pool_id=pool_id, client_id=client["ClientId"], client=public)
     assert again.authenticate_user()["AuthenticationResult"]["IdToken"]
+
+
+def test_wrong_srp_passwords_lock_the_user_out_like_any_other(pool):
+    """PASSWORD_VERIFIER counts toward Cognito's lockout: after five wrong proofs even the right
+    password is refused for a while, and pycognito sees Cognito's message."""
+    server, admin, public, pool_id = pool
+    client = make_client(admin, pool_id, False)
+    admin.admin_create_user(UserPoolId=pool_id, Username="lena", MessageAction="SUPPRESS")
+    admin.admin_set_user_password(UserPoolId=pool_id, Username="lena", Password="Srp-Passw0rd!", Permanent=True)
+
+    def attempt(password):
+        try:
+            AWSSRP(username="lena", password=password, pool_id=pool_id, client_id=client["ClientId"], client=public).authenticate_user()
+            return "ok"
+        except botocore.exceptions.ClientError as error:
+            return error.response["Error"]["Message"]
+
+    assert [attempt("Wrong-Passw0rd!") for _ in range(5)] == ["Incorrect username or password."] * 5
+    assert attempt("Srp-Passw0rd!") == "Password attempts exceeded"
+    import time
+    time.sleep(1.2)
+    assert attempt("Srp-Passw0rd!") == "ok"
