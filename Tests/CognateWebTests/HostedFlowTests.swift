@@ -238,6 +238,14 @@ import VaporTesting
             #expect(try await authorize("&max_age=60").contains("/login?"), "an older sign-in than max_age asks again")
             #expect(try await authorize("&max_age=600").hasPrefix("http://localhost:3000/cb?code="))
             #expect(try await authorize("&prompt=login").contains("/login?"))
+            // a session mints a bounded number of codes without the form; the next window allows more
+            clock.advance(300)
+            var answers: [String] = []
+            for _ in 0..<(HostedSignIn.codesPerSessionWindow + 1) { answers.append(try await authorize("")) }
+            #expect(answers.dropLast().allSatisfy { $0.hasPrefix("http://localhost:3000/cb?code=") })
+            #expect(answers.last?.hasPrefix("http://localhost:3000/cb?error=temporarily_unavailable") == true, "\(answers.last ?? "")")
+            clock.advance(300)
+            #expect(try await authorize("").hasPrefix("http://localhost:3000/cb?code="))
             clock.advance(HostedSignIn.sessionLifetime)
             #expect(try await authorize("&prompt=none").contains("error=login_required"), "sessions expire")
         }

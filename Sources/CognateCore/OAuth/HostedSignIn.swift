@@ -41,6 +41,8 @@ public enum AuthorizeDecision: Sendable, Equatable {
 /// The hosted authorization-code flow: authorize, sign in with a session, codes, the token endpoint.
 public struct HostedSignIn: Sendable {
     let store: any CognateStore
+    /// Codes a signed-in session may have issued without the form in five minutes.
+    public static let codesPerSessionWindow = 30
     let signIn: SignInService
     let tokens: TokenService
     let random: any RandomSource
@@ -104,6 +106,13 @@ public struct HostedSignIn: Sendable {
         if request.prompt != "login", let session = try await liveSession(sessionCookie, pool: pool) {
             let fresh = request.maxAge.map { now().timeIntervalSince(session.authTime) <= Double($0) } ?? true
             if fresh, let user = try await store.user(poolId: pool.id, sub: session.userSub), user.enabled, user.status == .confirmed {
+                // A session mints codes without a password: at most `codesPerSessionWindow` in
+                // five minutes, so a loop on /oauth2/authorize cannot fill the database.
+                let window = Int(now().timeIntervalSince1970 / 300)
+                let minted = try await store.hit("codes|\(session.idHash)|\(window)", expiresAt: Date(timeIntervalSince1970: Double(window + 1) * 300))
+                guard minted <= Self.codesPerSessionWindow else {
+                    return fail(OAuthError("temporarily_unavailable", "too many sign-ins from this session; try again in a few minutes"))
+                }
                 return .redirect(try await codeRedirect(request, pool: pool, user: user, authTime: session.authTime))
             }
         }
