@@ -268,3 +268,33 @@ def test_thirty_wrong_reset_codes_at_once_cannot_outrun_the_limit(mailed):
     assert guess(code) == "TooManyFailedAttemptsException", "the right code after the limit"
     assert error_code(idp.initiate_auth, ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
                       AuthParameters={"USERNAME": email, "PASSWORD": "N3w-Passw0rd!!"}) == "NotAuthorizedException"
+
+
+def test_answers_do_not_wait_on_the_mail_server(data_dir):
+    """A mail server that accepts and never speaks: ForgotPassword for a real account still
+    answers at once (the message waits in the outbox), as it does for a name no one holds."""
+    import socket
+    import threading
+    import botocore
+    import boto3
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(listener.accept()) for _ in range(8)], daemon=True).start()
+    server = Server(data_dir, COGNATE_SMTP_URL=f"smtp://127.0.0.1:{listener.getsockname()[1]}", COGNATE_MAIL_FROM="no-reply@cognate.test", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        pool_id = idp.create_user_pool(PoolName="slowmail", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pool_id, Username="sam", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "sam@example.com"}, {"Name": "email_verified", "Value": "true"}])
+        impatient = boto3.client("cognito-idp", endpoint_url=server.url, region_name="local",
+                                 config=botocore.config.Config(signature_version=botocore.UNSIGNED, read_timeout=5,
+                                                               retries={"max_attempts": 1}))
+        real = impatient.forgot_password(ClientId=client_id, Username="sam")["CodeDeliveryDetails"]
+        ghost = impatient.forgot_password(ClientId=client_id, Username="nobody")["CodeDeliveryDetails"]
+        assert real["DeliveryMedium"] == ghost["DeliveryMedium"] == "EMAIL"
+    finally:
+        server.stop()
+        listener.close()

@@ -58,9 +58,11 @@ public struct MessageDelivery: Sendable {
     /// Pauses before the second and third attempt of a failed send.
     public static let retryDelays: [Duration] = [.seconds(2), .seconds(10)]
 
-    /// Stores the message, then tries to send it once before returning. A failed send is
-    /// recorded and tried again in the background after `retryDelays`; the caller's work (the
-    /// user it belongs to) is never undone by a delivery failure.
+    /// Stores the message and returns; it is sent in the background, and a failed send is
+    /// recorded and tried again after `retryDelays`. The caller's work (the user it belongs to)
+    /// is never undone by a delivery failure, and its answer never waits on a mail server: an
+    /// answer that took as long as an SMTP exchange for real accounts only would tell who has
+    /// one.
     @discardableResult
     public func deliver(_ message: OutboundMessage) async throws -> OutboundMessage {
         try await outbox.enqueue(try sealed(message))
@@ -68,8 +70,8 @@ public struct MessageDelivery: Sendable {
             logger.notice("development outbox: \(message.channel.rawValue) to \(message.destination): \(message.subject) (see `cognate outbox`)")
             return message
         }
-        if await attempt(message, with: sender) { return message }
         Task { [self] in
+            if await attempt(message, with: sender) { return }
             for delay in Self.retryDelays {
                 try? await Task.sleep(for: delay)
                 if await attempt(message, with: sender) { return }
