@@ -254,6 +254,21 @@ struct AccountFixture {
         }
     }
 
+    @Test func theHourlySendLimitTellsNoAccountFromANameNoOneHolds() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            try await fixture.confirmedUser(app, services, "kay")
+            for name in ["kay", "nobody"] {
+                var answers: [String] = []
+                for _ in 0...AccountService.maxSendsPerWindow {
+                    let answer = try await fixture.publicCall(app, "ForgotPassword", ["Username": name])
+                    answers.append(answer.errorType ?? ((answer.json["CodeDeliveryDetails"] as? [String: Any])?["DeliveryMedium"] as? String ?? "?"))
+                }
+                #expect(answers == Array(repeating: "EMAIL", count: AccountService.maxSendsPerWindow) + ["LimitExceededException"], "\(name): \(answers)")
+            }
+        }
+    }
+
     @Test func changePasswordNeedsThePreviousOneAndThePolicy() async throws {
         try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
             let fixture = try await AccountFixture.make(app)

@@ -48,17 +48,20 @@ enum Accounts {
     /// Runs `body`. Where the client hides which users exist (PreventUserExistenceErrors), an
     /// unknown user gets `hidden` (a simulated delivery) or else a code mismatch, instead of
     /// UserNotFoundException. Other refusals are translated where the API answers (CognitoAPI).
-    static func answer<T>(client: AppClient, hidden: (() -> T)? = nil, _ body: () async throws -> T) async throws -> T {
+    static func answer<T>(client: AppClient, hidden: (() async throws -> T)? = nil, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch AccountError.userNotFound where client.preventUserExistenceErrors {
-            if let hidden { return hidden() }
+            if let hidden { return try await hidden() }
             throw translate(.codeMismatch)
         }
     }
 
-    static func simulatedDelivery(_ username: String, pool: UserPool, _ context: APIContext) -> CodeDeliveryOutput {
-        CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(context.accounts.simulatedDelivery(pool: pool, username: username)))
+    /// A code request for a name no one holds: counted on its phantom, answered as if sent.
+    static func simulatedSend(_ purpose: VerificationCode.Purpose, _ username: String, pool: UserPool, _ context: APIContext) async throws
+        -> CodeDeliveryOutput
+    {
+        CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(try await context.accounts.simulatedSend(purpose, pool: pool, username: username)))
     }
 }
 
@@ -128,7 +131,7 @@ struct ResendConfirmationCode: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
         let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
-        return try await Accounts.answer(client: client, hidden: { Accounts.simulatedDelivery(input.Username, pool: pool, context) }) {
+        return try await Accounts.answer(client: client, hidden: { try await Accounts.simulatedSend(.signUp, input.Username, pool: pool, context) }) {
             CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
                 try await context.accounts.resendConfirmationCode(pool: pool, username: input.Username)))
         }
@@ -146,7 +149,7 @@ struct ForgotPassword: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
         let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
-        return try await Accounts.answer(client: client, hidden: { Accounts.simulatedDelivery(input.Username, pool: pool, context) }) {
+        return try await Accounts.answer(client: client, hidden: { try await Accounts.simulatedSend(.resetPassword, input.Username, pool: pool, context) }) {
             CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
                 try await context.accounts.forgotPassword(pool: pool, username: input.Username)))
         }

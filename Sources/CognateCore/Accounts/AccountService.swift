@@ -286,20 +286,8 @@ public struct AccountService: Sendable {
     {
         let date = now()
         let code = random.string(count: 6, alphabet: "0123456789")
-        let hash = codeHash(code, purpose: purpose, user: user)
-        // read and replaced in one transaction: racing requests cannot both pass the send limit
-        try await store.saveCode(poolId: pool.id, userSub: user.sub, purpose: purpose) { previous in
-            var sent = 1
-            var windowStart = date
-            if let previous, date.timeIntervalSince(previous.windowStart) < Self.sendWindow {
-                guard previous.sentInWindow < Self.maxSendsPerWindow else { throw AccountError.limitExceeded }
-                sent = previous.sentInWindow + 1
-                windowStart = previous.windowStart
-            }
-            return VerificationCode(
-                poolId: pool.id, userSub: user.sub, purpose: purpose, codeHash: hash, expiresAt: date.addingTimeInterval(Self.lifetime(purpose)),
-                sentInWindow: sent, windowStart: windowStart, createdAt: date, pendingValue: pendingValue)
-        }
+        try await countSend(purpose, poolId: pool.id, sub: user.sub, hash: codeHash(code, purpose: purpose, user: user), at: date,
+                            pendingValue: pendingValue)
         let isEmail = channel.attribute == "email"
         let messages = pool.messages
         let name = user.attributes["email"].flatMap { user.username == user.sub.uuidString.lowercased() ? $0 : nil } ?? user.username
@@ -313,6 +301,33 @@ public struct AccountService: Sendable {
             subject: isSignIn ? "Your sign-in code" : messages.verificationEmailSubject ?? "Your verification code", body: body, createdAt: date))
         return CodeDelivery(destination: Self.mask(channel.value, email: isEmail), channel: isEmail ? .email : .sms,
                             attribute: channel.attribute)
+    }
+
+    /// Stores a new code, counting the send against the hourly limit; read and replaced in one
+    /// transaction, so racing requests cannot both pass the limit.
+    func countSend(_ purpose: VerificationCode.Purpose, poolId: String, sub: UUID, hash: String, at date: Date, pendingValue: String? = nil)
+        async throws
+    {
+        try await store.saveCode(poolId: poolId, userSub: sub, purpose: purpose) { previous in
+            var sent = 1
+            var windowStart = date
+            if let previous, date.timeIntervalSince(previous.windowStart) < Self.sendWindow {
+                guard previous.sentInWindow < Self.maxSendsPerWindow else { throw AccountError.limitExceeded }
+                sent = previous.sentInWindow + 1
+                windowStart = previous.windowStart
+            }
+            return VerificationCode(
+                poolId: poolId, userSub: sub, purpose: purpose, codeHash: hash, expiresAt: date.addingTimeInterval(Self.lifetime(purpose)),
+                sentInWindow: sent, windowStart: windowStart, createdAt: date, pendingValue: pendingValue)
+        }
+    }
+
+    /// For a name that gets no code (no one holds it, or its account cannot be sent one) where
+    /// that is hidden: the send is counted on the name's phantom as a real one would be (so the
+    /// sixth request in an hour is refused for it too) and the answer is a simulated delivery.
+    public func simulatedSend(_ purpose: VerificationCode.Purpose, pool: UserPool, username: String) async throws -> CodeDelivery {
+        try await countSend(purpose, poolId: pool.id, sub: phantoms.sub(pool: pool, name: username), hash: "-", at: now())
+        return simulatedDelivery(pool: pool, username: username)
     }
 
     /// Wrong, expired, over-guessed and reused codes are told apart as Cognito does. Each

@@ -153,8 +153,14 @@ struct AccountPagesController: Sendable {
                 return try await again(error: "Too many codes were sent. Wait an hour and try again.")
             } catch is AccountError {
                 // unknown, confirmed already or unreachable: the page says what it says to a
-                // new account, so it does not tell who has an account (whatever the client's setting)
-                return try await again(notice: Self.sentNotice(accounts.simulatedDelivery(pool: page.pool, username: username)), error: nil)
+                // new account (and counts the send as for one), so it does not tell who has an
+                // account, whatever the client's setting
+                do {
+                    return try await again(notice: Self.sentNotice(try await accounts.simulatedSend(.signUp, pool: page.pool, username: username)),
+                                           error: nil)
+                } catch AccountError.limitExceeded {
+                    return try await again(error: "Too many codes were sent. Wait an hour and try again.")
+                }
             }
         }
         let user: User
@@ -221,8 +227,13 @@ struct AccountPagesController: Sendable {
         do {
             delivery = try await page.services.accounts.forgotPassword(pool: page.pool, username: username)
         } catch let error as AccountError where client.preventUserExistenceErrors && error != .limitExceeded {
-            // unknown, disabled or unreachable accounts look like any other
-            delivery = page.services.accounts.simulatedDelivery(pool: page.pool, username: username)
+            // unknown, disabled or unreachable accounts look like any other, send limit included
+            do {
+                delivery = try await page.services.accounts.simulatedSend(.resetPassword, pool: page.pool, username: username)
+            } catch AccountError.limitExceeded {
+                return try await Self.renderForgot(page, authorization: authorization, username: username,
+                                                   error: "Too many codes were sent. Wait an hour and try again.", status: .badRequest)
+            }
         } catch AccountError.limitExceeded {
             return try await Self.renderForgot(page, authorization: authorization, username: username,
                                                error: "Too many codes were sent. Wait an hour and try again.", status: .badRequest)
