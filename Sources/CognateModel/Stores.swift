@@ -133,8 +133,6 @@ public protocol RevocationStore: Sendable {
     func revoke(_ revocation: TokenRevocation) async throws
     /// Whether any of the token ids is revoked (a token's own jti and its origin_jti, in one read).
     func isRevoked(anyOf jtis: [String]) async throws -> Bool
-    /// Forgets revocations of tokens that have expired by `date`.
-    func purgeRevocations(expiredBefore date: Date) async throws
 }
 
 extension RevocationStore {

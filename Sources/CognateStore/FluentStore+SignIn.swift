@@ -184,12 +184,6 @@ extension FluentStore: RevocationStore {
     public func isRevoked(anyOf jtis: [String]) async throws -> Bool {
         try await anyRevoked(jtis)
     }
-
-    public func purgeRevocations(expiredBefore date: Date) async throws {
-        try await run("revocation") {
-            try await RevocationRow.query(on: database).filter(\.$expiresAt < date).delete()
-        }
-    }
 }
 
 extension FluentStore: AdminCredentialStore {

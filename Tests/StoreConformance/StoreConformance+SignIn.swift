@@ -100,9 +100,9 @@ extension StoreConformance {
             try check(try await store.isRevoked(anyOf: ["other", jti]), "revoked jti not found among others")
             try check(!(try await store.isRevoked(anyOf: ["other", "another"])), "unrevoked jtis reported revoked")
             try check(!(try await store.isRevoked(anyOf: [])), "no jtis reported revoked")
-            try await store.purgeRevocations(expiredBefore: t0)
+            _ = try await store.purgeExpired(at: t0, limit: 500, outboxDays: 7)
             try check(try await store.isRevoked(jti: jti), "purged before expiry")
-            try await store.purgeRevocations(expiredBefore: t0.addingTimeInterval(61))
+            _ = try await store.purgeExpired(at: t0.addingTimeInterval(61), limit: 500, outboxDays: 7)
             try check(!(try await store.isRevoked(jti: jti)), "not purged after expiry")
         },
     ]
