@@ -1,6 +1,5 @@
 import CognateModel
 import Foundation
-import NIOConcurrencyHelpers
 
 extension SignInService {
     /// The server's state between USER_SRP_AUTH and PASSWORD_VERIFIER, sealed into the
@@ -32,7 +31,6 @@ extension SignInService {
         }
         if known == nil, !client.preventUserExistenceErrors, user == nil { throw SignInError.userNotFound }
         // A name no one holds gets the same salt on every call, as a user's stays the same.
-        let phantoms = self.phantoms
         let verifier = known?.verifier ?? BigNumber(bytes: phantoms.bytes("srp-verifier", pool: pool, name: username, count: 384)).modulo(CognitoSRP.n).hex
         let salt = known?.salt ?? BigNumber(bytes: phantoms.bytes("srp-salt", pool: pool, name: username, count: 16)).hex
         let secret = random.bytes(32)
@@ -73,7 +71,7 @@ extension SignInService {
             throw SignInError.invalidSession
         }
         guard let sub = state.sub else { throw refused }
-        let found = NIOLockedValueBox<User?>(nil)
+        var found: User?
         let right = try await lockout.attempt(poolId: pool.id, sub: sub) {
             guard let user = try await store.user(poolId: pool.id, sub: sub), let stored = try credentials.openVerifier(of: user) else { return false }
             let exchange = CognitoSRP.Exchange(b: state.b, bigB: state.bigB)
@@ -83,10 +81,10 @@ extension SignInService {
             }
             let expected = CognitoSRP.signature(key: key, poolId: pool.id, userId: user.username, secretBlock: Array(block), timestamp: timestamp)
             guard constantTimeEquals(Array(expected.utf8), Array(signature.utf8)) else { return false }
-            found.withLockedValue { $0 = user }
+            found = user
             return true
         }
-        guard right, let user = found.withLockedValue({ $0 }) else { throw refused }
+        guard right, let user = found else { throw refused }
         return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes)
     }
 }

@@ -1,7 +1,6 @@
 import CognateModel
 import Crypto
 import Foundation
-import NIOConcurrencyHelpers
 
 /// Why a sign-in did not produce tokens, in terms the API and the hosted pages each render.
 public enum SignInError: Error, Equatable {
@@ -37,8 +36,9 @@ public struct SignInService: Sendable {
     /// Sends and checks the emailed or texted codes of EMAIL_OTP and SMS_MFA.
     let accounts: AccountService
 
-    var lockout: PasswordLockout { PasswordLockout(store: store, now: now) }
-    var phantoms: PhantomUsers { PhantomUsers(masterKey: masterKey) }
+    let lockout: PasswordLockout
+    /// Derived from the master key once, not on every sign-in.
+    let phantoms: PhantomUsers
 
     public init(store: any CognateStore, hasher: PasswordHasher, credentials: Credentials, tokens: TokenService, accounts: AccountService,
                 masterKey: MasterKey, decoyHash: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
@@ -48,6 +48,8 @@ public struct SignInService: Sendable {
         self.credentials = credentials
         self.tokens = tokens
         self.masterKey = masterKey
+        self.lockout = PasswordLockout(store: store, now: now)
+        self.phantoms = PhantomUsers(masterKey: masterKey)
         self.decoyHash = decoyHash
         self.random = random
         self.now = now
@@ -74,13 +76,12 @@ public struct SignInService: Sendable {
             }
             throw hiding ? SignInError.notAuthorized("Incorrect username or password.") : SignInError.userNotFound
         }
-        let verification = NIOLockedValueBox(PasswordVerification.mismatch)
+        var verification = PasswordVerification.mismatch
         let right = try await lockout.attempt(poolId: pool.id, sub: counted) {
-            let result = try await hasher.verify(password, against: hash)
-            verification.withLockedValue { $0 = result }
-            return result.isMatch
+            verification = try await hasher.verify(password, against: hash)
+            return verification.isMatch
         }
-        guard right, case .match(needsUpgrade: let upgrade) = verification.withLockedValue({ $0 }) else {
+        guard right, case .match(needsUpgrade: let upgrade) = verification else {
             throw SignInError.notAuthorized("Incorrect username or password.")
         }
         guard user.enabled else { throw SignInError.notAuthorized("User is disabled.") }

@@ -13,10 +13,8 @@ struct ContentEncodingMiddleware: Middleware {
         else { return next.respond(to: request) }
         let reason = "request bodies are taken uncompressed; Content-Encoding \(encoding) is not accepted"
         if request.headers.first(name: "X-Amz-Target") != nil {
-            var headers = HTTPHeaders()
-            headers.contentType = CognitoAPIController.contentType
-            let body = #"{"__type":"SerializationException","message":"Request bodies are taken uncompressed."}"#
-            return request.eventLoop.makeSucceededFuture(Response(status: .badRequest, headers: headers, body: .init(string: body)))
+            return request.eventLoop.makeSucceededFuture(
+                CognitoAPIController.errorResponse("SerializationException", "Request bodies are taken uncompressed."))
         }
         if request.url.path.contains("/oauth2/") || request.url.path.hasPrefix("/oauth2") {
             return request.eventLoop.makeFailedFuture(Abort(.badRequest, reason: reason))

@@ -38,9 +38,14 @@ struct CognitoAPIController: Sendable {
     /// Past the address's allowance (AddressLimits) the answer is Cognito's TooManyRequestsException.
     static func refuseFlood(_ request: Request, _ services: CognateServices) async throws -> Response? {
         guard let action = action(request), !(try await services.limits.allow(action, from: request.clientAddress)) else { return nil }
+        return errorResponse("TooManyRequestsException", "Too many requests from this address. Try again later.")
+    }
+
+    /// A Cognito error answered before the request reaches the API layer (JSON 1.1, status 400).
+    static func errorResponse(_ type: String, _ message: String) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = contentType
-        let body = #"{"__type":"TooManyRequestsException","message":"Too many requests from this address. Try again later."}"#
-        return Response(status: .badRequest, headers: headers, body: .init(string: body))
+        let body = (try? JSONSerialization.data(withJSONObject: ["__type": type, "message": message])) ?? Data()
+        return Response(status: .badRequest, headers: headers, body: .init(data: body))
     }
 }
