@@ -171,3 +171,32 @@ def test_every_node_sweeps_without_failing(data_dir):
         assert "sweep failed" not in server.output()
     finally:
         server.stop()
+
+
+def test_the_login_form_counts_failures_per_address_too(data_dir):
+    from conftest import Form
+    server = Server(data_dir, COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR="2", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        pool_id, _ = make_pool(idp)
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="web", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthScopes=["openid"], CallbackURLs=["http://localhost:3000/cb"])["UserPoolClient"]["ClientId"]
+        query = (f"response_type=code&client_id={client_id}&redirect_uri=http://localhost:3000/cb&scope=openid"
+                 "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+        session = requests.Session()
+
+        def submit(username, password):
+            page = session.get(f"{server.url}/{pool_id}/login?{query}", timeout=10)
+            form = Form()
+            form.feed(page.text)
+            form.fields.update(username=username, password=password)
+            return session.post(f"{server.url}{form.action}", data=form.fields, allow_redirects=False, timeout=10)
+
+        # a right password gives its count back
+        assert submit("bystander", "Corr3ct-Horse!").status_code == 302
+        assert [submit(f"n{i}", "Wrong-Horse1!").status_code for i in range(2)] == [400, 400]
+        refused = submit("bystander", "Corr3ct-Horse!")
+        assert refused.status_code == 429 and "Too many attempts" in refused.text
+    finally:
+        server.stop()

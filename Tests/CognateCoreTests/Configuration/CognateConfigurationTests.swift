@@ -59,6 +59,7 @@ import Testing
         ("COGNATE_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
         ("COGNATE_HASH_QUEUE_LIMIT", "0"),
         ("COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR", "-1"),
+        ("COGNATE_SWEEP_SECONDS", "soon"),
     ])
     func badValueIsRefusedNamingTheVariable(variable: String, value: String) {
         // when
