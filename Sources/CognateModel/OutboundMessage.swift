@@ -18,10 +18,15 @@ public struct OutboundMessage: Sendable, Equatable, Codable {
     public var attempts: Int
     public var deliveredAt: Date?
     public var lastError: String?
+    /// When the next try is due; nil when none will be made (no sender, delivered, or given up).
+    public var nextAttemptAt: Date?
+    /// A node is sending it until then; after that any node may take it up.
+    public var claimedUntil: Date?
 
     public init(
         id: UUID, poolId: String, userSub: UUID?, channel: Channel, destination: String, subject: String,
-        body: String, createdAt: Date, attempts: Int = 0, deliveredAt: Date? = nil, lastError: String? = nil
+        body: String, createdAt: Date, attempts: Int = 0, deliveredAt: Date? = nil, lastError: String? = nil,
+        nextAttemptAt: Date? = nil, claimedUntil: Date? = nil
     ) {
         self.id = id
         self.poolId = poolId
@@ -34,5 +39,7 @@ public struct OutboundMessage: Sendable, Equatable, Codable {
         self.attempts = attempts
         self.deliveredAt = deliveredAt
         self.lastError = lastError
+        self.nextAttemptAt = nextAttemptAt
+        self.claimedUntil = claimedUntil
     }
 }

@@ -166,8 +166,14 @@ public protocol OutboxStore: Sendable {
     func enqueue(_ message: OutboundMessage) async throws
     /// Messages newest first (of one pool, or all), `limit` at most, starting after the cursor.
     func outbox(poolId: String?, limit: Int, after cursor: String?) async throws -> ListPage<OutboundMessage>
-    /// Records an attempt: delivered (its body is then blanked, so codes do not linger) or failed with `error`.
-    func recordDelivery(id: UUID, at date: Date, error: String?) async throws
+    /// Records an attempt and lets go of the claim: delivered (its body is then blanked, so codes
+    /// do not linger) or failed with `error`, to be tried again at `retryAt` (nil: never). A failure
+    /// recorded after another node delivered the message leaves it delivered.
+    func recordAttempt(id: UUID, at date: Date, error: String?, retryAt: Date?) async throws
+    /// Claims up to `limit` undelivered messages of these channels that are due at `date` and
+    /// held by no node (or by one whose claim lapsed), until `leaseUntil`. Racing claimers on
+    /// any number of nodes never get the same message.
+    func claimDue(channels: [OutboundMessage.Channel], at date: Date, leaseUntil: Date, limit: Int) async throws -> [OutboundMessage]
 }
 
 public protocol SingleUseStore: Sendable {

@@ -1,6 +1,7 @@
 import CognateModel
 import FluentKit
 import Foundation
+import SQLKit
 
 extension FluentStore: OutboxStore {
     public func enqueue(_ message: OutboundMessage) async throws {
@@ -17,6 +18,8 @@ extension FluentStore: OutboxStore {
             row.attempts = message.attempts
             row.deliveredAt = message.deliveredAt
             row.lastError = message.lastError
+            row.nextAttemptAt = message.nextAttemptAt
+            row.claimedUntil = message.claimedUntil
             try await row.create(on: database)
         }
     }
@@ -41,18 +44,42 @@ extension FluentStore: OutboxStore {
         }
     }
 
-    public func recordDelivery(id: UUID, at date: Date, error: String?) async throws {
+    public func recordAttempt(id: UUID, at date: Date, error: String?, retryAt: Date?) async throws {
         try await run("message") {
             guard let row = try await OutboxRow.find(id, on: database) else { throw StoreError.notFound("message \(id)") }
             row.attempts += 1
+            row.claimedUntil = nil
             if let error {
+                // a node whose claim lapsed may fail after another delivered: the message stays delivered
+                guard row.deliveredAt == nil else { return try await row.update(on: database) }
                 row.lastError = error
+                row.nextAttemptAt = retryAt
             } else {
                 row.deliveredAt = date
                 row.lastError = nil
+                row.nextAttemptAt = nil
                 row.body = ""
             }
             try await row.update(on: database)
+        }
+    }
+
+    public func claimDue(channels: [OutboundMessage.Channel], at date: Date, leaseUntil: Date, limit: Int) async throws -> [OutboundMessage] {
+        guard !channels.isEmpty, limit > 0 else { return [] }
+        return try await run("message") {
+            // One UPDATE whose outer condition is checked again on each row it takes: of two
+            // nodes racing for a message, the second finds it claimed and leaves it (PostgreSQL
+            // re-reads a row it waited for; SQLite runs one writer at a time).
+            let free: SQLQueryString = "(claimed_until IS NULL OR claimed_until < \(bind: date))"
+            let claimed = try await sql.raw("""
+                UPDATE \(ident: OutboxRow.schema) SET claimed_until = \(bind: leaseUntil)
+                WHERE id IN (SELECT id FROM \(ident: OutboxRow.schema) WHERE delivered_at IS NULL
+                    AND next_attempt_at <= \(bind: date) AND channel IN (\(binds: channels.map(\.rawValue))) AND \(free)
+                    ORDER BY next_attempt_at LIMIT \(bind: limit))
+                AND \(free) RETURNING id
+                """).all().map { try $0.decode(column: "id", as: UUID.self) }
+            guard !claimed.isEmpty else { return [] }
+            return try await OutboxRow.query(on: database).filter(\.$id ~~ claimed).sort(\.$nextAttemptAt).all().map(Self.message)
         }
     }
 
@@ -63,6 +90,6 @@ extension FluentStore: OutboxStore {
         return OutboundMessage(
             id: id, poolId: row.poolId, userSub: row.userSub, channel: channel, destination: row.destination,
             subject: row.subject, body: row.body, createdAt: row.createdAt, attempts: row.attempts,
-            deliveredAt: row.deliveredAt, lastError: row.lastError)
+            deliveredAt: row.deliveredAt, lastError: row.lastError, nextAttemptAt: row.nextAttemptAt, claimedUntil: row.claimedUntil)
     }
 }

@@ -1,5 +1,7 @@
 """Invitations sent through a real SMTP server (aiosmtpd): plain, STARTTLS with AUTH, and down."""
 import re
+import signal
+import time
 
 import boto3
 import botocore
@@ -119,4 +121,32 @@ def test_wrong_smtp_password_is_recorded_not_sent(data_dir):
         assert "failed: SMTP AUTH" in outbox.stdout and "535" in outbox.stdout
     finally:
         server.stop()
+        controller.stop()
+
+
+def test_a_message_failed_on_a_node_that_died_is_sent_by_the_next_node(data_dir):
+    port = free_port()  # the mail server is down while the first node runs
+    first = Server(data_dir, COGNATE_SMTP_URL=f"smtp://127.0.0.1:{port}", COGNATE_MAIL_FROM="no-reply@cognate.test", **ADMIN)
+    try:
+        pool_id, _ = create_user(first, "survivor", "survivor@example.com")
+        deadline = time.time() + 15
+        while "failed:" not in run_command(["outbox", "--pool", pool_id], data_dir, **ADMIN).stdout:
+            assert time.time() < deadline, "the first try was not recorded"
+            time.sleep(0.2)
+    finally:
+        first.process.send_signal(signal.SIGKILL)  # no chance to retry it itself
+        first.process.wait()
+        first.log.close()
+    controller, inbox = smtp_server.start(port)
+    second = Server(data_dir, COGNATE_SMTP_URL=f"smtp://127.0.0.1:{port}", COGNATE_MAIL_FROM="no-reply@cognate.test", **ADMIN)
+    try:
+        [received] = inbox.wait(1, timeout=30)
+        assert received["to"] == ["survivor@example.com"]
+        assert invitation_password(received["message"])[0] == "survivor"
+        time.sleep(6)  # another round of the worker: it is not sent twice
+        assert len(inbox.messages) == 1
+        outbox = run_command(["outbox", "--pool", pool_id], data_dir, **ADMIN)
+        assert "delivered" in outbox.stdout and "Your username is survivor" not in outbox.stdout
+    finally:
+        second.stop()
         controller.stop()

@@ -306,11 +306,61 @@ extension StoreConformance {
             let second = try await store.outbox(poolId: pool.id, limit: 3, after: first.next)
             try check((first.items + second.items).map(\.id) == ids.reversed(), "outbox order or pages wrong")
             try check(second.next == nil, "outbox should end")
-            try await store.recordDelivery(id: ids[0], at: t0, error: "connection refused")
-            try await store.recordDelivery(id: ids[0], at: t0.addingTimeInterval(9), error: nil)
+            try await store.recordAttempt(id: ids[0], at: t0, error: "connection refused", retryAt: t0.addingTimeInterval(2))
+            let failed = try await store.outbox(poolId: pool.id, limit: 10, after: nil).items.first { $0.id == ids[0] }
+            try check(failed?.lastError == "connection refused" && failed?.nextAttemptAt == t0.addingTimeInterval(2), "failure not recorded")
+            try await store.recordAttempt(id: ids[0], at: t0.addingTimeInterval(9), error: nil, retryAt: nil)
             let delivered = try await store.outbox(poolId: pool.id, limit: 10, after: nil).items.first { $0.id == ids[0] }
             try check(delivered?.attempts == 2 && delivered?.deliveredAt == t0.addingTimeInterval(9), "delivery not recorded")
-            try check(delivered?.body == "", "a delivered message must not keep its code")
+            try check(delivered?.body == "" && delivered?.nextAttemptAt == nil, "a delivered message must not keep its code nor be due")
+        },
+        test("outboxClaimsAreExclusiveAndLapse") { store in
+            let pool = try await makePool(store)
+            // far in the future, so that other tests' messages in a shared database are never due
+            let start = t0.addingTimeInterval(86_400 * 365 * 50)
+            func message(_ index: Int, channel: OutboundMessage.Channel = .email, due: Date?, claimedUntil: Date? = nil) -> OutboundMessage {
+                OutboundMessage(id: UUID(), poolId: pool.id, userSub: nil, channel: channel, destination: "c\(index)@example.com",
+                                subject: "Code", body: "sealed", createdAt: start, nextAttemptAt: due, claimedUntil: claimedUntil)
+            }
+            var due: Set<UUID> = []
+            for index in 0..<12 {
+                let queued = message(index, due: start.addingTimeInterval(-Double(index)))
+                try await store.enqueue(queued)
+                due.insert(queued.id)
+            }
+            let held = message(20, due: start, claimedUntil: start.addingTimeInterval(60))  // a live node is sending it
+            let later = message(21, due: start.addingTimeInterval(30))
+            let sms = message(22, channel: .sms, due: start)
+            let development = message(23, due: nil)
+            for other in [held, later, sms, development] { try await store.enqueue(other) }
+            // (another test's messages in a shared database may be due too: only this pool's count)
+            func mine(_ claimed: [OutboundMessage]) -> [OutboundMessage] { claimed.filter { $0.poolId == pool.id } }
+
+            // six nodes claim at once: every due message goes to exactly one of them
+            let claims = try await withThrowingTaskGroup(of: [UUID].self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        mine(try await store.claimDue(channels: [.email], at: start, leaseUntil: start.addingTimeInterval(300), limit: 5)).map(\.id)
+                    }
+                }
+                return try await group.reduce(into: [UUID]()) { $0 += $1 }
+            }
+            try check(claims.count == due.count && Set(claims) == due, "claimed \(claims.count), expected each of \(due.count) once")
+            try check(mine(try await store.claimDue(channels: [.email], at: start, leaseUntil: start, limit: 50)).isEmpty,
+                      "a claimed, held, later, other-channel or undue message was claimed")
+
+            // the claims lapse: a stopped node's messages (and the one held) are taken up again
+            let lapsed = mine(try await store.claimDue(channels: [.email, .sms], at: start.addingTimeInterval(301), leaseUntil: start.addingTimeInterval(601), limit: 500))
+            try check(Set(lapsed.map(\.id)) == due.union([held.id, later.id, sms.id]), "lapsed claims not taken up: \(lapsed.count)")
+            try check(lapsed.allSatisfy { $0.claimedUntil == start.addingTimeInterval(601) }, "claim not recorded")
+
+            // a delivered message and one given up are never due again
+            try await store.recordAttempt(id: held.id, at: start, error: nil, retryAt: nil)
+            try await store.recordAttempt(id: later.id, at: start, error: "550 no such mailbox", retryAt: nil)
+            // a node that was slower than its claim fails after another delivered: still delivered
+            try await store.recordAttempt(id: held.id, at: start, error: "timed out", retryAt: start)
+            let retried = mine(try await store.claimDue(channels: [.email, .sms], at: start.addingTimeInterval(1_000), leaseUntil: start.addingTimeInterval(1_300), limit: 500))
+            try check(Set(retried.map(\.id)) == due.union([sms.id]), "a delivered or given-up message was claimed")
         },
         test("racingClaimsOfOneValueLetExactlyOneThrough") { store in
             let key = "claim-\(UUID())"

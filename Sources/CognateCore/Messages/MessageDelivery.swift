@@ -55,40 +55,68 @@ public struct MessageDelivery: Sendable {
         return ListPage(items: page.items.map(readable), next: page.next)
     }
 
-    /// Pauses before the second and third attempt of a failed send.
-    public static let retryDelays: [Duration] = [.seconds(2), .seconds(10)]
+    /// Pauses after the first, second, … failed try; after the last one the message is given up
+    /// (it stays in the outbox with its error, for `cognate outbox`).
+    public static let retryDelays: [TimeInterval] = [2, 10, 60, 300]
+    /// How long a node holds a message it is sending before any other node may take it up: longer
+    /// than one SMTP exchange with its timeouts, so a live node is not raced for its message.
+    public static let lease: TimeInterval = 300
 
-    /// Stores the message and returns; it is sent in the background, and a failed send is
-    /// recorded and tried again after `retryDelays`. The caller's work (the user it belongs to)
-    /// is never undone by a delivery failure, and its answer never waits on a mail server: an
-    /// answer that took as long as an SMTP exchange for real accounts only would tell who has
-    /// one.
+    func sender(for channel: OutboundMessage.Channel) -> (any MessageSender)? {
+        channel == .email ? email : sms
+    }
+
+    /// Stores the message, claimed by this node and due now, and returns; it is sent in the
+    /// background. A failed send is recorded with its next time, and whichever node's
+    /// `sendDue` comes first tries it again, so a message outlives the node that took it. The
+    /// caller's work (the user it belongs to) is never undone by a delivery failure, and its
+    /// answer never waits on a mail server: an answer that took as long as an SMTP exchange for
+    /// real accounts only would tell who has one.
     @discardableResult
     public func deliver(_ message: OutboundMessage) async throws -> OutboundMessage {
-        try await outbox.enqueue(try sealed(message))
-        guard let sender = message.channel == .email ? email : sms else {
+        let sender = sender(for: message.channel)
+        var stored = message
+        if sender != nil {
+            let start = now()
+            (stored.nextAttemptAt, stored.claimedUntil) = (start, start.addingTimeInterval(Self.lease))
+        }
+        try await outbox.enqueue(try sealed(stored))
+        guard let sender else {
             logger.notice("development outbox: \(message.channel.rawValue) to \(message.destination): \(message.subject) (see `cognate outbox`)")
             return message
         }
-        Task { [self] in
-            if await attempt(message, with: sender) { return }
-            for delay in Self.retryDelays {
-                try? await Task.sleep(for: delay)
-                if await attempt(message, with: sender) { return }
-            }
-        }
+        Task { [self] in await attempt(stored, with: sender) }
         return message
     }
 
-    /// One try; records the outcome. Returns whether the message went out.
+    /// Claims the messages that are due (a failed try's next time came, or the node holding one
+    /// stopped before it finished) and tries each once. Every node runs it every few seconds;
+    /// returns how many it tried.
+    @discardableResult
+    public func sendDue(limit: Int = 20) async throws -> Int {
+        let channels = [OutboundMessage.Channel.email, .sms].filter { sender(for: $0) != nil }
+        let start = now()
+        let due = try await outbox.claimDue(channels: channels, at: start, leaseUntil: start.addingTimeInterval(Self.lease), limit: limit)
+        for message in due {
+            guard let sender = sender(for: message.channel) else { continue }
+            await attempt(readable(message), with: sender)
+        }
+        return due.count
+    }
+
+    /// One try; records the outcome and, after a failure, when the next is due. Returns whether
+    /// the message went out.
+    @discardableResult
     func attempt(_ message: OutboundMessage, with sender: any MessageSender) async -> Bool {
         do {
             try await sender.send(message)
-            try? await outbox.recordDelivery(id: message.id, at: now(), error: nil)
+            try? await outbox.recordAttempt(id: message.id, at: now(), error: nil, retryAt: nil)
             return true
         } catch {
-            logger.warning("delivery of \(message.channel.rawValue) to \(message.destination) failed: \(error)")
-            try? await outbox.recordDelivery(id: message.id, at: now(), error: String(describing: error))
+            let failures = message.attempts + 1
+            let retryAt = failures <= Self.retryDelays.count ? now().addingTimeInterval(Self.retryDelays[failures - 1]) : nil
+            logger.warning("delivery of \(message.channel.rawValue) to \(message.destination) failed (try \(failures)): \(error)")
+            try? await outbox.recordAttempt(id: message.id, at: now(), error: String(describing: error), retryAt: retryAt)
             return false
         }
     }

@@ -192,6 +192,8 @@ final class OutboxRow: Model, @unchecked Sendable {
     @Field(key: "attempts") var attempts: Int
     @OptionalField(key: "delivered_at") var deliveredAt: Date?
     @OptionalField(key: "last_error") var lastError: String?
+    @OptionalField(key: "next_attempt_at") var nextAttemptAt: Date?
+    @OptionalField(key: "claimed_until") var claimedUntil: Date?
     init() {}
 }
 

@@ -22,7 +22,15 @@ struct OutboxCommand: AsyncCommand {
         let page = try await services.delivery.outbox(poolId: signature.pool, limit: signature.limit ?? 20, after: nil)
         if page.items.isEmpty { context.console.print("The outbox is empty.") }
         for message in page.items {
-            let state = message.deliveredAt.map { "delivered \($0)" } ?? message.lastError.map { "failed: \($0)" } ?? "not sent (development outbox)"
+            let state: String
+            if let delivered = message.deliveredAt {
+                state = "delivered \(delivered)"
+            } else if let error = message.lastError {
+                let next = message.nextAttemptAt.map { "next try \($0)" } ?? "given up"
+                state = "failed: \(error) (tries: \(message.attempts), \(next))"
+            } else {
+                state = message.nextAttemptAt == nil ? "not sent (development outbox)" : "sending"
+            }
             context.console.print("--- \(message.createdAt)  \(message.channel.rawValue) to \(message.destination)  [\(state)]")
             context.console.print("Subject: \(message.subject)")
             if !message.body.isEmpty { context.console.print(message.body) }

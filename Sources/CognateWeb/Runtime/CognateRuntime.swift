@@ -83,10 +83,11 @@ public enum CognateRuntime {
         let services = try await prepare(app)
         var lines: [String] = []
         let admin = try await services.adminCredentials.ensure(configured: services.configuration.adminKey)
-        // every serving node sweeps; tests drive the Sweeper themselves, with their own clock
-        if app.environment != .testing, services.configuration.sweepSeconds > 0 {
-            app.lifecycle.use(SweeperRunner(sweeper: Sweeper(store: services.store, now: services.now),
-                                            seconds: services.configuration.sweepSeconds, logger: app.logger))
+        // every serving node sweeps and sends what is due; tests drive both themselves, with their own clock
+        if app.environment != .testing {
+            app.lifecycle.use(BackgroundWork(
+                sweeper: Sweeper(store: services.store, now: services.now), sweepSeconds: services.configuration.sweepSeconds,
+                delivery: services.delivery, logger: app.logger))
         }
         let created = try await DefaultPool.createIfFirstStart(service: services.pools, settings: services.store, store: services.store)
         if let file = app.cognateSettings?.configFile {
@@ -143,28 +144,37 @@ public struct StartupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs the Sweeper every `seconds` on this node until shutdown; a failed sweep is logged and
-/// tried again next time.
-final class SweeperRunner: LifecycleHandler, Sendable {
-    let task: Task<Void, Never>
+/// What every serving node does in the background until shutdown: the Sweeper every
+/// `sweepSeconds` (0: never), and every `outboxSeconds` the messages that are due (retries, and
+/// those a stopped node held). A failed round is logged and tried again next time.
+final class BackgroundWork: LifecycleHandler, Sendable {
+    static let outboxSeconds = 5
+    let tasks: [Task<Void, Never>]
 
-    init(sweeper: Sweeper, seconds: Int, logger: Logger) {
-        task = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(seconds))
-                guard !Task.isCancelled else { return }
-                do {
-                    let deleted = try await sweeper.sweep()
-                    if deleted > 0 { logger.debug("sweep: \(deleted) expired records deleted") }
-                } catch {
-                    logger.warning("sweep failed: \(String(describing: error))")
+    init(sweeper: Sweeper, sweepSeconds: Int, delivery: MessageDelivery, logger: Logger) {
+        func every(_ seconds: Int, _ name: String, _ work: @escaping @Sendable () async throws -> Int) -> Task<Void, Never> {
+            Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(seconds))
+                    guard !Task.isCancelled else { return }
+                    do {
+                        let count = try await work()
+                        if count > 0 { logger.debug("\(name): \(count)") }
+                    } catch {
+                        logger.warning("\(name) failed: \(String(describing: error))")
+                    }
                 }
             }
         }
+        var tasks = [every(Self.outboxSeconds, "outbox messages tried") { try await delivery.sendDue() }]
+        if sweepSeconds > 0 {
+            tasks.append(every(sweepSeconds, "sweep: expired records deleted") { try await sweeper.sweep() })
+        }
+        self.tasks = tasks
     }
 
     func shutdownAsync(_ application: Application) async {
-        task.cancel()
+        for task in tasks { task.cancel() }
     }
 }
 
