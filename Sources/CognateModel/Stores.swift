@@ -221,9 +221,20 @@ public protocol PurgeStore: Sendable {
     /// Deletes at most `limit` rows of each kind that no longer matter at `date`: expired
     /// authorization codes (and uses older than an hour), sessions, single-use marks, refresh
     /// tokens (and the rotation marks of tokens gone), revocations, codes and counters of
-    /// `user_codes`, rate counters, and outbox messages older than `outboxDays` days. Returns
+    /// `user_codes`, rate counters, auth events, and outbox messages older than `outboxDays` days. Returns
     /// how many rows went, so a caller can repeat until a pass deletes less than a full batch.
     func purgeExpired(at date: Date, limit: Int, outboxDays: Int) async throws -> Int
+}
+
+public protocol AuthEventStore: Sendable {
+    func recordAuthEvent(_ event: AuthEvent) async throws
+    /// A sign-in's outcome once its challenge is answered: the response and steps of the event
+    /// with this id in this pool change; nothing happens if there is none (it expired).
+    func updateAuthEvent(id: UUID, poolId: String, response: AuthEvent.Response, steps: [AuthEvent.Step]) async throws
+    /// A user's events, newest first, `limit` at most, starting after the cursor.
+    func authEvents(poolId: String, userSub: UUID, limit: Int, after cursor: String?) async throws -> ListPage<AuthEvent>
+    /// Sets the feedback of one of the user's events; false if the user has no such event.
+    func setAuthEventFeedback(poolId: String, userSub: UUID, id: UUID, value: String, at date: Date) async throws -> Bool
 }
 
 public protocol StoreHealth: Sendable {
@@ -234,4 +245,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & StoreHealth

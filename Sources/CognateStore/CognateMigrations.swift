@@ -10,6 +10,6 @@ public enum CognateMigrations {
         M012_CreateRefreshTokens(), M013_CreateRefreshTokenRotations(), M014_CreateTokenRevocations(),
         M015_CreateAdminCredentials(), M016_CreateSettings(), M017_CreateOutbox(), M018_CreateDomains(), M019_CreateSingleUses(),
         M020_CreateVerificationCodes(), M021_AddUserMFA(), M022_CreateRateCounters(), M023_AddLookupIndexes(),
-        M024_CreateUserCodes(), M025_AddOutboxLease(),
+        M024_CreateUserCodes(), M025_AddOutboxLease(), M026_CreateAuthEvents(),
     ]
 }

@@ -293,6 +293,42 @@ extension StoreConformance {
             try check(values.count == 1, "writers saw different values: \(values)")
             try check(try await store.setting(name) == values.first, "stored value differs")
         },
+        test("authEventsListNewestFirstPerUserAndExpire") { store in
+            let pool = try await makePool(store)
+            let (ana, bob) = (UUID(), UUID())
+            var ids: [UUID] = []
+            for index in 0..<5 {
+                let event = AuthEvent(poolId: pool.id, userSub: ana, kind: index == 0 ? .signUp : .signIn, response: .fail,
+                                      steps: [.init(.password, false)], blocked: index == 4, createdAt: t0.addingTimeInterval(Double(index)),
+                                      expiresAt: t0.addingTimeInterval(3_600), clientId: "client", ipAddress: "192.0.2.\(index)",
+                                      userAgent: "Mozilla/5.0")
+                try await store.recordAuthEvent(event)
+                ids.append(event.id)
+            }
+            try await store.recordAuthEvent(AuthEvent(poolId: pool.id, userSub: bob, kind: .signIn, response: .pass,
+                                                      createdAt: t0, expiresAt: t0.addingTimeInterval(60)))
+            let first = try await store.authEvents(poolId: pool.id, userSub: ana, limit: 3, after: nil)
+            let second = try await store.authEvents(poolId: pool.id, userSub: ana, limit: 3, after: first.next)
+            try check((first.items + second.items).map(\.id) == ids.reversed() && second.next == nil, "events not newest first in pages")
+            try check(first.items[0].blocked && first.items[0].ipAddress == "192.0.2.4" && first.items[0].steps == [.init(.password, false)],
+                      "event fields not kept")
+            try check(try await store.authEvents(poolId: pool.id, userSub: ana, limit: 3, after: "bm90IGEgY3Vyc29y").items.isEmpty,
+                      "a foreign cursor must end the list")
+
+            // a sign-in's outcome after its second factor; feedback on the user's own event only
+            try await store.updateAuthEvent(id: ids[4], poolId: pool.id, response: .pass, steps: [.init(.password, true), .init(.mfa, true)])
+            try check(try await store.setAuthEventFeedback(poolId: pool.id, userSub: ana, id: ids[4], value: "Valid", at: t0) == true, "feedback")
+            try check(try await store.setAuthEventFeedback(poolId: pool.id, userSub: bob, id: ids[4], value: "Invalid", at: t0) == false,
+                      "feedback set through another user")
+            let updated = try await store.authEvents(poolId: pool.id, userSub: ana, limit: 1, after: nil).items.first
+            try check(updated?.response == .pass && updated?.steps.count == 2 && updated?.feedback == "Valid" && updated?.feedbackAt == t0,
+                      "update or feedback not recorded: \(String(describing: updated))")
+
+            // swept once expired: bob's first
+            _ = try await store.purgeExpired(at: t0.addingTimeInterval(61), limit: 500, outboxDays: 7)
+            try check(try await store.authEvents(poolId: pool.id, userSub: bob, limit: 10, after: nil).items.isEmpty, "expired event kept")
+            try check(try await store.authEvents(poolId: pool.id, userSub: ana, limit: 10, after: nil).items.count == 5, "live events swept")
+        },
         test("outboxListsNewestFirstAndRecordsDelivery") { store in
             let pool = try await makePool(store)
             var ids: [UUID] = []

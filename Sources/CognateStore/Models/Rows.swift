@@ -231,3 +231,23 @@ final class VerificationCodeRow: Model, @unchecked Sendable {
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     init() {}
 }
+
+final class AuthEventRow: Model, @unchecked Sendable {
+    static let schema = "auth_events"
+    @ID(custom: "id", generatedBy: .user) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "user_sub") var userSub: UUID
+    @Field(key: "kind") var kind: String
+    @Field(key: "response") var response: String
+    /// JSON array of {name, success}
+    @Field(key: "steps") var steps: String
+    @Field(key: "blocked") var blocked: Bool
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "client_id") var clientId: String?
+    @OptionalField(key: "ip_address") var ipAddress: String?
+    @OptionalField(key: "user_agent") var userAgent: String?
+    @OptionalField(key: "feedback") var feedback: String?
+    @OptionalField(key: "feedback_at") var feedbackAt: Date?
+    init() {}
+}

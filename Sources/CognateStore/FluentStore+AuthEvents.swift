@@ -1,0 +1,82 @@
+import CognateModel
+import FluentKit
+import Foundation
+
+extension FluentStore: AuthEventStore {
+    public func recordAuthEvent(_ event: AuthEvent) async throws {
+        try await run("auth event") {
+            let row = AuthEventRow()
+            row.id = event.id
+            row.poolId = event.poolId
+            row.userSub = event.userSub
+            row.kind = event.kind.rawValue
+            row.response = event.response.rawValue
+            row.steps = try Self.steps(event.steps)
+            row.blocked = event.blocked
+            row.createdAt = event.createdAt
+            row.expiresAt = event.expiresAt
+            row.clientId = event.clientId
+            row.ipAddress = event.ipAddress
+            row.userAgent = event.userAgent
+            row.feedback = event.feedback
+            row.feedbackAt = event.feedbackAt
+            try await row.create(on: database)
+        }
+    }
+
+    public func updateAuthEvent(id: UUID, poolId: String, response: AuthEvent.Response, steps: [AuthEvent.Step]) async throws {
+        try await run("auth event") {
+            try await AuthEventRow.query(on: database).filter(\.$id == id).filter(\.$poolId == poolId)
+                .set(\.$response, to: response.rawValue).set(\.$steps, to: try Self.steps(steps)).update()
+        }
+    }
+
+    public func authEvents(poolId: String, userSub: UUID, limit: Int, after cursor: String?) async throws -> ListPage<AuthEvent> {
+        try await run("auth event") {
+            // Newest first; the cursor is "<epoch seconds>|<id>" of the last event seen.
+            let query = AuthEventRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub)
+                .sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit + 1)
+            if let key = Self.key(fromCursor: cursor) {
+                let parts = key.split(separator: "|")
+                // a token this store did not write ends the list
+                guard parts.count == 2, let seconds = Double(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+                    return ListPage(items: [], next: nil)
+                }
+                let date = Date(timeIntervalSince1970: seconds)
+                query.group(.or) { or in
+                    or.filter(\.$createdAt < date)
+                    or.group(.and) { and in and.filter(\.$createdAt == date).filter(\.$id < id) }
+                }
+            }
+            let rows = try await query.all()
+            return try Self.page(rows, limit: limit, key: { "\($0.createdAt.timeIntervalSince1970)|\($0.id?.uuidString ?? "")" },
+                                 map: Self.event)
+        }
+    }
+
+    public func setAuthEventFeedback(poolId: String, userSub: UUID, id: UUID, value: String, at date: Date) async throws -> Bool {
+        try await run("auth event") {
+            guard let row = try await AuthEventRow.query(on: database).filter(\.$id == id).filter(\.$poolId == poolId)
+                .filter(\.$userSub == userSub).first()
+            else { return false }
+            row.feedback = value
+            row.feedbackAt = date
+            try await row.update(on: database)
+            return true
+        }
+    }
+
+    static func steps(_ steps: [AuthEvent.Step]) throws -> String {
+        String(decoding: try JSONEncoder().encode(steps), as: UTF8.self)
+    }
+
+    static func event(_ row: AuthEventRow) throws -> AuthEvent {
+        guard let id = row.id, let kind = AuthEvent.Kind(rawValue: row.kind), let response = AuthEvent.Response(rawValue: row.response),
+            let steps = try? JSONDecoder().decode([AuthEvent.Step].self, from: Data(row.steps.utf8))
+        else { throw StoreError.unavailable("corrupt auth event record") }
+        return AuthEvent(
+            id: id, poolId: row.poolId, userSub: row.userSub, kind: kind, response: response, steps: steps, blocked: row.blocked,
+            createdAt: row.createdAt, expiresAt: row.expiresAt, clientId: row.clientId, ipAddress: row.ipAddress,
+            userAgent: row.userAgent, feedback: row.feedback, feedbackAt: row.feedbackAt)
+    }
+}
