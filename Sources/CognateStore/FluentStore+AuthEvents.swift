@@ -14,6 +14,7 @@ extension FluentStore: AuthEventStore {
             row.steps = try Self.steps(event.steps)
             row.blocked = event.blocked
             row.createdAt = event.createdAt
+            row.createdMicroseconds = Int64((event.createdAt.timeIntervalSince1970 * 1_000_000).rounded())
             row.expiresAt = event.expiresAt
             row.clientId = event.clientId
             row.ipAddress = event.ipAddress
@@ -33,23 +34,22 @@ extension FluentStore: AuthEventStore {
 
     public func authEvents(poolId: String, userSub: UUID, limit: Int, after cursor: String?) async throws -> ListPage<AuthEvent> {
         try await run("auth event") {
-            // Newest first; the cursor is "<epoch seconds>|<id>" of the last event seen.
+            // Newest first; the cursor is "<microseconds>|<id>" of the last event seen.
             let query = AuthEventRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub)
-                .sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit + 1)
+                .sort(\.$createdMicroseconds, .descending).sort(\.$id, .descending).limit(limit + 1)
             if let key = Self.key(fromCursor: cursor) {
                 let parts = key.split(separator: "|")
                 // a token this store did not write ends the list
-                guard parts.count == 2, let seconds = Double(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+                guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
                     return ListPage(items: [], next: nil)
                 }
-                let date = Date(timeIntervalSince1970: seconds)
                 query.group(.or) { or in
-                    or.filter(\.$createdAt < date)
-                    or.group(.and) { and in and.filter(\.$createdAt == date).filter(\.$id < id) }
+                    or.filter(\.$createdMicroseconds < micros)
+                    or.group(.and) { and in and.filter(\.$createdMicroseconds == micros).filter(\.$id < id) }
                 }
             }
             let rows = try await query.all()
-            return try Self.page(rows, limit: limit, key: { "\($0.createdAt.timeIntervalSince1970)|\($0.id?.uuidString ?? "")" },
+            return try Self.page(rows, limit: limit, key: { "\($0.createdMicroseconds)|\($0.id?.uuidString ?? "")" },
                                  map: Self.event)
         }
     }

@@ -86,6 +86,7 @@ public struct CognitoAPI: Sendable {
         VerifyUserAttribute.self,
         AssociateSoftwareToken.self, VerifySoftwareToken.self, SetUserMFAPreference.self, AdminSetUserMFAPreference.self,
         GetUserPoolMfaConfig.self, SetUserPoolMfaConfig.self,
+        AdminListUserAuthEvents.self, AdminUpdateAuthEventFeedback.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

@@ -43,6 +43,8 @@ public struct AccountService: Sendable {
     let tokens: TokenService
     let codeKey: SymmetricKey
     let phantoms: PhantomUsers
+    /// The user's event history (AdminListUserAuthEvents).
+    public let events: AuthEvents
     let random: any RandomSource
     let now: Now
 
@@ -60,8 +62,9 @@ public struct AccountService: Sendable {
     }
 
     public init(store: any Store, credentials: Credentials, hasher: PasswordHasher, delivery: MessageDelivery, tokens: TokenService,
-                masterKey: MasterKey, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+                masterKey: MasterKey, events: AuthEvents, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.store = store
+        self.events = events
         self.credentials = credentials
         self.hasher = hasher
         self.delivery = delivery
@@ -96,6 +99,7 @@ public struct AccountService: Sendable {
         } catch StoreError.duplicate {
             throw AccountError.usernameExists
         }
+        await events.record(.signUp, .pass, user: user, clientId: client.clientId)
         guard let channel = Self.confirmationChannel(user, pool: pool) else { return (user, nil) }
         return (user, try await sendCode(.signUp, to: user, pool: pool, via: channel))
     }
@@ -129,9 +133,25 @@ public struct AccountService: Sendable {
 
     public func resendConfirmationCode(pool: UserPool, username: String) async throws -> CodeDelivery {
         guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
-        guard user.status == .unconfirmed else { throw AccountError.alreadyConfirmed }
-        guard let channel = Self.confirmationChannel(user, pool: pool) else { throw AccountError.noVerifiedChannel }
-        return try await sendCode(.signUp, to: user, pool: pool, via: channel)
+        return try await recorded(.resendCode, user: user) {
+            guard user.status == .unconfirmed else { throw AccountError.alreadyConfirmed }
+            guard let channel = Self.confirmationChannel(user, pool: pool) else { throw AccountError.noVerifiedChannel }
+            return try await sendCode(.signUp, to: user, pool: pool, via: channel)
+        }
+    }
+
+    /// Runs `body` for `user` and records it as an event of `kind`: passed if it returns, failed
+    /// if it throws (a lockout's refusal marked as blocked).
+    func recorded<T>(_ kind: AuthEvent.Kind, user: User, steps: (Bool) -> [AuthEvent.Step] = { _ in [] },
+                     _ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            await events.record(kind, .pass, user: user, clientId: nil, steps: steps(true))
+            return result
+        } catch {
+            await events.record(kind, .fail, user: user, clientId: nil, steps: steps(false), blocked: AuthEvents.isLockout(error))
+            throw error
+        }
     }
 
     // MARK: Recovery
@@ -139,37 +159,45 @@ public struct AccountService: Sendable {
     /// Sends a reset code by the user's verified email, else verified phone.
     public func forgotPassword(pool: UserPool, username: String) async throws -> CodeDelivery {
         guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
-        guard user.enabled else { throw AccountError.userDisabled }
-        guard let channel = Self.recoveryChannel(user) else { throw AccountError.noVerifiedChannel }
-        return try await sendCode(.resetPassword, to: user, pool: pool, via: channel)
+        return try await recorded(.forgotPassword, user: user) {
+            guard user.enabled else { throw AccountError.userDisabled }
+            guard let channel = Self.recoveryChannel(user) else { throw AccountError.noVerifiedChannel }
+            return try await sendCode(.resetPassword, to: user, pool: pool, via: channel)
+        }
     }
 
     /// Checks the code, sets the new password (to the policy), confirms the user and ends every
     /// session and refresh token the user had.
     public func confirmForgotPassword(pool: UserPool, username: String, code: String, password: String) async throws {
         guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
-        guard user.enabled else { throw AccountError.userDisabled }
-        if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
-        try await check(code, purpose: .resetPassword, user: user)
-        try await setPassword(password, for: user, pool: pool, status: .confirmed)
-        try await endSessions(of: user)
+        try await recorded(.passwordChange, user: user) {
+            guard user.enabled else { throw AccountError.userDisabled }
+            if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
+            try await check(code, purpose: .resetPassword, user: user)
+            try await setPassword(password, for: user, pool: pool, status: .confirmed)
+            try await endSessions(of: user)
+        }
     }
 
     /// ChangePassword: the previous password proves the caller; every other sign-in of the user
     /// ends (hosted sessions, refresh tokens and their access tokens), the caller's (`keeping`,
     /// its token family) stays.
     public func changePassword(user: User, pool: UserPool, previous: String, proposed: String, keeping family: UUID?) async throws {
-        guard let hash = user.passwordHash,
-            try await PasswordLockout(store: store, now: now).attempt(poolId: pool.id, sub: user.sub, {
-                try await hasher.verify(previous, against: hash).isMatch
-            })
-        else {
-            throw SignInError.notAuthorized("Incorrect username or password.")
+        var proven = false
+        try await recorded(.passwordChange, user: user, steps: { _ in [.init(.password, proven)] }) {
+            guard let hash = user.passwordHash,
+                try await PasswordLockout(store: store, now: now).attempt(poolId: pool.id, sub: user.sub, {
+                    try await hasher.verify(previous, against: hash).isMatch
+                })
+            else {
+                throw SignInError.notAuthorized("Incorrect username or password.")
+            }
+            proven = true
+            if let problem = pool.passwordPolicy.problem(with: proposed) { throw AccountError.invalidPassword(problem) }
+            try await setPassword(proposed, for: user, pool: pool, status: user.status)
+            try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
+            try await tokens.signOutEverywhere(user, except: family)
         }
-        if let problem = pool.passwordPolicy.problem(with: proposed) { throw AccountError.invalidPassword(problem) }
-        try await setPassword(proposed, for: user, pool: pool, status: user.status)
-        try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
-        try await tokens.signOutEverywhere(user, except: family)
     }
 
     /// Admin reset (AdminResetUserPassword): a reset code by the verified channel, if there is one.

@@ -43,6 +43,8 @@ public struct CognateConfiguration: Sendable {
     public var addressSignInFailuresPerHour: Int = 100
     /// Seconds between sweeps of expired records on this node; 0: no sweeping.
     public var sweepSeconds: Int = 300
+    /// Days a user's auth events (AdminListUserAuthEvents) are kept; 0: none are recorded.
+    public var authEventDays: Int = 90
     /// Peers whose X-Forwarded-For is believed (COGNATE_TRUSTED_PROXIES); empty: none, the peer is the client.
     public var trustedProxies = TrustedProxies([])
 
@@ -149,6 +151,7 @@ public struct CognateConfiguration: Sendable {
         let addressLimitPerHour = number("COGNATE_ADDRESS_LIMIT_PER_HOUR", default: 30, range: 0...1_000_000)
         let addressSignInFailuresPerHour = number("COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR", default: 100, range: 0...1_000_000)
         let sweepSeconds = number("COGNATE_SWEEP_SECONDS", default: 300, range: 0...86_400)
+        let authEventDays = number("COGNATE_AUTH_EVENTS_DAYS", default: 90, range: 0...3_650)
         var trustedProxies = TrustedProxies([])
         if let text = value("COGNATE_TRUSTED_PROXIES") {
             if let parsed = TrustedProxies(parsing: text) {
@@ -191,7 +194,8 @@ public struct CognateConfiguration: Sendable {
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
             hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour,
-            addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, trustedProxies: trustedProxies)
+            addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
+            trustedProxies: trustedProxies)
     }
 }
 

@@ -136,6 +136,26 @@ public struct HostedSignIn: Sendable {
     public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> LoginResult {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
         let user = try await signIn.verifyPassword(pool: pool, client: client, username: username, password: password, hidingUsers: true)
+        // the sign-in's event, as for InitiateAuth: failed, passed, or in progress until its challenge is answered
+        let eventId = UUID()
+        let result: LoginResult
+        do {
+            result = try await proceed(pool: pool, request: request, client: client, user: user, eventId: eventId)
+        } catch {
+            await signIn.events.record(.signIn, .fail, user: user, clientId: client.clientId, steps: [.init(.password, true)], id: eventId)
+            throw error
+        }
+        let response: AuthEvent.Response
+        switch result {
+        case .signedIn: response = .pass
+        case .confirmationRequired: response = .fail
+        case .newPasswordRequired, .mfaRequired: response = .inProgress
+        }
+        await signIn.events.record(.signIn, response, user: user, clientId: client.clientId, steps: [.init(.password, true)], id: eventId)
+        return result
+    }
+
+    func proceed(pool: UserPool, request: AuthorizationRequest, client: AppClient, user: User, eventId: UUID) async throws -> LoginResult {
         guard user.enabled else { throw SignInError.notAuthorized("Incorrect username or password.") }
         switch user.status {
         case .confirmed: break
@@ -146,9 +166,9 @@ public struct HostedSignIn: Sendable {
             if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() {
                 throw SignInError.notAuthorized("Temporary password has expired and must be reset by an administrator.")
             }
-            return .newPasswordRequired(challenge: try signIn.newPasswordSession(user: user, pool: pool, client: client))
+            return .newPasswordRequired(challenge: try signIn.newPasswordSession(user: user, pool: pool, client: client, eventId: eventId))
         }
-        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user)
+        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user, eventId: eventId)
     }
 
     /// The authenticator to set up on the MFA_SETUP page (the otpauth URI and the key).
@@ -180,13 +200,19 @@ public struct HostedSignIn: Sendable {
     /// The new-password form's submission: the password set, then signed in as by the login form.
     public func setNewPassword(pool: UserPool, request: AuthorizationRequest, challenge: String, newPassword: String) async throws -> LoginResult {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
-        let user = try await signIn.setNewPassword(pool: pool, client: client, session: challenge, newPassword: newPassword, attributes: [:])
-        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user)
+        let (user, eventId) = try await signIn.setNewPassword(pool: pool, client: client, session: challenge, newPassword: newPassword,
+                                                              attributes: [:])
+        let result = try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user, eventId: eventId)
+        if case .signedIn = result { await signIn.events.settle(eventId, poolId: pool.id, .pass, steps: [.init(.password, true)]) }
+        return result
     }
 
     /// A proven password (or a proven address after sign-up): a second factor if one is due, else a session.
-    func signedInOrSecondFactor(pool: UserPool, request: AuthorizationRequest, client: AppClient, user: User) async throws -> LoginResult {
-        if case .challenge(let name, let session, let parameters)? = try await signIn.mfaChallenge(user: user, pool: pool, client: client) {
+    func signedInOrSecondFactor(pool: UserPool, request: AuthorizationRequest, client: AppClient, user: User, eventId: UUID?)
+        async throws -> LoginResult
+    {
+        if case .challenge(let name, let session, let parameters)? = try await signIn.mfaChallenge(user: user, pool: pool, client: client,
+                                                                                                   eventId: eventId) {
             return .mfaRequired(challenge: name, session: session, parameters: parameters)
         }
         let (session, redirect) = try await openSession(pool: pool, request: request, user: user)
@@ -255,7 +281,7 @@ public struct HostedSignIn: Sendable {
             user.status == .confirmed, user.enabled,
             let client = try await store.client(poolId: pool.id, clientId: request.clientId)
         else { return nil }
-        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user)
+        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user, eventId: nil)
     }
 
     /// Ends the session the cookie names (logout).

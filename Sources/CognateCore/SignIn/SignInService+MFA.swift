@@ -24,7 +24,7 @@ extension SignInService {
     }
 
     /// The challenge that follows a proven password, or nil when none is due.
-    func mfaChallenge(user: User, pool: UserPool, client: AppClient) async throws -> SignInOutcome? {
+    func mfaChallenge(user: User, pool: UserPool, client: AppClient, eventId: UUID?) async throws -> SignInOutcome? {
         guard pool.mfaConfiguration != .off else { return nil }
         let factors = Self.activeFactors(user, pool: pool)
         if factors.isEmpty {
@@ -35,23 +35,23 @@ extension SignInService {
                 guard let factor = [UserMFA.email, UserMFA.sms]
                     .first(where: { pool.allowedMFAFactors.contains($0) && Self.availableFactors(user).contains($0) })
                 else { throw SignInError.notAuthorized("MFA is required, and the user has no second factor this pool accepts") }
-                return try await challenge(factor, user: user, pool: pool, client: client)
+                return try await challenge(factor, user: user, pool: pool, client: client, eventId: eventId)
             }
-            return .challenge(name: "MFA_SETUP", session: try mfaSession(user: user, client: client, challenge: "MFA_SETUP"),
+            return .challenge(name: "MFA_SETUP", session: try mfaSession(user: user, client: client, challenge: "MFA_SETUP", eventId: eventId),
                               parameters: ["MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"])
         }
         if let preferred = user.mfa.preferred, factors.contains(preferred) {
-            return try await challenge(preferred, user: user, pool: pool, client: client)
+            return try await challenge(preferred, user: user, pool: pool, client: client, eventId: eventId)
         }
-        if factors.count == 1 { return try await challenge(factors[0], user: user, pool: pool, client: client) }
+        if factors.count == 1 { return try await challenge(factors[0], user: user, pool: pool, client: client, eventId: eventId) }
         let choices = String(decoding: try JSONEncoder().encode(factors), as: UTF8.self)
-        return .challenge(name: "SELECT_MFA_TYPE", session: try mfaSession(user: user, client: client, challenge: "SELECT_MFA_TYPE"),
+        return .challenge(name: "SELECT_MFA_TYPE", session: try mfaSession(user: user, client: client, challenge: "SELECT_MFA_TYPE", eventId: eventId),
                           parameters: ["MFAS_CAN_CHOOSE": choices])
     }
 
     /// Asks for one factor: a code goes out for EMAIL_OTP and SMS_MFA; the authenticator needs nothing sent.
-    func challenge(_ factor: String, user: User, pool: UserPool, client: AppClient) async throws -> SignInOutcome {
-        let session = try mfaSession(user: user, client: client, challenge: factor)
+    func challenge(_ factor: String, user: User, pool: UserPool, client: AppClient, eventId: UUID?) async throws -> SignInOutcome {
+        let session = try mfaSession(user: user, client: client, challenge: factor, eventId: eventId)
         switch factor {
         case UserMFA.email, UserMFA.sms:
             let attribute = factor == UserMFA.email ? "email" : "phone_number"
@@ -66,11 +66,12 @@ extension SignInService {
         }
     }
 
-    func mfaSession(user: User, client: AppClient, challenge: String, setupVerified: Bool? = nil) throws -> String {
+    func mfaSession(user: User, client: AppClient, challenge: String, setupVerified: Bool? = nil, eventId: UUID?) throws -> String {
         try seal(ChallengeSession(
             poolId: user.poolId, clientId: client.clientId, sub: user.sub, challenge: challenge,
             passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
-            expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60), setupVerified: setupVerified))
+            expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60), setupVerified: setupVerified,
+            eventId: eventId))
     }
 
     /// The user a challenge session names, if the session is still good for it.
@@ -91,15 +92,31 @@ extension SignInService {
     }
 
     /// Answers SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_MFA, SELECT_MFA_TYPE and MFA_SETUP. A proven
-    /// factor spends the session: it answers once.
+    /// factor spends the session: it answers once. The sign-in's event passes with it, or fails
+    /// with a wrong code (and passes if a later try is right).
     public func answerMFA(pool: UserPool, client: AppClient, challenge: String, session: String, responses: [String: String]) async throws -> MFAStep {
         let (user, state) = try await sessionUser(session, pool: pool, client: client, challenge: challenge)
-        switch challenge {
-        case "SELECT_MFA_TYPE":
+        if challenge == "SELECT_MFA_TYPE" {
             guard let answer = responses["ANSWER"], Self.activeFactors(user, pool: pool).contains(answer) else {
                 throw SignInError.invalidParameter("ANSWER must be one of the factors offered")
             }
-            return .next(try await self.challenge(answer, user: user, pool: pool, client: client))
+            return .next(try await self.challenge(answer, user: user, pool: pool, client: client, eventId: state.eventId))
+        }
+        do {
+            try await proveFactor(challenge, responses: responses, user: user, pool: pool, state: state)
+        } catch let error as AccountError {
+            await events.settle(state.eventId, poolId: pool.id, .fail, steps: [.init(.password, true), .init(.mfa, false)])
+            throw error
+        }
+        guard try await store.claimOnce("challenge:" + SecretDigest.sha256Hex(session), until: state.expiresAt) else {
+            throw SignInError.invalidSession
+        }
+        await events.settle(state.eventId, poolId: pool.id, .pass, steps: [.init(.password, true), .init(.mfa, true)])
+        return .passed(user)
+    }
+
+    func proveFactor(_ challenge: String, responses: [String: String], user: User, pool: UserPool, state: ChallengeSession) async throws {
+        switch challenge {
         case "MFA_SETUP":
             guard state.setupVerified == true else {
                 throw SignInError.invalidParameter("Verify the software token (VerifySoftwareToken) with this session first")
@@ -113,10 +130,6 @@ extension SignInService {
         default:
             throw SignInError.invalidParameter("\(challenge) is not a second-factor challenge")
         }
-        guard try await store.claimOnce("challenge:" + SecretDigest.sha256Hex(session), until: state.expiresAt) else {
-            throw SignInError.invalidSession
-        }
-        return .passed(user)
     }
 
     /// RespondToAuthChallenge for the second-factor challenges: tokens once the factor is proven.
@@ -229,9 +242,9 @@ extension SignInService {
 
     /// MFA_SETUP through the API: a verified code turns the session into one RespondToAuthChallenge accepts.
     public func verifySoftwareToken(session: String, pool: UserPool, client: AppClient, code: String) async throws -> String {
-        let (user, _) = try await sessionUser(session, pool: pool, client: client, challenge: "MFA_SETUP")
+        let (user, state) = try await sessionUser(session, pool: pool, client: client, challenge: "MFA_SETUP")
         let updated = try await verifySoftwareToken(user: user, pool: pool, code: code, session: session)
-        return try mfaSession(user: updated, client: client, challenge: "MFA_SETUP", setupVerified: true)
+        return try mfaSession(user: updated, client: client, challenge: "MFA_SETUP", setupVerified: true, eventId: state.eventId)
     }
 
     public struct FactorSetting: Sendable {

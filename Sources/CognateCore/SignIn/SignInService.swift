@@ -39,6 +39,7 @@ public struct SignInService: Sendable {
     let lockout: PasswordLockout
     /// Derived from the master key once, not on every sign-in.
     let phantoms: PhantomUsers
+    var events: AuthEvents { accounts.events }
 
     public init(store: any CognateStore, hasher: PasswordHasher, credentials: Credentials, tokens: TokenService, accounts: AccountService,
                 masterKey: MasterKey, decoyHash: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
@@ -77,14 +78,24 @@ public struct SignInService: Sendable {
             throw hiding ? SignInError.notAuthorized("Incorrect username or password.") : SignInError.userNotFound
         }
         var verification = PasswordVerification.mismatch
-        let right = try await lockout.attempt(poolId: pool.id, sub: counted) {
-            verification = try await hasher.verify(password, against: hash)
-            return verification.isMatch
+        let right: Bool
+        do {
+            right = try await lockout.attempt(poolId: pool.id, sub: counted) {
+                verification = try await hasher.verify(password, against: hash)
+                return verification.isMatch
+            }
+        } catch where AuthEvents.isLockout(error) {
+            await events.record(.signIn, .fail, user: user, clientId: client.clientId, steps: [.init(.password, false)], blocked: true)
+            throw error
         }
         guard right, case .match(needsUpgrade: let upgrade) = verification else {
+            await events.record(.signIn, .fail, user: user, clientId: client.clientId, steps: [.init(.password, false)])
             throw SignInError.notAuthorized("Incorrect username or password.")
         }
-        guard user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
+        guard user.enabled else {
+            await events.record(.signIn, .fail, user: user, clientId: client.clientId, steps: [.init(.password, true)])
+            throw SignInError.notAuthorized("User is disabled.")
+        }
         var current = user
         if upgrade || user.srpVerifier == nil {
             // Imported or older hashes become Argon2id at today's cost, and users without an SRP
@@ -98,8 +109,27 @@ public struct SignInService: Sendable {
         return current
     }
 
-    /// What follows a proven password: the account's state decides between tokens and a challenge.
+    /// What follows a proven password: the account's state decides between tokens and a
+    /// challenge. Recorded as a sign-in event: passed, failed, or in progress until its challenge
+    /// is answered (the event's id travels in the challenge session).
     func passwordProven(user: User, pool: UserPool, client: AppClient, scopes: [String]) async throws -> SignInOutcome {
+        let eventId = UUID()
+        let outcome: SignInOutcome
+        do {
+            outcome = try await proceed(user: user, pool: pool, client: client, scopes: scopes, eventId: eventId)
+        } catch {
+            await events.record(.signIn, .fail, user: user, clientId: client.clientId, steps: [.init(.password, true)], id: eventId)
+            throw error
+        }
+        if case .tokens = outcome {
+            await events.record(.signIn, .pass, user: user, clientId: client.clientId, steps: [.init(.password, true)], id: eventId)
+        } else {
+            await events.record(.signIn, .inProgress, user: user, clientId: client.clientId, steps: [.init(.password, true)], id: eventId)
+        }
+        return outcome
+    }
+
+    func proceed(user: User, pool: UserPool, client: AppClient, scopes: [String], eventId: UUID) async throws -> SignInOutcome {
         guard user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
         switch user.status {
         case .unconfirmed: throw SignInError.userNotConfirmed
@@ -109,10 +139,7 @@ public struct SignInService: Sendable {
             if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() {
                 throw SignInError.notAuthorized("Temporary password has expired and must be reset by an administrator.")
             }
-            let session = try seal(ChallengeSession(
-                poolId: pool.id, clientId: client.clientId, sub: user.sub, challenge: "NEW_PASSWORD_REQUIRED",
-                passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
-                expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
+            let session = try newPasswordSession(user: user, pool: pool, client: client, eventId: eventId)
             let visible = AttributePermissions.readable(user.attributes, client: client).filter { !UserAttributeRules.verificationFlags.contains($0.key) }
             let attributes = String(decoding: try JSONEncoder().encode(visible), as: UTF8.self)
             let required = pool.schema.filter { $0.required && (user.attributes[$0.name] ?? "").isEmpty }.map { "userAttributes.\($0.name)" }
@@ -121,7 +148,7 @@ public struct SignInService: Sendable {
                 "requiredAttributes": String(decoding: try JSONEncoder().encode(required), as: UTF8.self),
             ])
         case .confirmed:
-            if let challenge = try await mfaChallenge(user: user, pool: pool, client: client) { return challenge }
+            if let challenge = try await mfaChallenge(user: user, pool: pool, client: client, eventId: eventId) { return challenge }
             return .tokens(try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
         }
     }
@@ -129,14 +156,18 @@ public struct SignInService: Sendable {
     /// NEW_PASSWORD_REQUIRED: the new password (checked against the policy) and any required attributes.
     public func completeNewPassword(pool: UserPool, client: AppClient, session: String, newPassword: String,
                                     attributes: [String: String], scopes: [String] = []) async throws -> SignInOutcome {
-        let updated = try await setNewPassword(pool: pool, client: client, session: session, newPassword: newPassword, attributes: attributes)
-        if let challenge = try await mfaChallenge(user: updated, pool: pool, client: client) { return challenge }
-        return .tokens(try await tokens.issue(user: updated, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
+        let (updated, eventId) = try await setNewPassword(pool: pool, client: client, session: session, newPassword: newPassword,
+                                                          attributes: attributes)
+        if let challenge = try await mfaChallenge(user: updated, pool: pool, client: client, eventId: eventId) { return challenge }
+        let issued = try await tokens.issue(user: updated, client: client, scopes: scopes, authTime: now(), withRefreshToken: true)
+        await events.settle(eventId, poolId: pool.id, .pass, steps: [.init(.password, true)])
+        return .tokens(issued)
     }
 
-    /// Answers NEW_PASSWORD_REQUIRED for the API and the hosted page alike; returns the confirmed user.
+    /// Answers NEW_PASSWORD_REQUIRED for the API and the hosted page alike; returns the confirmed
+    /// user and the sign-in event the session carries.
     public func setNewPassword(pool: UserPool, client: AppClient, session: String, newPassword: String,
-                               attributes: [String: String]) async throws -> User {
+                               attributes: [String: String]) async throws -> (user: User, eventId: UUID?) {
         let state = try open(session, pool: pool, client: client, challenge: "NEW_PASSWORD_REQUIRED")
         guard let user = try await store.user(poolId: pool.id, sub: state.sub), user.status == .forceChangePassword,
             let hash = user.passwordHash, Self.fingerprint(hash) == state.passwordFingerprint, user.enabled
@@ -167,15 +198,15 @@ public struct SignInService: Sendable {
             user.attributes.merge(attributes) { $1 }
             user.updatedAt = date
         }
-        return updated
+        return (updated, state.eventId)
     }
 
-    /// A NEW_PASSWORD_REQUIRED session for a user whose password was just proven (the hosted page's form).
-    public func newPasswordSession(user: User, pool: UserPool, client: AppClient) throws -> String {
+    /// A NEW_PASSWORD_REQUIRED session for a user whose password was just proven.
+    public func newPasswordSession(user: User, pool: UserPool, client: AppClient, eventId: UUID?) throws -> String {
         try seal(ChallengeSession(
             poolId: pool.id, clientId: client.clientId, sub: user.sub, challenge: "NEW_PASSWORD_REQUIRED",
             passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
-            expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
+            expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60), eventId: eventId))
     }
 
     // MARK: Challenge sessions
@@ -191,6 +222,8 @@ public struct SignInService: Sendable {
         var expiresAt: Date
         /// MFA_SETUP: set once VerifySoftwareToken accepted a code from the new authenticator.
         var setupVerified: Bool?
+        /// The sign-in event this challenge settles (AuthEvents).
+        var eventId: UUID?
     }
 
     static let sessionContext = "auth-challenge-session"

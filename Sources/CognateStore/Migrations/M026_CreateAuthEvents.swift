@@ -15,6 +15,9 @@ struct M026_CreateAuthEvents: AsyncMigration {
             .field("steps", .string, .required)
             .field("blocked", .bool, .required)
             .field("created_at", .datetime, .required)
+            // microseconds since 1970: the order and the list cursor (a Date does not survive a
+            // round trip through text and the drivers exactly; an integer does)
+            .field("created_us", .int64, .required)
             .field("expires_at", .datetime, .required)
             .field("client_id", .string)
             .field("ip_address", .string)
@@ -23,7 +26,7 @@ struct M026_CreateAuthEvents: AsyncMigration {
             .field("feedback_at", .datetime)
             .create()
         let sql = database as! any SQLDatabase
-        try await sql.create(index: "idx_auth_events_user").on("auth_events").column("pool_id").column("user_sub").column("created_at").run()
+        try await sql.create(index: "idx_auth_events_user").on("auth_events").column("pool_id").column("user_sub").column("created_us").run()
         try await sql.create(index: "idx_auth_events_expiry").on("auth_events").column("expires_at").run()
     }
 

@@ -243,6 +243,7 @@ final class AuthEventRow: Model, @unchecked Sendable {
     @Field(key: "steps") var steps: String
     @Field(key: "blocked") var blocked: Bool
     @Field(key: "created_at") var createdAt: Date
+    @Field(key: "created_us") var createdMicroseconds: Int64
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "client_id") var clientId: String?
     @OptionalField(key: "ip_address") var ipAddress: String?

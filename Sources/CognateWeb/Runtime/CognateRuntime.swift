@@ -57,7 +57,9 @@ public enum CognateRuntime {
         let decoyHash = try await hasher.hash(MasterKey.generate().base64)
         let credentials = Credentials(hasher: hasher, masterKey: masterKey)
         let accounts = AccountService(store: store, credentials: credentials, hasher: hasher, delivery: delivery, tokens: tokens,
-                                      masterKey: masterKey, now: settings.now)
+                                      masterKey: masterKey, events: AuthEvents(store: store, days: configuration.authEventDays, now: settings.now,
+                                                                              logger: app.logger),
+                                      now: settings.now)
         let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, accounts: accounts, masterKey: masterKey,
                                    decoyHash: decoyHash, now: settings.now)
         let api = CognitoAPI(

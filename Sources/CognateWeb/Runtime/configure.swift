@@ -41,6 +41,7 @@ public func configure(
     app.middleware.use(JSONErrorMiddleware())
     app.middleware.use(BodyLimitMiddleware())
     app.middleware.use(ContentEncodingMiddleware())
+    app.middleware.use(RequestOriginMiddleware())
     app.http.server.configuration.requestDecompression = .disabled
     let root = ResourceRoot.find()
 
