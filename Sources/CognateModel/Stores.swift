@@ -188,8 +188,11 @@ public protocol VerificationCodeStore: Sendable {
     /// throws is thrown unchanged and nothing is written. Returning the stored code unchanged
     /// writes nothing. Codes do not reference users: the code of a name no user holds (a
     /// phantom, see `PhantomUsers`) is kept like any other.
+    /// `message` (the code's, sealed) is added to the outbox in the same transaction: a code is
+    /// never stored without its message nor a message without its code, and sending one costs
+    /// the database what a code alone does (so an account's answer takes as long as a phantom's).
     @discardableResult
-    func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose,
+    func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, message: OutboundMessage?,
                   _ make: @escaping @Sendable (VerificationCode?) throws -> VerificationCode) async throws -> VerificationCode
     func code(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws -> VerificationCode?
     /// Counts one attempt at the code before it is judged, in one conditional update: returns
@@ -201,6 +204,12 @@ public protocol VerificationCodeStore: Sendable {
 }
 
 extension VerificationCodeStore {
+    @discardableResult
+    public func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose,
+                         _ make: @escaping @Sendable (VerificationCode?) throws -> VerificationCode) async throws -> VerificationCode {
+        try await saveCode(poolId: poolId, userSub: userSub, purpose: purpose, message: nil, make)
+    }
+
     /// Stores `code`, replacing the one before.
     public func saveCode(_ code: VerificationCode) async throws {
         try await saveCode(poolId: code.poolId, userSub: code.userSub, purpose: code.purpose) { _ in code }

@@ -4,7 +4,7 @@ import Foundation
 import SQLKit
 
 extension FluentStore: VerificationCodeStore {
-    public func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose,
+    public func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, message: OutboundMessage?,
                          _ make: @escaping @Sendable (VerificationCode?) throws -> VerificationCode) async throws -> VerificationCode {
         try await run("verification code") {
             // The pool's write lock first: two racing senders cannot both read the same send count.
@@ -14,7 +14,10 @@ extension FluentStore: VerificationCodeStore {
                 var code: VerificationCode
                 do { code = try make(current) } catch { throw ValidationFailure(underlying: error) }
                 (code.poolId, code.userSub, code.purpose) = (poolId, userSub, purpose)
-                if code == current { return code }
+                if code == current {
+                    if let message { try await Self.outboxRow(message).create(on: db) }
+                    return code
+                }
                 try await previous?.delete(on: db)
                 let row = VerificationCodeRow()
                 row.poolId = poolId
@@ -29,6 +32,7 @@ extension FluentStore: VerificationCodeStore {
                 row.pendingValue = code.pendingValue
                 row.lockedUntil = code.lockedUntil
                 try await row.create(on: db)
+                if let message { try await Self.outboxRow(message).create(on: db) }
                 return code
             }
         }

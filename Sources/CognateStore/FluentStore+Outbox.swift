@@ -6,22 +6,26 @@ import SQLKit
 extension FluentStore: OutboxStore {
     public func enqueue(_ message: OutboundMessage) async throws {
         try await run("message") {
-            let row = OutboxRow()
-            row.id = message.id
-            row.poolId = message.poolId
-            row.userSub = message.userSub
-            row.channel = message.channel.rawValue
-            row.destination = message.destination
-            row.subject = message.subject
-            row.body = message.body
-            row.createdAt = message.createdAt
-            row.attempts = message.attempts
-            row.deliveredAt = message.deliveredAt
-            row.lastError = message.lastError
-            row.nextAttemptAt = message.nextAttemptAt
-            row.claimedUntil = message.claimedUntil
-            try await row.create(on: database)
+            try await Self.outboxRow(message).create(on: database)
         }
+    }
+
+    static func outboxRow(_ message: OutboundMessage) -> OutboxRow {
+        let row = OutboxRow()
+        row.id = message.id
+        row.poolId = message.poolId
+        row.userSub = message.userSub
+        row.channel = message.channel.rawValue
+        row.destination = message.destination
+        row.subject = message.subject
+        row.body = message.body
+        row.createdAt = message.createdAt
+        row.attempts = message.attempts
+        row.deliveredAt = message.deliveredAt
+        row.lastError = message.lastError
+        row.nextAttemptAt = message.nextAttemptAt
+        row.claimedUntil = message.claimedUntil
+        return row
     }
 
     public func outbox(poolId: String?, limit: Int, after cursor: String?) async throws -> ListPage<OutboundMessage> {

@@ -87,9 +87,9 @@ struct AccountFixture {
             let attributes = user.json["UserAttributes"] as? [[String: Any]] ?? []
             #expect(attributes.contains { $0["Name"] as? String == "email_verified" && $0["Value"] as? String == "true" })
             #expect(try await fixture.signIn(app, "carol").status == .ok)
-            // the code was used once; confirming again is refused
+            // the code was used once; confirming again is refused, as a wrong code (the client hides who exists)
             #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "carol", "ConfirmationCode": code]).errorType
-                == "NotAuthorizedException")
+                == "CodeMismatchException")
         }
     }
 
@@ -204,7 +204,10 @@ struct AccountFixture {
             clock.advance(1)
             let fresh = try await fixture.lastCode(services, to: "ivy@example.com")
             #expect(try await fixture.publicCall(app, "ConfirmSignUp", ["Username": "ivy", "ConfirmationCode": fresh]).status == .ok)
-            #expect(try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ivy"]).errorType == "InvalidParameterException",
+            let sent = try await services.delivery.outbox(poolId: fixture.poolId, limit: 50, after: nil).items.count
+            #expect(try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": "ivy"]).status == .ok,
+                    "a simulated delivery, as for a name no one holds")
+            #expect(try await services.delivery.outbox(poolId: fixture.poolId, limit: 50, after: nil).items.count == sent,
                     "a confirmed user gets no confirmation code")
         }
     }
@@ -248,9 +251,48 @@ struct AccountFixture {
             #expect(try await legacy.publicCall(app, "ForgotPassword", ["Username": "nobody"]).errorType == "UserNotFoundException")
             #expect(try await legacy.publicCall(app, "ConfirmSignUp", ["Username": "nobody", "ConfirmationCode": "123456"]).errorType
                 == "UserNotFoundException")
-            // a user with no verified address cannot be sent a reset code
+            // a user with no verified address cannot be sent a reset code: told where users are named,
+            // a simulated delivery where they are hidden
             _ = try await legacy.signUp(app, "kim")
             #expect(try await legacy.publicCall(app, "ForgotPassword", ["Username": "kim"]).errorType == "InvalidParameterException")
+            _ = try await hiding.signUp(app, "kit")
+            #expect(try await hiding.publicCall(app, "ForgotPassword", ["Username": "kit"]).status == .ok)
+        }
+    }
+
+    @Test func refusalsOnlyAnAccountCouldGetAreHiddenAsTheClientSays() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            for hidden in [true, false] {
+                let fixture = try await AccountFixture.make(app, preventUserExistence: hidden)
+                try await fixture.confirmedUser(app, services, "dot")
+                _ = try await call(app, "AdminDisableUser", ["UserPoolId": fixture.poolId, "Username": "dot"])
+                var answers: [String: [String]] = [:]
+                for name in ["dot", "nobody"] {
+                    func answer(_ operation: String, _ body: [String: String]) async throws -> String {
+                        let response = try await fixture.publicCall(app, operation, body.merging(["Username": name]) { $1 })
+                        let delivery = (response.json["CodeDeliveryDetails"] as? [String: Any])?["DeliveryMedium"] as? String
+                        return "\(operation): \(response.errorType ?? delivery ?? "?")"
+                    }
+                    answers[name] = [
+                        try await answer("ConfirmSignUp", ["ConfirmationCode": "123456"]),
+                        try await answer("ResendConfirmationCode", [:]),
+                        try await answer("ForgotPassword", [:]),
+                        try await answer("ConfirmForgotPassword", ["ConfirmationCode": "123456", "Password": "N3w-Passw0rd!"]),
+                        // a weak password is refused before the name is looked up
+                        try await answer("ConfirmForgotPassword", ["ConfirmationCode": "123456", "Password": "weak"]),
+                    ]
+                }
+                if hidden {
+                    #expect(answers["dot"] == answers["nobody"], "a confirmed, disabled account is told apart: \(answers)")
+                    #expect(answers["nobody"]?.last == "ConfirmForgotPassword: InvalidPasswordException")
+                } else {
+                    // LEGACY names users, as Cognito does
+                    #expect(answers["dot"] == ["ConfirmSignUp: NotAuthorizedException", "ResendConfirmationCode: InvalidParameterException",
+                                               "ForgotPassword: NotAuthorizedException", "ConfirmForgotPassword: NotAuthorizedException",
+                                               "ConfirmForgotPassword: InvalidPasswordException"], "\(answers)")
+                    #expect(answers["nobody"]?.first == "ConfirmSignUp: UserNotFoundException")
+                }
+            }
         }
     }
 

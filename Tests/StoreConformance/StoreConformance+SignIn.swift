@@ -167,6 +167,28 @@ extension StoreConformance {
             try check(try await store.countAttempt(poolId: pool.id, userSub: phantom.userSub, purpose: .resetPassword, limit: 5) == 1,
                       "phantom attempts not counted")
         },
+        test("aCodeAndItsMessageAreStoredTogetherOrNotAtAll") { store in
+            let pool = try await makePool(store)
+            let sub = UUID()
+            func message() -> OutboundMessage {
+                OutboundMessage(id: UUID(), poolId: pool.id, userSub: sub, channel: .email, destination: "m@example.com", subject: "Code",
+                                body: "sealed:x", createdAt: t0)
+            }
+            let first = message()
+            let code = VerificationCode(poolId: pool.id, userSub: sub, purpose: .signUp, codeHash: "one",
+                                        expiresAt: t0.addingTimeInterval(60), windowStart: t0, createdAt: t0)
+            try await store.saveCode(poolId: pool.id, userSub: sub, purpose: .signUp, message: first) { _ in code }
+            // refused by the caller's rule (a send limit): neither the new code nor its message
+            struct Refused: Error {}
+            let second = message()
+            do {
+                try await store.saveCode(poolId: pool.id, userSub: sub, purpose: .signUp, message: second) { _ in throw Refused() }
+                try check(false, "a refused code was stored")
+            } catch is Refused {}
+            let outbox = try await store.outbox(poolId: pool.id, limit: 10, after: nil).items.map(\.id)
+            try check(outbox == [first.id], "outbox holds \(outbox.count) messages, expected the first only")
+            try check(try await store.code(poolId: pool.id, userSub: sub, purpose: .signUp)?.codeHash == "one", "the first code was replaced")
+        },
         test("racingGuessesAreCountedBeforeTheyAreJudgedAndStopAtTheLimit") { store in
             let pool = try await makePool(store)
             let sub = UUID()

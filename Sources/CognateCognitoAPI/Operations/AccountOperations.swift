@@ -47,21 +47,36 @@ enum Accounts {
 
     /// Runs `body`. Where the client hides which users exist (PreventUserExistenceErrors), an
     /// unknown user gets `hidden` (a simulated delivery) or else a code mismatch, instead of
-    /// UserNotFoundException. Other refusals are translated where the API answers (CognitoAPI).
-    static func answer<T>(client: AppClient, hidden: (() async throws -> T)? = nil, _ body: () async throws -> T) async throws -> T {
+    /// UserNotFoundException; so do the refusals that only an existing account could get
+    /// (`hiding`: confirmed already, disabled, no verified address), which would otherwise tell
+    /// a name that is held from one that is not. Other refusals are translated where the API
+    /// answers (CognitoAPI).
+    static func answer<T>(client: AppClient, hidden: ((AccountError) async throws -> T)? = nil,
+                          hiding: (AccountError) -> Bool = { _ in false }, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch AccountError.userNotFound where client.preventUserExistenceErrors {
-            if let hidden { return try await hidden() }
+        } catch let error as AccountError where client.preventUserExistenceErrors && (error == .userNotFound || hiding(error)) {
+            if let hidden { return try await hidden(error) }
             throw translate(.codeMismatch)
         }
     }
 
+    /// The refusals that only an account can get (confirmed already, cannot be confirmed,
+    /// disabled, nothing verified to send a code to).
+    static func accountOnly(_ error: AccountError) -> Bool {
+        switch error {
+        case .cannotConfirm, .alreadyConfirmed, .userDisabled, .noVerifiedChannel: true
+        default: false
+        }
+    }
+
     /// A code request for a name no one holds: counted on its phantom, answered as if sent.
-    static func simulatedSend(_ purpose: VerificationCode.Purpose, _ username: String, pool: UserPool, _ context: APIContext) async throws
-        -> CodeDeliveryOutput
+    /// `refused`: why the name gets no code; an account's refusal was recorded as its event already.
+    static func simulatedSend(_ purpose: VerificationCode.Purpose, _ username: String, pool: UserPool, _ context: APIContext,
+                              refused: AccountError) async throws -> CodeDeliveryOutput
     {
-        CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(try await context.accounts.simulatedSend(purpose, pool: pool, username: username)))
+        CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
+            try await context.accounts.simulatedSend(purpose, pool: pool, username: username, recorded: refused != .userNotFound)))
     }
 }
 
@@ -108,9 +123,10 @@ struct ConfirmSignUp: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
         let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
-        _ = try await Accounts.answer(client: client) {
+        _ = try await Accounts.answer(client: client, hiding: Accounts.accountOnly) {
             try await context.accounts.confirmSignUp(
-                pool: pool, username: input.Username, code: input.ConfirmationCode, forceAliasCreation: input.ForceAliasCreation ?? false)
+                pool: pool, username: input.Username, code: input.ConfirmationCode, forceAliasCreation: input.ForceAliasCreation ?? false,
+                hidingUsers: client.preventUserExistenceErrors)
         }
         return EmptyOutput()
     }
@@ -131,7 +147,8 @@ struct ResendConfirmationCode: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
         let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
-        return try await Accounts.answer(client: client, hidden: { try await Accounts.simulatedSend(.signUp, input.Username, pool: pool, context) }) {
+        return try await Accounts.answer(client: client, hidden: { try await Accounts.simulatedSend(.signUp, input.Username, pool: pool, context, refused: $0) },
+                                         hiding: Accounts.accountOnly) {
             CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
                 try await context.accounts.resendConfirmationCode(pool: pool, username: input.Username)))
         }
@@ -149,7 +166,8 @@ struct ForgotPassword: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> CodeDeliveryOutput {
         let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
-        return try await Accounts.answer(client: client, hidden: { try await Accounts.simulatedSend(.resetPassword, input.Username, pool: pool, context) }) {
+        return try await Accounts.answer(client: client, hidden: { try await Accounts.simulatedSend(.resetPassword, input.Username, pool: pool, context, refused: $0) },
+                                         hiding: Accounts.accountOnly) {
             CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
                 try await context.accounts.forgotPassword(pool: pool, username: input.Username)))
         }
@@ -169,9 +187,10 @@ struct ConfirmForgotPassword: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
         let (client, pool) = try await Accounts.start(clientId: input.ClientId, secretHash: input.SecretHash, username: input.Username, context)
-        try await Accounts.answer(client: client) {
+        try await Accounts.answer(client: client, hiding: Accounts.accountOnly) {
             try await context.accounts.confirmForgotPassword(
-                pool: pool, username: input.Username, code: input.ConfirmationCode, password: input.Password)
+                pool: pool, username: input.Username, code: input.ConfirmationCode, password: input.Password,
+                hidingUsers: client.preventUserExistenceErrors)
         }
         return EmptyOutput()
     }

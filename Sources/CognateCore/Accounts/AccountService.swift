@@ -105,9 +105,20 @@ public struct AccountService: Sendable {
     }
 
     /// Checks the code and confirms the user; the attribute the code went to becomes verified.
-    public func confirmSignUp(pool: UserPool, username: String, code: String, forceAliasCreation: Bool = false) async throws -> User {
-        guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
-        guard user.status == .unconfirmed else { throw AccountError.cannotConfirm(user.status) }
+    /// `hidingUsers`: a name no one holds is answered by its phantom's code (see `phantomGuess`).
+    public func confirmSignUp(pool: UserPool, username: String, code: String, forceAliasCreation: Bool = false,
+                              hidingUsers: Bool = true) async throws -> User {
+        guard let user = try await store.user(in: pool, named: username) else {
+            if hidingUsers { throw await phantomGuess(code, .signUp, pool: pool, username: username, event: nil) }
+            throw AccountError.userNotFound
+        }
+        guard user.status == .unconfirmed else {
+            // guessed for an account confirmed already: counted as for a name no one holds
+            if hidingUsers, case let refusal = await phantomGuess(code, .signUp, pool: pool, username: username, event: nil),
+                refusal != .codeMismatch
+            { throw refusal }
+            throw AccountError.cannotConfirm(user.status)
+        }
         try await check(code, purpose: .signUp, user: user)
         let verified = Self.confirmationChannel(user, pool: pool)?.attribute
         let date = now()
@@ -168,11 +179,22 @@ public struct AccountService: Sendable {
 
     /// Checks the code, sets the new password (to the policy), confirms the user and ends every
     /// session and refresh token the user had.
-    public func confirmForgotPassword(pool: UserPool, username: String, code: String, password: String) async throws {
-        guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
+    public func confirmForgotPassword(pool: UserPool, username: String, code: String, password: String,
+                                      hidingUsers: Bool = true) async throws {
+        // the policy first: a weak password is refused alike whether or not anyone holds the name
+        if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
+        guard let user = try await store.user(in: pool, named: username) else {
+            if hidingUsers { throw await phantomGuess(code, .resetPassword, pool: pool, username: username, event: .passwordChange) }
+            throw AccountError.userNotFound
+        }
         try await recorded(.passwordChange, user: user) {
-            guard user.enabled else { throw AccountError.userDisabled }
-            if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
+            guard user.enabled else {
+                // a disabled account's "sent" code was its phantom's: guesses are counted there
+                if hidingUsers, case let refusal = await phantomGuess(code, .resetPassword, pool: pool, username: username, event: nil),
+                    refusal != .codeMismatch
+                { throw refusal }
+                throw AccountError.userDisabled
+            }
             try await check(code, purpose: .resetPassword, user: user)
             try await setPassword(password, for: user, pool: pool, status: .confirmed)
             try await endSessions(of: user)
@@ -314,8 +336,6 @@ public struct AccountService: Sendable {
     {
         let date = now()
         let code = random.string(count: 6, alphabet: "0123456789")
-        try await countSend(purpose, poolId: pool.id, sub: user.sub, hash: codeHash(code, purpose: purpose, user: user), at: date,
-                            pendingValue: pendingValue)
         let isEmail = channel.attribute == "email"
         let messages = pool.messages
         let name = user.attributes["email"].flatMap { user.username == user.sub.uuidString.lowercased() ? $0 : nil } ?? user.username
@@ -324,19 +344,23 @@ public struct AccountService: Sendable {
             ? (isEmail ? nil : messages.authenticationSMSMessage) ?? "Your authentication code is {####}. "
             : (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage) ?? "Your verification code is {####}. "
         let body = MessageTemplates.render(template, username: name, code: code)
-        try await delivery.deliver(OutboundMessage(
+        let message = try delivery.prepare(OutboundMessage(
             id: UUID(), poolId: pool.id, userSub: user.sub, channel: isEmail ? .email : .sms, destination: channel.value,
             subject: isSignIn ? "Your sign-in code" : messages.verificationEmailSubject ?? "Your verification code", body: body, createdAt: date))
+        // the code and its message are stored together; then the message goes out
+        try await countSend(purpose, poolId: pool.id, sub: user.sub, hash: codeHash(code, purpose: purpose, user: user), at: date,
+                            pendingValue: pendingValue, message: message.stored)
+        delivery.dispatch(message.plain)
         return CodeDelivery(destination: Self.mask(channel.value, email: isEmail), channel: isEmail ? .email : .sms,
                             attribute: channel.attribute)
     }
 
     /// Stores a new code, counting the send against the hourly limit; read and replaced in one
     /// transaction, so racing requests cannot both pass the limit.
-    func countSend(_ purpose: VerificationCode.Purpose, poolId: String, sub: UUID, hash: String, at date: Date, pendingValue: String? = nil)
-        async throws
+    func countSend(_ purpose: VerificationCode.Purpose, poolId: String, sub: UUID, hash: String, at date: Date, pendingValue: String? = nil,
+                   message: OutboundMessage? = nil) async throws
     {
-        try await store.saveCode(poolId: poolId, userSub: sub, purpose: purpose) { previous in
+        try await store.saveCode(poolId: poolId, userSub: sub, purpose: purpose, message: message) { previous in
             var sent = 1
             var windowStart = date
             if let previous, date.timeIntervalSince(previous.windowStart) < Self.sendWindow {
@@ -353,9 +377,44 @@ public struct AccountService: Sendable {
     /// For a name that gets no code (no one holds it, or its account cannot be sent one) where
     /// that is hidden: the send is counted on the name's phantom as a real one would be (so the
     /// sixth request in an hour is refused for it too) and the answer is a simulated delivery.
-    public func simulatedSend(_ purpose: VerificationCode.Purpose, pool: UserPool, username: String) async throws -> CodeDelivery {
-        try await countSend(purpose, poolId: pool.id, sub: phantoms.sub(pool: pool, name: username), hash: "-", at: now())
+    /// Its event is recorded under the phantom, as an account's is, unless `recorded` (an
+    /// account's refusal was recorded already).
+    public func simulatedSend(_ purpose: VerificationCode.Purpose, pool: UserPool, username: String, recorded: Bool = false) async throws
+        -> CodeDelivery
+    {
+        let sub = phantoms.sub(pool: pool, name: username)
+        try await countSend(purpose, poolId: pool.id, sub: sub, hash: "-", at: now())
+        if !recorded, let kind = Self.eventKind(purpose) { await events.record(kind, .pass, poolId: pool.id, sub: sub, clientId: nil) }
         return simulatedDelivery(pool: pool, username: username)
+    }
+
+    static func eventKind(_ purpose: VerificationCode.Purpose) -> AuthEvent.Kind? {
+        switch purpose {
+        case .resetPassword: .forgotPassword
+        case .signUp: .resendCode
+        default: nil
+        }
+    }
+
+    /// A code guessed for a name that gets no code (no one holds it, or its account cannot be
+    /// sent one) where that is hidden is checked against the name's phantom, which holds a code
+    /// once one "was sent" to it (`simulatedSend`): the guesses are counted, the sixth is
+    /// refused as too many, an old one is expired, exactly as for an account, and `event` is
+    /// recorded under the phantom. It never matches: returns the refusal to answer.
+    func phantomGuess(_ code: String, _ purpose: VerificationCode.Purpose, pool: UserPool, username: String, event: AuthEvent.Kind?)
+        async -> AccountError
+    {
+        let date = now()
+        let phantom = User(poolId: pool.id, sub: phantoms.sub(pool: pool, name: username), username: username, status: .unconfirmed,
+                           createdAt: date, updatedAt: date)
+        var refusal = AccountError.codeMismatch
+        do {
+            try await check(code, purpose: purpose, user: phantom)
+        } catch let error as AccountError {
+            refusal = error
+        } catch {}
+        if let event { await events.record(event, .fail, poolId: pool.id, sub: phantom.sub, clientId: nil) }
+        return refusal
     }
 
     /// Wrong, expired, over-guessed and reused codes are told apart as Cognito does. Each

@@ -74,19 +74,31 @@ public struct MessageDelivery: Sendable {
     /// real accounts only would tell who has one.
     @discardableResult
     public func deliver(_ message: OutboundMessage) async throws -> OutboundMessage {
-        let sender = sender(for: message.channel)
-        var stored = message
-        if sender != nil {
-            let start = now()
-            (stored.nextAttemptAt, stored.claimedUntil) = (start, start.addingTimeInterval(Self.lease))
-        }
-        try await outbox.enqueue(try sealed(stored))
-        guard let sender else {
-            logger.notice("development outbox: \(message.channel.rawValue) to \(message.destination): \(message.subject) (see `cognate outbox`)")
-            return message
-        }
-        Task { [self] in await attempt(stored, with: sender) }
+        let ready = try prepare(message)
+        try await outbox.enqueue(ready.stored)
+        dispatch(ready.plain)
         return message
+    }
+
+    /// A message made ready for the outbox, for a caller that stores it in its own transaction
+    /// (a code and its message): `stored` is what the outbox keeps (the text sealed; claimed by
+    /// this node and due now when a sender exists), `plain` what `dispatch` sends once it is stored.
+    public func prepare(_ message: OutboundMessage) throws -> (stored: OutboundMessage, plain: OutboundMessage) {
+        var plain = message
+        if sender(for: message.channel) != nil {
+            let start = now()
+            (plain.nextAttemptAt, plain.claimedUntil) = (start, start.addingTimeInterval(Self.lease))
+        }
+        return (try sealed(plain), plain)
+    }
+
+    /// Sends a stored message in the background (or logs it where there is no sender).
+    public func dispatch(_ plain: OutboundMessage) {
+        guard let sender = sender(for: plain.channel) else {
+            logger.notice("development outbox: \(plain.channel.rawValue) to \(plain.destination): \(plain.subject) (see `cognate outbox`)")
+            return
+        }
+        Task { [self] in await attempt(plain, with: sender) }
     }
 
     /// Claims the messages that are due (a failed try's next time came, or the node holding one

@@ -40,11 +40,20 @@ public struct AuthEvents: Sendable {
     @discardableResult
     public func record(_ kind: AuthEvent.Kind, _ response: AuthEvent.Response, user: User, clientId: String?,
                        steps: [AuthEvent.Step] = [], blocked: Bool = false, id: UUID = UUID()) async -> UUID? {
+        await record(kind, response, poolId: user.poolId, sub: user.sub, clientId: clientId, steps: steps, blocked: blocked, id: id)
+    }
+
+    /// Records an event under `sub`; for a name no one holds, its phantom's sub: the request
+    /// then writes what an account's would (no one can list a phantom's events; they are swept
+    /// with the rest).
+    @discardableResult
+    public func record(_ kind: AuthEvent.Kind, _ response: AuthEvent.Response, poolId: String, sub: UUID, clientId: String?,
+                       steps: [AuthEvent.Step] = [], blocked: Bool = false, id: UUID = UUID()) async -> UUID? {
         guard days > 0 else { return nil }
         let date = now()
         let origin = RequestOrigin.current
         let event = AuthEvent(
-            id: id, poolId: user.poolId, userSub: user.sub, kind: kind, response: response, steps: steps, blocked: blocked,
+            id: id, poolId: poolId, userSub: sub, kind: kind, response: response, steps: steps, blocked: blocked,
             createdAt: date, expiresAt: date.addingTimeInterval(Double(days) * 86_400), clientId: clientId,
             ipAddress: origin?.address, userAgent: origin?.userAgent.map { String($0.prefix(Self.userAgentLimit)) })
         do {

@@ -75,6 +75,9 @@ public struct SignInService: Sendable {
                 _ = try await hasher.verify(password, against: decoyHash)
                 return false
             }
+            if hiding, let counted {
+                await events.record(.signIn, .fail, poolId: pool.id, sub: counted, clientId: client.clientId, steps: [.init(.password, false)])
+            }
             throw hiding ? SignInError.notAuthorized("Incorrect username or password.") : SignInError.userNotFound
         }
         var verification = PasswordVerification.mismatch

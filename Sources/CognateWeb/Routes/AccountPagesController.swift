@@ -151,13 +151,14 @@ struct AccountPagesController: Sendable {
                 return try await again(notice: Self.sentNotice(try await accounts.resendConfirmationCode(pool: page.pool, username: username)), error: nil)
             } catch AccountError.limitExceeded {
                 return try await again(error: "Too many codes were sent. Wait an hour and try again.")
-            } catch is AccountError {
+            } catch let refusal as AccountError {
                 // unknown, confirmed already or unreachable: the page says what it says to a
                 // new account (and counts the send as for one), so it does not tell who has an
                 // account, whatever the client's setting
                 do {
-                    return try await again(notice: Self.sentNotice(try await accounts.simulatedSend(.signUp, pool: page.pool, username: username)),
-                                           error: nil)
+                    let simulated = try await accounts.simulatedSend(.signUp, pool: page.pool, username: username,
+                                                                     recorded: refusal != .userNotFound)
+                    return try await again(notice: Self.sentNotice(simulated), error: nil)
                 } catch AccountError.limitExceeded {
                     return try await again(error: "Too many codes were sent. Wait an hour and try again.")
                 }
@@ -229,7 +230,8 @@ struct AccountPagesController: Sendable {
         } catch let error as AccountError where client.preventUserExistenceErrors && error != .limitExceeded {
             // unknown, disabled or unreachable accounts look like any other, send limit included
             do {
-                delivery = try await page.services.accounts.simulatedSend(.resetPassword, pool: page.pool, username: username)
+                delivery = try await page.services.accounts.simulatedSend(.resetPassword, pool: page.pool, username: username,
+                                                                          recorded: error != .userNotFound)
             } catch AccountError.limitExceeded {
                 return try await Self.renderForgot(page, authorization: authorization, username: username,
                                                    error: "Too many codes were sent. Wait an hour and try again.", status: .badRequest)
