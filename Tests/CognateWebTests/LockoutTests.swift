@@ -131,6 +131,21 @@ import VaporTesting
             let real = try await salt("alice")
             let again = try await salt("alice")
             #expect(real != nil && again == real)
+
+            // an email typed where email is an alias: an account answers its user name, a name no
+            // one holds a sub-shaped one (never the address itself, which no account's name is)
+            func userId(_ name: String) async throws -> String? {
+                let answer = try await call(app, "InitiateAuth", [
+                    "ClientId": fixture.clientId, "AuthFlow": "USER_SRP_AUTH",
+                    "AuthParameters": ["USERNAME": name, "SRP_A": String(repeating: "ab", count: 384), "SECRET_HASH": fixture.secretHash(name)],
+                ], signed: false)
+                return (answer.json["ChallengeParameters"] as? [String: Any])?["USER_ID_FOR_SRP"] as? String
+            }
+            #expect(try await userId("alice@example.com") == "alice")
+            let phantom = try #require(try await userId("ghost@example.com"))
+            #expect(UUID(uuidString: phantom) != nil && phantom == phantom.lowercased())
+            #expect(try await userId("ghost@example.com") == phantom, "the same every time")
+            #expect(try await userId("nobody") == "nobody", "a plain name is its own id, as an account's is")
         }
     }
 }

@@ -44,8 +44,13 @@ extension SignInService {
                              bigB: exchange.bigB, expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60))
         let block = try masterKey.seal(try encoder.encode(state), context: Self.srpContext)
         // Where email or phone is the user name, a user's USER_ID_FOR_SRP is its sub: a name no
-        // one holds answers its phantom's, not the name it was asked with.
-        let userId = user?.username ?? (pool.usernameAttributes.isEmpty ? username : sub.uuidString.lowercased())
+        // one holds answers its phantom's, not the name it was asked with. So does an unknown
+        // email or phone number typed where those are aliases: an account found by its alias
+        // answers its own user name, which is never the address (Cognito refuses user names
+        // shaped like an alias there), and a sub-shaped name is what such pools commonly use.
+        let aliasShaped = (pool.aliasAttributes.contains("email") && UserAttributeRules.isEmail(username))
+            || (pool.aliasAttributes.contains("phone_number") && username.hasPrefix("+") && username.dropFirst().allSatisfy(\.isNumber))
+        let userId = user?.username ?? (pool.usernameAttributes.isEmpty && !aliasShaped ? username : sub.uuidString.lowercased())
         return .challenge(name: "PASSWORD_VERIFIER", session: "", parameters: [
             "SALT": salt, "SRP_B": exchange.bigB, "SECRET_BLOCK": block.base64EncodedString(),
             "USERNAME": userId, "USER_ID_FOR_SRP": userId,
