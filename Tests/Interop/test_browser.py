@@ -18,6 +18,7 @@ import urllib.parse
 
 import pytest
 import requests
+from selenium.common.exceptions import WebDriverException
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -89,7 +90,10 @@ class Person:
         os.makedirs(SCREENSHOTS, exist_ok=True)
 
     def see(self, heading):
-        WebDriverWait(self.browser, 15).until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), heading))
+        # a lookup that meets the page mid-navigation ("Node … does not belong to the document")
+        # is asked again, as a stale element is
+        WebDriverWait(self.browser, 15, ignored_exceptions=(WebDriverException,)).until(
+            expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), heading))
         self.shots += 1
         label = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
         self.browser.save_screenshot(os.path.join(SCREENSHOTS, f"{self.name}-{self.shots:02d}-{label}.png"))
