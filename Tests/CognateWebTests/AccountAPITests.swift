@@ -260,6 +260,32 @@ struct AccountFixture {
         }
     }
 
+    @Test func wrongCodesRunOutAlikeForAnAccountAndANameNoOneHolds() async throws {
+        try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
+            let fixture = try await AccountFixture.make(app)
+            try await fixture.confirmedUser(app, services, "ruth")
+            _ = try await fixture.signUp(app, "sam")  // unconfirmed, a code on its way
+            for (name, unknown) in [("ruth", "nobody"), ("sam", "noone")] {
+                var answers: [String: [String]] = [:]
+                for candidate in [name, unknown] {
+                    if name == "ruth" { _ = try await fixture.publicCall(app, "ForgotPassword", ["Username": candidate]) }
+                    else { _ = try await fixture.publicCall(app, "ResendConfirmationCode", ["Username": candidate]) }
+                    var seen: [String] = []
+                    for _ in 0..<7 {
+                        let answer = name == "ruth"
+                            ? try await fixture.publicCall(app, "ConfirmForgotPassword", ["Username": candidate, "ConfirmationCode": "000000",
+                                                                                            "Password": "N3w-Passw0rd!"])
+                            : try await fixture.publicCall(app, "ConfirmSignUp", ["Username": candidate, "ConfirmationCode": "000000"])
+                        seen.append(answer.errorType ?? "ok")
+                    }
+                    answers[candidate] = seen
+                }
+                #expect(answers[name] == answers[unknown], "\(name): \(answers)")
+                #expect(answers[name]?.last == "TooManyFailedAttemptsException", "\(answers)")
+            }
+        }
+    }
+
     @Test func refusalsOnlyAnAccountCouldGetAreHiddenAsTheClientSays() async throws {
         try await withCognate(environment: adminEnvironment) { app, services, _ async throws in
             for hidden in [true, false] {

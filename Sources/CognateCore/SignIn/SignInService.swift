@@ -71,9 +71,18 @@ public struct SignInService: Sendable {
         let found = try await store.user(in: pool, named: username)
         let counted = found?.sub ?? (hiding ? phantoms.sub(pool: pool, name: username) : nil)
         guard let user = found, let hash = user.passwordHash else {
-            _ = try await lockout.attempt(poolId: pool.id, sub: counted) {
-                _ = try await hasher.verify(password, against: decoyHash)
-                return false
+            // the phantom's event is written as an account's would be, locked or not
+            do {
+                _ = try await lockout.attempt(poolId: pool.id, sub: counted) {
+                    _ = try await hasher.verify(password, against: decoyHash)
+                    return false
+                }
+            } catch where AuthEvents.isLockout(error) {
+                if hiding, let counted {
+                    await events.record(.signIn, .fail, poolId: pool.id, sub: counted, clientId: client.clientId,
+                                        steps: [.init(.password, false)], blocked: true)
+                }
+                throw error
             }
             if hiding, let counted {
                 await events.record(.signIn, .fail, poolId: pool.id, sub: counted, clientId: client.clientId, steps: [.init(.password, false)])
