@@ -118,3 +118,40 @@ public struct AdminCredential: Sendable, Equatable, Codable {
         self.createdAt = createdAt
     }
 }
+
+/// An authorization request (/oauth2/authorize) validated once and kept while the person signs
+/// in: the hosted pages carry only its opaque id (the store keeps the id's SHA-256), and a
+/// cookie binds it to the browser that started it (`browserHash`). Each step moves it forward
+/// (`step`, and the user once known); finishing it issues the code, once.
+public struct PendingAuthorization: Sendable, Equatable {
+    /// Where the sign-in stands: the page it is on, or done.
+    public enum Step: String, Sendable, Codable {
+        case login, newPassword, secondFactor, confirmation, finished
+    }
+
+    public var idHash: String
+    public var poolId: String
+    public var clientId: String
+    public var browserHash: String
+    /// The validated request, as Core encodes it (redirect_uri, scopes, state, nonce, PKCE challenge, prompt, max_age, provider).
+    public var request: String
+    public var step: Step
+    public var userSub: UUID?
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var finishedAt: Date?
+
+    public init(idHash: String, poolId: String, clientId: String, browserHash: String, request: String, step: Step = .login,
+                userSub: UUID? = nil, createdAt: Date, expiresAt: Date, finishedAt: Date? = nil) {
+        self.idHash = idHash
+        self.poolId = poolId
+        self.clientId = clientId
+        self.browserHash = browserHash
+        self.request = request
+        self.step = step
+        self.userSub = userSub
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.finishedAt = finishedAt
+    }
+}

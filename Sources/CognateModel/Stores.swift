@@ -105,6 +105,17 @@ public protocol SessionStore: Sendable {
     func revokeSessions(poolId: String, userSub: UUID, at: Date) async throws
 }
 
+public protocol AuthorizationRequestStore: Sendable {
+    func createAuthorization(_ pending: PendingAuthorization) async throws
+    func authorization(idHash: String) async throws -> PendingAuthorization?
+    /// Moves an unfinished request to `step` (and names its user once known); false if it is
+    /// finished, expired at `date` or unknown.
+    func advanceAuthorization(idHash: String, to step: PendingAuthorization.Step, userSub: UUID?, at date: Date) async throws -> Bool
+    /// Finishes the request: true for exactly one of any number of racing callers, false if it
+    /// was finished already, has expired at `date` or is unknown.
+    func finishAuthorization(idHash: String, at date: Date) async throws -> Bool
+}
+
 public protocol RefreshTokenStore: Sendable {
     func createRefreshToken(_ token: RefreshToken) async throws
     func refreshToken(hash: String) async throws -> RefreshToken?
@@ -230,7 +241,8 @@ public protocol PurgeStore: Sendable {
     /// Deletes at most `limit` rows of each kind that no longer matter at `date`: expired
     /// authorization codes (and uses older than an hour), sessions, single-use marks, refresh
     /// tokens (and the rotation marks of tokens gone), revocations, codes and counters of
-    /// `user_codes`, rate counters, auth events, and outbox messages older than `outboxDays` days. Returns
+    /// `user_codes`, rate counters, auth events, pending authorization requests, and outbox
+    /// messages older than `outboxDays` days. Returns
     /// how many rows went, so a caller can repeat until a pass deletes less than a full batch.
     func purgeExpired(at date: Date, limit: Int, outboxDays: Int) async throws -> Int
 }
@@ -254,4 +266,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & StoreHealth

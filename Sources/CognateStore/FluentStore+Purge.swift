@@ -15,7 +15,7 @@ extension FluentStore: PurgeStore {
             }
             var deleted = 0
             for table in ["authorization_codes", "sessions", "single_uses", "refresh_tokens", "token_revocations", "user_codes", "rate_counters",
-                          "auth_events"] {
+                          "auth_events", "authorization_requests"] {
                 deleted += try await purge(table, where: "expires_at < \(bind: date)")
             }
             // a code is good for minutes: a use an hour old guards nothing

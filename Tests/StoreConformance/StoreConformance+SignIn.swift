@@ -361,6 +361,41 @@ extension StoreConformance {
             try check(try await store.authEvents(poolId: pool.id, userSub: bob, limit: 10, after: nil).items.isEmpty, "expired event kept")
             try check(try await store.authEvents(poolId: pool.id, userSub: ana, limit: 10, after: nil).items.count == 5, "live events swept")
         },
+        test("anAuthorizationRequestMovesForwardAndIsFinishedOnce") { store in
+            let pool = try await makePool(store)
+            let idHash = "req-\(UUID())"
+            let pending = PendingAuthorization(idHash: idHash, poolId: pool.id, clientId: "client", browserHash: "b", request: "{\"scopes\":[]}",
+                                               createdAt: t0, expiresAt: t0.addingTimeInterval(3_600))
+            try await store.createAuthorization(pending)
+            try check(try await store.authorization(idHash: idHash) == pending, "request not kept as stored")
+            try check(try await store.authorization(idHash: "req-unknown") == nil, "an unknown request was found")
+            let sub = UUID()
+            try check(try await store.advanceAuthorization(idHash: idHash, to: .secondFactor, userSub: sub, at: t0), "advance refused")
+            try check(try await store.advanceAuthorization(idHash: idHash, to: .newPassword, userSub: nil, at: t0), "advance refused")
+            let moved = try await store.authorization(idHash: idHash)
+            try check(moved?.step == .newPassword && moved?.userSub == sub, "step or user not kept: \(String(describing: moved))")
+
+            // eight racing finishers: one finishes it; after that nothing moves it
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.finishAuthorization(idHash: idHash, at: t0.addingTimeInterval(1)) } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            try check(wins == 1, "\(wins) finishers won")
+            let finished = try await store.authorization(idHash: idHash)
+            try check(finished?.step == .finished && finished?.finishedAt == t0.addingTimeInterval(1), "finish not recorded")
+            try check(!(try await store.advanceAuthorization(idHash: idHash, to: .login, userSub: nil, at: t0)), "a finished request moved")
+
+            // an expired one can be neither moved nor finished, and is swept
+            let old = PendingAuthorization(idHash: "req-\(UUID())", poolId: pool.id, clientId: "client", browserHash: "b", request: "{}",
+                                           createdAt: t0, expiresAt: t0.addingTimeInterval(60))
+            try await store.createAuthorization(old)
+            try check(!(try await store.finishAuthorization(idHash: old.idHash, at: t0.addingTimeInterval(61))), "an expired request was finished")
+            try check(!(try await store.advanceAuthorization(idHash: old.idHash, to: .login, userSub: nil, at: t0.addingTimeInterval(61))),
+                      "an expired request moved")
+            _ = try await store.purgeExpired(at: t0.addingTimeInterval(61), limit: 500, outboxDays: 7)
+            try check(try await store.authorization(idHash: old.idHash) == nil, "an expired request was kept")
+            try check(try await store.authorization(idHash: idHash) != nil, "a live request was swept")
+        },
         test("outboxListsNewestFirstAndRecordsDelivery") { store in
             let pool = try await makePool(store)
             var ids: [UUID] = []

@@ -252,3 +252,19 @@ final class AuthEventRow: Model, @unchecked Sendable {
     @OptionalField(key: "feedback_at") var feedbackAt: Date?
     init() {}
 }
+
+/// A pending authorization request, keyed by the SHA-256 of its id.
+final class AuthorizationRequestRow: Model, @unchecked Sendable {
+    static let schema = "authorization_requests"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "client_id") var clientId: String
+    @Field(key: "browser_hash") var browserHash: String
+    @Field(key: "request") var request: String
+    @Field(key: "step") var step: String
+    @OptionalField(key: "user_sub") var userSub: UUID?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "finished_at") var finishedAt: Date?
+    init() {}
+}
