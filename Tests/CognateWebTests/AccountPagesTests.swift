@@ -8,7 +8,7 @@ import VaporTesting
 
 /// A browser without JavaScript on the hosted account pages: it keeps the CSRF cookie and the
 /// session cookie, reads forms' hidden fields, and follows what the pages say.
-struct PageBrowser {
+struct PageBrowser: Sendable {
     let app: Application
     var cookies: [String: String] = [:]
 
@@ -32,11 +32,15 @@ struct PageBrowser {
                 attributes: {email: olga@example.com, email_verified: "true"}
         """
 
-    mutating func get(_ path: String) async throws -> TestingHTTPResponse {
+    /// GET, following this server's redirects (a stored authorization request's /login?request=…) as a browser would.
+    mutating func get(_ path: String, follow: Bool = true) async throws -> TestingHTTPResponse {
         var headers = HTTPHeaders()
         headers.cookie = jar
         let response = try await app.testing().sendRequest(.GET, path, headers: headers)
         keep(response)
+        if follow, response.status == .found, let location = response.headers.first(name: .location), location.hasPrefix("/") {
+            return try await get(location)
+        }
         return response
     }
 
@@ -130,9 +134,9 @@ extension TestingHTTPResponse {
             #expect(landed.status == .found)
             #expect(landed.location.hasPrefix("http://localhost:3000/cb?code=") && landed.location.contains("state=st"))
             #expect(browser.cookies["__Host-cognate_session_\(PageBrowser.pool)"] != nil, "signed in: a session cookie")
-            // the back button and a second submit do not confirm twice or fail
+            // the back button and a second submit do not confirm or sign in twice: the sign-in is complete
             let again = try await browser.submit(wrong, ["code": code, "action": "confirm"])
-            #expect(again.status == .ok && again.text.contains("Your account is confirmed. Sign in."))
+            #expect(again.status == .badRequest && again.text.contains("This sign-in is already complete"))
         }
     }
 
@@ -212,7 +216,8 @@ extension TestingHTTPResponse {
             /// The page with what differs by name taken out: the name, the CSRF token, the sealed note.
             func shape(_ page: TestingHTTPResponse, _ name: String) -> String {
                 var text = page.text.replacingOccurrences(of: name, with: "NAME")
-                for pattern in [#"name="_csrf" value="[^"]*""#, #"name="pending" value="[^"]*""#] {
+                for pattern in [#"name="_csrf" value="[^"]*""#, #"name="pending" value="[^"]*""#, #"request=[A-Za-z0-9_-]{43}"#,
+                                #"name="request" value="[^"]*""#] {
                     text = text.replacingOccurrences(of: pattern, with: "", options: .regularExpression)
                 }
                 return "\(page.status.code) \(text)"

@@ -30,14 +30,10 @@ import VaporTesting
     /// Authorize, fill in the form, return the code from the redirect.
     static func code(_ app: Application) async throws -> String {
         let query = "response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid%20email&state=st&code_challenge=\(challenge)&code_challenge_method=S256"
-        let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?\(query)")
+        var browser = PageBrowser(app: app)
+        let page = try await browser.get("/local_FlowPool1/oauth2/authorize?\(query)")
         #expect(page.status == .ok)
-        let cookie = try #require(page.headers.setCookie?["__Host-cognate_csrf"]?.string)
-        let body = "_csrf=\(cookie)&response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid%20email&state=st&code_challenge=\(challenge)&code_challenge_method=S256&username=alice&password=Corr3ct-Horse%21"
-        var headers = HTTPHeaders()
-        headers.contentType = .urlEncodedForm
-        headers.cookie = ["__Host-cognate_csrf": .init(string: cookie)]
-        let answer = try await app.testing().sendRequest(.POST, "/local_FlowPool1/login", headers: headers, body: ByteBuffer(string: body))
+        let answer = try await browser.submit(page, ["username": "alice", "password": "Corr3ct-Horse!"])
         #expect(answer.status == .found)
         let location = try #require(answer.headers.first(name: .location))
         return try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value)
@@ -79,9 +75,17 @@ import VaporTesting
     }
 
     @Test func onHttpsCookiesAreHostOnlyAndHSTSIsSent() async throws {
+        let query = "response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid"
+            + "&code_challenge=\(Self.challenge)&code_challenge_method=S256"
         try await withCognate(configYAML: Self.yaml) { app, _, _ async throws in
-            let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?response_type=code&client_id=flowspa0000000000000000000"
-                + "&redirect_uri=http://localhost:3000/cb&scope=openid&code_challenge=\(Self.challenge)&code_challenge_method=S256")
+            let started = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?\(query)")
+            #expect(started.status == .found && started.headers.first(name: .location)?.hasPrefix("/local_FlowPool1/login?request=") == true)
+            let binding = started.headers[.setCookie].first ?? ""
+            #expect(binding.hasPrefix("__Host-cognate_browser=") && binding.contains("Secure") && binding.contains("HttpOnly")
+                && binding.contains("Path=/") && !binding.contains("Domain"))
+            var headers = HTTPHeaders()
+            headers.cookie = ["__Host-cognate_browser": .init(string: started.headers.setCookie?["__Host-cognate_browser"]?.string ?? "")]
+            let page = try await app.testing().sendRequest(.GET, try #require(started.headers.first(name: .location)), headers: headers)
             #expect(page.status == .ok)
             let cookie = page.headers[.setCookie].first ?? ""
             #expect(cookie.hasPrefix("__Host-cognate_csrf=") && cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"))
@@ -89,9 +93,10 @@ import VaporTesting
         }
         // on plain http (a laptop), neither
         try await withCognate(environment: ["COGNATE_PUBLIC_URL": "http://127.0.0.1:8080"], configYAML: Self.yaml) { app, _, _ async throws in
-            let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?response_type=code&client_id=flowspa0000000000000000000"
-                + "&redirect_uri=http://localhost:3000/cb&scope=openid&code_challenge=\(Self.challenge)&code_challenge_method=S256")
+            var browser = PageBrowser(app: app)
+            let page = try await browser.get("/local_FlowPool1/login?\(query)")
             #expect(page.headers[.setCookie].first?.hasPrefix("cognate_csrf=") == true)
+            #expect(browser.cookies["cognate_browser"] != nil)
             #expect(page.headers.first(name: "Strict-Transport-Security") == nil)
         }
     }
@@ -216,13 +221,9 @@ import VaporTesting
         try await withCognate(configYAML: HostedFlowTests.yaml, clock: clock) { app, _, _ async throws in
             // sign in through the form and keep the session cookie
             let query = "response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid&code_challenge=\(HostedFlowTests.challenge)&code_challenge_method=S256"
-            let page = try await app.testing().sendRequest(.GET, "/local_FlowPool1/login?\(query)")
-            let csrf = try #require(page.headers.setCookie?["__Host-cognate_csrf"]?.string)
-            var headers = HTTPHeaders()
-            headers.contentType = .urlEncodedForm
-            headers.cookie = ["__Host-cognate_csrf": .init(string: csrf)]
-            let signedIn = try await app.testing().sendRequest(.POST, "/local_FlowPool1/login", headers: headers,
-                                                               body: ByteBuffer(string: "_csrf=\(csrf)&\(query)&username=alice&password=Corr3ct-Horse%21"))
+            var browser = PageBrowser(app: app)
+            let page = try await browser.get("/local_FlowPool1/login?\(query)")
+            let signedIn = try await browser.submit(page, ["username": "alice", "password": "Corr3ct-Horse!"])
             let session = try #require(signedIn.headers.setCookie?["__Host-cognate_session_local_FlowPool1"])
             #expect(session.isHTTPOnly && session.sameSite == .lax)
             var withSession = HTTPHeaders()
@@ -248,6 +249,75 @@ import VaporTesting
             #expect(try await authorize("").hasPrefix("http://localhost:3000/cb?code="))
             clock.advance(HostedSignIn.sessionLifetime)
             #expect(try await authorize("&prompt=none").contains("error=login_required"), "sessions expire")
+        }
+    }
+}
+
+/// The stored authorization request: validated once, carried by its id alone, bound to the
+/// browser that started it, finished once.
+@Suite struct StoredAuthorizationTests {
+    static let query = "response_type=code&client_id=flowspa0000000000000000000&redirect_uri=http://localhost:3000/cb&scope=openid%20email&state=st"
+        + "&nonce=n-1&code_challenge=\(HostedFlowTests.challenge)&code_challenge_method=S256"
+
+    @Test func thePagesCarryOnlyTheRequestsId() async throws {
+        try await withCognate(configYAML: HostedFlowTests.yaml) { app, _, _ async throws in
+            var browser = PageBrowser(app: app)
+            let page = try await browser.get("/local_FlowPool1/oauth2/authorize?\(Self.query)")
+            let hidden = PageBrowser.allMatches(#"<input type="hidden" name="([^"]+)" value="([^"]*)""#, in: page.text).map(\.0)
+            #expect(hidden.sorted() == ["_csrf", "request"], "\(hidden)")
+            for parameter in ["redirect_uri", "code_challenge", "nonce", "localhost:3000"] { #expect(!page.text.contains(parameter)) }
+            // what was asked for comes back with the code: state, and the nonce in the ID token
+            let answer = try await browser.submit(page, ["username": "alice", "password": "Corr3ct-Horse!"])
+            #expect(answer.location.hasPrefix("http://localhost:3000/cb?code=") && answer.location.contains("state=st"))
+            let code = try #require(URLComponents(string: answer.location)?.queryItems?.first { $0.name == "code" }?.value)
+            let tokens = try await HostedFlowTests.exchange(app, code: code)
+            let idToken = try #require(tokens.json["id_token"] as? String)
+            let payload = try #require(Data(lenientBase64: String(idToken.split(separator: ".")[1])))
+            let claims = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any])
+            #expect(claims["nonce"] as? String == "n-1")
+        }
+    }
+
+    @Test func anotherBrowserAnOldFormAnExpiredOrFinishedRequestGetAPageNeverARedirect() async throws {
+        let clock = TestClock()
+        try await withCognate(configYAML: HostedFlowTests.yaml, clock: clock) { app, _, _ async throws in
+            var owner = PageBrowser(app: app)
+            let page = try await owner.get("/local_FlowPool1/oauth2/authorize?\(Self.query)")
+            let id = try #require(PageBrowser.firstMatch(#"name="request" value="([^"]+)""#, in: page.text))
+
+            // the id alone, in a browser that did not start it
+            var stranger = PageBrowser(app: app)
+            let stolen = try await stranger.get("/local_FlowPool1/login?request=\(id)")
+            #expect(stolen.status == .badRequest && stolen.text.contains("started in another browser"))
+            var posted = stranger
+            posted.cookies["__Host-cognate_csrf"] = owner.cookies["__Host-cognate_csrf"]
+            let forged = try await posted.submit(page, ["username": "alice", "password": "Corr3ct-Horse!"])
+            #expect(forged.status == .badRequest && forged.headers.first(name: .location) == nil)
+
+            // a form of the old shape (the parameters as hidden fields, no request) says to start again
+            var old = owner
+            let oldForm = try await old.submit(page, ["request": "", "client_id": "flowspa0000000000000000000", "response_type": "code",
+                                                      "redirect_uri": "http://localhost:3000/cb", "username": "alice", "password": "Corr3ct-Horse!"])
+            #expect(oldForm.status == .badRequest && oldForm.text.contains("Start again from the application"))
+            #expect(oldForm.headers.first(name: .location) == nil)
+
+            // finished once: two submits at once sign in once; the form sent again is complete
+            let snapshot = owner
+            let answers = try await withThrowingTaskGroup(of: TestingHTTPResponse.self) { group in
+                for _ in 0..<2 {
+                    group.addTask { var tab = snapshot; return try await tab.submit(page, ["username": "alice", "password": "Corr3ct-Horse!"]) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.filter { $0.status == .found }.count == 1, "\(answers.map(\.status))")
+            #expect(answers.filter { $0.status == .badRequest && $0.text.contains("already complete") }.count == 1)
+
+            // expired: an hour later the form is a page that says so
+            let later = try await owner.get("/local_FlowPool1/oauth2/authorize?\(Self.query)&prompt=login")
+            clock.advance(HostedSignIn.requestLifetime + 1)
+            let expired = try await owner.submit(later, ["username": "alice", "password": "Corr3ct-Horse!"])
+            #expect(expired.status == .badRequest && expired.text.contains("This sign-in has expired"))
+            #expect(expired.headers.first(name: .location) == nil)
         }
     }
 }

@@ -3,8 +3,11 @@ import Crypto
 import Foundation
 
 /// An authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1) once its client and
-/// redirect_uri are proven and the rest checked.
-public struct AuthorizationRequest: Sendable, Equatable {
+/// redirect_uri are proven and the rest checked. Validated once at /oauth2/authorize and stored
+/// (`PendingAuthorization`); the pages carry only its opaque `id`.
+public struct AuthorizationRequest: Sendable, Equatable, Codable {
+    /// The opaque id the pages carry; empty for a request answered at once from a session (never stored).
+    public var id: String = ""
     /// `code`, or `token` for the implicit flow (RFC 6749 §4.2), answered in the URL fragment.
     public var responseType: String = "code"
     public var clientId: String
@@ -15,17 +18,27 @@ public struct AuthorizationRequest: Sendable, Equatable {
     public var codeChallenge: String?
     public var prompt: String?
     public var maxAge: Int?
+    /// The provider asked for with `identity_provider` (COGNITO: the pool's own users).
+    public var identityProvider: String?
 
-    /// The parameters that carry the request through the login form.
-    public var parameters: [(String, String)] {
-        var result: [(String, String)] = [("response_type", responseType), ("client_id", clientId), ("redirect_uri", redirectURI),
-                                          ("scope", scopes.joined(separator: " "))]
-        if let state { result.append(("state", state)) }
-        if let nonce { result.append(("nonce", nonce)) }
-        if let codeChallenge { result += [("code_challenge", codeChallenge), ("code_challenge_method", "S256")] }
-        if let maxAge { result.append(("max_age", String(maxAge))) }
-        return result
+    /// What carries the request from page to page: its id, and nothing else.
+    public var parameters: [(String, String)] { [("request", id)] }
+
+    enum CodingKeys: String, CodingKey {
+        case responseType, clientId, redirectURI, scopes, state, nonce, codeChallenge, prompt, maxAge, identityProvider
     }
+}
+
+/// Why a stored authorization request cannot be carried on: each is a friendly page that says
+/// to start again from the application, never a redirect.
+public enum HostedFlowError: Error, Equatable, Sendable {
+    /// No such request (a forged id, an old form that carried the parameters themselves).
+    case unknown
+    /// Started in another browser: the id without its browser's cookie.
+    case otherBrowser
+    case expired
+    /// Finished already (its code issued): a form submitted twice, or the back button.
+    case finished
 }
 
 /// What /oauth2/authorize does with a request.
@@ -34,8 +47,9 @@ public enum AuthorizeDecision: Sendable, Equatable {
     case errorPage(OAuthError)
     /// Back to the client: with a code, or with an error.
     case redirect(String)
-    /// The person must sign in first.
-    case login(AuthorizationRequest)
+    /// The person must sign in first: the request is stored; `browser` is the value of the
+    /// cookie that binds it to this browser (the one presented, or a new one to set).
+    case login(AuthorizationRequest, browser: String)
 }
 
 /// The hosted authorization-code flow: authorize, sign in with a session, codes, the token endpoint.
@@ -51,6 +65,8 @@ public struct HostedSignIn: Sendable {
     /// Cognito: codes live 5 minutes; hosted sessions an hour.
     public static let codeLifetime: TimeInterval = 300
     public static let sessionLifetime: TimeInterval = 3_600
+    /// How long a person has to finish signing in (sign-up and its emailed code included).
+    public static let requestLifetime: TimeInterval = 3_600
 
     public init(store: any CognateStore, signIn: SignInService, tokens: TokenService,
                 random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
@@ -62,7 +78,9 @@ public struct HostedSignIn: Sendable {
     }
 
     /// Checks in RFC 6749 §4.1.2.1's order: client and redirect_uri first (errors shown), then the rest (errors redirected).
-    public func authorize(pool: UserPool, parameters: [String: String], sessionCookie: String?) async throws -> AuthorizeDecision {
+    public func authorize(pool: UserPool, parameters: [String: String], sessionCookie: String?, browser: String?) async throws
+        -> AuthorizeDecision
+    {
         guard let clientId = parameters["client_id"], let client = try await store.client(poolId: pool.id, clientId: clientId) else {
             return .errorPage(.invalidRequest("unknown client_id"))
         }
@@ -98,7 +116,7 @@ public struct HostedSignIn: Sendable {
             }
             request = AuthorizationRequest(responseType: implicit ? "token" : "code", clientId: client.clientId, redirectURI: redirectURI,
                                            scopes: scopes, state: state, nonce: parameters["nonce"], codeChallenge: challenge,
-                                           prompt: parameters["prompt"], maxAge: maxAge)
+                                           prompt: parameters["prompt"], maxAge: maxAge, identityProvider: parameters["identity_provider"])
         } catch let error as OAuthError {
             return fail(error)
         }
@@ -117,7 +135,51 @@ public struct HostedSignIn: Sendable {
             }
         }
         if request.prompt == "none" { return fail(.loginRequired("no signed-in session")) }
-        return .login(request)
+        let (stored, binding) = try await store(request, pool: pool, browser: browser)
+        return .login(stored, browser: binding)
+    }
+
+    /// Stores a validated request under a new id (256 random bits; the store keeps its
+    /// SHA-256), bound to the browser's cookie value (a new one if it has none).
+    func store(_ request: AuthorizationRequest, pool: UserPool, browser: String?) async throws -> (AuthorizationRequest, String) {
+        let binding = browser.flatMap { Self.isToken($0) ? $0 : nil } ?? Data(random.bytes(32)).base64URLEncoded
+        var stored = request
+        stored.id = Data(random.bytes(32)).base64URLEncoded
+        let date = now()
+        try await store.createAuthorization(PendingAuthorization(
+            idHash: SecretDigest.sha256Hex(stored.id), poolId: pool.id, clientId: request.clientId, browserHash: SecretDigest.sha256Hex(binding),
+            request: String(decoding: try JSONEncoder().encode(request), as: UTF8.self), createdAt: date,
+            expiresAt: date.addingTimeInterval(Self.requestLifetime)))
+        return (stored, binding)
+    }
+
+    /// A value this server could have made: base64url, 43 characters (32 bytes).
+    static func isToken(_ text: String) -> Bool {
+        text.count == 43 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    /// The stored request a page carries on, for the browser that started it; a
+    /// `HostedFlowError` when it is unknown, another browser's, expired or finished.
+    public func resume(pool: UserPool, id: String?, browser: String?) async throws -> AuthorizationRequest {
+        guard let id, Self.isToken(id), let pending = try await store.authorization(idHash: SecretDigest.sha256Hex(id)), pending.poolId == pool.id
+        else { throw HostedFlowError.unknown }
+        guard let browser, constantTimeEquals(Array(SecretDigest.sha256Hex(browser).utf8), Array(pending.browserHash.utf8)) else {
+            throw HostedFlowError.otherBrowser
+        }
+        guard pending.finishedAt == nil else { throw HostedFlowError.finished }
+        guard pending.expiresAt > now() else { throw HostedFlowError.expired }
+        guard var request = try? JSONDecoder().decode(AuthorizationRequest.self, from: Data(pending.request.utf8)) else {
+            throw HostedFlowError.unknown
+        }
+        request.id = id
+        return request
+    }
+
+    /// Moves the stored request to the page the person is on next (and names the user once a
+    /// password or sign-up proved who it is).
+    public func advance(_ request: AuthorizationRequest, to step: PendingAuthorization.Step, user: User?) async throws {
+        guard !request.id.isEmpty else { return }
+        _ = try await store.advanceAuthorization(idHash: SecretDigest.sha256Hex(request.id), to: step, userSub: user?.sub, at: now())
     }
 
     public enum LoginResult: Sendable, Equatable {
@@ -152,7 +214,18 @@ public struct HostedSignIn: Sendable {
         case .newPasswordRequired, .mfaRequired: response = .inProgress
         }
         await signIn.events.record(.signIn, response, user: user, clientId: client.clientId, steps: [.init(.password, true)], id: eventId)
+        try await advance(request, after: result, user: user)
         return result
+    }
+
+    /// Records where a step left the request: the next page, and who is signing in.
+    func advance(_ request: AuthorizationRequest, after result: LoginResult, user: User) async throws {
+        switch result {
+        case .signedIn: break  // finished when its session was opened
+        case .newPasswordRequired: try await advance(request, to: .newPassword, user: user)
+        case .mfaRequired: try await advance(request, to: .secondFactor, user: user)
+        case .confirmationRequired: try await advance(request, to: .confirmation, user: user)
+        }
     }
 
     func proceed(pool: UserPool, request: AuthorizationRequest, client: AppClient, user: User, eventId: UUID) async throws -> LoginResult {
@@ -204,6 +277,7 @@ public struct HostedSignIn: Sendable {
                                                               attributes: [:])
         let result = try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user, eventId: eventId)
         if case .signedIn = result { await signIn.events.settle(eventId, poolId: pool.id, .pass, steps: [.init(.password, true)]) }
+        try await advance(request, after: result, user: user)
         return result
     }
 
@@ -219,7 +293,14 @@ public struct HostedSignIn: Sendable {
         return .signedIn(session: session, redirect: redirect)
     }
 
+    /// Finishes the stored request (once: a form sent twice, or from two tabs, signs in once)
+    /// and opens the hosted session that the code is issued under.
     func openSession(pool: UserPool, request: AuthorizationRequest, user: User) async throws -> (session: String, redirect: String) {
+        if !request.id.isEmpty {
+            guard try await store.finishAuthorization(idHash: SecretDigest.sha256Hex(request.id), at: now()) else {
+                throw HostedFlowError.finished
+            }
+        }
         let cookie = Data(random.bytes(32)).base64URLEncoded
         let authTime = now()
         try await store.createSession(SignInSession(idHash: SecretDigest.sha256Hex(cookie), poolId: pool.id, userSub: user.sub,

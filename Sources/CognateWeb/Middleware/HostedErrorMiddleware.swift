@@ -10,7 +10,15 @@ struct HostedErrorMiddleware: AsyncMiddleware {
         } catch {
             let status: HTTPResponseStatus
             let message: String
-            if error is PasswordHasherBusy {
+            if let flow = error as? HostedFlowError {
+                let (heading, message) = switch flow {
+                case .unknown: ("This sign-in link is not valid", "Start again from the application.")
+                case .otherBrowser: ("This sign-in was started in another browser", "Start again from the application in this browser.")
+                case .expired: ("This sign-in has expired", "Start again from the application.")
+                case .finished: ("This sign-in is already complete", "Go back to the application, or start again from it.")
+                }
+                return try await HostedPagesController.errorPage(request, status: .badRequest, heading: heading, message: message)
+            } else if error is PasswordHasherBusy {
                 return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too busy right now",
                                                                  message: "Too many people are signing in at once. Wait a moment and try again.")
             } else if let abort = error as? any AbortError, abort.status != .internalServerError {

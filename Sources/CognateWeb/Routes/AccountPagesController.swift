@@ -379,8 +379,10 @@ struct AccountPagesController: Sendable {
         return components.percentEncodedQuery ?? ""
     }
 
-    /// What every account page starts from: the pool, the form or query, and the app's
-    /// authorization request checked again (nil when it is not valid any more).
+    /// What every account page starts from: the pool, the form or query, and the app's stored
+    /// authorization request (`request`; a page for another browser's, an expired or a finished
+    /// one is answered by HostedErrorMiddleware). Opened with the authorization parameters
+    /// themselves (Cognito's /signup and /forgotPassword links), it starts a new request.
     struct Page {
         let request: Request
         let services: CognateServices
@@ -389,19 +391,32 @@ struct AccountPagesController: Sendable {
         let authorization: AuthorizationRequest?
         let client: AppClient?
         let csrf: String
+        /// The binding cookie to set, when this page started the request.
+        let startedBrowser: String?
 
         init(_ request: Request) async throws {
             self.request = request
             services = try request.services()
             pool = try await HostedPool.resolve(request, services)
             parameters = try HostedPagesController.parameters(request)
-            var checked = parameters
-            checked["prompt"] = "login"
-            if case .login(let authorization) = try await services.hosted.authorize(pool: pool, parameters: checked, sessionCookie: nil) {
-                self.authorization = authorization
-                client = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)
+            let browser = HostedPagesController.browser(request)
+            var started: String?
+            if parameters["request"] == nil, parameters["client_id"] != nil, request.method == .GET {
+                let checked = parameters.merging(["prompt": "login"]) { $1 }
+                if case .login(let authorization, let binding) = try await services.hosted.authorize(pool: pool, parameters: checked,
+                                                                                                    sessionCookie: nil, browser: browser) {
+                    self.authorization = authorization
+                    started = binding
+                } else {
+                    authorization = nil
+                }
             } else {
-                authorization = nil
+                authorization = try await services.hosted.resume(pool: pool, id: parameters["request"], browser: browser)
+            }
+            startedBrowser = started
+            if let clientId = authorization?.clientId {
+                client = try await services.store.client(poolId: pool.id, clientId: clientId)
+            } else {
                 client = nil
             }
             csrf = HostedPagesController.csrfToken(request)
@@ -428,6 +443,7 @@ struct AccountPagesController: Sendable {
         func render(_ template: String, _ context: some Encodable & Sendable, status: HTTPStatus) async throws -> Response {
             let response = try await request.view.render(template, context).encodeResponse(status: status, for: request)
             response.cookies[HostedPagesController.csrfCookie(request)] = HostedPagesController.cookie(csrf, request: request, maxAge: 3_600)
+            if let startedBrowser { HostedPagesController.bind(response, browser: startedBrowser, request) }
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
             response.headers.replaceOrAdd(name: "Content-Security-Policy",
                                           value: HostedPagesController.contentSecurityPolicy(redirectURI: authorization?.redirectURI))

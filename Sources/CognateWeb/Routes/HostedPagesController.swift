@@ -31,6 +31,23 @@ struct HostedPagesController: Sendable {
 
     static func sessionCookie(_ poolId: String, _ request: Request) -> String { cookieName("cognate_session_\(poolId)", request) }
 
+    /// The cookie that binds a stored authorization request to the browser that started it.
+    static func browserCookie(_ request: Request) -> String { cookieName("cognate_browser", request) }
+
+    static func browser(_ request: Request) -> String? { request.cookies[browserCookie(request)]?.string }
+
+    /// Sets (or renews) the browser's binding cookie on a response.
+    static func bind(_ response: Response, browser: String, _ request: Request) {
+        response.cookies[browserCookie(request)] = cookie(browser, request: request, maxAge: Int(HostedSignIn.requestLifetime))
+    }
+
+    /// The login page of a stored request, with the cookie that binds it to this browser.
+    static func toLogin(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, browser: String) -> Response {
+        let response = found("\(HostedPool.base(request, pool))/login?request=\(authorization.id)")
+        bind(response, browser: browser, request)
+        return response
+    }
+
     static func isSecure(_ request: Request) -> Bool {
         (try? request.services().configuration.publicURL?.scheme == "https") ?? false
     }
@@ -44,30 +61,36 @@ struct HostedPagesController: Sendable {
         let pool = try await HostedPool.resolve(request, services)
         let parameters = try Self.parameters(request)
         let decision = try await services.hosted.authorize(
-            pool: pool, parameters: parameters, sessionCookie: request.cookies[Self.sessionCookie(pool.id, request)]?.string)
+            pool: pool, parameters: parameters, sessionCookie: request.cookies[Self.sessionCookie(pool.id, request)]?.string,
+            browser: Self.browser(request))
         switch decision {
         case .errorPage(let error):
             return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: error.description)
         case .redirect(let location):
             return Self.found(location)
-        case .login(let authorization):
-            var query = URLComponents()
-            query.queryItems = authorization.parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
-            return Self.found("\(HostedPool.base(request, pool))/login?\(query.percentEncodedQuery ?? "")")
+        case .login(let authorization, let browser):
+            return Self.toLogin(request, pool: pool, authorization: authorization, browser: browser)
         }
     }
 
+    /// The login form of a stored request (`?request=`); or, as Cognito's /login, a new sign-in
+    /// from the authorization parameters themselves (the form, whatever the session).
     func loginForm(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
         let parameters = try Self.parameters(request)
-        switch try await services.hosted.authorize(pool: pool, parameters: parameters.merging(["prompt": "login"]) { $1 }, sessionCookie: nil) {
+        guard parameters["request"] == nil, parameters["client_id"] != nil else {
+            let authorization = try await services.hosted.resume(pool: pool, id: parameters["request"], browser: Self.browser(request))
+            return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: "", error: nil, status: .ok)
+        }
+        switch try await services.hosted.authorize(pool: pool, parameters: parameters.merging(["prompt": "login"]) { $1 }, sessionCookie: nil,
+                                                   browser: Self.browser(request)) {
         case .errorPage(let error):
             return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: error.description)
         case .redirect(let location):
             return Self.found(location)
-        case .login(let authorization):
-            return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: "", error: nil, status: .ok)
+        case .login(let authorization, let browser):
+            return Self.toLogin(request, pool: pool, authorization: authorization, browser: browser)
         }
     }
 
@@ -76,13 +99,7 @@ struct HostedPagesController: Sendable {
         let pool = try await HostedPool.resolve(request, services)
         let form = try request.content.decode([String: String].self)
         if let refused = try await Self.refuseWithoutCSRF(request, form: form) { return refused }
-        var parameters = form
-        parameters["prompt"] = "login"
-        let decision = try await services.hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil)
-        guard case .login(let authorization) = decision else {
-            if case .redirect(let location) = decision { return Self.found(location) }
-            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: "Start again from the application.")
-        }
+        let authorization = try await services.hosted.resume(pool: pool, id: form["request"], browser: Self.browser(request))
         let username = form["username"] ?? ""
         guard try await services.limits.allow(.signIn, from: request.clientAddress) else {
             return try await Self.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
@@ -113,11 +130,8 @@ struct HostedPagesController: Sendable {
         let pool = try await HostedPool.resolve(request, services)
         let form = try request.content.decode([String: String].self)
         if let refused = try await Self.refuseWithoutCSRF(request, form: form) { return refused }
-        var parameters = form
-        parameters["prompt"] = "login"
-        guard case .login(let authorization) = try await services.hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil),
-            let challenge = form["challenge"]
-        else {
+        let authorization = try await services.hosted.resume(pool: pool, id: form["request"], browser: Self.browser(request))
+        guard let challenge = form["challenge"] else {
             return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: "Start again from the application.")
         }
         let password = form["new_password"] ?? ""

@@ -95,11 +95,8 @@ struct MFAPagesController: Sendable {
         let pool = try await HostedPool.resolve(request, services)
         let form = try request.content.decode([String: String].self)
         if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: form) { return refused }
-        var parameters = form
-        parameters["prompt"] = "login"
-        guard case .login(let authorization) = try await services.hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil),
-            let challenge = form["challenge"], let session = form["session"]
-        else {
+        let authorization = try await services.hosted.resume(pool: pool, id: form["request"], browser: HostedPagesController.browser(request))
+        guard let challenge = form["challenge"], let session = form["session"] else {
             return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid",
                                                              message: "Start again from the application.")
         }
