@@ -1,5 +1,6 @@
 import CognateModel
 import FluentKit
+import FluentPostgresDriver
 import Foundation
 import Logging
 import SQLKit
@@ -74,10 +75,21 @@ public struct FluentStore: Sendable {
             throw StoreError.unavailable(String(describing: error))
         } catch let error as SQLiteDirectReadError {
             throw StoreError.unavailable(error.description)
+        } catch let error as PSQLError where Self.connectionCodes.contains(error.code) {
+            // PostgreSQL down, unreachable or gone mid-query: the caller answers "try again later"
+            throw StoreError.unavailable(String(describing: error.code))
+        } catch is ConnectionPoolTimeoutError {
+            throw StoreError.unavailable("no database connection came free in time")
+        } catch let error as ConnectionPoolError {
+            throw StoreError.unavailable(String(describing: error))
         } catch let error as DecodingError {
             throw StoreError.unavailable("corrupt \(what) record: \(error)")
         }
     }
+
+    /// PostgreSQL errors that say the database could not be reached, not that the query was wrong.
+    static let connectionCodes: [PSQLError.Code] = [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown,
+                                                    .poolClosed]
 
     /// A unique index refused a row. Some driver errors say so only in their text
     /// (PostgreSQL's SQLSTATE 23505, SQLite's "UNIQUE constraint failed").

@@ -161,6 +161,8 @@ enum AuthFlows {
         case .invalidPassword(let problem): CognitoError("InvalidPasswordException", "Password does not conform to policy: \(problem)")
         case .invalidParameter(let message): .invalidParameter(message)
         case .invalidSession: .notAuthorized("Invalid session for the user, session is expired.")
+        case .lockedOut: .notAuthorized(PasswordLockout.message)
+        case .temporaryPasswordExpired: .notAuthorized("Temporary password has expired and must be reset by an administrator.")
         }
     }
 }
@@ -340,10 +342,8 @@ struct RevokeToken: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
         let client = try await context.publicClient(input.ClientId)
-        if let hash = client.secretHash {
-            guard let secret = input.ClientSecret, SecretDigest.matches(secret, hash: hash) else {
-                throw CognitoError.notAuthorized("Client authentication failed.")
-            }
+        guard ClientAuthenticator.secretMatches(input.ClientSecret, client: client) else {
+            throw CognitoError.notAuthorized("Client authentication failed.")
         }
         guard client.enableTokenRevocation else {
             throw CognitoError("UnsupportedOperationException", "Token revocation is not enabled for this client.")

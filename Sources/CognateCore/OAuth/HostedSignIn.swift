@@ -237,7 +237,7 @@ public struct HostedSignIn: Sendable {
         case .externalProvider: throw SignInError.notAuthorized("Incorrect username or password.")
         case .forceChangePassword:
             if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() {
-                throw SignInError.notAuthorized("Temporary password has expired and must be reset by an administrator.")
+                throw SignInError.temporaryPasswordExpired
             }
             return .newPasswordRequired(challenge: try signIn.newPasswordSession(user: user, pool: pool, client: client, eventId: eventId))
         }

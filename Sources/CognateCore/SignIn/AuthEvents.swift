@@ -77,6 +77,6 @@ public struct AuthEvents: Sendable {
 
     /// Whether a sign-in error is the lockout's (refused without looking at the password).
     static func isLockout(_ error: any Error) -> Bool {
-        (error as? SignInError) == .notAuthorized(PasswordLockout.message)
+        (error as? SignInError) == .lockedOut
     }
 }

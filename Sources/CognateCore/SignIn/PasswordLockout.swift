@@ -59,7 +59,7 @@ public struct PasswordLockout: Sendable {
             let started = NIOLockedValueBox(false)
             _ = try await store.saveCode(poolId: poolId, userSub: sub, purpose: .passwordAttempts) { previous in
                 var record = current(previous, poolId: poolId, sub: sub, at: date)
-                if let locked = record.lockedUntil, locked > date { throw SignInError.notAuthorized(Self.message) }
+                if let locked = record.lockedUntil, locked > date { throw SignInError.lockedOut }
                 let turns = max(1, Self.freeFailures - record.attempts)
                 guard record.sentInWindow < turns else { return record }
                 record.sentInWindow += 1

@@ -13,6 +13,10 @@ public enum SignInError: Error, Equatable {
     case invalidParameter(String)
     /// The challenge session is unknown, expired or already used.
     case invalidSession
+    /// Refused without looking at the password: too many wrong ones (PasswordLockout).
+    case lockedOut
+    /// An administrator's temporary password was not changed in time.
+    case temporaryPasswordExpired
 }
 
 public enum SignInOutcome: Sendable, Equatable {
@@ -149,7 +153,7 @@ public struct SignInService: Sendable {
         case .externalProvider: throw SignInError.notAuthorized("Incorrect username or password.")
         case .forceChangePassword:
             if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() {
-                throw SignInError.notAuthorized("Temporary password has expired and must be reset by an administrator.")
+                throw SignInError.temporaryPasswordExpired
             }
             let session = try newPasswordSession(user: user, pool: pool, client: client, eventId: eventId)
             let visible = AttributePermissions.readable(user.attributes, client: client).filter { !UserAttributeRules.verificationFlags.contains($0.key) }

@@ -441,12 +441,9 @@ struct AccountPagesController: Sendable {
         }
 
         func render(_ template: String, _ context: some Encodable & Sendable, status: HTTPStatus) async throws -> Response {
-            let response = try await request.view.render(template, context).encodeResponse(status: status, for: request)
-            response.cookies[HostedPagesController.csrfCookie(request)] = HostedPagesController.cookie(csrf, request: request, maxAge: 3_600)
+            let response = try await HostedPagesController.page(request, template, context, csrf: csrf, redirectURI: authorization?.redirectURI,
+                                                                status: status)
             if let startedBrowser { HostedPagesController.bind(response, browser: startedBrowser, request) }
-            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-            response.headers.replaceOrAdd(name: "Content-Security-Policy",
-                                          value: HostedPagesController.contentSecurityPolicy(redirectURI: authorization?.redirectURI))
             return response
         }
     }

@@ -116,8 +116,8 @@ struct HostedPagesController: Sendable {
             let message = switch error {
             case .userNotConfirmed: "Your account is not confirmed yet."
             case .passwordResetRequired: "You must reset your password before signing in."
-            case .notAuthorized(let text) where text.contains("Temporary password has expired"): "Your temporary password has expired. Ask an administrator for a new one."
-            case .notAuthorized(PasswordLockout.message): "Too many wrong passwords. Wait a few minutes and try again."
+            case .temporaryPasswordExpired: "Your temporary password has expired. Ask an administrator for a new one."
+            case .lockedOut: "Too many wrong passwords. Wait a few minutes and try again."
             default: "Incorrect username or password."
             }
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)
@@ -183,10 +183,18 @@ struct HostedPagesController: Sendable {
         let rules = AccountPagesController.passwordRules(pool)
         let context = NewPasswordContext(action: "\(HostedPool.base(request, pool))/forceChangePassword", csrf: csrf, challenge: challenge,
                                          hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }, rules: rules, error: error)
-        let response = try await request.view.render("new-password", context).encodeResponse(status: status, for: request)
+        return try await page(request, "new-password", context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
+    }
+
+    /// Renders a hosted form page, the one place its protections are set: the CSRF cookie the
+    /// form's token matches, `no-store`, and the Content-Security-Policy (forms may post here
+    /// and, after it, to the app's callback).
+    static func page(_ request: Request, _ template: String, _ context: some Encodable & Sendable, csrf: String, redirectURI: String?,
+                     status: HTTPStatus) async throws -> Response {
+        let response = try await request.view.render(template, context).encodeResponse(status: status, for: request)
         response.cookies[csrfCookie(request)] = cookie(csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: authorization.redirectURI))
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: redirectURI))
         return response
     }
 
@@ -242,11 +250,7 @@ struct HostedPagesController: Sendable {
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
                                    signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)")
-        let response = try await request.view.render("login", context).encodeResponse(status: status, for: request)
-        response.cookies[csrfCookie(request)] = cookie(csrf, request: request, maxAge: 3_600)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: authorization.redirectURI))
-        return response
+        return try await page(request, "login", context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
     }
 
     /// The hosted pages load nothing from elsewhere and may not be framed. Their forms post to

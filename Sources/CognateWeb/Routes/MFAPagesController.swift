@@ -67,12 +67,8 @@ struct MFAPagesController: Sendable {
             throw Abort(.badRequest)
         }
         context.error = error
-        let response = try await request.view.render("mfa", context).encodeResponse(status: status, for: request)
-        response.cookies[HostedPagesController.csrfCookie(request)] = HostedPagesController.cookie(context.csrf, request: request, maxAge: 3_600)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy",
-                                      value: HostedPagesController.contentSecurityPolicy(redirectURI: authorization.redirectURI))
-        return response
+        return try await HostedPagesController.page(request, "mfa", context, csrf: context.csrf, redirectURI: authorization.redirectURI,
+                                                    status: status)
     }
 
     /// What a sign-in step leads to: the app (with a session cookie) or the next page.

@@ -41,9 +41,11 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.get(prefix + RoutePath.confirmForgotPassword, use: accounts.forgotForm)
         pages.post(prefix + RoutePath.confirmForgotPassword, use: accounts.reset)
         pages.post(prefix + RoutePath.mfa, use: mfa.answer)
-        app.post(prefix + RoutePath.token, use: oauth.token)
-        app.get(prefix + RoutePath.userInfo, use: oauth.userInfo)
-        app.post(prefix + RoutePath.userInfo, use: oauth.userInfo)
-        app.post(prefix + RoutePath.revoke, use: oauth.revoke)
+        let clientEndpoints = app.grouped(OAuthErrorMiddleware(bearer: false))
+        let bearerEndpoints = app.grouped(OAuthErrorMiddleware(bearer: true))
+        clientEndpoints.post(prefix + RoutePath.token, use: oauth.token)
+        bearerEndpoints.get(prefix + RoutePath.userInfo, use: oauth.userInfo)
+        bearerEndpoints.post(prefix + RoutePath.userInfo, use: oauth.userInfo)
+        clientEndpoints.post(prefix + RoutePath.revoke, use: oauth.revoke)
     }
 }

@@ -22,6 +22,8 @@ public final class CognateServices: Sendable {
     public let domains: HostedDomains
     public let tokens: TokenService
     public let hosted: HostedSignIn
+    /// /oauth2/token, /oauth2/revoke and /oauth2/userInfo.
+    public let tokenEndpoint: TokenEndpoint
     public let accounts: AccountService
     /// Sends messages; reads the outbox with the texts opened.
     public let delivery: MessageDelivery
@@ -46,6 +48,7 @@ public final class CognateServices: Sendable {
         self.domains = domains
         self.tokens = tokens
         self.hosted = hosted
+        self.tokenEndpoint = TokenEndpoint(hosted: hosted, tokens: tokens, store: store)
         self.accounts = accounts
         self.delivery = delivery
         self.limits = limits
