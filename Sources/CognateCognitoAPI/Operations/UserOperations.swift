@@ -28,26 +28,14 @@ struct AdminCreateUser: APIOperation {
         let password = try context.temporaryPassword(input.TemporaryPassword, pool: pool)
         let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: attributes, suppressed: input.MessageAction == "SUPPRESS")
 
-        let date = context.now()
-        let sub = UUID()
-        let name = username.isEmpty ? sub.uuidString.lowercased() : username
-        let made = try await context.credentials.make(password: password, poolId: pool.id, username: name, sub: sub)
-        var user = User(
-            poolId: pool.id, sub: sub, username: name,
-            status: .forceChangePassword, attributes: attributes, passwordHash: made.hash,
-            temporaryPasswordExpiresAt: date.addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400),
-            createdAt: date, updatedAt: date)
-        user.srpVerifier = made.srpVerifier
+        let expiry = context.now().addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400)
+        let user: User
         do {
-            try await context.store.createUser(user, identifiers: user.identifiers(in: pool))
-        } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
-            guard input.ForceAliasCreation == true else {
-                throw CognitoError("AliasExistsException", "An account with the given \(what.dropFirst("alias ".count)) already exists.")
-            }
-            try await context.store.releaseAliases(of: user, in: pool, at: context.now())
-            user.updatedAt = context.now()
-            try await context.store.createUser(user, identifiers: user.identifiers(in: pool))
-        } catch StoreError.duplicate {
+            user = try await UserCreator(store: context.store, credentials: context.credentials, now: context.now).create(
+                NewUser(username: username.isEmpty ? nil : username, status: .forceChangePassword, attributes: attributes,
+                        password: .plain(password), temporaryPasswordExpiresAt: expiry),
+                in: pool, takeAliases: input.ForceAliasCreation == true)
+        } catch AccountError.usernameExists {
             throw CognitoError("UsernameExistsException", "User account already exists")
         }
         try await context.sendInvitation(to: user, pool: pool, password: password, via: invitations)
@@ -358,7 +346,6 @@ extension APIContext {
 
     /// Ends the user's hosted sessions, refresh tokens and the access tokens they produced.
     func endSessions(of user: User) async throws {
-        try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
-        try await tokens.signOutEverywhere(user)
+        try await accounts.endSessions(of: user)
     }
 }

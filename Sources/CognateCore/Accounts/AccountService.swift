@@ -87,16 +87,11 @@ public struct AccountService: Sendable {
         let (resolved, attributes) = try UserNaming.resolve(requested, pool: pool, attributes: requestedAttributes)
         try UserAttributeRules.validate(attributes, pool: pool, existing: nil)
         if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
-        let sub = UUID()
-        let username = resolved ?? sub.uuidString.lowercased()
-        let made = try await credentials.make(password: password, poolId: pool.id, username: username, sub: sub)
-        let date = now()
-        var user = User(poolId: pool.id, sub: sub, username: username, status: .unconfirmed, attributes: attributes,
-                        passwordHash: made.hash, createdAt: date, updatedAt: date)
-        user.srpVerifier = made.srpVerifier
+        let user: User
         do {
-            try await store.createUser(user, identifiers: user.identifiers(in: pool))
-        } catch StoreError.duplicate {
+            user = try await UserCreator(store: store, credentials: credentials, now: now)
+                .create(NewUser(username: resolved, status: .unconfirmed, attributes: attributes, password: .plain(password)), in: pool)
+        } catch AccountError.aliasExists {
             throw AccountError.usernameExists
         }
         await events.record(.signUp, .pass, user: user, clientId: client.clientId)
@@ -217,8 +212,7 @@ public struct AccountService: Sendable {
             proven = true
             if let problem = pool.passwordPolicy.problem(with: proposed) { throw AccountError.invalidPassword(problem) }
             try await setPassword(proposed, for: user, pool: pool, status: user.status)
-            try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
-            try await tokens.signOutEverywhere(user, except: family)
+            try await endSessions(of: user, except: family)
         }
     }
 
@@ -501,8 +495,12 @@ public struct AccountService: Sendable {
         }
     }
 
-    func endSessions(of user: User) async throws {
+    /// Ends the user's sign-ins, the one place it is done: hosted sessions, refresh tokens and
+    /// the access tokens they produced; but the token family `except` (the caller's own, for
+    /// ChangePassword). Password resets, admin password changes, disabling, deleting and global
+    /// sign-out all come here.
+    public func endSessions(of user: User, except family: UUID? = nil) async throws {
         try await store.revokeSessions(poolId: user.poolId, userSub: user.sub, at: now())
-        try await tokens.signOutEverywhere(user)
+        try await tokens.signOutEverywhere(user, except: family)
     }
 }

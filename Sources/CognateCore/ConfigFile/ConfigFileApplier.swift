@@ -186,26 +186,15 @@ public struct ConfigFileApplier: Sendable {
                 report.updated.append("user \(declared.username) in \(pool.id)")
             }
         } else {
-            let date = now()
-            let sub = UUID()
-            var verifier: Data?
-            var hash: String?
-            let status: UserStatus
-            switch declared.password {
-            case .none:
-                status = .forceChangePassword
-            case .permanent(let password), .temporary(let password):
-                let made = try await credentials.make(password: password, poolId: pool.id, username: declared.username, sub: sub)
-                (hash, verifier) = (made.hash, made.srpVerifier)
-                if case .permanent = declared.password { status = .confirmed } else { status = .forceChangePassword }
-            case .imported(let imported):
-                (hash, status) = (imported, .confirmed)
+            let (password, status): (NewUser.Password, UserStatus) = switch declared.password {
+            case .none: (.none, .forceChangePassword)
+            case .permanent(let password): (.plain(password), .confirmed)
+            case .temporary(let password): (.plain(password), .forceChangePassword)
+            case .imported(let imported): (.hashed(imported), .confirmed)
             }
-            user = User(
-                poolId: pool.id, sub: sub, username: declared.username, status: status, enabled: declared.enabled,
-                attributes: declared.attributes, passwordHash: hash, createdAt: date, updatedAt: date)
-            user.srpVerifier = verifier
-            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+            user = try await UserCreator(store: store, credentials: credentials, now: now).create(
+                NewUser(username: declared.username, status: status, enabled: declared.enabled, attributes: declared.attributes,
+                        password: password), in: pool)
             report.created.append("user \(declared.username) in \(pool.id)")
         }
         let memberOf = Set(try await store.groups(poolId: pool.id, userSub: user.sub).map(\.name))

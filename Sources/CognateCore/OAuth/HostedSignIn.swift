@@ -229,19 +229,11 @@ public struct HostedSignIn: Sendable {
     }
 
     func proceed(pool: UserPool, request: AuthorizationRequest, client: AppClient, user: User, eventId: UUID) async throws -> LoginResult {
-        guard user.enabled else { throw SignInError.notAuthorized("Incorrect username or password.") }
-        switch user.status {
-        case .confirmed: break
+        switch try signIn.afterPassword(user: user, pool: pool, client: client, eventId: eventId) {
+        case .confirmed: return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user, eventId: eventId)
         case .unconfirmed: return .confirmationRequired(user)
-        case .resetRequired: throw SignInError.passwordResetRequired
-        case .externalProvider: throw SignInError.notAuthorized("Incorrect username or password.")
-        case .forceChangePassword:
-            if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() {
-                throw SignInError.temporaryPasswordExpired
-            }
-            return .newPasswordRequired(challenge: try signIn.newPasswordSession(user: user, pool: pool, client: client, eventId: eventId))
+        case .newPassword(let session): return .newPasswordRequired(challenge: session)
         }
-        return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user, eventId: eventId)
     }
 
     /// The authenticator to set up on the MFA_SETUP page (the otpauth URI and the key).

@@ -145,17 +145,36 @@ public struct SignInService: Sendable {
         return outcome
     }
 
-    func proceed(user: User, pool: UserPool, client: AppClient, scopes: [String], eventId: UUID) async throws -> SignInOutcome {
+    /// Where a proven password leads, by the account's state: the one rule for InitiateAuth,
+    /// SRP and the hosted form (each renders it its own way).
+    public enum AfterPassword: Sendable, Equatable {
+        /// Confirmed: on to the second factor, if one is due, else signed in.
+        case confirmed
+        /// Not confirmed yet: the API refuses (UserNotConfirmedException), the hosted pages ask for the code.
+        case unconfirmed
+        /// A temporary password: a new one is due, answered with this NEW_PASSWORD_REQUIRED session.
+        case newPassword(session: String)
+    }
+
+    /// Refuses the states no password gets past (disabled, reset required, a federated account,
+    /// an expired temporary password); says where the others go.
+    public func afterPassword(user: User, pool: UserPool, client: AppClient, eventId: UUID?) throws -> AfterPassword {
         guard user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
         switch user.status {
-        case .unconfirmed: throw SignInError.userNotConfirmed
+        case .confirmed: return .confirmed
+        case .unconfirmed: return .unconfirmed
         case .resetRequired: throw SignInError.passwordResetRequired
         case .externalProvider: throw SignInError.notAuthorized("Incorrect username or password.")
         case .forceChangePassword:
-            if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() {
-                throw SignInError.temporaryPasswordExpired
-            }
-            let session = try newPasswordSession(user: user, pool: pool, client: client, eventId: eventId)
+            if let expiry = user.temporaryPasswordExpiresAt, expiry <= now() { throw SignInError.temporaryPasswordExpired }
+            return .newPassword(session: try newPasswordSession(user: user, pool: pool, client: client, eventId: eventId))
+        }
+    }
+
+    func proceed(user: User, pool: UserPool, client: AppClient, scopes: [String], eventId: UUID) async throws -> SignInOutcome {
+        switch try afterPassword(user: user, pool: pool, client: client, eventId: eventId) {
+        case .unconfirmed: throw SignInError.userNotConfirmed
+        case .newPassword(let session):
             let visible = AttributePermissions.readable(user.attributes, client: client).filter { !UserAttributeRules.verificationFlags.contains($0.key) }
             let attributes = String(decoding: try JSONEncoder().encode(visible), as: UTF8.self)
             let required = pool.schema.filter { $0.required && (user.attributes[$0.name] ?? "").isEmpty }.map { "userAttributes.\($0.name)" }
