@@ -18,9 +18,11 @@ public struct FluentStore: Sendable {
     ///   - cacheSeconds: how long pool configuration read from the database is kept (see
     ///     `ReadCache`); 0 reads it every time.
     ///   - sqliteFile: the database's file when it is SQLite; its hot reads then skip the driver.
-    public init(cacheSeconds: Double = 0, sqliteFile: String? = nil, database: @escaping @Sendable () -> any Database) {
+    ///   - now: the clock the cache's expiries are read on.
+    public init(cacheSeconds: Double = 0, sqliteFile: String? = nil, now: @escaping @Sendable () -> Date = { Date() },
+                database: @escaping @Sendable () -> any Database) {
         self.source = database
-        self.cache = ReadCache(seconds: cacheSeconds)
+        self.cache = ReadCache(seconds: cacheSeconds, now: now)
         self.direct = sqliteFile.map(SQLiteDirectReads.init(path:))
     }
 
@@ -30,14 +32,15 @@ public struct FluentStore: Sendable {
     /// serializes writers anyway, and several connections spinning in sqlite-nio's busy handler
     /// could occupy every thread of the blocking pool while the lock holder waits for one.
     /// PostgreSQL spreads over every loop's connection pool.
-    public static func on(_ databases: Databases, location: DatabaseLocation, logger: Logger, cacheSeconds: Double = 0) -> FluentStore {
+    public static func on(_ databases: Databases, location: DatabaseLocation, logger: Logger, cacheSeconds: Double = 0,
+                          now: @escaping @Sendable () -> Date = { Date() }) -> FluentStore {
         let id = location.databaseID
         if location.isSQLite {
             let loop = databases.eventLoopGroup.any()
             let file: String? = if case .sqliteFile(let path) = location { path } else { nil }
-            return FluentStore(cacheSeconds: cacheSeconds, sqliteFile: file) { databases.database(id, logger: logger, on: loop)! }
+            return FluentStore(cacheSeconds: cacheSeconds, sqliteFile: file, now: now) { databases.database(id, logger: logger, on: loop)! }
         }
-        return FluentStore(cacheSeconds: cacheSeconds) { databases.database(id, logger: logger, on: databases.eventLoopGroup.any())! }
+        return FluentStore(cacheSeconds: cacheSeconds, now: now) { databases.database(id, logger: logger, on: databases.eventLoopGroup.any())! }
     }
 
     static let encoder: JSONEncoder = {

@@ -14,26 +14,29 @@ final class ReadCache: @unchecked Sendable {
     private struct Entry {
         let poolId: String
         let value: any Sendable
-        let expires: ContinuousClock.Instant
+        let expires: Date
     }
 
-    let ttl: Duration
+    let ttl: TimeInterval
     let capacity: Int
+    /// The clock expiries are read on (injected: tests move it instead of sleeping).
+    let now: @Sendable () -> Date
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
     private var generation: UInt64 = 0
 
-    init(seconds: Double, capacity: Int = 20_000) {
-        self.ttl = .milliseconds(Int64(max(0, seconds) * 1000))
+    init(seconds: Double, capacity: Int = 20_000, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.ttl = max(0, seconds)
         self.capacity = capacity
+        self.now = now
     }
 
-    var isEnabled: Bool { ttl > .zero }
+    var isEnabled: Bool { ttl > 0 }
 
     /// The cached value for `key`, or `load`'s answer (kept when it is not nil).
     func value<T: Sendable>(_ key: String, poolOf: (T) -> String, load: () async throws -> T?) async throws -> T? {
         guard isEnabled else { return try await load() }
-        let now = ContinuousClock.now
+        let now = self.now()
         let (cached, startedAt): (T?, UInt64) = lock.withLock {
             if let entry = entries[key], entry.expires > now, let value = entry.value as? T { return (value, generation) }
             return (nil, generation)
@@ -46,7 +49,7 @@ final class ReadCache: @unchecked Sendable {
                 entries = entries.filter { $0.value.expires > now }
                 if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             }
-            entries[key] = Entry(poolId: poolOf(loaded), value: loaded, expires: now.advanced(by: ttl))
+            entries[key] = Entry(poolId: poolOf(loaded), value: loaded, expires: now.addingTimeInterval(ttl))
         }
         return loaded
     }

@@ -12,8 +12,9 @@ import Testing
         let database = try await TestDatabase.make(location)
         defer { if case .sqliteFile(let path) = location { try? FileManager.default.removeItem(atPath: path) } }
         let logger = Logger(label: "cognate.store.test")
-        let nodeA = FluentStore.on(database.databases, location: location, logger: logger, cacheSeconds: 0.4)
-        let nodeB = FluentStore.on(database.databases, location: location, logger: logger, cacheSeconds: 0.4)
+        let clock = Clock()
+        let nodeA = FluentStore.on(database.databases, location: location, logger: logger, cacheSeconds: 2, now: clock.read)
+        let nodeB = FluentStore.on(database.databases, location: location, logger: logger, cacheSeconds: 2, now: clock.read)
 
         let date = Date(timeIntervalSince1970: 1_700_000_000)
         let pool = UserPool(id: "us-east-1_Cache0001", name: "cache", createdAt: date, updatedAt: date)
@@ -25,12 +26,22 @@ import Testing
 
         _ = try await nodeB.updateClient(poolId: pool.id, clientId: client.clientId) { $0.name = "after" }
         #expect(try await nodeB.client(id: client.clientId)?.name == "after", "the writing node reads its own write")
-        try await Task.sleep(for: .milliseconds(600))
+        clock.advance(1.9)
+        #expect(try await nodeA.client(id: client.clientId)?.name == "before", "the other node keeps what it read until the entry expires")
+        clock.advance(0.2)
         #expect(try await nodeA.client(id: client.clientId)?.name == "after", "the other node sees it after the expiry")
 
         try await nodeB.deleteClient(poolId: pool.id, clientId: client.clientId)
-        try await Task.sleep(for: .milliseconds(600))
+        clock.advance(2.1)
         #expect(try await nodeA.client(id: client.clientId) == nil, "a deleted client is gone on the other node too")
         await database.shutdown()
     }
+}
+
+/// A clock the test moves by hand.
+final class Clock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = Date(timeIntervalSince1970: 1_800_000_000)
+    var read: @Sendable () -> Date { { self.lock.withLock { self.current } } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }

@@ -19,7 +19,7 @@ public enum CognateRuntime {
         let configuration = settings.configuration
         let location = try DatabaseLocation(configuration.database)
         let store = FluentStore.on(
-            app.databases, location: location, logger: app.logger, cacheSeconds: Double(configuration.cacheSeconds))
+            app.databases, location: location, logger: app.logger, cacheSeconds: Double(configuration.cacheSeconds), now: settings.now)
         do {
             try await store.prepare(location)
             try await app.autoMigrate()
