@@ -15,7 +15,7 @@ extension FluentStore {
     /// The rows of a read outside any transaction: straight from the file when the store is a
     /// SQLite file, else through the driver.
     func rows(_ query: SQLQueryString) async throws -> [any SQLRow] {
-        if let direct { return try direct.rows(query, dialect: sql) }
+        if let direct { return try await direct.rows(query, dialect: sql) }
         return try await sql.raw(query).all()
     }
 

@@ -1,19 +1,21 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import SQLKit
 import SQLiteKit
 import VaporCSQLite
 
 /// The hot reads of a SQLite file (`FluentStore+HotReads`: the refresh grant's token, user and
-/// groups, revocations, users by name, admin keys), run straight through libsqlite3 on the
-/// calling thread.
+/// groups, revocations, users by name, admin keys), run straight through libsqlite3 on NIO's
+/// blocking thread pool: a read that meets a lock or a cold disk waits there, never on an event
+/// loop or a cooperative thread.
 ///
 /// Through Fluent a query travels from the caller's task to the connection pool's event loop,
 /// to sqlite-nio's blocking thread pool and back twice: four thread hops around a read that
 /// takes microseconds, and the largest cost of a refresh grant after its two signatures. Here
-/// the read runs where it is asked for, on a small pool of read-only connections with their
-/// statements prepared once. The file is in WAL mode, so these readers never wait for the
+/// it makes one trip to the blocking pool and back, on a small pool of read-only connections
+/// with their statements prepared once. The file is in WAL mode, so these readers never wait for the
 /// writer and see every committed write; reads inside a transaction still go through Fluent.
 ///
 /// The library is sqlite-nio's own copy (`VaporCSQLite`): two copies of SQLite in one process
@@ -30,17 +32,20 @@ final class SQLiteDirectReads: Sendable {
     }
 
     /// The rows of `query`, as the SQLite dialect writes it.
-    func rows(_ query: some SQLExpression, dialect database: any SQLDatabase) throws -> [SQLiteDirectRow] {
+    func rows(_ query: some SQLExpression, dialect database: any SQLDatabase) async throws -> [SQLiteDirectRow] {
         var serializer = SQLSerializer(database: database)
         query.serialize(to: &serializer)
         let encoder = SQLiteDataEncoder()
         let binds = try serializer.binds.map { try encoder.encode($0) }
-        let connection = try idle.withLockedValue { $0.popLast() } ?? Connection(path: path)
-        let rows = try connection.rows(serializer.sql, binds)  // a connection that failed is not kept
-        idle.withLockedValue { connections in
-            if connections.count < Self.keptConnections { connections.append(connection) }
+        let sql = serializer.sql
+        return try await NIOThreadPool.singleton.runIfActive { [self] in
+            let connection = try idle.withLockedValue { $0.popLast() } ?? Connection(path: path)
+            let rows = try connection.rows(sql, binds)  // a connection that failed is not kept
+            idle.withLockedValue { connections in
+                if connections.count < Self.keptConnections { connections.append(connection) }
+            }
+            return rows
         }
-        return rows
     }
 
     /// Statements compiled again, over the idle connections (a statement should be compiled once).
