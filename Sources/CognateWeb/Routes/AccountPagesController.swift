@@ -10,60 +10,6 @@ import Vapor
 struct AccountPagesController: Sendable {
     typealias Hidden = HostedPagesController.Hidden
 
-    struct Field: Encodable {
-        var name: String
-        var label: String
-        var type: String
-        var autocomplete: String
-        var value: String
-    }
-
-    struct SignUpContext: Encodable {
-        var title = "Create an account"
-        var action: String
-        var csrf: String
-        var hidden: [Hidden]
-        var fields: [Field]
-        var rules: [String]
-        var error: String?
-        var loginLink: String
-    }
-
-    struct ConfirmContext: Encodable {
-        var title = "Confirm your account"
-        var action: String
-        var csrf: String
-        var hidden: [Hidden]
-        var username: String
-        var pending: String?
-        var notice: String?
-        var error: String?
-        var loginLink: String
-    }
-
-    struct ForgotContext: Encodable {
-        var title = "Forgot your password?"
-        var action: String
-        var csrf: String
-        var hidden: [Hidden]
-        var username: String
-        var usernameLabel: String
-        var error: String?
-        var loginLink: String
-    }
-
-    struct ResetContext: Encodable {
-        var title = "Reset your password"
-        var action: String
-        var csrf: String
-        var hidden: [Hidden]
-        var username: String
-        var rules: [String]
-        var notice: String?
-        var error: String?
-        var loginLink: String
-    }
-
     // MARK: Sign-up
 
     func signUpForm(_ request: Request) async throws -> Response {
@@ -289,21 +235,21 @@ struct AccountPagesController: Sendable {
         }
         let context = SignUpContext(action: "\(page.base)/signup", csrf: page.csrf, hidden: hidden(authorization), fields: fields,
                                     rules: passwordRules(page.pool), error: error, loginLink: page.link("login", authorization))
-        return try await page.render("signup", context, status: status)
+        return try await page.render(SignUpContext.template, context, status: status)
     }
 
     static func renderConfirm(_ page: Page, authorization: AuthorizationRequest, username: String, pending: String?, notice: String?,
                               error: String?, status: HTTPStatus) async throws -> Response {
         let context = ConfirmContext(action: "\(page.base)/confirmUser", csrf: page.csrf, hidden: hidden(authorization), username: username,
                                      pending: pending, notice: notice, error: error, loginLink: page.link("login", authorization))
-        return try await page.render("confirm", context, status: status)
+        return try await page.render(ConfirmContext.template, context, status: status)
     }
 
     static func renderForgot(_ page: Page, authorization: AuthorizationRequest, username: String, error: String?,
                              status: HTTPStatus) async throws -> Response {
         let context = ForgotContext(action: "\(page.base)/forgotPassword", csrf: page.csrf, hidden: hidden(authorization), username: username,
                                     usernameLabel: usernameLabel(page.pool), error: error, loginLink: page.link("login", authorization))
-        return try await page.render("forgot-password", context, status: status)
+        return try await page.render(ForgotContext.template, context, status: status)
     }
 
     static func renderReset(_ page: Page, authorization: AuthorizationRequest, username: String, notice: String?, error: String?,
@@ -311,7 +257,7 @@ struct AccountPagesController: Sendable {
         let context = ResetContext(action: "\(page.base)/confirmForgotPassword", csrf: page.csrf, hidden: hidden(authorization),
                                    username: username, rules: passwordRules(page.pool), notice: notice, error: error,
                                    loginLink: page.link("login", authorization))
-        return try await page.render("reset-password", context, status: status)
+        return try await page.render(ResetContext.template, context, status: status)
     }
 
     /// The sign-up form's fields: the sign-in name, then the attributes the pool needs.

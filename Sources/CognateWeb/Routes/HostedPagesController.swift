@@ -5,26 +5,6 @@ import Vapor
 
 /// /oauth2/authorize and /login: the hosted sign-in, on `{public URL}/{pool id}` or the pool's domain.
 struct HostedPagesController: Sendable {
-    struct Hidden: Encodable { var name: String; var value: String }
-
-    struct LoginContext: Encodable {
-        var title = "Sign in"
-        var action: String
-        var csrf: String
-        var hidden: [Hidden]
-        var username: String
-        var error: String?
-        var notice: String?
-        var forgotLink: String
-        var signUpLink: String?
-    }
-
-    struct ErrorContext: Encodable {
-        var title = "Something went wrong"
-        var heading: String
-        var message: String
-    }
-
     /// On https the cookies take the `__Host-` prefix: the browser keeps them to this host, with
     /// Secure and Path=/, so a sibling subdomain cannot plant or overwrite them.
     static func csrfCookie(_ request: Request) -> String { cookieName("cognate_csrf", request) }
@@ -167,23 +147,13 @@ struct HostedPagesController: Sendable {
         return response
     }
 
-    struct NewPasswordContext: Encodable {
-        var title = "Choose a new password"
-        var action: String
-        var csrf: String
-        var challenge: String
-        var hidden: [Hidden]
-        var rules: [String]
-        var error: String?
-    }
-
     static func renderNewPassword(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, challenge: String,
                                   error: String?, status: HTTPStatus) async throws -> Response {
         let csrf = csrfToken(request)
         let rules = AccountPagesController.passwordRules(pool)
         let context = NewPasswordContext(action: "\(HostedPool.base(request, pool))/forceChangePassword", csrf: csrf, challenge: challenge,
                                          hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }, rules: rules, error: error)
-        return try await page(request, "new-password", context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
+        return try await page(request, NewPasswordContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
     }
 
     /// Renders a hosted form page, the one place its protections are set: the CSRF cookie the
@@ -250,7 +220,7 @@ struct HostedPagesController: Sendable {
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
                                    signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)")
-        return try await page(request, "login", context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
+        return try await page(request, LoginContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
     }
 
     /// The hosted pages load nothing from elsewhere and may not be framed. Their forms post to
@@ -280,7 +250,7 @@ struct HostedPagesController: Sendable {
     }
 
     static func errorPage(_ request: Request, status: HTTPStatus, heading: String, message: String) async throws -> Response {
-        let response = try await request.view.render("error", ErrorContext(heading: heading, message: message))
+        let response = try await request.view.render(ErrorContext.template, ErrorContext(heading: heading, message: message))
             .encodeResponse(status: status, for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response

@@ -7,29 +7,6 @@ import Vapor
 /// the choice between factors; and setting up an authenticator (a QR code drawn on the server,
 /// and the key as text) when the pool requires MFA.
 struct MFAPagesController: Sendable {
-    struct Choice: Encodable {
-        var value: String
-        var label: String
-    }
-
-    struct MFAContext: Encodable {
-        var title: String
-        var heading: String
-        var instructions: String?
-        var error: String?
-        var qr: String?
-        var secret: String?
-        var action: String
-        var csrf: String
-        var challenge: String
-        var session: String
-        var hidden: [HostedPagesController.Hidden]
-        var challengeParameters: [HostedPagesController.Hidden]
-        var choices: [Choice]
-        var codeLabel: String
-        var button: String
-    }
-
     /// The page for a challenge a sign-in just met.
     static func render(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, challenge: String, session: String,
                        parameters: [String: String], error: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
@@ -67,7 +44,7 @@ struct MFAPagesController: Sendable {
             throw Abort(.badRequest)
         }
         context.error = error
-        return try await HostedPagesController.page(request, "mfa", context, csrf: context.csrf, redirectURI: authorization.redirectURI,
+        return try await HostedPagesController.page(request, MFAContext.template, context, csrf: context.csrf, redirectURI: authorization.redirectURI,
                                                     status: status)
     }
 

@@ -1,0 +1,26 @@
+import Foundation
+
+extension HostedPagesController {
+    /// Templates/login.leaf: the sign-in form of a stored authorization request.
+    struct LoginContext: Encodable {
+        static let template = "login"
+        /// The page's title, "Sign in".
+        var title = "Sign in"
+        /// Where the form posts: `{base}/login`.
+        var action: String
+        /// The CSRF token, sent back as the hidden field `_csrf`.
+        var csrf: String
+        /// Hidden fields to send back (the request's id).
+        var hidden: [Hidden]
+        /// The name typed before, shown again after a refusal; "" at first.
+        var username: String
+        /// Why the last attempt was refused ("Incorrect username or password."), or nil.
+        var error: String?
+        /// A note above the form ("Your password has been reset. Sign in with the new one."), or nil.
+        var notice: String?
+        /// The forgot-password page of this request.
+        var forgotLink: String
+        /// The sign-up page of this request; nil where only administrators create accounts.
+        var signUpLink: String?
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+extension AccountPagesController {
+    /// A field of the sign-up form: the sign-in name, then the attributes the pool needs.
+    struct Field: Encodable {
+        /// The form field's name: `username` or an attribute (`email`, `phone_number`, `custom:…`).
+        var name: String
+        /// Its label ("Email", "Phone number (+country code)").
+        var label: String
+        /// The input's type (`text`, `email`, `tel`).
+        var type: String
+        /// The input's autocomplete hint.
+        var autocomplete: String
+        /// What was typed, shown again after a refusal.
+        var value: String
+    }
+
+    /// Templates/signup.leaf: create an account.
+    struct SignUpContext: Encodable {
+        static let template = "signup"
+        /// The page's title.
+        var title = "Create an account"
+        /// Where the form posts: `{base}/signup`.
+        var action: String
+        /// The CSRF token, sent back as `_csrf`.
+        var csrf: String
+        /// Hidden fields to send back (the request's id).
+        var hidden: [Hidden]
+        /// The form's fields, in order.
+        var fields: [Field]
+        /// The pool's password rules, one line each.
+        var rules: [String]
+        /// Why the last try was refused, or nil.
+        var error: String?
+        /// Back to the sign-in page of this request.
+        var loginLink: String
+    }
+}
