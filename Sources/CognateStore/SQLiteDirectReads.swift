@@ -7,15 +7,16 @@ import SQLiteKit
 import VaporCSQLite
 
 /// The hot reads of a SQLite file (`FluentStore+HotReads`: the refresh grant's token, user and
-/// groups, revocations, users by name, admin keys), run straight through libsqlite3 on NIO's
-/// blocking thread pool: a read that meets a lock or a cold disk waits there, never on an event
-/// loop or a cooperative thread.
+/// groups, revocations, users by name, admin keys), run straight through libsqlite3 where they
+/// are asked for, without waiting: a read that meets a lock (SQLITE_BUSY) is tried again on NIO's
+/// blocking thread pool, where it may wait, so no lock is ever waited for on an event loop or a
+/// cooperative thread.
 ///
 /// Through Fluent a query travels from the caller's task to the connection pool's event loop,
 /// to sqlite-nio's blocking thread pool and back twice: four thread hops around a read that
-/// takes microseconds, and the largest cost of a refresh grant after its two signatures. Here
-/// it makes one trip to the blocking pool and back, on a small pool of read-only connections
-/// with their statements prepared once. The file is in WAL mode, so these readers never wait for the
+/// takes microseconds, and the largest cost of a refresh grant after its two signatures (a hop
+/// to the blocking pool for every read cost a signed admin call a quarter of its rate). Here
+/// the read runs on a small pool of read-only connections with their statements prepared once. The file is in WAL mode, so these readers never wait for the
 /// writer and see every committed write; reads inside a transaction still go through Fluent.
 ///
 /// The library is sqlite-nio's own copy (`VaporCSQLite`): two copies of SQLite in one process
@@ -38,14 +39,18 @@ final class SQLiteDirectReads: Sendable {
         let encoder = SQLiteDataEncoder()
         let binds = try serializer.binds.map { try encoder.encode($0) }
         let sql = serializer.sql
-        return try await NIOThreadPool.singleton.runIfActive { [self] in
-            let connection = try idle.withLockedValue { $0.popLast() } ?? Connection(path: path)
-            let rows = try connection.rows(sql, binds)  // a connection that failed is not kept
-            idle.withLockedValue { connections in
-                if connections.count < Self.keptConnections { connections.append(connection) }
-            }
-            return rows
+        let connection = try idle.withLockedValue { $0.popLast() } ?? Connection(path: path)
+        let rows: [SQLiteDirectRow]
+        do {
+            rows = try connection.rows(sql, binds, waiting: false)
+        } catch let error as SQLiteDirectReadError where error.busy {
+            // locked (a checkpoint, a recovery): wait for it on the blocking pool, not here
+            rows = try await NIOThreadPool.singleton.runIfActive { try connection.rows(sql, binds, waiting: true) }
+        }  // a connection that failed otherwise is not kept
+        idle.withLockedValue { connections in
+            if connections.count < Self.keptConnections { connections.append(connection) }
         }
+        return rows
     }
 
     /// Statements compiled again, over the idle connections (a statement should be compiled once).
@@ -80,7 +85,9 @@ final class SQLiteDirectReads: Sendable {
             sqlite_nio_sqlite3_close(handle)
         }
 
-        func rows(_ sql: String, _ binds: [SQLiteData]) throws -> [SQLiteDirectRow] {
+        /// `waiting`: whether a lock is waited for (up to a second), or answered at once as busy.
+        func rows(_ sql: String, _ binds: [SQLiteData], waiting: Bool) throws -> [SQLiteDirectRow] {
+            sqlite_nio_sqlite3_busy_timeout(handle, waiting ? 1_000 : 0)
             let (statement, columns) = try prepared(sql)
             // Reset ends the statement's read transaction, so the next read sees newer writes.
             // Every parameter is bound again on each use; clearing the bindings would make
@@ -150,13 +157,16 @@ final class SQLiteDirectReads: Sendable {
         }
 
         private func error(_ status: Int32) -> SQLiteDirectReadError {
-            SQLiteDirectReadError(message: "\(String(cString: sqlite_nio_sqlite3_errmsg(handle))) (status \(status))")
+            SQLiteDirectReadError(message: "\(String(cString: sqlite_nio_sqlite3_errmsg(handle))) (status \(status))",
+                                  busy: status & 0xff == SQLITE_BUSY || status & 0xff == SQLITE_LOCKED)
         }
     }
 }
 
 struct SQLiteDirectReadError: Error, CustomStringConvertible {
     let message: String
+    /// The database was locked: the read may succeed if it waits.
+    var busy = false
     var description: String { "SQLite: \(message)" }
 }
 

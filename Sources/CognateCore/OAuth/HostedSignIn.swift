@@ -54,7 +54,10 @@ public enum AuthorizeDecision: Sendable, Equatable {
 
 /// The hosted authorization-code flow: authorize, sign in with a session, codes, the token endpoint.
 public struct HostedSignIn: Sendable {
-    let store: any CognateStore
+    /// What the hosted flow reads and writes, and nothing more.
+    public typealias Store = UserPoolStore & AppClientStore & UserStore & AuthorizationCodeStore & SessionStore & AuthorizationRequestStore
+        & RateLimitStore
+    let store: any Store
     /// Codes a signed-in session may have issued without the form in five minutes.
     public static let codesPerSessionWindow = 30
     let signIn: SignInService
@@ -68,7 +71,7 @@ public struct HostedSignIn: Sendable {
     /// How long a person has to finish signing in (sign-up and its emailed code included).
     public static let requestLifetime: TimeInterval = 3_600
 
-    public init(store: any CognateStore, signIn: SignInService, tokens: TokenService,
+    public init(store: any Store, signIn: SignInService, tokens: TokenService,
                 random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.store = store
         self.signIn = signIn

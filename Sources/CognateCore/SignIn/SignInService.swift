@@ -27,7 +27,9 @@ public enum SignInOutcome: Sendable, Equatable {
 
 /// Password sign-in and its challenges, shared by InitiateAuth and the hosted login form.
 public struct SignInService: Sendable {
-    let store: any CognateStore
+    /// What sign-in reads and writes: users, their codes and counters, single-use marks.
+    public typealias Store = UserStore & VerificationCodeStore & SingleUseStore
+    let store: any Store
     let hasher: PasswordHasher
     let credentials: Credentials
     let tokens: TokenService
@@ -45,7 +47,7 @@ public struct SignInService: Sendable {
     let phantoms: PhantomUsers
     var events: AuthEvents { accounts.events }
 
-    public init(store: any CognateStore, hasher: PasswordHasher, credentials: Credentials, tokens: TokenService, accounts: AccountService,
+    public init(store: any Store, hasher: PasswordHasher, credentials: Credentials, tokens: TokenService, accounts: AccountService,
                 masterKey: MasterKey, decoyHash: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.store = store
         self.accounts = accounts

@@ -10,7 +10,8 @@ import Vapor
 /// a request takes one reference instead of copying (and retaining) every service.
 public final class CognateServices: Sendable {
     public let configuration: CognateConfiguration
-    public let store: FluentStore
+    /// The store, by its protocols: nothing above the store layer depends on Fluent.
+    public let store: any CognateStore
     public let masterKey: MasterKey
     public let hasher: CognateCore.PasswordHasher
     public let credentials: Credentials
@@ -32,7 +33,7 @@ public final class CognateServices: Sendable {
     public let publicURL: String
     public let now: Now
 
-    init(configuration: CognateConfiguration, store: FluentStore, masterKey: MasterKey, hasher: CognateCore.PasswordHasher,
+    init(configuration: CognateConfiguration, store: any CognateStore, masterKey: MasterKey, hasher: CognateCore.PasswordHasher,
          credentials: Credentials, keyring: Keyring, pools: PoolService, adminCredentials: AdminCredentials, api: CognitoAPI,
          domains: HostedDomains, tokens: TokenService, hosted: HostedSignIn, accounts: AccountService, delivery: MessageDelivery,
          limits: AddressLimits, publicURL: String, now: @escaping Now) {
