@@ -21,6 +21,10 @@ public struct AuthorizationRequest: Sendable, Equatable, Codable {
     /// The provider asked for with `identity_provider` (COGNITO: the pool's own users).
     public var identityProvider: String?
 
+    /// Who is signing in, once a password or a sign-up on these pages named them (from the
+    /// stored request; never from the page).
+    public var userSub: UUID?
+
     /// What carries the request from page to page: its id, and nothing else.
     public var parameters: [(String, String)] { [("request", id)] }
 
@@ -175,6 +179,7 @@ public struct HostedSignIn: Sendable {
             throw HostedFlowError.unknown
         }
         request.id = id
+        request.userSub = pending.userSub
         return request
     }
 
@@ -310,51 +315,19 @@ public struct HostedSignIn: Sendable {
         return session
     }
 
-    /// How long a sign-up may wait for its confirmation and still sign the person in.
-    public static let pendingSignInLifetime: TimeInterval = 3_600
-
-    /// After a hosted sign-up (or a sign-in with the right password by an unconfirmed user): a
-    /// note sealed with the master key that this browser proved the user's password, so that
-    /// confirming the emailed code signs the person in without asking for the password again,
-    /// as Cognito's hosted UI does. Bound to the user, pool and client; it opens nothing until
-    /// the user is confirmed, which happens once.
-    public func pendingSignIn(user: User, clientId: String) throws -> String {
-        try pendingNote(sub: user.sub, poolId: user.poolId, clientId: clientId)
+    /// Whether this request's sign-in is `user`'s: its password was proven here, or it signed
+    /// up here (a second submit of its confirmation form may be told the account is confirmed;
+    /// no one else is).
+    public func isSigningIn(_ request: AuthorizationRequest, user: User) -> Bool {
+        request.userSub == user.sub
     }
 
-    func pendingNote(sub: UUID, poolId: String, clientId: String) throws -> String {
-        let note = "\(sub.uuidString.lowercased())|\(clientId)|\(Int(now().addingTimeInterval(Self.pendingSignInLifetime).timeIntervalSince1970))"
-        return try signIn.masterKey.seal(Data(note.utf8), context: "pending-sign-in:\(poolId)").base64URLEncoded
-    }
-
-    /// For a sign-up whose name was taken (where that is hidden): a note shaped like a real
-    /// one, for a sub no user has, so the page carries the same fields either way.
-    public func decoyPendingNote(poolId: String, clientId: String) throws -> String {
-        try pendingNote(sub: UUID(), poolId: poolId, clientId: clientId)
-    }
-
-    /// Whether `pending` is this browser's note for the user named `username` (a second submit
-    /// of its confirmation form may be told the account is confirmed; no one else is).
-    public func pendingNoteNames(_ pending: String?, poolId: String, username: String, clientId: String) async -> Bool {
-        guard let pending, let sealed = Data(lenientBase64: pending),
-            let opened = try? signIn.masterKey.open(sealed, context: "pending-sign-in:\(poolId)"),
-            let pool = try? await store.pool(id: poolId), let user = try? await store.user(in: pool, named: username)
-        else { return false }
-        let parts = String(decoding: opened, as: UTF8.self).split(separator: "|").map(String.init)
-        return parts.count == 3 && parts[0] == user.sub.uuidString.lowercased() && parts[1] == clientId
-    }
-
-    /// Signs in a user just confirmed by this browser, if `pending` is its note; nil otherwise.
-    public func completePendingSignIn(pool: UserPool, request: AuthorizationRequest, user: User, pending: String?) async throws
-        -> LoginResult?
-    {
-        guard let pending, let sealed = Data(lenientBase64: pending),
-            let opened = try? signIn.masterKey.open(sealed, context: "pending-sign-in:\(pool.id)")
-        else { return nil }
-        let parts = String(decoding: opened, as: UTF8.self).split(separator: "|").map(String.init)
-        guard parts.count == 3, parts[0] == user.sub.uuidString.lowercased(), parts[1] == request.clientId,
-            let expiry = Int(parts[2]), Double(expiry) > now().timeIntervalSince1970,
-            user.status == .confirmed, user.enabled,
+    /// Signs in a user just confirmed on this request's pages, where the request names it (it
+    /// signed up or proved its password here, in this browser: confirming the emailed code then
+    /// signs the person in without asking for the password again, as Cognito's hosted UI does);
+    /// nil otherwise (someone else's code, a taken name's decoy sign-up).
+    public func completeConfirmedSignIn(pool: UserPool, request: AuthorizationRequest, user: User) async throws -> LoginResult? {
+        guard isSigningIn(request, user: user), user.status == .confirmed, user.enabled,
             let client = try await store.client(poolId: pool.id, clientId: request.clientId)
         else { return nil }
         return try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user, eventId: nil)

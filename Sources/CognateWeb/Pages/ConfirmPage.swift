@@ -14,8 +14,6 @@ extension AccountPagesController {
         var hidden: [Hidden]
         /// The account's sign-in name, sent back as `username`.
         var username: String
-        /// The sealed note that this browser signed up (confirming then signs in), or nil.
-        var pending: String?
         /// Where the code went ("We sent a code by email to a***@e***."), or nil.
         var notice: String?
         /// Why the last code was refused, or nil.

@@ -45,14 +45,15 @@ struct AccountPagesController: Sendable {
                     request, pool: page.pool, authorization: authorization, username: "", error: nil,
                     notice: "Your account was created. An administrator must confirm it before you can sign in.", status: .ok)
             }
-            return try await Self.renderConfirm(
-                page, authorization: authorization, username: username,
-                pending: try page.services.hosted.pendingSignIn(user: user, clientId: client.clientId),
-                notice: Self.sentNotice(delivery), error: nil, status: .ok)
+            // the request names who signs up: confirming the code then signs them in
+            try await page.services.hosted.advance(authorization, to: .confirmation, user: user)
+            return try await Self.renderConfirm(page, authorization: authorization, username: username, notice: Self.sentNotice(delivery),
+                                                error: nil, status: .ok)
         } catch AccountError.usernameExists where client.preventUserExistenceErrors {
-            // Answer as for a new account; no code is sent, so nothing is confirmed.
+            // Answer as for a new account (the request moves on, naming no one); no code is sent,
+            // so nothing is confirmed and no one is signed in.
+            try await page.services.hosted.advance(authorization, to: .confirmation, user: nil)
             return try await Self.renderConfirm(page, authorization: authorization, username: username,
-                                                pending: try page.services.hosted.decoyPendingNote(poolId: page.pool.id, clientId: client.clientId),
                                                 notice: Self.sentNotice(page.services.accounts.simulatedDelivery(pool: page.pool, username: attributes["email"] ?? username)),
                                                 error: nil, status: .ok)
         } catch AccountError.usernameExists {
@@ -76,7 +77,7 @@ struct AccountPagesController: Sendable {
         let page = try await Page(request)
         guard let authorization = page.authorization else { return try await page.invalidLink() }
         return try await Self.renderConfirm(page, authorization: authorization, username: page.parameters["username"] ?? "",
-                                            pending: nil, notice: nil, error: nil, status: .ok)
+                                            notice: nil, error: nil, status: .ok)
     }
 
     func confirm(_ request: Request) async throws -> Response {
@@ -85,10 +86,9 @@ struct AccountPagesController: Sendable {
         guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
         let form = page.parameters
         let username = form["username"] ?? ""
-        let pending = form["pending"]
         let accounts = page.services.accounts
         func again(notice: String? = nil, error: String?) async throws -> Response {
-            try await Self.renderConfirm(page, authorization: authorization, username: username, pending: pending, notice: notice,
+            try await Self.renderConfirm(page, authorization: authorization, username: username, notice: notice,
                                          error: error, status: error == nil ? .ok : .badRequest)
         }
         if form["action"] == "resend" {
@@ -116,8 +116,8 @@ struct AccountPagesController: Sendable {
         } catch AccountError.cannotConfirm(let status) {
             // a second submit of the same form by the browser that signed up is told the account
             // is confirmed; anyone else is answered as for a wrong code, which tells nothing
-            guard status == .confirmed,
-                await page.services.hosted.pendingNoteNames(pending, poolId: page.pool.id, username: username, clientId: authorization.clientId)
+            guard status == .confirmed, let confirmed = try await page.services.store.user(in: page.pool, named: username),
+                page.services.hosted.isSigningIn(authorization, user: confirmed)
             else { return try await again(error: "That code is not right. Check it and try again.") }
             return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
                                                                error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)
@@ -130,7 +130,7 @@ struct AccountPagesController: Sendable {
         } catch is AccountError {
             return try await again(error: "That code is not right. Check it and try again.")
         }
-        if let result = try await page.services.hosted.completePendingSignIn(pool: page.pool, request: authorization, user: user, pending: pending) {
+        if let result = try await page.services.hosted.completeConfirmedSignIn(pool: page.pool, request: authorization, user: user) {
             return try await MFAPagesController.respond(request, pool: page.pool, authorization: authorization, result: result)
         }
         return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
@@ -148,9 +148,8 @@ struct AccountPagesController: Sendable {
         } catch is AccountError {
             notice += " Enter the code you were sent."
         }
-        return try await renderConfirm(page, authorization: authorization, username: user.username,
-                                       pending: try page.services.hosted.pendingSignIn(user: user, clientId: authorization.clientId),
-                                       notice: notice, error: nil, status: .ok)
+        // the login step named the user on the request (HostedSignIn.login), so confirming signs in
+        return try await renderConfirm(page, authorization: authorization, username: user.username, notice: notice, error: nil, status: .ok)
     }
 
     // MARK: Recovery
@@ -238,10 +237,10 @@ struct AccountPagesController: Sendable {
         return try await page.render(SignUpContext.template, context, status: status)
     }
 
-    static func renderConfirm(_ page: Page, authorization: AuthorizationRequest, username: String, pending: String?, notice: String?,
+    static func renderConfirm(_ page: Page, authorization: AuthorizationRequest, username: String, notice: String?,
                               error: String?, status: HTTPStatus) async throws -> Response {
         let context = ConfirmContext(action: "\(page.base)/confirmUser", csrf: page.csrf, hidden: hidden(authorization), username: username,
-                                     pending: pending, notice: notice, error: error, loginLink: page.link("login", authorization))
+                                     notice: notice, error: error, loginLink: page.link("login", authorization))
         return try await page.render(ConfirmContext.template, context, status: status)
     }
 
