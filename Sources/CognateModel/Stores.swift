@@ -114,6 +114,10 @@ public protocol AuthorizationRequestStore: Sendable {
     /// Finishes the request: true for exactly one of any number of racing callers, false if it
     /// was finished already, has expired at `date` or is unknown.
     func finishAuthorization(idHash: String, at date: Date) async throws -> Bool
+    /// Finishes the request and stores what finishing it issues, in one transaction: the
+    /// hosted session and the authorization code (nil for the implicit flow). False, and
+    /// nothing stored, when it was finished already, has expired or is unknown.
+    func finishAuthorization(idHash: String, at date: Date, session: SignInSession, code: AuthorizationCode?) async throws -> Bool
 }
 
 public protocol RefreshTokenStore: Sendable {

@@ -45,15 +45,32 @@ extension FluentStore: AuthorizationRequestStore {
         }
     }
 
+    public func finishAuthorization(idHash: String, at date: Date, session: SignInSession, code: AuthorizationCode?) async throws -> Bool {
+        try await run("authorization request") {
+            // one transaction, one commit: the finish, the session and the code stand or fall together
+            try await database.transaction { db in
+                let sql = db as! any SQLDatabase
+                let finished = try await sql.raw(Self.finishQuery(idHash: idHash, at: date)).all()
+                guard !finished.isEmpty else { return false }
+                try await Self.sessionRow(session).create(on: db)
+                if let code { try await Self.codeRow(code).create(on: db) }
+                return true
+            }
+        }
+    }
+
+    static func finishQuery(idHash: String, at date: Date) -> SQLQueryString {
+        """
+        UPDATE \(ident: AuthorizationRequestRow.schema) SET finished_at = \(bind: date), step = \(bind: PendingAuthorization.Step.finished.rawValue)
+        WHERE id = \(bind: idHash) AND finished_at IS NULL AND expires_at > \(bind: date) RETURNING id
+        """
+    }
+
     public func finishAuthorization(idHash: String, at date: Date) async throws -> Bool {
         try await run("authorization request") {
             // the condition and the mark in one statement: of racing finishers exactly one
             // sees the row unfinished (PostgreSQL re-reads a row it waited for)
-            let rows = try await sql.raw("""
-                UPDATE \(ident: AuthorizationRequestRow.schema) SET finished_at = \(bind: date), step = \(bind: PendingAuthorization.Step.finished.rawValue)
-                WHERE id = \(bind: idHash) AND finished_at IS NULL AND expires_at > \(bind: date) RETURNING id
-                """).all()
-            return !rows.isEmpty
+            !(try await sql.raw(Self.finishQuery(idHash: idHash, at: date)).all()).isEmpty
         }
     }
 }

@@ -5,15 +5,19 @@ import Foundation
 extension FluentStore: AuthorizationCodeStore {
     public func createCode(_ code: AuthorizationCode) async throws {
         try await run("authorization code") {
-            let row = AuthorizationCodeRow()
-            row.codeHash = code.codeHash
-            row.poolId = code.poolId
-            var stored = code
-            stored.consumedAt = nil
-            row.document = try Self.encode(stored)
-            row.expiresAt = code.expiresAt
-            try await row.create(on: database)
+            try await Self.codeRow(code).create(on: database)
         }
+    }
+
+    static func codeRow(_ code: AuthorizationCode) throws -> AuthorizationCodeRow {
+        let row = AuthorizationCodeRow()
+        row.codeHash = code.codeHash
+        row.poolId = code.poolId
+        var stored = code
+        stored.consumedAt = nil
+        row.document = try Self.encode(stored)
+        row.expiresAt = code.expiresAt
+        return row
     }
 
     public func code(hash: String) async throws -> AuthorizationCode? {
@@ -50,15 +54,19 @@ extension FluentStore: AuthorizationCodeStore {
 extension FluentStore: SessionStore {
     public func createSession(_ session: SignInSession) async throws {
         try await run("session") {
-            let row = SessionRow()
-            row.idHash = session.idHash
-            row.poolId = session.poolId
-            row.userSub = session.userSub
-            row.authTime = session.authTime
-            row.expiresAt = session.expiresAt
-            row.revokedAt = session.revokedAt
-            try await row.create(on: database)
+            try await Self.sessionRow(session).create(on: database)
         }
+    }
+
+    static func sessionRow(_ session: SignInSession) -> SessionRow {
+        let row = SessionRow()
+        row.idHash = session.idHash
+        row.poolId = session.poolId
+        row.userSub = session.userSub
+        row.authTime = session.authTime
+        row.expiresAt = session.expiresAt
+        row.revokedAt = session.revokedAt
+        return row
     }
 
     public func session(idHash: String) async throws -> SignInSession? {

@@ -396,6 +396,34 @@ extension StoreConformance {
             try check(try await store.authorization(idHash: old.idHash) == nil, "an expired request was kept")
             try check(try await store.authorization(idHash: idHash) != nil, "a live request was swept")
         },
+        test("finishingARequestStoresItsSessionAndCodeOnceOrNotAtAll") { store in
+            let pool = try await makePool(store)
+            let idHash = "req-\(UUID())"
+            try await store.createAuthorization(PendingAuthorization(idHash: idHash, poolId: pool.id, clientId: "client", browserHash: "b",
+                                                                     request: "{}", createdAt: t0, expiresAt: t0.addingTimeInterval(3_600)))
+            let sub = UUID()
+            func issue(_ index: Int) -> (SignInSession, AuthorizationCode) {
+                (SignInSession(idHash: "session-\(idHash)-\(index)", poolId: pool.id, userSub: sub, authTime: t0, expiresAt: t0.addingTimeInterval(3_600)),
+                 AuthorizationCode(codeHash: "code-\(idHash)-\(index)", poolId: pool.id, clientId: "client", userSub: sub,
+                                   redirectURI: "https://app.example/cb", scopes: ["openid"], authTime: t0, expiresAt: t0.addingTimeInterval(300)))
+            }
+            let wins = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for index in 0..<6 {
+                    group.addTask {
+                        let (session, code) = issue(index)
+                        return try await store.finishAuthorization(idHash: idHash, at: t0.addingTimeInterval(1), session: session, code: code) ? index : nil
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { if let index = $1 { $0.append(index) } }
+            }
+            try check(wins.count == 1, "\(wins.count) finishers won")
+            for index in 0..<6 {
+                let (session, code) = issue(index)
+                let kept = try await store.session(idHash: session.idHash) != nil
+                let coded = try await store.code(hash: code.codeHash) != nil
+                try check(kept == (index == wins.first) && coded == (index == wins.first), "finisher \(index): session \(kept), code \(coded)")
+            }
+        },
         test("outboxListsNewestFirstAndRecordsDelivery") { store in
             let pool = try await makePool(store)
             var ids: [UUID] = []

@@ -296,16 +296,27 @@ public struct HostedSignIn: Sendable {
     /// Finishes the stored request (once: a form sent twice, or from two tabs, signs in once)
     /// and opens the hosted session that the code is issued under.
     func openSession(pool: UserPool, request: AuthorizationRequest, user: User) async throws -> (session: String, redirect: String) {
-        if !request.id.isEmpty {
-            guard try await store.finishAuthorization(idHash: SecretDigest.sha256Hex(request.id), at: now()) else {
-                throw HostedFlowError.finished
-            }
-        }
         let cookie = Data(random.bytes(32)).base64URLEncoded
         let authTime = now()
-        try await store.createSession(SignInSession(idHash: SecretDigest.sha256Hex(cookie), poolId: pool.id, userSub: user.sub,
-                                                    authTime: authTime, expiresAt: authTime.addingTimeInterval(Self.sessionLifetime)))
-        return (cookie, try await codeRedirect(request, pool: pool, user: user, authTime: authTime))
+        let session = SignInSession(idHash: SecretDigest.sha256Hex(cookie), poolId: pool.id, userSub: user.sub,
+                                    authTime: authTime, expiresAt: authTime.addingTimeInterval(Self.sessionLifetime))
+        let code = request.responseType == "token" ? nil : newCode(request, pool: pool, user: user, authTime: authTime)
+        // the finish, the session and the code in one transaction (one commit)
+        guard try await store.finishAuthorization(idHash: SecretDigest.sha256Hex(request.id), at: authTime, session: session, code: code?.record)
+        else { throw HostedFlowError.finished }
+        if let code { return (cookie, Self.append(to: request.redirectURI, ["code": code.value, "state": request.state])) }
+        return (cookie, try await implicitRedirect(request, pool: pool, user: user, authTime: authTime))
+    }
+
+    /// A new authorization code: 256 random bits (RFC 6749 §10.10 asks for at least 128), and
+    /// the record kept of it (its hash, never the code).
+    func newCode(_ request: AuthorizationRequest, pool: UserPool, user: User, authTime: Date) -> (value: String, record: AuthorizationCode) {
+        let code = Data(random.bytes(32)).base64URLEncoded
+        return (code, AuthorizationCode(
+            codeHash: SecretDigest.sha256Hex(code), poolId: pool.id, clientId: request.clientId, userSub: user.sub,
+            redirectURI: request.redirectURI, scopes: request.scopes, nonce: request.nonce, codeChallenge: request.codeChallenge,
+            codeChallengeMethod: request.codeChallenge == nil ? nil : "S256", authTime: authTime,
+            expiresAt: now().addingTimeInterval(Self.codeLifetime)))
     }
 
     func liveSession(_ cookie: String?, pool: UserPool) async throws -> SignInSession? {
@@ -339,25 +350,23 @@ public struct HostedSignIn: Sendable {
         try await store.revokeSession(idHash: SecretDigest.sha256Hex(cookie), at: now())
     }
 
+    /// The redirect of a request answered from a live session (no form, nothing stored).
     func codeRedirect(_ request: AuthorizationRequest, pool: UserPool, user: User, authTime: Date) async throws -> String {
-        if request.responseType == "token" {
-            // RFC 6749 §4.2.2: tokens in the fragment, never a refresh token.
-            guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
-            let issued = try await tokens.issue(user: user, client: client, scopes: request.scopes, authTime: authTime, nonce: request.nonce,
-                                                withRefreshToken: false, accessTokenHashForIDToken: true)
-            return Self.append(to: request.redirectURI, [
-                "access_token": issued.accessToken, "id_token": issued.idToken, "token_type": "Bearer",
-                "expires_in": String(issued.expiresIn), "state": request.state,
-            ], fragment: true)
-        }
-        // 256 random bits (RFC 6749 §10.10 asks for at least 128); only the hash is stored.
-        let code = Data(random.bytes(32)).base64URLEncoded
-        try await store.createCode(AuthorizationCode(
-            codeHash: SecretDigest.sha256Hex(code), poolId: pool.id, clientId: request.clientId, userSub: user.sub,
-            redirectURI: request.redirectURI, scopes: request.scopes, nonce: request.nonce, codeChallenge: request.codeChallenge,
-            codeChallengeMethod: request.codeChallenge == nil ? nil : "S256", authTime: authTime,
-            expiresAt: now().addingTimeInterval(Self.codeLifetime)))
-        return Self.append(to: request.redirectURI, ["code": code, "state": request.state])
+        if request.responseType == "token" { return try await implicitRedirect(request, pool: pool, user: user, authTime: authTime) }
+        let code = newCode(request, pool: pool, user: user, authTime: authTime)
+        try await store.createCode(code.record)
+        return Self.append(to: request.redirectURI, ["code": code.value, "state": request.state])
+    }
+
+    /// RFC 6749 §4.2.2: tokens in the fragment, never a refresh token.
+    func implicitRedirect(_ request: AuthorizationRequest, pool: UserPool, user: User, authTime: Date) async throws -> String {
+        guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+        let issued = try await tokens.issue(user: user, client: client, scopes: request.scopes, authTime: authTime, nonce: request.nonce,
+                                            withRefreshToken: false, accessTokenHashForIDToken: true)
+        return Self.append(to: request.redirectURI, [
+            "access_token": issued.accessToken, "id_token": issued.idToken, "token_type": "Bearer",
+            "expires_in": String(issued.expiresIn), "state": request.state,
+        ], fragment: true)
     }
 
     /// grant_type=authorization_code (RFC 6749 §4.1.3). A replayed code fails and ends the
