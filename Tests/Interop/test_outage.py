@@ -44,6 +44,10 @@ def test_a_database_outage_is_temporarily_unavailable_then_over(data_dir, postgr
                                  data={"client_id": client_id, "token": "not-a-token"})
 
         assert refresh().status_code == 200 and user_info().status_code == 403  # no openid scope in a password sign-in's token
+        authorize = f"{server.url}/{pool_id}/oauth2/authorize"
+        query = {"response_type": "code", "client_id": client_id, "redirect_uri": "http://localhost:3000/cb", "scope": "openid",
+                 "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
+        assert requests.get(authorize, params=query, allow_redirects=False, timeout=60).status_code == 302
 
         postgres.stop()
         for answer in (refresh(), user_info(), revoke()):
@@ -51,6 +55,11 @@ def test_a_database_outage_is_temporarily_unavailable_then_over(data_dir, postgr
             assert answer.json()["error"] == "temporarily_unavailable"
             assert answer.headers["Cache-Control"] == "no-store"
             assert "Traceback" not in answer.text and "PSQL" not in answer.text
+
+        # the hosted pages: a friendly page that says to try again, 503, never a stack trace
+        page = requests.get(authorize, params=query, allow_redirects=False, timeout=60)
+        assert page.status_code == 503 and "Sign-in is not available right now" in page.text, page.text
+        assert "PSQL" not in page.text and page.headers.get("Retry-After") == "5"
 
         postgres.start()
         deadline = time.time() + 30

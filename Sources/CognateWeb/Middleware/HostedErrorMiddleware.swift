@@ -1,4 +1,5 @@
 import CognateCore
+import CognateModel
 import Vapor
 
 /// The hosted pages' face of errors: a friendly page with the right status, never JSON and
@@ -18,6 +19,12 @@ struct HostedErrorMiddleware: AsyncMiddleware {
                 case .finished: ("This sign-in is already complete", "Go back to the application, or start again from it.")
                 }
                 return try await HostedPagesController.errorPage(request, status: .badRequest, heading: heading, message: message)
+            } else if let store = error as? StoreError, case .unavailable(let reason) = store {
+                request.logger.error("hosted page \(request.method) \(request.url.path): the database did not answer: \(reason)")
+                let response = try await HostedPagesController.errorPage(request, status: .serviceUnavailable, heading: "Sign-in is not available right now",
+                                                                         message: "Please try again in a moment.")
+                response.headers.replaceOrAdd(name: .retryAfter, value: "5")
+                return response
             } else if error is PasswordHasherBusy {
                 return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too busy right now",
                                                                  message: "Too many people are signing in at once. Wait a moment and try again.")
