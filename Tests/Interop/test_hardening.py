@@ -200,3 +200,33 @@ def test_the_login_form_counts_failures_per_address_too(data_dir):
         assert refused.status_code == 429 and "Too many attempts" in refused.text
     finally:
         server.stop()
+
+
+def test_one_address_cannot_fill_the_database_with_sign_ins_it_never_finishes(data_dir):
+    """Each hosted sign-in started is a stored request: one address may start twenty times
+    COGNATE_ADDRESS_LIMIT_PER_HOUR an hour, counted before it is stored, so many at once cannot
+    outrun it; another address is not affected."""
+    server = Server(data_dir, COGNATE_ADDRESS_LIMIT_PER_HOUR="1", COGNATE_TRUSTED_PROXIES="127.0.0.1", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        pool_id, _ = make_pool(idp)
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="web", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthScopes=["openid"], CallbackURLs=["http://localhost:3000/cb"])["UserPoolClient"]["ClientId"]
+        query = (f"response_type=code&client_id={client_id}&redirect_uri=http://localhost:3000/cb&scope=openid"
+                 "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+
+        def start(address):
+            return requests.get(f"{server.url}/{pool_id}/oauth2/authorize?{query}", headers={"X-Forwarded-For": address},
+                                allow_redirects=False, timeout=30)
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=30) as pool:
+            answers = list(pool.map(lambda _: start("203.0.113.7"), range(30)))
+        started = [a for a in answers if a.status_code == 302]
+        refused = [a for a in answers if a.status_code == 429]
+        assert len(started) == 20 and len(refused) == 10, [a.status_code for a in answers]
+        assert all("/login?request=" in a.headers["Location"] for a in started)
+        assert all("Too many attempts" in a.text and "Location" not in a.headers for a in refused)
+        assert start("198.51.100.4").status_code == 302, "another address starts as usual"
+    finally:
+        server.stop()

@@ -13,6 +13,9 @@ public struct AddressLimits: Sendable {
         /// A password sign-in: counted before it runs, given back if it succeeds, so that only
         /// failures use the allowance and many sent at once cannot outrun it.
         case signIn = "sign-in"
+        /// A hosted sign-in started (a stored authorization request): twenty times `perHour`, so
+        /// no address fills the database with requests it never finishes.
+        case signInStart = "sign-in-start"
     }
 
     let store: any RateLimitStore
@@ -27,7 +30,13 @@ public struct AddressLimits: Sendable {
         self.now = now
     }
 
-    func limit(_ action: Action) -> Int { action == .signIn ? signInFailuresPerHour : perHour }
+    func limit(_ action: Action) -> Int {
+        switch action {
+        case .signIn: signInFailuresPerHour
+        case .signInStart: perHour * 20
+        default: perHour
+        }
+    }
 
     func key(_ action: Action, _ address: String) -> (key: String, expiresAt: Date) {
         let hour = Int(now().timeIntervalSince1970 / 3_600)

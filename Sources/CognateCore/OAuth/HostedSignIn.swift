@@ -43,6 +43,8 @@ public enum HostedFlowError: Error, Equatable, Sendable {
     case expired
     /// Finished already (its code issued): a form submitted twice, or the back button.
     case finished
+    /// Too many sign-ins started from this address this hour (AddressLimits.signInStart).
+    case tooMany
 }
 
 /// What /oauth2/authorize does with a request.
@@ -66,6 +68,8 @@ public struct HostedSignIn: Sendable {
     public static let codesPerSessionWindow = 30
     let signIn: SignInService
     let tokens: TokenService
+    /// Bounds the requests one address may start (`signInStart`); nil: no bound.
+    let limits: AddressLimits?
     let random: any RandomSource
     let now: Now
 
@@ -75,9 +79,10 @@ public struct HostedSignIn: Sendable {
     /// How long a person has to finish signing in (sign-up and its emailed code included).
     public static let requestLifetime: TimeInterval = 3_600
 
-    public init(store: any Store, signIn: SignInService, tokens: TokenService,
+    public init(store: any Store, signIn: SignInService, tokens: TokenService, limits: AddressLimits? = nil,
                 random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.store = store
+        self.limits = limits
         self.signIn = signIn
         self.tokens = tokens
         self.random = random
@@ -149,6 +154,7 @@ public struct HostedSignIn: Sendable {
     /// Stores a validated request under a new id (256 random bits; the store keeps its
     /// SHA-256), bound to the browser's cookie value (a new one if it has none).
     func store(_ request: AuthorizationRequest, pool: UserPool, browser: String?) async throws -> (AuthorizationRequest, String) {
+        if let limits, !(try await limits.allow(.signInStart, from: RequestOrigin.current?.address)) { throw HostedFlowError.tooMany }
         let binding = browser.flatMap { Self.isToken($0) ? $0 : nil } ?? Data(random.bytes(32)).base64URLEncoded
         var stored = request
         stored.id = Data(random.bytes(32)).base64URLEncoded

@@ -12,11 +12,16 @@ struct HostedErrorMiddleware: AsyncMiddleware {
             let status: HTTPResponseStatus
             let message: String
             if let flow = error as? HostedFlowError {
+                if flow == .tooMany {
+                    return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
+                                                                     message: "Too many sign-ins were started from your network. Wait an hour and try again.")
+                }
                 let (heading, message) = switch flow {
                 case .unknown: ("This sign-in link is not valid", "Start again from the application.")
                 case .otherBrowser: ("This sign-in was started in another browser", "Start again from the application in this browser.")
                 case .expired: ("This sign-in has expired", "Start again from the application.")
                 case .finished: ("This sign-in is already complete", "Go back to the application, or start again from it.")
+                case .tooMany: ("Too many attempts", "Wait an hour and try again.")
                 }
                 return try await HostedPagesController.errorPage(request, status: .badRequest, heading: heading, message: message)
             } else if let store = error as? StoreError, case .unavailable(let reason) = store {

@@ -62,6 +62,8 @@ public enum CognateRuntime {
                                       now: settings.now)
         let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, accounts: accounts, masterKey: masterKey,
                                    decoyHash: decoyHash, now: settings.now)
+        let limits = AddressLimits(store: store, perHour: configuration.addressLimitPerHour,
+                                   signInFailuresPerHour: configuration.addressSignInFailuresPerHour, now: settings.now)
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
@@ -71,9 +73,8 @@ public enum CognateRuntime {
         let services = CognateServices(
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher, credentials: credentials,
             keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains, tokens: tokens,
-            hosted: HostedSignIn(store: store, signIn: signIn, tokens: tokens, now: settings.now), accounts: accounts, delivery: delivery,
-            limits: AddressLimits(store: store, perHour: configuration.addressLimitPerHour,
-                                  signInFailuresPerHour: configuration.addressSignInFailuresPerHour, now: settings.now),
+            hosted: HostedSignIn(store: store, signIn: signIn, tokens: tokens, limits: limits, now: settings.now), accounts: accounts,
+            delivery: delivery, limits: limits,
             publicURL: publicURL, now: settings.now)
         app.cognate = services
         app.lifecycle.use(HasherShutdown(hasher: services.hasher))
