@@ -111,12 +111,10 @@ public protocol AuthorizationRequestStore: Sendable {
     /// Moves an unfinished request to `step` (and names its user once known); false if it is
     /// finished, expired at `date` or unknown.
     func advanceAuthorization(idHash: String, to step: PendingAuthorization.Step, userSub: UUID?, at date: Date) async throws -> Bool
-    /// Finishes the request: true for exactly one of any number of racing callers, false if it
-    /// was finished already, has expired at `date` or is unknown.
-    func finishAuthorization(idHash: String, at date: Date) async throws -> Bool
     /// Finishes the request and stores what finishing it issues, in one transaction: the
-    /// hosted session and the authorization code (nil for the implicit flow). False, and
-    /// nothing stored, when it was finished already, has expired or is unknown.
+    /// hosted session and the authorization code (nil for the implicit flow). True for exactly
+    /// one of any number of racing callers; false, and nothing stored, when it was finished
+    /// already, has expired at `date` or is unknown.
     func finishAuthorization(idHash: String, at date: Date, session: SignInSession, code: AuthorizationCode?) async throws -> Bool
 }
 

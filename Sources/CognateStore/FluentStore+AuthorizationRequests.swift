@@ -59,18 +59,12 @@ extension FluentStore: AuthorizationRequestStore {
         }
     }
 
+    /// The condition and the mark in one statement: of racing finishers exactly one sees the row
+    /// unfinished (PostgreSQL re-reads a row it waited for; SQLite has one writer).
     static func finishQuery(idHash: String, at date: Date) -> SQLQueryString {
         """
         UPDATE \(ident: AuthorizationRequestRow.schema) SET finished_at = \(bind: date), step = \(bind: PendingAuthorization.Step.finished.rawValue)
         WHERE id = \(bind: idHash) AND finished_at IS NULL AND expires_at > \(bind: date) RETURNING id
         """
-    }
-
-    public func finishAuthorization(idHash: String, at date: Date) async throws -> Bool {
-        try await run("authorization request") {
-            // the condition and the mark in one statement: of racing finishers exactly one
-            // sees the row unfinished (PostgreSQL re-reads a row it waited for)
-            !(try await sql.raw(Self.finishQuery(idHash: idHash, at: date)).all()).isEmpty
-        }
     }
 }

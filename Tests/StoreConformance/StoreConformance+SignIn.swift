@@ -377,7 +377,10 @@ extension StoreConformance {
 
             // eight racing finishers: one finishes it; after that nothing moves it
             let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for _ in 0..<8 { group.addTask { try await store.finishAuthorization(idHash: idHash, at: t0.addingTimeInterval(1)) } }
+                for index in 0..<8 {
+                    let session = SignInSession(idHash: "s-\(idHash)-\(index)", poolId: pool.id, userSub: sub, authTime: t0, expiresAt: t0.addingTimeInterval(60))
+                    group.addTask { try await store.finishAuthorization(idHash: idHash, at: t0.addingTimeInterval(1), session: session, code: nil) }
+                }
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             try check(wins == 1, "\(wins) finishers won")
@@ -389,7 +392,10 @@ extension StoreConformance {
             let old = PendingAuthorization(idHash: "req-\(UUID())", poolId: pool.id, clientId: "client", browserHash: "b", request: "{}",
                                            createdAt: t0, expiresAt: t0.addingTimeInterval(60))
             try await store.createAuthorization(old)
-            try check(!(try await store.finishAuthorization(idHash: old.idHash, at: t0.addingTimeInterval(61))), "an expired request was finished")
+            let late = SignInSession(idHash: "s-\(old.idHash)", poolId: pool.id, userSub: sub, authTime: t0, expiresAt: t0.addingTimeInterval(3_600))
+            try check(!(try await store.finishAuthorization(idHash: old.idHash, at: t0.addingTimeInterval(61), session: late, code: nil)),
+                      "an expired request was finished")
+            try check(try await store.session(idHash: late.idHash) == nil, "an expired request's finish stored its session")
             try check(!(try await store.advanceAuthorization(idHash: old.idHash, to: .login, userSub: nil, at: t0.addingTimeInterval(61))),
                       "an expired request moved")
             _ = try await store.purgeExpired(at: t0.addingTimeInterval(61), limit: 500, outboxDays: 7)

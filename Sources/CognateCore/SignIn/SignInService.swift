@@ -239,7 +239,7 @@ public struct SignInService: Sendable {
     }
 
     /// A NEW_PASSWORD_REQUIRED session for a user whose password was just proven.
-    public func newPasswordSession(user: User, pool: UserPool, client: AppClient, eventId: UUID?) throws -> String {
+    func newPasswordSession(user: User, pool: UserPool, client: AppClient, eventId: UUID?) throws -> String {
         try seal(ChallengeSession(
             poolId: pool.id, clientId: client.clientId, sub: user.sub, challenge: "NEW_PASSWORD_REQUIRED",
             passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),

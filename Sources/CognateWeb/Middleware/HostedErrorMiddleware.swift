@@ -12,18 +12,14 @@ struct HostedErrorMiddleware: AsyncMiddleware {
             let status: HTTPResponseStatus
             let message: String
             if let flow = error as? HostedFlowError {
-                if flow == .tooMany {
-                    return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
-                                                                     message: "Too many sign-ins were started from your network. Wait an hour and try again.")
+                let (status, heading, message): (HTTPResponseStatus, String, String) = switch flow {
+                case .unknown: (.badRequest, "This sign-in link is not valid", "Start again from the application.")
+                case .otherBrowser: (.badRequest, "This sign-in was started in another browser", "Start again from the application in this browser.")
+                case .expired: (.badRequest, "This sign-in has expired", "Start again from the application.")
+                case .finished: (.badRequest, "This sign-in is already complete", "Go back to the application, or start again from it.")
+                case .tooMany: (.tooManyRequests, "Too many attempts", "Too many sign-ins were started from your network. Wait an hour and try again.")
                 }
-                let (heading, message) = switch flow {
-                case .unknown: ("This sign-in link is not valid", "Start again from the application.")
-                case .otherBrowser: ("This sign-in was started in another browser", "Start again from the application in this browser.")
-                case .expired: ("This sign-in has expired", "Start again from the application.")
-                case .finished: ("This sign-in is already complete", "Go back to the application, or start again from it.")
-                case .tooMany: ("Too many attempts", "Wait an hour and try again.")
-                }
-                return try await HostedPagesController.errorPage(request, status: .badRequest, heading: heading, message: message)
+                return try await HostedPagesController.errorPage(request, status: status, heading: heading, message: message)
             } else if let store = error as? StoreError, case .unavailable(let reason) = store {
                 request.logger.error("hosted page \(request.method) \(request.url.path): the database did not answer: \(reason)")
                 let response = try await HostedPagesController.errorPage(request, status: .serviceUnavailable, heading: "Sign-in is not available right now",
