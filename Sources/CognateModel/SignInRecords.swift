@@ -131,7 +131,6 @@ public struct PendingAuthorization: Sendable, Equatable {
 
     public var idHash: String
     public var poolId: String
-    public var clientId: String
     public var browserHash: String
     /// The validated request, as Core encodes it (redirect_uri, scopes, state, nonce, PKCE challenge, prompt, max_age, provider).
     public var request: String
@@ -141,11 +140,10 @@ public struct PendingAuthorization: Sendable, Equatable {
     public var expiresAt: Date
     public var finishedAt: Date?
 
-    public init(idHash: String, poolId: String, clientId: String, browserHash: String, request: String, step: Step = .login,
+    public init(idHash: String, poolId: String, browserHash: String, request: String, step: Step = .login,
                 userSub: UUID? = nil, createdAt: Date, expiresAt: Date, finishedAt: Date? = nil) {
         self.idHash = idHash
         self.poolId = poolId
-        self.clientId = clientId
         self.browserHash = browserHash
         self.request = request
         self.step = step

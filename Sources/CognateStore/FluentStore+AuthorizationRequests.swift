@@ -9,7 +9,6 @@ extension FluentStore: AuthorizationRequestStore {
             let row = AuthorizationRequestRow()
             row.id = pending.idHash
             row.poolId = pending.poolId
-            row.clientId = pending.clientId
             row.browserHash = pending.browserHash
             row.request = pending.request
             row.step = pending.step.rawValue
@@ -27,7 +26,7 @@ extension FluentStore: AuthorizationRequestStore {
             guard let id = row.id, let step = PendingAuthorization.Step(rawValue: row.step) else {
                 throw StoreError.unavailable("corrupt authorization request record")
             }
-            return PendingAuthorization(idHash: id, poolId: row.poolId, clientId: row.clientId, browserHash: row.browserHash, request: row.request,
+            return PendingAuthorization(idHash: id, poolId: row.poolId, browserHash: row.browserHash, request: row.request,
                                         step: step, userSub: row.userSub, createdAt: row.createdAt, expiresAt: row.expiresAt,
                                         finishedAt: row.finishedAt)
         }

@@ -364,7 +364,7 @@ extension StoreConformance {
         test("anAuthorizationRequestMovesForwardAndIsFinishedOnce") { store in
             let pool = try await makePool(store)
             let idHash = "req-\(UUID())"
-            let pending = PendingAuthorization(idHash: idHash, poolId: pool.id, clientId: "client", browserHash: "b", request: "{\"scopes\":[]}",
+            let pending = PendingAuthorization(idHash: idHash, poolId: pool.id, browserHash: "b", request: "{\"scopes\":[]}",
                                                createdAt: t0, expiresAt: t0.addingTimeInterval(3_600))
             try await store.createAuthorization(pending)
             try check(try await store.authorization(idHash: idHash) == pending, "request not kept as stored")
@@ -389,7 +389,7 @@ extension StoreConformance {
             try check(!(try await store.advanceAuthorization(idHash: idHash, to: .login, userSub: nil, at: t0)), "a finished request moved")
 
             // an expired one can be neither moved nor finished, and is swept
-            let old = PendingAuthorization(idHash: "req-\(UUID())", poolId: pool.id, clientId: "client", browserHash: "b", request: "{}",
+            let old = PendingAuthorization(idHash: "req-\(UUID())", poolId: pool.id, browserHash: "b", request: "{}",
                                            createdAt: t0, expiresAt: t0.addingTimeInterval(60))
             try await store.createAuthorization(old)
             let late = SignInSession(idHash: "s-\(old.idHash)", poolId: pool.id, userSub: sub, authTime: t0, expiresAt: t0.addingTimeInterval(3_600))
@@ -405,7 +405,7 @@ extension StoreConformance {
         test("finishingARequestStoresItsSessionAndCodeOnceOrNotAtAll") { store in
             let pool = try await makePool(store)
             let idHash = "req-\(UUID())"
-            try await store.createAuthorization(PendingAuthorization(idHash: idHash, poolId: pool.id, clientId: "client", browserHash: "b",
+            try await store.createAuthorization(PendingAuthorization(idHash: idHash, poolId: pool.id, browserHash: "b",
                                                                      request: "{}", createdAt: t0, expiresAt: t0.addingTimeInterval(3_600)))
             let sub = UUID()
             func issue(_ index: Int) -> (SignInSession, AuthorizationCode) {

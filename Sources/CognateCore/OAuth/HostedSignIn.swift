@@ -160,7 +160,7 @@ public struct HostedSignIn: Sendable {
         stored.id = Data(random.bytes(32)).base64URLEncoded
         let date = now()
         try await store.createAuthorization(PendingAuthorization(
-            idHash: SecretDigest.sha256Hex(stored.id), poolId: pool.id, clientId: request.clientId, browserHash: SecretDigest.sha256Hex(binding),
+            idHash: SecretDigest.sha256Hex(stored.id), poolId: pool.id, browserHash: SecretDigest.sha256Hex(binding),
             request: String(decoding: try JSONEncoder().encode(request), as: UTF8.self), createdAt: date,
             expiresAt: date.addingTimeInterval(Self.requestLifetime)))
         return (stored, binding)

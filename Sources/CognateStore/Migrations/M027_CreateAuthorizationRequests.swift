@@ -8,7 +8,6 @@ struct M027_CreateAuthorizationRequests: AsyncMigration {
         try await database.schema("authorization_requests")
             .field("id", .string, .identifier(auto: false))
             .field("pool_id", .string, .required, .references("user_pools", "id", onDelete: .cascade))
-            .field("client_id", .string, .required)
             .field("browser_hash", .string, .required)
             .field("request", .string, .required)
             .field("step", .string, .required)

@@ -258,7 +258,6 @@ final class AuthorizationRequestRow: Model, @unchecked Sendable {
     static let schema = "authorization_requests"
     @ID(custom: "id", generatedBy: .user) var id: String?
     @Field(key: "pool_id") var poolId: String
-    @Field(key: "client_id") var clientId: String
     @Field(key: "browser_hash") var browserHash: String
     @Field(key: "request") var request: String
     @Field(key: "step") var step: String
