@@ -33,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(name: "CognateModel", swiftSettings: strict),
+        .target(name: "CognateMemoryStore", dependencies: ["CognateModel"], swiftSettings: strict),
         .target(
             name: "CognateCore",
             dependencies: [
@@ -97,7 +98,8 @@ let package = Package(
             path: "Tests/StoreConformance",
             swiftSettings: strict
         ),
-        .testTarget(name: "CognateCoreTests", dependencies: ["CognateCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "CognateMemoryStoreTests", dependencies: ["CognateMemoryStore", "StoreConformance"], swiftSettings: strict),
+        .testTarget(name: "CognateCoreTests", dependencies: ["CognateCore", "CognateMemoryStore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "CognateStoreTests",
             dependencies: [
