@@ -5,7 +5,9 @@ import Logging
 
 /// What an operation may use.
 public struct APIContext: Sendable {
-    public let store: any CognateStore
+    /// What the operations read and write directly (the rest goes through the services).
+    public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore & DomainStore & AuthEventStore
+    public let store: any Store
     public let pools: PoolService
     public let keyring: Keyring
     public let hasher: PasswordHasher
@@ -19,7 +21,7 @@ public struct APIContext: Sendable {
     public let now: Now
 
     public init(
-        store: any CognateStore, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
+        store: any Store, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
         delivery: MessageDelivery, domains: HostedDomains, tokens: TokenService, signIn: SignInService,
         credentials: Credentials, accounts: AccountService, region: String, now: @escaping Now
     ) {

@@ -12,13 +12,15 @@ public struct ConfigFileApplier: Sendable {
         public var generatedSecrets: [String] = []
     }
 
-    let store: any CognateStore
+    /// What applying a file writes: pools, clients, resource servers, groups and users.
+    public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore
+    let store: any Store
     let pools: PoolService
     let keyring: Keyring
     let credentials: Credentials
     let now: Now
 
-    public init(store: any CognateStore, pools: PoolService, keyring: Keyring, credentials: Credentials, now: @escaping Now) {
+    public init(store: any Store, pools: PoolService, keyring: Keyring, credentials: Credentials, now: @escaping Now) {
         self.store = store
         self.pools = pools
         self.keyring = keyring
