@@ -46,6 +46,8 @@ public actor MemoryStore {
         var userCodes: [String: VerificationCode] = [:]
         var counters: [String: (count: Int, expiresAt: Date)] = [:]
         var events: [UUID: AuthEvent] = [:]
+        /// pool id → provider name → provider
+        var providers: [String: [String: IdentityProvider]] = [:]
     }
 }
 
@@ -127,6 +129,7 @@ extension MemoryStore: UserPoolStore {
         state.outbox = state.outbox.filter { $0.value.poolId != id }
         state.userCodes = state.userCodes.filter { $0.value.poolId != id }
         state.events = state.events.filter { $0.value.poolId != id }
+        state.providers[id] = nil
     }
 }
 
@@ -742,6 +745,57 @@ extension MemoryStore: PurgeStore {
         let outboxHorizon = date.addingTimeInterval(-Double(outboxDays) * 86_400)
         purge(&state.outbox) { $0.createdAt < outboxHorizon }
         return deleted
+    }
+}
+
+extension MemoryStore: IdentityProviderStore {
+    /// Refuses identifiers another provider of the pool holds (without case).
+    private func checkIdentifiers(_ provider: IdentityProvider) throws {
+        let wanted = Set(provider.identifiers.map(IdentityProvider.identifierKey))
+        for other in (state.providers[provider.poolId] ?? [:]).values where other.name != provider.name {
+            if !wanted.isDisjoint(with: other.identifiers.map(IdentityProvider.identifierKey)) { throw StoreError.duplicate("idp identifier") }
+        }
+    }
+
+    public func createIdentityProvider(_ provider: IdentityProvider) throws {
+        try available()
+        guard state.pools[provider.poolId] != nil else { throw StoreError.notFound("user pool \(provider.poolId)") }
+        guard state.providers[provider.poolId]?[provider.name] == nil else { throw StoreError.duplicate("identity provider") }
+        try checkIdentifiers(provider)
+        state.providers[provider.poolId, default: [:]][provider.name] = provider
+    }
+
+    public func identityProvider(poolId: String, name: String) throws -> IdentityProvider? {
+        try available()
+        return state.providers[poolId]?[name]
+    }
+
+    public func identityProvider(poolId: String, identifier: String) throws -> IdentityProvider? {
+        try available()
+        let key = IdentityProvider.identifierKey(identifier)
+        return (state.providers[poolId] ?? [:]).values.first { $0.identifiers.map(IdentityProvider.identifierKey).contains(key) }
+    }
+
+    public func listIdentityProviders(poolId: String, limit: Int, after cursor: String?) throws -> ListPage<IdentityProvider> {
+        try available()
+        return Paging.page(Array((state.providers[poolId] ?? [:]).values), limit: limit, after: cursor, key: \.name)
+    }
+
+    public func updateIdentityProvider(poolId: String, name: String, _ change: @escaping @Sendable (inout IdentityProvider) throws -> Void)
+        throws -> IdentityProvider
+    {
+        try available()
+        guard var provider = state.providers[poolId]?[name] else { throw StoreError.notFound("identity provider \(name)") }
+        try change(&provider)
+        (provider.poolId, provider.name) = (poolId, name)
+        try checkIdentifiers(provider)
+        state.providers[poolId]?[name] = provider
+        return provider
+    }
+
+    public func deleteIdentityProvider(poolId: String, name: String) throws {
+        try available()
+        guard state.providers[poolId]?.removeValue(forKey: name) != nil else { throw StoreError.notFound("identity provider \(name)") }
     }
 }
 

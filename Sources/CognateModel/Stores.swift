@@ -260,6 +260,24 @@ public protocol AuthEventStore: Sendable {
     func setAuthEventFeedback(poolId: String, userSub: UUID, id: UUID, value: String, at date: Date) async throws -> Bool
 }
 
+public protocol IdentityProviderStore: Sendable {
+    /// `StoreError.notFound` for an unknown pool; `.duplicate("identity provider")` when the
+    /// pool has a provider of that name, `.duplicate("idp identifier")` when another of its
+    /// providers holds one of the identifiers (compared without case).
+    func createIdentityProvider(_ provider: IdentityProvider) async throws
+    func identityProvider(poolId: String, name: String) async throws -> IdentityProvider?
+    /// The pool's provider holding `identifier` (without case), if any.
+    func identityProvider(poolId: String, identifier: String) async throws -> IdentityProvider?
+    /// The pool's providers ordered by name, `limit` at most, starting after the cursor.
+    func listIdentityProviders(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<IdentityProvider>
+    /// Reads, changes and writes the provider in one transaction (its pool and name stay);
+    /// the identifiers follow the changed provider, with the same duplicate rule as create.
+    @discardableResult
+    func updateIdentityProvider(poolId: String, name: String, _ change: @escaping @Sendable (inout IdentityProvider) throws -> Void)
+        async throws -> IdentityProvider
+    func deleteIdentityProvider(poolId: String, name: String) async throws
+}
+
 public protocol StoreHealth: Sendable {
     /// Throws unless the database answers.
     func ping() async throws
@@ -268,4 +286,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & StoreHealth

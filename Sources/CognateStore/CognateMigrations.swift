@@ -11,6 +11,6 @@ public enum CognateMigrations {
         M015_CreateAdminCredentials(), M016_CreateSettings(), M017_CreateOutbox(), M018_CreateDomains(), M019_CreateSingleUses(),
         M020_CreateVerificationCodes(), M021_AddUserMFA(), M022_CreateRateCounters(), M023_AddLookupIndexes(),
         M024_CreateUserCodes(), M025_AddOutboxLease(), M026_CreateAuthEvents(),
-        M027_CreateAuthorizationRequests(),
+        M027_CreateAuthorizationRequests(), M028_CreateIdentityProviders(),
     ]
 }

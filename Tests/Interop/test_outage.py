@@ -1,8 +1,9 @@
 """The OAuth endpoints while the database is down, on a real PostgreSQL that the test stops and
-starts: 503 `temporarily_unavailable` (never `invalid_token` or a 500), and service again once
-the database is back."""
+starts: 503 `temporarily_unavailable` (never `invalid_token` or a 500), the Cognito API's
+InternalErrorException as a 503, and service again once the database is back."""
 import time
 
+import botocore.exceptions
 import pytest
 import requests
 
@@ -55,6 +56,16 @@ def test_a_database_outage_is_temporarily_unavailable_then_over(data_dir, postgr
             assert answer.json()["error"] == "temporarily_unavailable"
             assert answer.headers["Cache-Control"] == "no-store"
             assert "Traceback" not in answer.text and "PSQL" not in answer.text
+
+        # the Cognito API, signed and unsigned: Cognito's InternalErrorException, as a 503 SDKs retry
+        for call in (lambda: idp.admin_get_user(UserPoolId=pool_id, Username="ana"),
+                     lambda: idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                               AuthParameters={"USERNAME": "ana", "PASSWORD": "Corr3ct-Horse!"})):
+            with pytest.raises(botocore.exceptions.ClientError) as refused:
+                call()
+            assert refused.value.response["Error"]["Code"] == "InternalErrorException"
+            assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+            assert "PSQL" not in refused.value.response["Error"]["Message"]
 
         # the hosted pages: a friendly page that says to try again, 503, never a stack trace
         page = requests.get(authorize, params=query, allow_redirects=False, timeout=60)

@@ -135,7 +135,7 @@ public struct CognitoAPI: Sendable {
             case .duplicate(let what): return Self.render(.invalidParameter("\(what) already exists."))
             case .unavailable:
                 logger.error("store unavailable: \(error)")
-                return Self.render(.internalError)
+                return Self.render(.unavailable)
             }
         } catch {
             logger.error("API operation failed: \(String(reflecting: error))")

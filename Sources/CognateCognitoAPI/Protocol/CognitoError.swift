@@ -23,4 +23,7 @@ public struct CognitoError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func invalidOAuthFlow(_ message: String) -> CognitoError { .init("InvalidOAuthFlowException", message) }
     public static func tooManyRequests(_ message: String) -> CognitoError { .init("TooManyRequestsException", message) }
     public static let internalError = CognitoError("InternalErrorException", "Internal error.", status: 500)
+    /// The database does not answer: Cognito's internal error type, with 503 so that SDKs
+    /// (botocore retries 500–504) and operators tell "try again" from a fault.
+    public static let unavailable = CognitoError("InternalErrorException", "The service is temporarily unavailable; try again.", status: 503)
 }

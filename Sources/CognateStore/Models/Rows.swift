@@ -267,3 +267,25 @@ final class AuthorizationRequestRow: Model, @unchecked Sendable {
     @OptionalField(key: "finished_at") var finishedAt: Date?
     init() {}
 }
+
+final class IdentityProviderRow: Model, @unchecked Sendable {
+    static let schema = "identity_providers"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "name") var name: String
+    @Field(key: "type") var type: String
+    /// The provider as JSON (details, sealed secrets, mapping, identifiers).
+    @Field(key: "document") var document: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+final class IdentityProviderIdentifierRow: Model, @unchecked Sendable {
+    static let schema = "identity_provider_identifiers"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "provider_id") var providerId: UUID
+    @Field(key: "key") var key: String
+    init() {}
+}
