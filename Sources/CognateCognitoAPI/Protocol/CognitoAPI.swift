@@ -7,6 +7,7 @@ import Logging
 public struct APIContext: Sendable {
     /// What the operations read and write directly (the rest goes through the services).
     public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore & DomainStore & AuthEventStore
+        & IdentityProviderStore
     public let store: any Store
     public let pools: PoolService
     public let keyring: Keyring
@@ -17,15 +18,18 @@ public struct APIContext: Sendable {
     public let signIn: SignInService
     public let credentials: Credentials
     public let accounts: AccountService
+    public let identityProviders: IdentityProviderService
     public let region: String
     public let now: Now
 
     public init(
         store: any Store, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
         delivery: MessageDelivery, domains: HostedDomains, tokens: TokenService, signIn: SignInService,
-        credentials: Credentials, accounts: AccountService, region: String, now: @escaping Now
+        credentials: Credentials, accounts: AccountService, identityProviders: IdentityProviderService, region: String,
+        now: @escaping Now
     ) {
         self.accounts = accounts
+        self.identityProviders = identityProviders
         self.store = store
         self.pools = pools
         self.keyring = keyring
@@ -89,6 +93,8 @@ public struct CognitoAPI: Sendable {
         AssociateSoftwareToken.self, VerifySoftwareToken.self, SetUserMFAPreference.self, AdminSetUserMFAPreference.self,
         GetUserPoolMfaConfig.self, SetUserPoolMfaConfig.self,
         AdminListUserAuthEvents.self, AdminUpdateAuthEventFeedback.self,
+        CreateIdentityProvider.self, DescribeIdentityProvider.self, UpdateIdentityProvider.self, DeleteIdentityProvider.self,
+        ListIdentityProviders.self, GetIdentityProviderByIdentifier.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

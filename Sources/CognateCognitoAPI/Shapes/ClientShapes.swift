@@ -172,7 +172,13 @@ struct ClientSettings: Decodable, Sendable {
             }
         }
         try await checkScopes(client.allowedOAuthScopes, client: client, pool: pool, context: context)
-        let known = Set(["COGNITO"])
+        var known: Set<String> = ["COGNITO"]
+        var cursor: String?
+        repeat {
+            let page = try await context.store.listIdentityProviders(poolId: pool.id, limit: 60, after: cursor)
+            known.formUnion(page.items.map(\.name))
+            cursor = page.next
+        } while cursor != nil
         for provider in client.supportedIdentityProviders where !known.contains(provider) {
             throw CognitoError.invalidParameter("The provider \(provider) does not exist for User Pool \(pool.id)")
         }

@@ -1,5 +1,6 @@
 import CognateCognitoAPI
 import CognateCore
+import CognateModel
 import Foundation
 import Vapor
 
@@ -9,14 +10,19 @@ struct CognitoAPIController: Sendable {
 
     func handle(_ request: Request) async throws -> Response {
         let services = try request.services()
-        if let refused = try await Self.refuseFlood(request, services) { return refused }
+        do {
+            if let refused = try await Self.refuseFlood(request, services) { return refused }
+        } catch is StoreError {
+            // the address counters live in the database too: Cognito's error, as a 503 SDKs retry
+            return Self.errorResponse("InternalErrorException", "The service is temporarily unavailable; try again.", status: .serviceUnavailable)
+        }
         let body = request.body.data.map { Array($0.readableBytesView) } ?? []
         let signable = SignableRequest(
             method: request.method.rawValue, path: request.url.path, query: request.url.query ?? "",
             headers: request.headers.map { (name: $0.name, value: $0.value) }, body: body)
         let answer = await services.api.handle(signable)
         if answer.status == 200, Self.action(request) == .signIn {
-            try await services.limits.giveBack(.signIn, from: request.clientAddress)
+            try? await services.limits.giveBack(.signIn, from: request.clientAddress)
         }
         var headers = HTTPHeaders()
         headers.contentType = Self.contentType
@@ -41,11 +47,11 @@ struct CognitoAPIController: Sendable {
         return errorResponse("TooManyRequestsException", "Too many requests from this address. Try again later.")
     }
 
-    /// A Cognito error answered before the request reaches the API layer (JSON 1.1, status 400).
-    static func errorResponse(_ type: String, _ message: String) -> Response {
+    /// A Cognito error answered before the request reaches the API layer (JSON 1.1, status 400 unless given).
+    static func errorResponse(_ type: String, _ message: String, status: HTTPResponseStatus = .badRequest) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = contentType
         let body = (try? JSONSerialization.data(withJSONObject: ["__type": type, "message": message])) ?? Data()
-        return Response(status: .badRequest, headers: headers, body: .init(data: body))
+        return Response(status: status, headers: headers, body: .init(data: body))
     }
 }

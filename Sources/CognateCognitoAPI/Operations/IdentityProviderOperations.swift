@@ -1,0 +1,180 @@
+import CognateCore
+import CognateModel
+import Foundation
+
+struct IdentityProviderType: Encodable, Sendable {
+    var UserPoolId: String
+    var ProviderName: String
+    var ProviderType: String
+    var ProviderDetails: [String: String]
+    var AttributeMapping: [String: String]
+    var IdpIdentifiers: [String]
+    var LastModifiedDate: Date
+    var CreationDate: Date
+
+    init(_ provider: IdentityProvider, details: [String: String]) {
+        UserPoolId = provider.poolId
+        ProviderName = provider.name
+        ProviderType = provider.type.rawValue
+        ProviderDetails = details
+        AttributeMapping = provider.attributeMapping
+        IdpIdentifiers = provider.identifiers
+        LastModifiedDate = provider.updatedAt
+        CreationDate = provider.createdAt
+    }
+}
+
+struct IdentityProviderOutput: Encodable, Sendable {
+    var IdentityProvider: IdentityProviderType
+}
+
+extension APIContext {
+    func described(_ provider: IdentityProvider) throws -> IdentityProviderOutput {
+        IdentityProviderOutput(IdentityProvider: IdentityProviderType(provider, details: try identityProviders.describedDetails(provider)))
+    }
+
+    func existingIdentityProvider(_ poolId: String, _ name: String) async throws -> IdentityProvider {
+        _ = try await existingPool(poolId)
+        guard let provider = try await store.identityProvider(poolId: poolId, name: name) else {
+            throw CognitoError.resourceNotFound("Identity provider \(name) does not exist.")
+        }
+        return provider
+    }
+
+    /// The service's refusals in Cognito's words.
+    func translatingProviderErrors<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch IdentityProviderError.duplicateName(let name) {
+            throw CognitoError("DuplicateProviderException", "A provider with the name \(name) already exists in this user pool.")
+        } catch IdentityProviderError.duplicateIdentifier {
+            throw CognitoError("DuplicateProviderException", "An identifier of \(name) is used by another provider of this user pool.")
+        }
+    }
+}
+
+struct CreateIdentityProvider: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ProviderName: String
+        var ProviderType: String
+        var ProviderDetails: [String: String]
+        var AttributeMapping: [String: String]?
+        var IdpIdentifiers: [String]?
+    }
+
+    static let name = "CreateIdentityProvider"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> IdentityProviderOutput {
+        _ = try await context.existingPool(input.UserPoolId)
+        guard let type = IdentityProvider.Kind(rawValue: input.ProviderType) else {
+            throw CognitoError.invalidParameter("ProviderType \(input.ProviderType) is not supported.")
+        }
+        let provider = try await context.translatingProviderErrors(input.ProviderName) {
+            try await context.identityProviders.create(poolId: input.UserPoolId, name: input.ProviderName, type: type,
+                                                       details: input.ProviderDetails, attributeMapping: input.AttributeMapping,
+                                                       identifiers: input.IdpIdentifiers)
+        }
+        return try context.described(provider)
+    }
+}
+
+struct DescribeIdentityProvider: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ProviderName: String
+    }
+
+    static let name = "DescribeIdentityProvider"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> IdentityProviderOutput {
+        try context.described(try await context.existingIdentityProvider(input.UserPoolId, input.ProviderName))
+    }
+}
+
+struct GetIdentityProviderByIdentifier: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var IdpIdentifier: String
+    }
+
+    static let name = "GetIdentityProviderByIdentifier"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> IdentityProviderOutput {
+        _ = try await context.existingPool(input.UserPoolId)
+        guard let provider = try await context.store.identityProvider(poolId: input.UserPoolId, identifier: input.IdpIdentifier) else {
+            throw CognitoError.resourceNotFound("No identity provider has the identifier \(input.IdpIdentifier).")
+        }
+        return try context.described(provider)
+    }
+}
+
+/// As Cognito: what is given replaces what was; a secret not given again is kept.
+struct UpdateIdentityProvider: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ProviderName: String
+        var ProviderDetails: [String: String]?
+        var AttributeMapping: [String: String]?
+        var IdpIdentifiers: [String]?
+    }
+
+    static let name = "UpdateIdentityProvider"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> IdentityProviderOutput {
+        _ = try await context.existingIdentityProvider(input.UserPoolId, input.ProviderName)
+        let provider = try await context.translatingProviderErrors(input.ProviderName) {
+            try await context.identityProviders.update(poolId: input.UserPoolId, name: input.ProviderName, details: input.ProviderDetails,
+                                                       attributeMapping: input.AttributeMapping, identifiers: input.IdpIdentifiers)
+        }
+        return try context.described(provider)
+    }
+}
+
+struct ListIdentityProviders: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var MaxResults: Int?
+        var NextToken: String?
+    }
+
+    struct ProviderDescription: Encodable, Sendable {
+        var ProviderName: String
+        var ProviderType: String
+        var LastModifiedDate: Date
+        var CreationDate: Date
+    }
+
+    struct Output: Encodable, Sendable {
+        var Providers: [ProviderDescription]
+        var NextToken: String?
+    }
+
+    static let name = "ListIdentityProviders"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        _ = try await context.existingPool(input.UserPoolId)
+        let limit = input.MaxResults.map { $0 == 0 ? 60 : $0 } ?? 60
+        let page = try await context.store.listIdentityProviders(poolId: input.UserPoolId, limit: limit, after: input.NextToken)
+        return Output(Providers: page.items.map {
+            ProviderDescription(ProviderName: $0.name, ProviderType: $0.type.rawValue, LastModifiedDate: $0.updatedAt, CreationDate: $0.createdAt)
+        }, NextToken: page.next)
+    }
+}
+
+struct DeleteIdentityProvider: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ProviderName: String
+    }
+
+    struct Output: Encodable, Sendable {}
+
+    static let name = "DeleteIdentityProvider"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        _ = try await context.existingIdentityProvider(input.UserPoolId, input.ProviderName)
+        try await context.identityProviders.delete(poolId: input.UserPoolId, name: input.ProviderName)
+        return Output()
+    }
+}

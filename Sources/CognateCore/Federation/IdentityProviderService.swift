@@ -1,0 +1,255 @@
+import CognateModel
+import Crypto
+import Foundation
+
+/// Why a provider change was refused, beyond a plain invalid parameter.
+public enum IdentityProviderError: Error, Equatable, Sendable {
+    /// The pool has a provider by that name already (Cognito: DuplicateProviderException).
+    case duplicateName(String)
+    /// Another provider of the pool holds one of the identifiers (Cognito: DuplicateProviderException).
+    case duplicateIdentifier
+}
+
+/// The pool's outside identity providers as Cognito models them: their details checked per
+/// type, the social presets' fixed endpoints filled in, a default attribute mapping for the
+/// user name, and the secrets (`client_secret`, Apple's `private_key`) sealed with the master
+/// key before anything is stored.
+public struct IdentityProviderService: Sendable {
+    public typealias Store = IdentityProviderStore & UserPoolStore & AppClientStore
+    let store: any Store
+    let masterKey: MasterKey
+    let now: Now
+
+    public init(store: any Store, masterKey: MasterKey, now: @escaping Now) {
+        self.store = store
+        self.masterKey = masterKey
+        self.now = now
+    }
+
+    /// The details that are secrets: kept sealed, never in `details`.
+    public static let secretDetails: Set<String> = ["client_secret", "private_key"]
+
+    /// What each type needs, may have, and fills in itself.
+    struct Shape {
+        var required: Set<String>
+        var optional: Set<String> = []
+        /// Fixed endpoints and the like, as Cognito's DescribeIdentityProvider shows them.
+        var preset: [String: String] = [:]
+        /// The provider's claim that becomes the user name (`<ProviderName>_<value>`).
+        var usernameClaim: String?
+    }
+
+    static func shape(_ type: IdentityProvider.Kind, details: [String: String]) -> Shape {
+        switch type {
+        case .oidc:
+            return Shape(required: ["client_id", "authorize_scopes", "attributes_request_method", "oidc_issuer"],
+                         optional: ["client_secret", "authorize_url", "token_url", "attributes_url", "jwks_uri", "attributes_url_add_attributes"],
+                         preset: ["attributes_url_add_attributes": "false"], usernameClaim: "sub")
+        case .google:
+            return Shape(required: ["client_id", "client_secret", "authorize_scopes"], preset: [
+                "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth", "token_url": "https://www.googleapis.com/oauth2/v4/token",
+                "token_request_method": "POST", "attributes_url": "https://people.googleapis.com/v1/people/me?personFields=",
+                "attributes_url_add_attributes": "true", "oidc_issuer": "https://accounts.google.com",
+            ], usernameClaim: "sub")
+        case .facebook:
+            let version = details["api_version"] ?? "v17.0"
+            return Shape(required: ["client_id", "client_secret", "authorize_scopes"], optional: ["api_version"], preset: [
+                "api_version": version, "authorize_url": "https://www.facebook.com/\(version)/dialog/oauth",
+                "token_url": "https://graph.facebook.com/\(version)/oauth/access_token", "token_request_method": "GET",
+                "attributes_url": "https://graph.facebook.com/\(version)/me?fields=", "attributes_url_add_attributes": "true",
+            ], usernameClaim: "id")
+        case .loginWithAmazon:
+            return Shape(required: ["client_id", "client_secret", "authorize_scopes"], preset: [
+                "authorize_url": "https://www.amazon.com/ap/oa", "token_url": "https://api.amazon.com/auth/o2/token",
+                "token_request_method": "POST", "attributes_url": "https://api.amazon.com/user/profile",
+                "attributes_url_add_attributes": "false",
+            ], usernameClaim: "user_id")
+        case .signInWithApple:
+            return Shape(required: ["client_id", "team_id", "key_id", "private_key", "authorize_scopes"], preset: [
+                "authorize_url": "https://appleid.apple.com/auth/authorize", "token_url": "https://appleid.apple.com/auth/token",
+                "token_request_method": "POST", "oidc_issuer": "https://appleid.apple.com", "attributes_url_add_attributes": "false",
+            ], usernameClaim: "sub")
+        case .saml:
+            return Shape(required: [], optional: ["MetadataFile", "MetadataURL", "IDPSignout", "IDPInit", "RequestSigningAlgorithm",
+                                                  "EncryptedResponses"])
+        }
+    }
+
+    // MARK: Operations
+
+    /// CreateIdentityProvider: checked, completed, sealed and stored.
+    public func create(poolId: String, name: String, type: IdentityProvider.Kind, details: [String: String],
+                       attributeMapping: [String: String]?, identifiers: [String]?) async throws -> IdentityProvider {
+        guard let pool = try await store.pool(id: poolId) else { throw StoreError.notFound("user pool \(poolId)") }
+        try Self.checkName(name, type: type)
+        let date = now()
+        var provider = IdentityProvider(poolId: poolId, name: name, type: type, createdAt: date, updatedAt: date)
+        try apply(details: details, to: &provider)
+        provider.attributeMapping = try Self.mapping(attributeMapping ?? [:], type: type, pool: pool)
+        provider.identifiers = try Self.identifiers(identifiers ?? [])
+        do {
+            try await store.createIdentityProvider(provider)
+        } catch StoreError.duplicate(let what) {
+            throw what == "idp identifier" ? IdentityProviderError.duplicateIdentifier : IdentityProviderError.duplicateName(name)
+        }
+        return provider
+    }
+
+    /// UpdateIdentityProvider: what is given replaces what was (details keep the secrets not given again).
+    public func update(poolId: String, name: String, details: [String: String]?, attributeMapping: [String: String]?,
+                       identifiers: [String]?) async throws -> IdentityProvider {
+        guard let pool = try await store.pool(id: poolId) else { throw StoreError.notFound("user pool \(poolId)") }
+        guard var provider = try await store.identityProvider(poolId: poolId, name: name) else {
+            throw StoreError.notFound("identity provider \(name)")
+        }
+        if let details {
+            // a secret not sent again is kept, as Cognito keeps it
+            var merged = details
+            for secret in provider.sealedSecrets.keys where merged[secret] == nil { merged[secret] = try openSecret(secret, of: provider) }
+            try apply(details: merged, to: &provider)
+        }
+        if let attributeMapping { provider.attributeMapping = try Self.mapping(attributeMapping, type: provider.type, pool: pool) }
+        if let identifiers { provider.identifiers = try Self.identifiers(identifiers) }
+        provider.updatedAt = now()
+        let desired = provider
+        do {
+            return try await store.updateIdentityProvider(poolId: poolId, name: name) { $0 = desired }
+        } catch StoreError.duplicate {
+            throw IdentityProviderError.duplicateIdentifier
+        }
+    }
+
+    /// DeleteIdentityProvider: the provider goes, and with it its place in the pool's clients'
+    /// SupportedIdentityProviders (no client is left naming a provider that does not exist).
+    public func delete(poolId: String, name: String) async throws {
+        guard try await store.identityProvider(poolId: poolId, name: name) != nil else { throw StoreError.notFound("identity provider \(name)") }
+        try await store.deleteIdentityProvider(poolId: poolId, name: name)
+        var cursor: String?
+        repeat {
+            let page = try await store.listClients(poolId: poolId, limit: 60, after: cursor)
+            for client in page.items where client.supportedIdentityProviders.contains(name) {
+                try await store.updateClient(poolId: poolId, clientId: client.clientId) { $0.supportedIdentityProviders.removeAll { $0 == name } }
+            }
+            cursor = page.next
+        } while cursor != nil
+    }
+
+    /// The details as DescribeIdentityProvider shows them: the secrets opened.
+    public func describedDetails(_ provider: IdentityProvider) throws -> [String: String] {
+        var details = provider.details
+        for secret in provider.sealedSecrets.keys { details[secret] = try openSecret(secret, of: provider) }
+        return details
+    }
+
+    public func openSecret(_ name: String, of provider: IdentityProvider) throws -> String? {
+        guard let sealed = provider.sealedSecrets[name] else { return nil }
+        return String(decoding: try masterKey.open(sealed, context: Self.sealContext(name, provider)), as: UTF8.self)
+    }
+
+    static func sealContext(_ detail: String, _ provider: IdentityProvider) -> String {
+        "idp-\(detail):\(provider.poolId):\(provider.name)"
+    }
+
+    // MARK: Rules
+
+    static func checkName(_ name: String, type: IdentityProvider.Kind) throws {
+        if type.isSocial, name != type.rawValue {
+            throw ValidationError(field: "ProviderName", message: "The name of a \(type.rawValue) provider must be \(type.rawValue).")
+        }
+        if !type.isSocial, IdentityProvider.Kind.allCases.contains(where: { $0.isSocial && $0.rawValue == name }) {
+            throw ValidationError(field: "ProviderName", message: "\(name) is the name of a social provider; choose another name.")
+        }
+        if name.uppercased() == "COGNITO" {
+            throw ValidationError(field: "ProviderName", message: "COGNITO names the pool's own users; choose another name.")
+        }
+    }
+
+    /// Checks the details against the type, fills in the presets and seals the secrets.
+    func apply(details given: [String: String], to provider: inout IdentityProvider) throws {
+        let shape = Self.shape(provider.type, details: given)
+        let allowed = shape.required.union(shape.optional)
+        if let unknown = given.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw ValidationError(field: "ProviderDetails", message: "\(unknown) is not a detail of a \(provider.type.rawValue) provider.")
+        }
+        if let missing = shape.required.sorted().first(where: { (given[$0] ?? "").isEmpty }) {
+            throw ValidationError(field: "ProviderDetails", message: "\(missing) is required for a \(provider.type.rawValue) provider.")
+        }
+        try Self.checkValues(given, type: provider.type)
+        var details = given.merging(shape.preset) { given, _ in given }
+        var sealed: [String: Data] = [:]
+        for secret in Self.secretDetails {
+            guard let value = details.removeValue(forKey: secret) else { continue }
+            sealed[secret] = try masterKey.seal(Data(value.utf8), context: Self.sealContext(secret, provider))
+        }
+        provider.details = details
+        provider.sealedSecrets = sealed
+    }
+
+    static func checkValues(_ details: [String: String], type: IdentityProvider.Kind) throws {
+        func fail(_ field: String, _ message: String) -> ValidationError { ValidationError(field: "ProviderDetails", message: "\(field) \(message)") }
+        switch type {
+        case .oidc:
+            guard ["GET", "POST"].contains(details["attributes_request_method"] ?? "") else {
+                throw fail("attributes_request_method", "must be GET or POST.")
+            }
+            for field in ["oidc_issuer", "authorize_url", "token_url", "attributes_url", "jwks_uri"] {
+                if let value = details[field], !isProviderURL(value) { throw fail(field, "must be an https URL.") }
+            }
+            let endpoints = ["authorize_url", "token_url", "attributes_url", "jwks_uri"].filter { details[$0] != nil }
+            if !endpoints.isEmpty && endpoints.count != 4 {
+                throw fail("authorize_url, token_url, attributes_url and jwks_uri", "are given all together or not at all (then read from the issuer's discovery document).")
+            }
+        case .facebook:
+            if let version = details["api_version"], version.wholeMatch(of: /v\d{1,2}\.\d{1,2}/) == nil {
+                throw fail("api_version", "must look like v17.0.")
+            }
+        case .signInWithApple:
+            guard (try? P256.Signing.PrivateKey(pemRepresentation: details["private_key"] ?? "")) != nil else {
+                throw fail("private_key", "must be the PEM of the P-256 key Apple issued (a .p8 file).")
+            }
+        case .saml:
+            let file = details["MetadataFile"].map { !$0.isEmpty } ?? false
+            let url = details["MetadataURL"].map { !$0.isEmpty } ?? false
+            guard file != url else { throw fail("MetadataFile or MetadataURL", "is required, one of them.") }
+            if let address = details["MetadataURL"], !isProviderURL(address) { throw fail("MetadataURL", "must be an https URL.") }
+            if let metadata = details["MetadataFile"], !metadata.contains("EntityDescriptor") {
+                throw fail("MetadataFile", "must be the IdP's SAML metadata (an EntityDescriptor).")
+            }
+            for flag in ["IDPSignout", "IDPInit", "EncryptedResponses"] {
+                if let value = details[flag], value != "true" && value != "false" { throw fail(flag, "must be true or false.") }
+            }
+            if let algorithm = details["RequestSigningAlgorithm"], algorithm != "rsa-sha256" { throw fail("RequestSigningAlgorithm", "must be rsa-sha256.") }
+        case .google, .loginWithAmazon: break
+        }
+    }
+
+    /// https, or http on a loopback host (a provider run beside Cognate in development and tests).
+    static func isProviderURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(), !host.isEmpty else { return false }
+        if scheme == "https" { return true }
+        return scheme == "http" && (host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1")
+    }
+
+    /// Keys are the pool's attributes (standard, or custom ones it declares) or `username`;
+    /// values name the provider's claims. The user name's claim is mapped unless given.
+    static func mapping(_ given: [String: String], type: IdentityProvider.Kind, pool: UserPool) throws -> [String: String] {
+        let custom = Set(pool.schema.map(\.name))
+        for (attribute, claim) in given.sorted(by: { $0.key < $1.key }) {
+            guard attribute == "username" || PoolRules.standardAttributeNames.contains(attribute) || custom.contains(attribute) else {
+                throw ValidationError(field: "AttributeMapping", message: "\(attribute) is not an attribute of the user pool.")
+            }
+            guard !claim.isEmpty else { throw ValidationError(field: "AttributeMapping", message: "\(attribute) is mapped to nothing.") }
+        }
+        var mapping = given
+        if mapping["username"] == nil, let claim = shape(type, details: [:]).usernameClaim { mapping["username"] = claim }
+        return mapping
+    }
+
+    static func identifiers(_ given: [String]) throws -> [String] {
+        var seen: Set<String> = []
+        for identifier in given where !seen.insert(IdentityProvider.identifierKey(identifier)).inserted {
+            throw ValidationError(field: "IdpIdentifiers", message: "\(identifier) is listed twice.")
+        }
+        return given
+    }
+}
