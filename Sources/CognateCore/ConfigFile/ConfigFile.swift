@@ -13,6 +13,16 @@ public struct ConfigFile: Sendable {
         public var resourceServers: [ResourceServer]
         public var groups: [Group]
         public var users: [UserDeclaration]
+        public var identityProviders: [IdentityProviderDeclaration] = []
+    }
+
+    /// An outside identity provider, as CreateIdentityProvider takes it.
+    public struct IdentityProviderDeclaration: Sendable {
+        public var name: String
+        public var type: IdentityProvider.Kind
+        public var details: [String: String]
+        public var attributeMapping: [String: String]
+        public var identifiers: [String]
     }
 
     public struct ClientDeclaration: Sendable {
@@ -87,7 +97,7 @@ public struct ConfigFile: Sendable {
         let f = try field.mapping([
             "id", "name", "passwordPolicy", "usernameAttributes", "aliasAttributes", "caseSensitive",
             "autoVerifiedAttributes", "mfa", "signingAlgorithm", "tokenValidity", "schema", "clients",
-            "resourceServers", "groups", "users",
+            "resourceServers", "groups", "users", "identityProviders",
         ])
         guard let nameField = f["name"] else { throw field.error("missing required field 'name'") }
         var pool = UserPool(id: "", name: try nameField.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
@@ -121,14 +131,19 @@ public struct ConfigFile: Sendable {
         let resourceServers = try f["resourceServers"]?.sequence().map(parseResourceServer) ?? []
         let knownScopes = Set(["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"])
             .union(resourceServers.flatMap(\.qualifiedScopes))
-        let clients = try f["clients"]?.sequence().map { try parseClient($0, pool: pool, knownScopes: knownScopes) } ?? []
+        let providers = try f["identityProviders"]?.sequence().map { try parseIdentityProvider($0, pool: pool) } ?? []
+        try unique(providers.map(\.name), in: f["identityProviders"], what: "identity provider name")
+        let clients = try f["clients"]?.sequence().map {
+            try parseClient($0, pool: pool, knownScopes: knownScopes, knownProviders: Set(providers.map(\.name)).union(["COGNITO"]))
+        } ?? []
         let groups = try f["groups"]?.sequence().map(parseGroup) ?? []
         let users = try f["users"]?.sequence().map { try parseUser($0, pool: pool, groups: Set(groups.map(\.name))) } ?? []
         try unique(clients.map(\.client.name), in: f["clients"], what: "client name")
         try unique(resourceServers.map(\.identifier), in: f["resourceServers"], what: "resource server identifier")
         try unique(groups.map(\.name), in: f["groups"], what: "group name")
         try unique(users.map { UserIdentifier.key($0.username, caseSensitive: pool.caseSensitive) }, in: f["users"], what: "user name")
-        return PoolDeclaration(id: id, pool: pool, clients: clients, resourceServers: resourceServers, groups: groups, users: users)
+        return PoolDeclaration(id: id, pool: pool, clients: clients, resourceServers: resourceServers, groups: groups, users: users,
+                               identityProviders: providers)
     }
 
     static func unique(_ values: [String], in field: YAMLField?, what: String) throws {
@@ -171,7 +186,26 @@ public struct ConfigFile: Sendable {
 
     // MARK: Clients, resource servers, groups, users
 
-    static func parseClient(_ field: YAMLField, pool: UserPool, knownScopes: Set<String>) throws -> ClientDeclaration {
+    static func parseIdentityProvider(_ field: YAMLField, pool: UserPool) throws -> IdentityProviderDeclaration {
+        let f = try field.mapping(["name", "type", "details", "attributeMapping", "identifiers"])
+        guard let name = f["name"] else { throw field.error("missing required field 'name'") }
+        guard let type = f["type"] else { throw field.error("missing required field 'type'") }
+        let declaration = IdentityProviderDeclaration(
+            name: try name.nonEmptyString(), type: try type.oneOf(IdentityProvider.Kind.self), details: try f["details"]?.stringMap() ?? [:],
+            attributeMapping: try f["attributeMapping"]?.stringMap() ?? [:], identifiers: try f["identifiers"]?.strings() ?? [])
+        do {
+            try IdentityProviderService.check(name: declaration.name, type: declaration.type, details: declaration.details)
+            _ = try IdentityProviderService.mapping(declaration.attributeMapping, type: declaration.type, pool: pool)
+            _ = try IdentityProviderService.identifiers(declaration.identifiers)
+        } catch let error as ValidationError {
+            let key = ["ProviderName": "name", "ProviderDetails": "details", "AttributeMapping": "attributeMapping",
+                       "IdpIdentifiers": "identifiers"][error.field] ?? error.field
+            throw field.error(error.message, field: "\(field.path).\(key)")
+        }
+        return declaration
+    }
+
+    static func parseClient(_ field: YAMLField, pool: UserPool, knownScopes: Set<String>, knownProviders: Set<String>) throws -> ClientDeclaration {
         let f = try field.mapping([
             "id", "name", "secret", "generateSecret", "callbackURLs", "logoutURLs", "allowedOAuthFlows",
             "allowedOAuthScopes", "supportedIdentityProviders", "explicitAuthFlows", "tokenValidity",
@@ -198,7 +232,12 @@ public struct ConfigFile: Sendable {
                 throw v.error("unknown scope '\(scope)'; declare it on a resource server", field: "\(v.path)[\(index)]")
             }
         }
-        if let v = f["supportedIdentityProviders"] { client.supportedIdentityProviders = try v.strings() }
+        if let v = f["supportedIdentityProviders"] {
+            client.supportedIdentityProviders = try v.strings()
+            for (index, provider) in client.supportedIdentityProviders.enumerated() where !knownProviders.contains(provider) {
+                throw v.error("unknown identity provider '\(provider)'; declare it under identityProviders", field: "\(v.path)[\(index)]")
+            }
+        }
         if let v = f["explicitAuthFlows"] { client.explicitAuthFlows = try v.strings() }
         if let v = f["tokenValidity"] { client.tokenValidity = try parseValidity(v) }
         if let v = f["refreshTokenRotation"] { client.refreshTokenRotation = try v.bool() }

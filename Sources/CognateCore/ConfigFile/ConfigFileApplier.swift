@@ -13,7 +13,7 @@ public struct ConfigFileApplier: Sendable {
     }
 
     /// What applying a file writes: pools, clients, resource servers, groups and users.
-    public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore
+    public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore & IdentityProviderStore
     let store: any Store
     let pools: PoolService
     let keyring: Keyring
@@ -33,6 +33,8 @@ public struct ConfigFileApplier: Sendable {
         for declaration in file.pools {
             let pool = try await applyPool(declaration, report: &report)
             for server in declaration.resourceServers { try await applyResourceServer(server, pool: pool, report: &report) }
+            // before the clients, which name them
+            for provider in declaration.identityProviders { try await applyIdentityProvider(provider, pool: pool, report: &report) }
             for client in declaration.clients { try await applyClient(client, pool: pool, report: &report) }
             for group in declaration.groups { try await applyGroup(group, pool: pool, report: &report) }
             for user in declaration.users { try await applyUser(user, pool: pool, report: &report) }
@@ -73,6 +75,24 @@ public struct ConfigFileApplier: Sendable {
         }
         report.updated.append("pool \(current.id) (\(current.name))")
         return current
+    }
+
+    func applyIdentityProvider(_ declaration: ConfigFile.IdentityProviderDeclaration, pool: UserPool, report: inout Report) async throws {
+        let service = IdentityProviderService(store: store, masterKey: pools.masterKey, now: now)
+        guard let current = try await store.identityProvider(poolId: pool.id, name: declaration.name) else {
+            _ = try await service.create(poolId: pool.id, name: declaration.name, type: declaration.type, details: declaration.details,
+                                         attributeMapping: declaration.attributeMapping, identifiers: declaration.identifiers)
+            report.created.append("identity provider \(declaration.name) in \(pool.id)")
+            return
+        }
+        guard current.type == declaration.type else {
+            throw ValidationError(field: "identityProviders", message: "\(declaration.name) is a \(current.type.rawValue) provider already; delete it to change its type")
+        }
+        guard try service.differs(current, details: declaration.details, attributeMapping: declaration.attributeMapping,
+                                  identifiers: declaration.identifiers, pool: pool) else { return }
+        _ = try await service.update(poolId: pool.id, name: declaration.name, details: declaration.details,
+                                     attributeMapping: declaration.attributeMapping, identifiers: declaration.identifiers)
+        report.updated.append("identity provider \(declaration.name) in \(pool.id)")
     }
 
     func applyClient(_ declaration: ConfigFile.ClientDeclaration, pool: UserPool, report: inout Report) async throws {

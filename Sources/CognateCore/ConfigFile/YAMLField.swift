@@ -38,6 +38,17 @@ struct YAMLField {
         return result
     }
 
+    /// A mapping of text to text whose keys are not fixed (provider details, attribute mappings).
+    func stringMap() throws -> [String: String] {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping") }
+        var result: [String: String] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { throw error("keys must be strings") }
+            result[name] = try child(value, name).string()
+        }
+        return result
+    }
+
     func sequence() throws -> [YAMLField] {
         if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "null" { return [] }
         guard case .sequence(let sequence) = node else { throw error("expected a list") }

@@ -164,18 +164,39 @@ public struct IdentityProviderService: Sendable {
         }
     }
 
-    /// Checks the details against the type, fills in the presets and seals the secrets.
-    func apply(details given: [String: String], to provider: inout IdentityProvider) throws {
-        let shape = Self.shape(provider.type, details: given)
+    /// A provider's name and details, checked as CreateIdentityProvider checks them (the config
+    /// file checks its declarations with this before anything is applied).
+    public static func check(name: String, type: IdentityProvider.Kind, details: [String: String]) throws {
+        try checkName(name, type: type)
+        try checkDetails(details, type: type)
+    }
+
+    static func checkDetails(_ given: [String: String], type: IdentityProvider.Kind) throws {
+        let shape = Self.shape(type, details: given)
         let allowed = shape.required.union(shape.optional)
         if let unknown = given.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw ValidationError(field: "ProviderDetails", message: "\(unknown) is not a detail of a \(provider.type.rawValue) provider.")
+            throw ValidationError(field: "ProviderDetails", message: "\(unknown) is not a detail of a \(type.rawValue) provider.")
         }
         if let missing = shape.required.sorted().first(where: { (given[$0] ?? "").isEmpty }) {
-            throw ValidationError(field: "ProviderDetails", message: "\(missing) is required for a \(provider.type.rawValue) provider.")
+            throw ValidationError(field: "ProviderDetails", message: "\(missing) is required for a \(type.rawValue) provider.")
         }
-        try Self.checkValues(given, type: provider.type)
-        var details = given.merging(shape.preset) { given, _ in given }
+        try checkValues(given, type: type)
+    }
+
+    /// Whether declaring the provider with these settings would change it (the config file
+    /// applies a declaration only then, so a restart changes nothing).
+    public func differs(_ provider: IdentityProvider, details: [String: String], attributeMapping: [String: String], identifiers: [String],
+                        pool: UserPool) throws -> Bool {
+        let expected = details.merging(Self.shape(provider.type, details: details).preset) { given, _ in given }
+        return try describedDetails(provider) != expected
+            || provider.attributeMapping != (try Self.mapping(attributeMapping, type: provider.type, pool: pool))
+            || provider.identifiers != identifiers
+    }
+
+    /// Checks the details against the type, fills in the presets and seals the secrets.
+    func apply(details given: [String: String], to provider: inout IdentityProvider) throws {
+        try Self.checkDetails(given, type: provider.type)
+        var details = given.merging(Self.shape(provider.type, details: given).preset) { given, _ in given }
         var sealed: [String: Data] = [:]
         for secret in Self.secretDetails {
             guard let value = details.removeValue(forKey: secret) else { continue }

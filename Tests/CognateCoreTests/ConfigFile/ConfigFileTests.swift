@@ -98,7 +98,56 @@ import Testing
         Bad(yaml: "pools:\n  - name: a\n    schema:\n      - {name: 'custom:', type: String}\n", line: 4, field: "pools[0].schema[0]", message: "custom"),
         Bad(yaml: "pools:\n  - name: [unclosed\n", line: 3, field: "", message: "invalid YAML"),
         Bad(yaml: "pools: {name: a}\n", line: 1, field: "pools", message: "expected a list"),
+        Bad(yaml: "pools:\n  - name: a\n    clients:\n      - name: c\n        supportedIdentityProviders: [COGNITO, Corp]\n",
+            line: 5, field: "pools[0].clients[0].supportedIdentityProviders[1]", message: "unknown identity provider"),
+        Bad(yaml: "pools:\n  - name: a\n    identityProviders:\n      - {name: MyGoogle, type: Google, details: {client_id: a, client_secret: b, authorize_scopes: openid}}\n",
+            line: 4, field: "pools[0].identityProviders[0].name", message: "must be Google"),
+        Bad(yaml: "pools:\n  - name: a\n    identityProviders:\n      - name: Corp\n        type: OIDC\n        details: {client_id: a}\n",
+            line: 6, field: "pools[0].identityProviders[0].details", message: "required"),
+        Bad(yaml: "pools:\n  - name: a\n    identityProviders:\n      - {name: Corp, type: Twitter}\n",
+            line: 4, field: "pools[0].identityProviders[0].type", message: "expected one of"),
     ]
+
+    static let federated = """
+        pools:
+          - name: federated
+            identityProviders:
+              - name: Corp
+                type: OIDC
+                details: {client_id: app, client_secret: corp-secret-0815, authorize_scopes: openid email,
+                          attributes_request_method: GET, oidc_issuer: "https://login.corp.example"}
+                attributeMapping: {email: email}
+                identifiers: [corp.example]
+            clients:
+              - name: web
+                callbackURLs: [https://app.example/cb]
+                allowedOAuthFlows: [code]
+                allowedOAuthScopes: [openid]
+                supportedIdentityProviders: [COGNITO, Corp]
+        """
+
+    /// Applied to the in-memory store: the provider is made with its secret sealed, the client
+    /// names it, and applying the same file again changes nothing.
+    @Test func identityProvidersAreAppliedOnceAndSealed() async throws {
+        let world = try await CoreWorld.make()
+        let file = try ConfigFile.parse(Self.federated, path: "cognate.yaml")
+        let applier = ConfigFileApplier(store: world.store, pools: world.pools, keyring: world.keyring,
+                                        credentials: Credentials(hasher: world.hasher, masterKey: world.masterKey), now: world.clock.now)
+        let first = try await applier.apply(file)
+        #expect(first.created.contains { $0.hasPrefix("identity provider Corp") })
+        let pool = try #require(try await world.store.pool(named: "federated"))
+        let provider = try #require(try await world.store.identityProvider(poolId: pool.id, name: "Corp"))
+        #expect(provider.details["client_secret"] == nil && provider.sealedSecrets["client_secret"] != nil)
+        #expect(provider.attributeMapping == ["email": "email", "username": "sub"])
+        #expect(try await world.store.identityProvider(poolId: pool.id, identifier: "CORP.example")?.name == "Corp")
+        #expect(try await world.store.listClients(poolId: pool.id, limit: 5, after: nil).items.first?.supportedIdentityProviders == ["COGNITO", "Corp"])
+        world.clock.advance(60)
+        let again = try await applier.apply(file)
+        #expect(again.created.isEmpty && again.updated.isEmpty, "\(again.created) \(again.updated)")
+        let changed = try ConfigFile.parse(Self.federated.replacingOccurrences(of: "{email: email}", with: "{email: mail}"), path: "cognate.yaml")
+        #expect(try await applier.apply(changed).updated == ["identity provider Corp in \(pool.id)"])
+        #expect(try await world.store.identityProvider(poolId: pool.id, name: "Corp")?.attributeMapping["email"] == "mail")
+    }
 
     @Test(arguments: bad)
     func invalidFileNamesFileLineAndField(_ bad: Bad) {
