@@ -20,15 +20,23 @@ extension FluentStore: AuthorizationRequestStore {
         }
     }
 
+    /// Read on every page of a sign-in: plain SQL, straight from the file on SQLite (see HotReads).
     public func authorization(idHash: String) async throws -> PendingAuthorization? {
         try await run("authorization request") {
-            guard let row = try await AuthorizationRequestRow.find(idHash, on: database) else { return nil }
-            guard let id = row.id, let step = PendingAuthorization.Step(rawValue: row.step) else {
+            guard let row = try await rows("""
+                SELECT id, pool_id, browser_hash, request, step, user_sub, created_at, expires_at, finished_at
+                FROM \(ident: AuthorizationRequestRow.schema) WHERE id = \(bind: idHash)
+                """).first
+            else { return nil }
+            guard let step = PendingAuthorization.Step(rawValue: try row.decode(column: "step", as: String.self)) else {
                 throw StoreError.unavailable("corrupt authorization request record")
             }
-            return PendingAuthorization(idHash: id, poolId: row.poolId, browserHash: row.browserHash, request: row.request,
-                                        step: step, userSub: row.userSub, createdAt: row.createdAt, expiresAt: row.expiresAt,
-                                        finishedAt: row.finishedAt)
+            return PendingAuthorization(
+                idHash: try row.decode(column: "id", as: String.self), poolId: try row.decode(column: "pool_id", as: String.self),
+                browserHash: try row.decode(column: "browser_hash", as: String.self), request: try row.decode(column: "request", as: String.self),
+                step: step, userSub: try row.decode(column: "user_sub", as: UUID?.self),
+                createdAt: try row.decode(column: "created_at", as: Date.self), expiresAt: try row.decode(column: "expires_at", as: Date.self),
+                finishedAt: try row.decode(column: "finished_at", as: Date?.self))
         }
     }
 
