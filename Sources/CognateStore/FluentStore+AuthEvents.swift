@@ -1,27 +1,20 @@
 import CognateModel
 import FluentKit
+import SQLKit
 import Foundation
 
 extension FluentStore: AuthEventStore {
+    /// Every sign-in records one: a plain INSERT (Fluent's model write costs more than the statement).
     public func recordAuthEvent(_ event: AuthEvent) async throws {
         try await run("auth event") {
-            let row = AuthEventRow()
-            row.id = event.id
-            row.poolId = event.poolId
-            row.userSub = event.userSub
-            row.kind = event.kind.rawValue
-            row.response = event.response.rawValue
-            row.steps = try Self.steps(event.steps)
-            row.blocked = event.blocked
-            row.createdAt = event.createdAt
-            row.createdMicroseconds = Int64((event.createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-            row.expiresAt = event.expiresAt
-            row.clientId = event.clientId
-            row.ipAddress = event.ipAddress
-            row.userAgent = event.userAgent
-            row.feedback = event.feedback
-            row.feedbackAt = event.feedbackAt
-            try await row.create(on: database)
+            try await sql.raw("""
+                INSERT INTO \(ident: AuthEventRow.schema) (id, pool_id, user_sub, kind, response, steps, blocked, created_at, created_us,
+                    expires_at, client_id, ip_address, user_agent, feedback, feedback_at)
+                VALUES (\(bind: event.id), \(bind: event.poolId), \(bind: event.userSub), \(bind: event.kind.rawValue), \
+                    \(bind: event.response.rawValue), \(bind: try Self.steps(event.steps)), \(bind: event.blocked), \(bind: event.createdAt), \
+                    \(bind: Int64((event.createdAt.timeIntervalSince1970 * 1_000_000).rounded())), \(bind: event.expiresAt), \
+                    \(bind: event.clientId), \(bind: event.ipAddress), \(bind: event.userAgent), \(bind: event.feedback), \(bind: event.feedbackAt))
+                """).run()
         }
     }
 

@@ -4,19 +4,16 @@ import Foundation
 import SQLKit
 
 extension FluentStore: AuthorizationRequestStore {
+    /// Every hosted sign-in writes one: a plain INSERT (Fluent's model write costs more than the statement).
     public func createAuthorization(_ pending: PendingAuthorization) async throws {
         try await run("authorization request") {
-            let row = AuthorizationRequestRow()
-            row.id = pending.idHash
-            row.poolId = pending.poolId
-            row.browserHash = pending.browserHash
-            row.request = pending.request
-            row.step = pending.step.rawValue
-            row.userSub = pending.userSub
-            row.createdAt = pending.createdAt
-            row.expiresAt = pending.expiresAt
-            row.finishedAt = pending.finishedAt
-            try await row.create(on: database)
+            try await sql.raw("""
+                INSERT INTO \(ident: AuthorizationRequestRow.schema)
+                    (id, pool_id, browser_hash, request, step, user_sub, created_at, expires_at, finished_at)
+                VALUES (\(bind: pending.idHash), \(bind: pending.poolId), \(bind: pending.browserHash), \(bind: pending.request), \
+                    \(bind: pending.step.rawValue), \(bind: pending.userSub), \(bind: pending.createdAt), \(bind: pending.expiresAt), \
+                    \(bind: pending.finishedAt))
+                """).run()
         }
     }
 
@@ -59,11 +56,28 @@ extension FluentStore: AuthorizationRequestStore {
                 let sql = db as! any SQLDatabase
                 let finished = try await sql.raw(Self.finishQuery(idHash: idHash, at: date)).all()
                 guard !finished.isEmpty else { return false }
-                try await Self.sessionRow(session).create(on: db)
-                if let code { try await Self.codeRow(code).create(on: db) }
+                try await sql.raw(Self.insertSession(session)).run()
+                if let code { try await sql.raw(try Self.insertCode(code)).run() }
                 return true
             }
         }
+    }
+
+    static func insertSession(_ session: SignInSession) -> SQLQueryString {
+        """
+        INSERT INTO \(ident: SessionRow.schema) (id, id_hash, pool_id, user_sub, auth_time, expires_at, revoked_at)
+        VALUES (\(bind: UUID()), \(bind: session.idHash), \(bind: session.poolId), \(bind: session.userSub), \(bind: session.authTime), \
+            \(bind: session.expiresAt), \(bind: session.revokedAt))
+        """
+    }
+
+    static func insertCode(_ code: AuthorizationCode) throws -> SQLQueryString {
+        var stored = code
+        stored.consumedAt = nil
+        return """
+            INSERT INTO \(ident: AuthorizationCodeRow.schema) (id, code_hash, pool_id, document, expires_at)
+            VALUES (\(bind: UUID()), \(bind: code.codeHash), \(bind: code.poolId), \(bind: try encode(stored)), \(bind: code.expiresAt))
+            """
     }
 
     /// The condition and the mark in one statement: of racing finishers exactly one sees the row

@@ -8,34 +8,54 @@ extension FluentStore: VerificationCodeStore {
                          _ make: @escaping @Sendable (VerificationCode?) throws -> VerificationCode) async throws -> VerificationCode {
         try await run("verification code") {
             // The pool's write lock first: two racing senders cannot both read the same send count.
+            // Plain SQL: every password check passes here twice (the lockout), and Fluent's
+            // reflective row decoding and model writes cost more than the statements.
             try await poolTransaction(poolId) { db in
-                let previous = try await Self.codeQuery(poolId, userSub, purpose, on: db).first()
-                let current = try previous.map { try Self.code($0, purpose: purpose) }
+                let sql = db as! any SQLDatabase
+                let current = try await sql.raw("""
+                    SELECT \(unsafeRaw: Self.codeColumns) FROM \(ident: VerificationCodeRow.schema)
+                    WHERE pool_id = \(bind: poolId) AND user_sub = \(bind: userSub) AND purpose = \(bind: purpose.rawValue)
+                    """).first().map { try Self.code($0, poolId: poolId, userSub: userSub, purpose: purpose) }
                 var code: VerificationCode
                 do { code = try make(current) } catch { throw ValidationFailure(underlying: error) }
                 (code.poolId, code.userSub, code.purpose) = (poolId, userSub, purpose)
-                if code == current {
-                    if let message { try await Self.outboxRow(message).create(on: db) }
-                    return code
+                if code != current {
+                    if current == nil {
+                        try await sql.raw("""
+                            INSERT INTO \(ident: VerificationCodeRow.schema) (id, pool_id, user_sub, purpose, \(unsafeRaw: Self.codeColumns))
+                            VALUES (\(bind: UUID()), \(bind: poolId), \(bind: userSub), \(bind: purpose.rawValue), \(Self.codeValues(code)))
+                            """).run()
+                    } else {
+                        try await sql.raw("""
+                            UPDATE \(ident: VerificationCodeRow.schema) SET code_hash = \(bind: code.codeHash), expires_at = \(bind: code.expiresAt),
+                                attempts = \(bind: code.attempts), sent_in_window = \(bind: code.sentInWindow), window_start = \(bind: code.windowStart),
+                                created_at = \(bind: code.createdAt), pending_value = \(bind: code.pendingValue), locked_until = \(bind: code.lockedUntil)
+                            WHERE pool_id = \(bind: poolId) AND user_sub = \(bind: userSub) AND purpose = \(bind: purpose.rawValue)
+                            """).run()
+                    }
                 }
-                try await previous?.delete(on: db)
-                let row = VerificationCodeRow()
-                row.poolId = poolId
-                row.userSub = userSub
-                row.purpose = purpose.rawValue
-                row.codeHash = code.codeHash
-                row.expiresAt = code.expiresAt
-                row.attempts = code.attempts
-                row.sentInWindow = code.sentInWindow
-                row.windowStart = code.windowStart
-                row.createdAt = code.createdAt
-                row.pendingValue = code.pendingValue
-                row.lockedUntil = code.lockedUntil
-                try await row.create(on: db)
                 if let message { try await Self.outboxRow(message).create(on: db) }
                 return code
             }
         }
+    }
+
+    static let codeColumns = "code_hash, expires_at, attempts, sent_in_window, window_start, created_at, pending_value, locked_until"
+
+    static func codeValues(_ code: VerificationCode) -> SQLQueryString {
+        """
+        \(bind: code.codeHash), \(bind: code.expiresAt), \(bind: code.attempts), \(bind: code.sentInWindow), \(bind: code.windowStart), \
+        \(bind: code.createdAt), \(bind: code.pendingValue), \(bind: code.lockedUntil)
+        """
+    }
+
+    static func code(_ row: any SQLRow, poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) throws -> VerificationCode {
+        VerificationCode(
+            poolId: poolId, userSub: userSub, purpose: purpose, codeHash: try row.decode(column: "code_hash", as: String.self),
+            expiresAt: try row.decode(column: "expires_at", as: Date.self), attempts: try row.decode(column: "attempts", as: Int.self),
+            sentInWindow: try row.decode(column: "sent_in_window", as: Int.self), windowStart: try row.decode(column: "window_start", as: Date.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self), pendingValue: try row.decode(column: "pending_value", as: String?.self),
+            lockedUntil: try row.decode(column: "locked_until", as: Date?.self))
     }
 
     public func code(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws -> VerificationCode? {

@@ -18,12 +18,37 @@ public struct IdentityProviderService: Sendable {
     public typealias Store = IdentityProviderStore & UserPoolStore & AppClientStore
     let store: any Store
     let masterKey: MasterKey
+    /// Reads an OIDC issuer's discovery document; nil: endpoints are not discovered.
+    let http: (any OutboundHTTP)?
     let now: Now
 
-    public init(store: any Store, masterKey: MasterKey, now: @escaping Now) {
+    public init(store: any Store, masterKey: MasterKey, http: (any OutboundHTTP)? = nil, now: @escaping Now) {
         self.store = store
         self.masterKey = masterKey
+        self.http = http
         self.now = now
+    }
+
+    /// The endpoints of an OIDC provider that its issuer's discovery document gives when they
+    /// are not set by hand.
+    static let oidcEndpoints = ["authorize_url", "token_url", "attributes_url", "jwks_uri"]
+
+    /// Reads the issuer's discovery document when the endpoints were not given, as Cognito
+    /// does at CreateIdentityProvider (DescribeIdentityProvider then shows them).
+    func discover(_ provider: inout IdentityProvider) async throws {
+        guard provider.type == .oidc, let http, let issuer = provider.details["oidc_issuer"],
+            Self.oidcEndpoints.allSatisfy({ provider.details[$0] == nil })
+        else { return }
+        let found: OIDCDiscovery
+        do {
+            found = try await OIDCDiscovery.read(issuer: issuer, http: http)
+        } catch let error as OutboundError {
+            throw ValidationError(field: "ProviderDetails", message: "oidc_issuer: the discovery document could not be read: \(error.description)")
+        }
+        provider.details["authorize_url"] = found.authorizeURL
+        provider.details["token_url"] = found.tokenURL
+        if let userInfo = found.userInfoURL { provider.details["attributes_url"] = userInfo }
+        provider.details["jwks_uri"] = found.jwksURI
     }
 
     /// The details that are secrets: kept sealed, never in `details`.
@@ -85,6 +110,7 @@ public struct IdentityProviderService: Sendable {
         let date = now()
         var provider = IdentityProvider(poolId: poolId, name: name, type: type, createdAt: date, updatedAt: date)
         try apply(details: details, to: &provider)
+        try await discover(&provider)
         provider.attributeMapping = try Self.mapping(attributeMapping ?? [:], type: type, pool: pool)
         provider.identifiers = try Self.identifiers(identifiers ?? [])
         do {
@@ -107,6 +133,7 @@ public struct IdentityProviderService: Sendable {
             var merged = details
             for secret in provider.sealedSecrets.keys where merged[secret] == nil { merged[secret] = try openSecret(secret, of: provider) }
             try apply(details: merged, to: &provider)
+            try await discover(&provider)
         }
         if let attributeMapping { provider.attributeMapping = try Self.mapping(attributeMapping, type: provider.type, pool: pool) }
         if let identifiers { provider.identifiers = try Self.identifiers(identifiers) }
@@ -188,9 +215,13 @@ public struct IdentityProviderService: Sendable {
     public func differs(_ provider: IdentityProvider, details: [String: String], attributeMapping: [String: String], identifiers: [String],
                         pool: UserPool) throws -> Bool {
         let expected = details.merging(Self.shape(provider.type, details: details).preset) { given, _ in given }
-        return try describedDetails(provider) != expected
-            || provider.attributeMapping != (try Self.mapping(attributeMapping, type: provider.type, pool: pool))
-            || provider.identifiers != identifiers
+        var current = try describedDetails(provider)
+        // endpoints read from the discovery document were not declared: they are not a difference
+        if provider.type == .oidc, Self.oidcEndpoints.allSatisfy({ details[$0] == nil }) {
+            for endpoint in Self.oidcEndpoints { current[endpoint] = nil }
+        }
+        let mapping = try Self.mapping(attributeMapping, type: provider.type, pool: pool)
+        return current != expected || provider.attributeMapping != mapping || provider.identifiers != identifiers
     }
 
     /// Checks the details against the type, fills in the presets and seals the secrets.

@@ -68,7 +68,8 @@ public enum CognateRuntime {
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
                 domains: domains, tokens: tokens, signIn: signIn, credentials: credentials, accounts: accounts,
-                identityProviders: IdentityProviderService(store: store, masterKey: masterKey, now: settings.now), region: configuration.region,
+                identityProviders: IdentityProviderService(store: store, masterKey: masterKey, http: VaporOutboundHTTP(client: app.client),
+                                                            now: settings.now), region: configuration.region,
                 now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(

@@ -28,4 +28,11 @@ import Testing
             try parameters("grant_type=refresh_token&grant_type=client_credentials")
         }
     }
+
+    @Test func encodedPairsReadBackAsSent() throws {
+        let pairs = [("grant_type", "authorization_code"), ("redirect_uri", "https://app.example/cb?x=1&y=2"), ("note", "a b+c/é~")]
+        let body = FormEncoding.encode(pairs)
+        #expect(body == "grant_type=authorization_code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1%26y%3D2&note=a%20b%2Bc%2F%C3%A9~")
+        #expect(try FormEncoding.parameters(Array(body.utf8)) == Dictionary(uniqueKeysWithValues: pairs))
+    }
 }

@@ -1,0 +1,32 @@
+import CognateCore
+import Foundation
+import NIOCore
+import Vapor
+
+/// Core's requests to outside providers, sent with Vapor's HTTP client: ten seconds at most,
+/// and an answer larger than a megabyte (no discovery document, key set or token answer is) is
+/// refused.
+struct VaporOutboundHTTP: OutboundHTTP {
+    let client: any Client
+    static let timeout: TimeAmount = .seconds(10)
+    static let largestAnswer = 1 << 20
+
+    func send(_ outbound: OutboundRequest) async throws -> OutboundAnswer {
+        var request = ClientRequest(method: outbound.method == .post ? .POST : .GET, url: URI(string: outbound.url), headers: [:],
+                                    body: nil, timeout: Self.timeout)
+        for (name, value) in outbound.headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let form = outbound.form {
+            request.headers.contentType = HTTPMediaType.urlEncodedForm
+            request.body = ByteBuffer(string: FormEncoding.encode(form))
+        }
+        let response: ClientResponse
+        do {
+            response = try await client.send(request)
+        } catch {
+            throw OutboundError("\(URI(string: outbound.url).host ?? "the provider") could not be reached")
+        }
+        let body = response.body.map { Data($0.readableBytesView) } ?? Data()
+        guard body.count <= Self.largestAnswer else { throw OutboundError("the answer is larger than \(Self.largestAnswer) bytes") }
+        return OutboundAnswer(status: Int(response.status.code), body: body)
+    }
+}
