@@ -20,8 +20,12 @@ SAML_METADATA = """<?xml version="1.0"?>
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>"""
 
-OIDC = {"client_id": "cognate-app", "client_secret": "oidc-secret-value-4711", "authorize_scopes": "openid email",
-        "attributes_request_method": "GET", "oidc_issuer": "https://login.corp.example"}
+# an issuer's details; given without its endpoints, Cognate reads them from the issuer's discovery document
+OIDC_ISSUER_ONLY = {"client_id": "cognate-app", "client_secret": "oidc-secret-value-4711", "authorize_scopes": "openid email",
+                    "attributes_request_method": "GET", "oidc_issuer": "https://login.corp.example"}
+ENDPOINTS = {"authorize_url": "https://login.corp.example/oauth2/v1/authorize", "token_url": "https://login.corp.example/oauth2/v1/token",
+             "attributes_url": "https://login.corp.example/oauth2/v1/userinfo", "jwks_uri": "https://login.corp.example/oauth2/v1/keys"}
+OIDC = OIDC_ISSUER_ONLY | ENDPOINTS
 
 
 @pytest.fixture
@@ -142,7 +146,8 @@ def test_bad_providers_are_refused_with_cognitos_errors_and_leave_nothing(admin)
     assert refused(details={k: v for k, v in OIDC.items() if k != "client_id"})[0] == "InvalidParameterException"
     assert refused(details=OIDC | {"attributes_request_method": "PUT"})[0] == "InvalidParameterException"
     assert refused(details=OIDC | {"oidc_issuer": "http://login.corp.example"})[0] == "InvalidParameterException"
-    assert refused(details=OIDC | {"authorize_url": "https://login.corp.example/authorize"})[0] == "InvalidParameterException"
+    assert refused(details=OIDC_ISSUER_ONLY | {"authorize_url": "https://login.corp.example/authorize"})[0] == "InvalidParameterException"
+    assert refused(details=OIDC | {"jwks_uri": "http://login.corp.example/keys"})[0] == "InvalidParameterException"
     assert refused(details=OIDC | {"surprise": "1"})[0] == "InvalidParameterException"
     assert refused(AttributeMapping={"favourite_colour": "colour"})[0] == "InvalidParameterException"
     assert refused(IdpIdentifiers=["a.example", "A.example"])[0] == "InvalidParameterException"
@@ -192,3 +197,66 @@ def test_racing_creates_of_one_name_make_one_provider(admin):
         if holder in made["IdpIdentifiers"]:
             continue
         assert error(idp.get_identity_provider_by_identifier, UserPoolId=pool_id, IdpIdentifier=holder)[0] == "ResourceNotFoundException"
+
+
+class DiscoveryDocuments:
+    """A loopback web server serving OpenID discovery documents: `/good` names its own issuer,
+    `/liar` names another one (a test-side stand-in for an issuer's well-known path only)."""
+
+    def __init__(self):
+        import http.server
+        import json
+        import threading
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                tenant = self.path.split("/")[1]
+                issuer = f"{outer.base}/{tenant}"
+                if self.path != f"/{tenant}/.well-known/openid-configuration" or tenant not in ("good", "liar"):
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                body = json.dumps({
+                    "issuer": issuer if tenant == "good" else "https://someone-else.example",
+                    "authorization_endpoint": f"{issuer}/authorize", "token_endpoint": f"{issuer}/token",
+                    "userinfo_endpoint": f"{issuer}/userinfo", "jwks_uri": f"{issuer}/jwks"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_an_oidc_provider_given_only_its_issuer_shows_the_endpoints_its_discovery_document_names(admin):
+    import time
+    from conftest import free_port
+    server, idp = admin
+    pool_id = idp.create_user_pool(PoolName="discovery")["UserPool"]["Id"]
+    documents = DiscoveryDocuments()
+    try:
+        issuer = f"{documents.base}/good"
+        made = idp.create_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderType="OIDC",
+                                            ProviderDetails=OIDC_ISSUER_ONLY | {"oidc_issuer": issuer})["IdentityProvider"]["ProviderDetails"]
+        assert made["authorize_url"] == f"{issuer}/authorize" and made["token_url"] == f"{issuer}/token"
+        assert made["attributes_url"] == f"{issuer}/userinfo" and made["jwks_uri"] == f"{issuer}/jwks"
+        # a document that names another issuer, one that is not there, a host that does not answer
+        for bad in (f"{documents.base}/liar", f"{documents.base}/missing", f"http://127.0.0.1:{free_port()}"):
+            started = time.time()
+            code, message = error(idp.create_identity_provider, UserPoolId=pool_id, ProviderName="Other", ProviderType="OIDC",
+                                  ProviderDetails=OIDC_ISSUER_ONLY | {"oidc_issuer": bad})
+            assert code == "InvalidParameterException" and "discovery document" in message, message
+            assert time.time() - started < 15
+        assert error(idp.describe_identity_provider, UserPoolId=pool_id, ProviderName="Other")[0] == "ResourceNotFoundException"
+    finally:
+        documents.close()

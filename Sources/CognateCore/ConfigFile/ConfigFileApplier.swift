@@ -18,9 +18,13 @@ public struct ConfigFileApplier: Sendable {
     let pools: PoolService
     let keyring: Keyring
     let credentials: Credentials
+    /// Reads OIDC issuers' discovery documents for declared providers; nil: not read.
+    let http: (any OutboundHTTP)?
     let now: Now
 
-    public init(store: any Store, pools: PoolService, keyring: Keyring, credentials: Credentials, now: @escaping Now) {
+    public init(store: any Store, pools: PoolService, keyring: Keyring, credentials: Credentials, http: (any OutboundHTTP)? = nil,
+                now: @escaping Now) {
+        self.http = http
         self.store = store
         self.pools = pools
         self.keyring = keyring
@@ -78,7 +82,7 @@ public struct ConfigFileApplier: Sendable {
     }
 
     func applyIdentityProvider(_ declaration: ConfigFile.IdentityProviderDeclaration, pool: UserPool, report: inout Report) async throws {
-        let service = IdentityProviderService(store: store, masterKey: pools.masterKey, now: now)
+        let service = IdentityProviderService(store: store, masterKey: pools.masterKey, http: http, now: now)
         guard let current = try await store.identityProvider(poolId: pool.id, name: declaration.name) else {
             _ = try await service.create(poolId: pool.id, name: declaration.name, type: declaration.type, details: declaration.details,
                                          attributeMapping: declaration.attributeMapping, identifiers: declaration.identifiers)

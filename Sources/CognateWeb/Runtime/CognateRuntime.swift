@@ -98,6 +98,7 @@ public enum CognateRuntime {
         if let file = app.cognateSettings?.configFile {
             let applier = ConfigFileApplier(
                 store: services.store, pools: services.pools, keyring: services.keyring, credentials: services.credentials,
+                http: VaporOutboundHTTP(client: app.client),
                 now: services.now)
             let report = try await applier.apply(file)
             for item in report.created { app.logger.info("config file: created \(item)") }
