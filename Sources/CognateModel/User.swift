@@ -110,6 +110,8 @@ extension User {
         var result: Set<UserIdentifier> = [
             UserIdentifier(kind: .username, key: UserIdentifier.key(username, caseSensitive: pool.caseSensitive)),
         ]
+        // a user of an outside provider signs in there: its addresses are no one's sign-in names
+        if status == .externalProvider { return result }
         let aliasNames = Set(pool.aliasAttributes + pool.usernameAttributes)
         for name in aliasNames {
             guard let kind = UserIdentifier.Kind(rawValue: name), kind != .username,

@@ -287,7 +287,11 @@ public struct IdentityProviderService: Sendable {
     static func mapping(_ given: [String: String], type: IdentityProvider.Kind, pool: UserPool) throws -> [String: String] {
         let custom = Set(pool.schema.map(\.name))
         for (attribute, claim) in given.sorted(by: { $0.key < $1.key }) {
-            guard attribute == "username" || PoolRules.standardAttributeNames.contains(attribute) || custom.contains(attribute) else {
+            // the verification flags too: an address is verified only where the provider says so
+            let flags: Set<String> = ["email_verified", "phone_number_verified"]
+            guard attribute == "username" || PoolRules.standardAttributeNames.contains(attribute) || flags.contains(attribute)
+                || custom.contains(attribute)
+            else {
                 throw ValidationError(field: "AttributeMapping", message: "\(attribute) is not an attribute of the user pool.")
             }
             guard !claim.isEmpty else { throw ValidationError(field: "AttributeMapping", message: "\(attribute) is mapped to nothing.") }

@@ -56,13 +56,16 @@ public enum AuthorizeDecision: Sendable, Equatable {
     /// The person must sign in first: the request is stored; `browser` is the value of the
     /// cookie that binds it to this browser (the one presented, or a new one to set).
     case login(AuthorizationRequest, browser: String)
+    /// The request names an outside provider (`identity_provider` or `idp_identifier`): it is
+    /// stored, and the person goes there (`FederatedSignIn.redirect`) with this browser binding.
+    case federate(AuthorizationRequest, browser: String)
 }
 
 /// The hosted authorization-code flow: authorize, sign in with a session, codes, the token endpoint.
 public struct HostedSignIn: Sendable {
     /// What the hosted flow reads and writes, and nothing more.
     public typealias Store = UserPoolStore & AppClientStore & UserStore & AuthorizationCodeStore & SessionStore & AuthorizationRequestStore
-        & RateLimitStore
+        & RateLimitStore & IdentityProviderStore
     let store: any Store
     /// Codes a signed-in session may have issued without the form in five minutes.
     public static let codesPerSessionWindow = 30
@@ -123,12 +126,10 @@ public struct HostedSignIn: Sendable {
                 guard let value = Int(text), value >= 0 else { throw OAuthError.invalidRequest("max_age must be a whole number of seconds") }
                 return value
             }
-            if let provider = parameters["identity_provider"], provider != "COGNITO" {
-                throw OAuthError.invalidRequest("unknown identity_provider \(provider)")
-            }
+            let provider = try await chosenProvider(parameters, pool: pool, client: client)
             request = AuthorizationRequest(responseType: implicit ? "token" : "code", clientId: client.clientId, redirectURI: redirectURI,
                                            scopes: scopes, state: state, nonce: parameters["nonce"], codeChallenge: challenge,
-                                           prompt: parameters["prompt"], maxAge: maxAge, identityProvider: parameters["identity_provider"])
+                                           prompt: parameters["prompt"], maxAge: maxAge, identityProvider: provider)
         } catch let error as OAuthError {
             return fail(error)
         }
@@ -148,7 +149,25 @@ public struct HostedSignIn: Sendable {
         }
         if request.prompt == "none" { return fail(.loginRequired("no signed-in session")) }
         let (stored, binding) = try await store(request, pool: pool, browser: browser)
+        if let provider = stored.identityProvider, provider != "COGNITO" { return .federate(stored, browser: binding) }
         return .login(stored, browser: binding)
+    }
+
+    /// The provider the request names: `identity_provider` by name, or `idp_identifier` by one
+    /// of a provider's identifiers; it must be one the client allows (SupportedIdentityProviders).
+    func chosenProvider(_ parameters: [String: String], pool: UserPool, client: AppClient) async throws -> String? {
+        var name = parameters["identity_provider"]
+        if name == nil, let identifier = parameters["idp_identifier"] {
+            guard let provider = try await store.identityProvider(poolId: pool.id, identifier: identifier) else {
+                throw OAuthError.invalidRequest("no identity provider has the identifier \(identifier)")
+            }
+            name = provider.name
+        }
+        guard let name, name != "COGNITO" else { return name }
+        guard client.supportedIdentityProviders.contains(name), try await store.identityProvider(poolId: pool.id, name: name) != nil else {
+            throw OAuthError.invalidRequest("unknown identity_provider \(name)")
+        }
+        return name
     }
 
     /// Stores a validated request under a new id (256 random bits; the store keeps its
@@ -179,7 +198,7 @@ public struct HostedSignIn: Sendable {
         guard let browser, constantTimeEquals(Array(SecretDigest.sha256Hex(browser).utf8), Array(pending.browserHash.utf8)) else {
             throw HostedFlowError.otherBrowser
         }
-        guard pending.finishedAt == nil else { throw HostedFlowError.finished }
+        guard pending.finishedAt == nil, pending.step != .finished else { throw HostedFlowError.finished }
         guard pending.expiresAt > now() else { throw HostedFlowError.expired }
         guard var request = try? JSONDecoder().decode(AuthorizationRequest.self, from: Data(pending.request.utf8)) else {
             throw HostedFlowError.unknown

@@ -16,6 +16,8 @@ public enum ClaimValue: Sendable, Equatable, Codable {
     case bool(Bool)
     case int(Int)
     case strings([String])
+    /// A JSON value written as it is (Cognito's `identities` claim: an array of objects).
+    case json(String)
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -24,6 +26,7 @@ public enum ClaimValue: Sendable, Equatable, Codable {
         case .bool(let value): try container.encode(value)
         case .int(let value): try container.encode(value)
         case .strings(let value): try container.encode(value)
+        case .json(let text): try container.encode(AnyJSON(try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])))
         }
     }
 
@@ -77,6 +80,7 @@ public struct TokenClaims: JWTPayload, Equatable {
             case .string(let text): Self.append(string: text, to: &out)
             case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
             case .int(let number): out += Array(String(number).utf8)
+            case .json(let text): out += Array(text.utf8)
             case .strings(let list):
                 out.append(UInt8(ascii: "["))
                 for (position, text) in list.enumerated() {
@@ -117,4 +121,36 @@ public struct TokenClaims: JWTPayload, Equatable {
 
     /// Signature checks happen in the keyring; the rules (expiry, use, issuer) in TokenService.
     public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// A value JSONSerialization read, encodable again (for `ClaimValue.json` through Codable).
+struct AnyJSON: Encodable {
+    let value: Any
+    init(_ value: Any) { self.value = value }
+
+    func encode(to encoder: any Encoder) throws {
+        switch value {
+        case let object as [String: Any]:
+            var container = encoder.container(keyedBy: ClaimKey.self)
+            for (key, item) in object.sorted(by: { $0.key < $1.key }) { try container.encode(AnyJSON(item), forKey: ClaimKey(key)) }
+        case let array as [Any]:
+            var container = encoder.unkeyedContainer()
+            for item in array { try container.encode(AnyJSON(item)) }
+        case let text as String:
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        case let flag as Bool where type(of: value) == Bool.self:
+            var container = encoder.singleValueContainer()
+            try container.encode(flag)
+        case let number as NSNumber where String(cString: number.objCType) == "c":
+            var container = encoder.singleValueContainer()
+            try container.encode(number.boolValue)
+        case let number as NSNumber:
+            var container = encoder.singleValueContainer()
+            try container.encode(number.doubleValue)
+        default:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        }
+    }
 }

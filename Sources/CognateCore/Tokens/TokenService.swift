@@ -215,10 +215,15 @@ public struct TokenService: Sendable {
         let all = scopes.isEmpty || scopes.contains("aws.cognito.signin.user.admin")
         var result: [String: ClaimValue] = [:]
         for (name, value) in AttributePermissions.readable(user.attributes, client: client) {
-            let allowed = all || (scopes.contains("email") && (name == "email" || name == "email_verified"))
+            // Cognito puts a federated user's `identities` in every ID token
+            let allowed = all || name == "identities" || (scopes.contains("email") && (name == "email" || name == "email_verified"))
                 || (scopes.contains("phone") && (name == "phone_number" || name == "phone_number_verified"))
                 || (scopes.contains("profile") && (profileClaims.contains(name) || name.hasPrefix("custom:")))
             guard allowed else { continue }
+            if name == "identities", value.hasPrefix("[") {
+                result[name] = .json(value)  // Cognito: the list itself, not its text
+                continue
+            }
             result[name] = name.hasSuffix("_verified") ? .bool(value == "true") : .string(value)
         }
         return result

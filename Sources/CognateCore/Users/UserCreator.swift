@@ -35,10 +35,11 @@ public struct NewUser: Sendable {
 /// the record and its identifiers (the name and the verified aliases) in one store write.
 public struct UserCreator: Sendable {
     let store: any UserStore
-    let credentials: Credentials
+    /// Needed for a plain password only (a user of an outside provider has none).
+    let credentials: Credentials?
     let now: Now
 
-    public init(store: any UserStore, credentials: Credentials, now: @escaping Now) {
+    public init(store: any UserStore, credentials: Credentials?, now: @escaping Now) {
         self.store = store
         self.credentials = credentials
         self.now = now
@@ -55,6 +56,7 @@ public struct UserCreator: Sendable {
         switch new.password {
         case .none: break
         case .plain(let password):
+            guard let credentials else { throw AccountError.invalidPassword("no password can be set here") }
             let made = try await credentials.make(password: password, poolId: pool.id, username: username, sub: sub)
             (hash, verifier) = (made.hash, made.srpVerifier)
         case .hashed(let imported): hash = imported

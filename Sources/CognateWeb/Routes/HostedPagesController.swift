@@ -50,7 +50,17 @@ struct HostedPagesController: Sendable {
             return Self.found(location)
         case .login(let authorization, let browser):
             return Self.toLogin(request, pool: pool, authorization: authorization, browser: browser)
+        case .federate(let authorization, let browser):
+            return try await Self.toProvider(request, services, pool: pool, authorization: authorization, browser: browser)
         }
+    }
+
+    /// Off to the outside provider the stored request names, with the cookie that binds it to this browser.
+    static func toProvider(_ request: Request, _ services: CognateServices, pool: UserPool, authorization: AuthorizationRequest,
+                           browser: String) async throws -> Response {
+        let response = found(try await services.federated.redirect(pool: pool, request: authorization))
+        bind(response, browser: browser, request)
+        return response
     }
 
     /// The login form of a stored request (`?request=`); or, as Cognito's /login, a new sign-in
@@ -71,6 +81,24 @@ struct HostedPagesController: Sendable {
             return Self.found(location)
         case .login(let authorization, let browser):
             return Self.toLogin(request, pool: pool, authorization: authorization, browser: browser)
+        case .federate(let authorization, let browser):
+            return try await Self.toProvider(request, services, pool: pool, authorization: authorization, browser: browser)
+        }
+    }
+
+    /// GET (or POST, form_post) /oauth2/idpresponse: the outside provider's answer for the
+    /// stored request its `state` names, in the browser that started it; an unknown, foreign,
+    /// finished or expired state is a page, never a redirect.
+    func providerResponse(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let parameters = try Self.parameters(request)
+        let authorization = try await services.hosted.resume(pool: pool, id: parameters["state"], browser: Self.browser(request))
+        switch try await services.federated.callback(pool: pool, request: authorization, parameters: parameters) {
+        case .signedIn(let session, let location):
+            return Self.signedIn(request, pool: pool, session: session, location: location)
+        case .refused(let location):
+            return Self.found(location)
         }
     }
 

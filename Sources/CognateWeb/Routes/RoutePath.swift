@@ -16,6 +16,8 @@ enum RoutePath {
     static let token: [PathComponent] = ["oauth2", "token"]
     static let userInfo: [PathComponent] = ["oauth2", "userInfo"]
     static let revoke: [PathComponent] = ["oauth2", "revoke"]
+    /// Where outside OpenID providers send the person back (Cognito's path).
+    static let providerResponse: [PathComponent] = ["oauth2", "idpresponse"]
     static let login: [PathComponent] = ["login"]
     static let logout: [PathComponent] = ["logout"]
     static let forceChangePassword: [PathComponent] = ["forceChangePassword"]

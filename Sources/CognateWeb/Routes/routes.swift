@@ -28,6 +28,8 @@ func routes(_ app: Application, publicDirectory: String) throws {
     for prefix in [RoutePath.poolPrefix, []] {
         pages.get(prefix + RoutePath.authorize, use: hosted.authorize)
         pages.post(prefix + RoutePath.authorize, use: hosted.authorize)
+        pages.get(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
+        pages.post(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
         pages.get(prefix + RoutePath.login, use: hosted.loginForm)
         pages.post(prefix + RoutePath.login, use: hosted.login)
         pages.get(prefix + RoutePath.logout, use: hosted.logout)

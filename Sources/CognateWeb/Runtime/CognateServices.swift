@@ -25,6 +25,8 @@ public final class CognateServices: Sendable {
     public let hosted: HostedSignIn
     /// /oauth2/token, /oauth2/revoke and /oauth2/userInfo.
     public let tokenEndpoint: TokenEndpoint
+    /// Sign-in through outside OpenID providers (/oauth2/idpresponse).
+    public let federated: FederatedSignIn
     public let accounts: AccountService
     /// Sends messages; reads the outbox with the texts opened.
     public let delivery: MessageDelivery
@@ -35,7 +37,8 @@ public final class CognateServices: Sendable {
 
     init(configuration: CognateConfiguration, store: any CognateStore, masterKey: MasterKey, hasher: CognateCore.PasswordHasher,
          credentials: Credentials, keyring: Keyring, pools: PoolService, adminCredentials: AdminCredentials, api: CognitoAPI,
-         domains: HostedDomains, tokens: TokenService, hosted: HostedSignIn, accounts: AccountService, delivery: MessageDelivery,
+         domains: HostedDomains, tokens: TokenService, hosted: HostedSignIn, federated: FederatedSignIn, accounts: AccountService,
+         delivery: MessageDelivery,
          limits: AddressLimits, publicURL: String, now: @escaping Now) {
         self.configuration = configuration
         self.store = store
@@ -50,6 +53,7 @@ public final class CognateServices: Sendable {
         self.tokens = tokens
         self.hosted = hosted
         self.tokenEndpoint = TokenEndpoint(hosted: hosted, tokens: tokens, store: store)
+        self.federated = federated
         self.accounts = accounts
         self.delivery = delivery
         self.limits = limits

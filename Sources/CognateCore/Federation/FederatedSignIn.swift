@@ -1,0 +1,240 @@
+import CognateModel
+import Crypto
+import Foundation
+import JWTKit
+
+/// Signing in through an outside OpenID Connect provider (OIDC Core §3.1, the authorization
+/// code flow), carried by the stored authorization request: `state` is the request's opaque id
+/// (bound to the browser by its cookie), and the nonce and PKCE verifier sent to the provider
+/// are derived from that id with a key of the master key, so nothing lives in memory and any
+/// node can take the provider's answer.
+public struct FederatedSignIn: Sendable {
+    public typealias Store = IdentityProviderStore & UserStore & GroupStore & UserPoolStore & AppClientStore
+    let store: any Store
+    let hosted: HostedSignIn
+    let providers: IdentityProviderService
+    let http: any OutboundHTTP
+    let tokens: TokenService
+    let key: SymmetricKey
+    let now: Now
+
+    /// How far a provider's clock may run ahead of ours for `iat`, and behind for `exp`.
+    static let leeway: TimeInterval = 60
+
+    public init(store: any Store, hosted: HostedSignIn, providers: IdentityProviderService, http: any OutboundHTTP, tokens: TokenService,
+                masterKey: MasterKey, now: @escaping Now) {
+        self.store = store
+        self.hosted = hosted
+        self.providers = providers
+        self.http = http
+        self.tokens = tokens
+        self.key = masterKey.derivedKey(purpose: "federation")
+        self.now = now
+    }
+
+    /// Where the provider sends the person back: the pool's base (its issuer).
+    public func callbackURL(poolId: String) -> String { tokens.issuer(poolId) + "/oauth2/idpresponse" }
+
+    func derived(_ purpose: String, _ request: AuthorizationRequest) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("\(purpose):\(request.id)".utf8), using: key)).base64URLEncoded
+    }
+
+    func nonce(_ request: AuthorizationRequest) -> String { derived("nonce", request) }
+    func verifier(_ request: AuthorizationRequest) -> String { derived("pkce", request) }
+
+    /// The provider's authorization URL for a stored request that names it (RFC 6749 §4.1.1,
+    /// OIDC Core §3.1.2.1, RFC 7636 §4.3).
+    public func redirect(pool: UserPool, request: AuthorizationRequest) async throws -> String {
+        guard let name = request.identityProvider, let provider = try await store.identityProvider(poolId: pool.id, name: name),
+            provider.type == .oidc, let authorize = provider.details["authorize_url"], let clientId = provider.details["client_id"]
+        else { throw HostedFlowError.unknown }
+        let challenge = Data(SHA256.hash(data: Data(verifier(request).utf8))).base64URLEncoded
+        return HostedSignIn.append(to: authorize, [
+            "response_type": "code", "client_id": clientId, "redirect_uri": callbackURL(poolId: pool.id),
+            "scope": provider.details["authorize_scopes"] ?? "openid", "state": request.id, "nonce": nonce(request),
+            "code_challenge": challenge, "code_challenge_method": "S256",
+        ])
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        /// Signed in: the hosted session's cookie value and the redirect to the app with Cognate's code.
+        case signedIn(session: String, redirect: String)
+        /// The provider refused, or its answer did not hold: the app is told, nobody is signed in.
+        case refused(redirect: String)
+    }
+
+    /// Why the provider's answer was not taken; the app receives `access_denied` with this text.
+    struct Refusal: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// GET or POST /oauth2/idpresponse for the request `state` named (resumed by the caller, so an
+    /// unknown, foreign, finished or expired state is a page, never a redirect).
+    public func callback(pool: UserPool, request: AuthorizationRequest, parameters: [String: String]) async throws -> Outcome {
+        func refuse(_ code: String, _ description: String) async throws -> Outcome {
+            try await hosted.advance(request, to: .finished, user: nil)
+            return .refused(redirect: HostedSignIn.append(to: request.redirectURI, [
+                "error": code, "error_description": description, "state": request.state,
+            ], fragment: request.responseType == "token"))
+        }
+        guard let name = request.identityProvider, let provider = try await store.identityProvider(poolId: pool.id, name: name),
+            provider.type == .oidc
+        else { return try await refuse("invalid_request", "the identity provider is no longer there") }
+        if let error = parameters["error"] {
+            // RFC 6749 §4.1.2.1: the provider's refusal, passed on in the standard's words only
+            let known: Set<String> = ["access_denied", "invalid_request", "unauthorized_client", "unsupported_response_type",
+                                      "invalid_scope", "server_error", "temporarily_unavailable", "login_required",
+                                      "interaction_required", "consent_required", "account_selection_required"]
+            return try await refuse(known.contains(error) ? error : "access_denied", "\(name) did not sign the user in")
+        }
+        guard let code = parameters["code"], !code.isEmpty else { return try await refuse("invalid_request", "\(name) sent no code") }
+        let claims: [String: ClaimValue]
+        do {
+            claims = try await claimsFor(code: code, provider: provider, pool: pool, request: request)
+        } catch let refusal as Refusal {
+            return try await refuse("access_denied", "the answer of \(name) could not be verified: \(refusal.reason)")
+        } catch let error as OutboundError {
+            return try await refuse("temporarily_unavailable", "\(name) could not be reached: \(error.description)")
+        }
+        let user = try await federatedUser(claims: claims, provider: provider, pool: pool)
+        guard user.enabled else { return try await refuse("access_denied", "the user is disabled") }
+        try await hosted.advance(request, to: .login, user: user)
+        let (session, redirect) = try await hosted.openSession(pool: pool, request: request, user: user)
+        return .signedIn(session: session, redirect: redirect)
+    }
+
+    // MARK: The provider's answer
+
+    /// Redeems the code (client_secret_post, as Cognito), verifies the ID token and adds what
+    /// the userinfo endpoint says.
+    func claimsFor(code: String, provider: IdentityProvider, pool: UserPool, request: AuthorizationRequest) async throws -> [String: ClaimValue] {
+        guard let tokenURL = provider.details["token_url"], let jwksURI = provider.details["jwks_uri"],
+            let clientId = provider.details["client_id"], let issuer = provider.details["oidc_issuer"]
+        else { throw Refusal("the provider's endpoints are not known") }
+        var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", callbackURL(poolId: pool.id)),
+                    ("client_id", clientId), ("code_verifier", verifier(request))]
+        if let secret = try providers.openSecret("client_secret", of: provider) { form.append(("client_secret", secret)) }
+        let answer = try await http.send(OutboundRequest(.post, tokenURL, headers: ["Accept": "application/json"], form: form))
+        guard answer.status == 200, let body = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any] else {
+            throw Refusal("the token endpoint answered HTTP \(answer.status)")
+        }
+        guard let idToken = body["id_token"] as? String else { throw Refusal("the token endpoint sent no ID token") }
+        var claims = try await verifiedIDToken(idToken, jwksURI: jwksURI, issuer: issuer, clientId: clientId, nonce: nonce(request))
+        if let userInfoURL = provider.details["attributes_url"], let accessToken = body["access_token"] as? String {
+            let method: OutboundRequest.Method = provider.details["attributes_request_method"] == "POST" ? .post : .get
+            let info = try await http.send(OutboundRequest(method, userInfoURL, headers: [
+                "Authorization": "Bearer \(accessToken)", "Accept": "application/json",
+            ], form: method == .post ? [] : nil))
+            guard info.status == 200, let extra = try? JSONDecoder().decode(TokenClaims.self, from: info.body) else {
+                throw Refusal("the userinfo endpoint answered HTTP \(info.status)")
+            }
+            // OIDC Core §5.3.2: the userinfo's sub must be the ID token's
+            guard extra["sub"] == claims["sub"] else { throw Refusal("the userinfo is about another user") }
+            for (name, value) in extra.claims where claims[name] == nil { claims[name] = value }
+        }
+        return claims
+    }
+
+    /// OIDC Core §3.1.3.7: signature by a key of the provider's JWKS (RS256 or ES256), `iss`,
+    /// `aud` (and `azp` when there are several), `exp`, `iat`, `nonce`.
+    func verifiedIDToken(_ token: String, jwksURI: String, issuer: String, clientId: String, nonce: String) async throws -> [String: ClaimValue] {
+        let answer = try await http.send(OutboundRequest(.get, jwksURI, headers: ["Accept": "application/json"]))
+        guard answer.status == 200 else { throw Refusal("the key set answered HTTP \(answer.status)") }
+        let keys = JWTKeyCollection()
+        do {
+            try await keys.add(jwksJSON: String(decoding: answer.body, as: UTF8.self))
+        } catch {
+            throw Refusal("the key set could not be read")
+        }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerData = Data(lenientBase64: parts[0]),
+            let header = try? JSONDecoder().decode([String: String].self, from: headerData), ["RS256", "ES256"].contains(header["alg"] ?? "")
+        else { throw Refusal("the ID token is not signed with RS256 or ES256") }
+        let verified: TokenClaims
+        do {
+            verified = try await keys.verify(token, as: TokenClaims.self)
+        } catch {
+            throw Refusal("the ID token's signature does not match a key of the provider")
+        }
+        let claims = verified.claims
+        guard claims["iss"]?.string == issuer else { throw Refusal("the ID token was issued by someone else") }
+        let audiences = claims["aud"].map { value -> [String] in
+            switch value {
+            case .string(let one): [one]
+            case .strings(let many): many
+            default: []
+            }
+        } ?? []
+        guard audiences.contains(clientId) else { throw Refusal("the ID token is for another client") }
+        if audiences.count > 1, claims["azp"]?.string != clientId { throw Refusal("the ID token was issued to another party") }
+        let date = now().timeIntervalSince1970
+        guard let expiry = claims["exp"]?.int, Double(expiry) > date - Self.leeway else { throw Refusal("the ID token has expired") }
+        if let issued = claims["iat"]?.int, Double(issued) > date + Self.leeway { throw Refusal("the ID token is issued in the future") }
+        guard let sent = claims["nonce"]?.string, constantTimeEquals(Array(sent.utf8), Array(nonce.utf8)) else {
+            throw Refusal("the ID token's nonce is not this sign-in's")
+        }
+        guard let sub = claims["sub"]?.string, !sub.isEmpty else { throw Refusal("the ID token names no subject") }
+        return claims
+    }
+
+    // MARK: The user
+
+    /// The provider's user in this pool, as Cognito makes it: `<ProviderName>_<id>`, status
+    /// EXTERNAL_PROVIDER, the `identities` attribute, the group `<poolId>_<ProviderName>`; the
+    /// mapped attributes written at every sign-in.
+    func federatedUser(claims: [String: ClaimValue], provider: IdentityProvider, pool: UserPool) async throws -> User {
+        let idClaim = provider.attributeMapping["username"] ?? "sub"
+        guard let id = claims[idClaim].flatMap(Self.text), !id.isEmpty else { throw Refusal("the provider named no \(idClaim)") }
+        let username = "\(provider.name)_\(id)"
+        var mapped: [String: String] = [:]
+        for (attribute, claim) in provider.attributeMapping where attribute != "username" {
+            if let value = claims[claim].flatMap(Self.text) { mapped[attribute] = value }
+        }
+        let date = now()
+        let group = "\(pool.id)_\(provider.name)"
+        if let existing = try await store.user(poolId: pool.id, identifierKey: UserIdentifier.key(username, caseSensitive: pool.caseSensitive)) {
+            guard existing.status == .externalProvider else { throw Refusal("the user name is held by a user of the pool") }
+            guard existing.attributes.filter({ mapped[$0.key] != nil }) != mapped else { return existing }
+            let changes = mapped
+            return try await store.updateUser(poolId: pool.id, sub: existing.sub, identifiers: { $0.identifiers(in: pool) }) { user in
+                user.attributes.merge(changes) { _, new in new }
+                user.updatedAt = date
+            }
+        }
+        let identity: [String: Any] = [
+            "userId": id, "providerName": provider.name, "providerType": provider.type.rawValue, "issuer": NSNull(),
+            "primary": "true", "dateCreated": String(Int(date.timeIntervalSince1970 * 1000)),
+        ]
+        var attributes = mapped
+        attributes["identities"] = String(decoding: try JSONSerialization.data(withJSONObject: [identity], options: [.sortedKeys]), as: UTF8.self)
+        let user: User
+        do {
+            user = try await UserCreator(store: store, credentials: nil, now: now)
+                .create(NewUser(username: username, status: .externalProvider, attributes: attributes, password: .none), in: pool)
+        } catch AccountError.usernameExists {
+            // a racing first sign-in of the same person made it
+            guard let made = try await store.user(poolId: pool.id, identifierKey: UserIdentifier.key(username, caseSensitive: pool.caseSensitive))
+            else { throw Refusal("the user could not be made") }
+            return made
+        }
+        if try await store.group(poolId: pool.id, name: group) == nil {
+            do {
+                try await store.createGroup(Group(poolId: pool.id, name: group, description: "Users of \(provider.name)", createdAt: date, updatedAt: date))
+            } catch StoreError.duplicate {}  // made by a racing first sign-in
+        }
+        try await store.addMember(poolId: pool.id, group: group, userSub: user.sub)
+        return user
+    }
+
+    /// A claim as an attribute's text: strings as they are, booleans and numbers written out.
+    static func text(_ value: ClaimValue) -> String? {
+        switch value {
+        case .string(let text): text
+        case .bool(let flag): flag ? "true" : "false"
+        case .int(let number): String(number)
+        case .strings(let list): list.joined(separator: ",")
+        case .json(let text): text
+        }
+    }
+}

@@ -1,0 +1,176 @@
+"""Signing in through an outside OpenID provider, as a person and an app would: the app sends
+the person to Cognate's /oauth2/authorize naming the provider (or an identifier of it), Cognate
+sends them on to a real OpenID provider (Authlib's server, at paths that are not Cognito's), and
+back at /oauth2/idpresponse it verifies the provider's answer and hands the app its own code.
+Every refusal reaches the app as an error, with nobody signed in."""
+import base64
+import concurrent.futures
+import hashlib
+import json
+import secrets
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import ADMIN, Server, b64url_decode, cognito
+from oidc_provider import OIDCProvider
+
+CALLBACK = "http://localhost:3000/cb"
+
+
+@pytest.fixture
+def world(data_dir):
+    server = Server(data_dir, **ADMIN)
+    idp = cognito(server.url)
+    pool_id = idp.create_user_pool(PoolName="federated", AliasAttributes=["email"])["UserPool"]["Id"]
+    provider = OIDCProvider(redirect_uris=[f"{server.url}/{pool_id}/oauth2/idpresponse"])
+    idp.create_identity_provider(
+        UserPoolId=pool_id, ProviderName="Corp", ProviderType="OIDC", IdpIdentifiers=["corp.example"],
+        ProviderDetails={"client_id": provider.client.client_id, "client_secret": provider.client.secret,
+                         "authorize_scopes": "openid email profile", "attributes_request_method": "GET", "oidc_issuer": provider.issuer},
+        AttributeMapping={"email": "email", "email_verified": "email_verified", "name": "name"})
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="app", SupportedIdentityProviders=["COGNITO", "Corp"], CallbackURLs=[CALLBACK],
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email", "profile"], AllowedOAuthFlowsUserPoolClient=True)["UserPoolClient"]["ClientId"]
+    yield server, idp, pool_id, client_id, provider
+    provider.close()
+    server.stop()
+
+
+def pkce():
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
+def claims(token):
+    return json.loads(b64url_decode(token.split(".")[1]))
+
+
+def sign_in(world, browser=None, **choice):
+    """The browser's trip: the app's authorize link, the provider, back to Cognate, to the app.
+    Returns the app callback's query and the PKCE verifier."""
+    server, idp, pool_id, client_id, provider = world
+    browser = browser or requests.Session()
+    verifier, challenge = pkce()
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid email profile",
+             "state": "app-state-7", "code_challenge": challenge, "code_challenge_method": "S256", **choice}
+    to_provider = browser.get(f"{server.url}/{pool_id}/oauth2/authorize?{urlencode(query)}", allow_redirects=False, timeout=30)
+    assert to_provider.status_code == 302, to_provider.text
+    location = to_provider.headers["Location"]
+    assert location.startswith(provider.issuer + "/connect/authorize?")
+    sent = parse_qs(urlparse(location).query)
+    assert sent["redirect_uri"] == [f"{server.url}/{pool_id}/oauth2/idpresponse"] and sent["code_challenge_method"] == ["S256"]
+    assert sent["nonce"][0] and sent["state"][0] and sent["scope"] == ["openid email profile"]
+    back = browser.get(location, allow_redirects=False, timeout=30)
+    assert back.status_code == 302, back.text
+    answered = browser.get(back.headers["Location"], allow_redirects=False, timeout=30)
+    assert answered.status_code == 302, answered.text
+    assert answered.headers["Location"].startswith(CALLBACK + "?"), answered.headers["Location"]
+    return {k: v[0] for k, v in parse_qs(urlparse(answered.headers["Location"]).query).items()}, verifier, back.headers["Location"]
+
+
+def redeem(world, code, verifier):
+    server, idp, pool_id, client_id, provider = world
+    answer = requests.post(f"{server.url}/{pool_id}/oauth2/token", timeout=30, data={
+        "grant_type": "authorization_code", "client_id": client_id, "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def users(idp, pool_id):
+    return idp.list_users(UserPoolId=pool_id)["Users"]
+
+
+def test_a_person_signs_in_through_the_provider_and_the_app_gets_cognates_tokens(world):
+    server, idp, pool_id, client_id, provider = world
+    query, verifier, _ = sign_in(world, identity_provider="Corp")
+    assert query["state"] == "app-state-7" and "error" not in query
+    tokens = redeem(world, query["code"], verifier)
+    id_token = claims(tokens["id_token"])
+    assert id_token["iss"] == f"{server.url}/{pool_id}" and id_token["aud"] == client_id
+    assert id_token["cognito:username"] == "Corp_u-1001" and id_token["email"] == "ana@corp.example" and id_token["name"] == "Ana Lima"
+    assert id_token["email_verified"] is True
+    assert id_token["cognito:groups"] == [f"{pool_id}_Corp"]
+    [identity] = id_token["identities"]
+    assert identity["userId"] == "u-1001" and identity["providerName"] == "Corp" and identity["providerType"] == "OIDC"
+    assert identity["primary"] == "true" and identity["issuer"] is None
+
+    # Cognate redeemed the provider's code as Cognito does: client_secret_post, with its PKCE verifier
+    sent = provider.token_requests[-1]
+    assert sent["client_secret"] == provider.client.secret and len(sent["code_verifier"]) >= 43
+
+    user = idp.admin_get_user(UserPoolId=pool_id, Username="Corp_u-1001")
+    assert user["UserStatus"] == "EXTERNAL_PROVIDER"
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email"] == "ana@corp.example"
+    assert [g["GroupName"] for g in idp.admin_list_groups_for_user(UserPoolId=pool_id, Username="Corp_u-1001")["Groups"]] == [f"{pool_id}_Corp"]
+
+    # the second sign-in is the same user; the provider's new name is written
+    provider.user = provider.user | {"name": "Ana Lima Souza"}
+    query, verifier, _ = sign_in(world, idp_identifier="CORP.example")
+    assert claims(redeem(world, query["code"], verifier)["id_token"])["name"] == "Ana Lima Souza"
+    assert [u["Username"] for u in users(idp, pool_id)] == ["Corp_u-1001"]
+
+    # a federated user is no password user, and holds no alias: the provider's address stays free
+    with pytest.raises(ClientError):
+        idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "Corp_u-1001", "PASSWORD": "x"})
+    idp.admin_create_user(UserPoolId=pool_id, Username="ana", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "ana@corp.example"}, {"Name": "email_verified", "Value": "true"}])
+
+
+@pytest.mark.parametrize("misbehaviour", ["audience", "expired", "foreign key", "nonce", "issuer"])
+def test_a_provider_answer_that_does_not_hold_reaches_the_app_as_an_error(world, misbehaviour):
+    server, idp, pool_id, client_id, provider = world
+    provider.misbehave = misbehaviour
+    query, _, _ = sign_in(world, identity_provider="Corp")
+    assert query["error"] == "access_denied" and query["state"] == "app-state-7" and "code" not in query, query
+    assert users(idp, pool_id) == []
+
+
+def test_a_refusal_at_the_provider_reaches_the_app_and_unknown_providers_are_refused(world):
+    server, idp, pool_id, client_id, provider = world
+    provider.user = None  # the person says no there
+    query, _, _ = sign_in(world, identity_provider="Corp")
+    assert query["error"] == "access_denied" and query["state"] == "app-state-7"
+    assert users(idp, pool_id) == []
+    # a provider the client does not allow, or no one's identifier: the app is told at once
+    for choice in ({"identity_provider": "Other"}, {"idp_identifier": "nobody.example"}):
+        answer = requests.get(f"{server.url}/{pool_id}/oauth2/authorize", allow_redirects=False, timeout=30, params={
+            "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "state": "s",
+            "code_challenge": pkce()[1], "code_challenge_method": "S256", **choice})
+        assert answer.status_code == 302 and "error=invalid_request" in answer.headers["Location"]
+
+
+def test_forged_replayed_or_foreign_answers_are_pages_never_sign_ins(world):
+    server, idp, pool_id, client_id, provider = world
+    response = f"{server.url}/{pool_id}/oauth2/idpresponse"
+    forged = requests.get(response, params={"code": "x", "state": secrets.token_urlsafe(32)}, allow_redirects=False, timeout=30)
+    assert forged.status_code in (400, 404) and "Location" not in forged.headers
+    assert requests.get(response, params={"code": "x"}, allow_redirects=False, timeout=30).status_code in (400, 404)
+
+    # the provider's answer carried to another browser: refused there, and the starter can still finish
+    starter = requests.Session()
+    verifier, challenge = pkce()
+    to_provider = starter.get(f"{server.url}/{pool_id}/oauth2/authorize", allow_redirects=False, timeout=30, params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "identity_provider": "Corp",
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    back = starter.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
+    stolen = requests.get(back, allow_redirects=False, timeout=30)
+    assert stolen.status_code == 400 and "Location" not in stolen.headers
+    assert users(idp, pool_id) == []
+    finished = starter.get(back, allow_redirects=False, timeout=30)
+    assert finished.status_code == 302 and "code=" in finished.headers["Location"]
+    # the same answer again (the back button): a page, no second sign-in
+    again = starter.get(back, allow_redirects=False, timeout=30)
+    assert again.status_code in (400, 410) and "Location" not in again.headers
+
+
+def test_first_sign_ins_of_one_person_at_once_make_one_user(world):
+    server, idp, pool_id, client_id, provider = world
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: sign_in(world, identity_provider="Corp")[0], range(6)))
+    assert all("code" in query for query in results), results
+    assert [u["Username"] for u in users(idp, pool_id)] == ["Corp_u-1001"]
+    members = idp.list_users_in_group(UserPoolId=pool_id, GroupName=f"{pool_id}_Corp")["Users"]
+    assert [u["Username"] for u in members] == ["Corp_u-1001"]
