@@ -174,3 +174,35 @@ def test_first_sign_ins_of_one_person_at_once_make_one_user(world):
     assert [u["Username"] for u in users(idp, pool_id)] == ["Corp_u-1001"]
     members = idp.list_users_in_group(UserPoolId=pool_id, GroupName=f"{pool_id}_Corp")["Users"]
     assert [u["Username"] for u in members] == ["Corp_u-1001"]
+
+
+def test_the_sign_in_page_offers_a_button_per_allowed_provider(world):
+    """Without identity_provider the hosted page shows the password form and a button per
+    provider the client allows; the button goes to the provider with the same request."""
+    from conftest import Form
+    server, idp, pool_id, client_id, provider = world
+    browser = requests.Session()
+    verifier, challenge = pkce()
+    page = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", timeout=30, params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid email", "state": "st+1 2",
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    assert page.status_code == 200 and 'name="password"' in page.text
+    import html
+    import re
+    [link] = [html.unescape(href) for href in re.findall(r'class="button provider" href="([^"]+)"', page.text)]
+    assert "Sign in with Corp" in page.text and "identity_provider=Corp" in link
+    from urllib.parse import urljoin
+    to_provider = browser.get(urljoin(page.url, link), allow_redirects=False, timeout=30)
+    assert to_provider.headers["Location"].startswith(provider.issuer)
+    back = browser.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
+    done = browser.get(back, allow_redirects=False, timeout=30).headers["Location"]
+    query = {k: v[0] for k, v in parse_qs(urlparse(done).query).items()}
+    assert query["state"] == "st+1 2" and redeem(world, query["code"], verifier)["id_token"]
+
+    # a client of the provider only: no password form, the button alone
+    idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, SupportedIdentityProviders=["Corp"], CallbackURLs=[CALLBACK],
+                                AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email"], AllowedOAuthFlowsUserPoolClient=True)
+    page = requests.get(f"{server.url}/{pool_id}/oauth2/authorize", timeout=30, params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "code_challenge": challenge,
+        "code_challenge_method": "S256"})
+    assert 'name="password"' not in page.text and "Sign in with Corp" in page.text

@@ -22,5 +22,18 @@ extension HostedPagesController {
         var forgotLink: String
         /// The sign-up page of this request; nil where only administrators create accounts.
         var signUpLink: String?
+        /// Whether the user name and password form is shown: the client allows the pool's own
+        /// users (COGNITO in its SupportedIdentityProviders).
+        var passwordForm: Bool
+        /// A button per outside provider the client allows ("Corp", "Google"), each a link that
+        /// starts this sign-in again at that provider; empty when there are none.
+        var providers: [ProviderButton]
+    }
+
+    struct ProviderButton: Encodable {
+        /// The provider's name, as shown: "Sign in with #(name)".
+        var name: String
+        /// `{base}/oauth2/authorize?…&identity_provider=<name>`: the same request, at that provider.
+        var link: String
     }
 }

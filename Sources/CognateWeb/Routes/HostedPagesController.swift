@@ -244,11 +244,36 @@ struct HostedPagesController: Sendable {
         let csrf = csrfToken(request)
         let base = HostedPool.base(request, pool)
         let query = AccountPagesController.query(authorization)
+        let allowed = try await request.services().store.client(poolId: pool.id, clientId: authorization.clientId)?.supportedIdentityProviders ?? []
         let context = LoginContext(action: "\(base)/login", csrf: csrf,
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
-                                   signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)")
+                                   signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)",
+                                   passwordForm: allowed.isEmpty || allowed.contains("COGNITO"),
+                                   providers: allowed.filter { $0 != "COGNITO" }.map {
+                                       ProviderButton(name: $0, link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
+                                   })
         return try await page(request, LoginContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
+    }
+
+    /// The authorization parameters of a stored request, naming `provider`: what a provider's
+    /// button on the sign-in page starts (a new request, sent straight to that provider).
+    static func authorizeQuery(_ authorization: AuthorizationRequest, provider: String) -> String {
+        var items = [URLQueryItem(name: "response_type", value: authorization.responseType),
+                     URLQueryItem(name: "client_id", value: authorization.clientId),
+                     URLQueryItem(name: "redirect_uri", value: authorization.redirectURI),
+                     URLQueryItem(name: "scope", value: authorization.scopes.joined(separator: " ")),
+                     URLQueryItem(name: "identity_provider", value: provider)]
+        if let state = authorization.state { items.append(URLQueryItem(name: "state", value: state)) }
+        if let nonce = authorization.nonce { items.append(URLQueryItem(name: "nonce", value: nonce)) }
+        if let challenge = authorization.codeChallenge {
+            items += [URLQueryItem(name: "code_challenge", value: challenge), URLQueryItem(name: "code_challenge_method", value: "S256")]
+        }
+        if let maxAge = authorization.maxAge { items.append(URLQueryItem(name: "max_age", value: String(maxAge))) }
+        var components = URLComponents()
+        components.queryItems = items
+        // URLComponents leaves + as it is, which a form decoder reads as a space
+        return (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
     }
 
     /// The hosted pages load nothing from elsewhere and may not be framed. Their forms post to
