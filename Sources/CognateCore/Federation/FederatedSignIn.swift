@@ -32,6 +32,15 @@ public struct FederatedSignIn: Sendable {
         self.now = now
     }
 
+    /// The provider types this flow signs in through: OpenID Connect ones (OIDC, Google: an ID
+    /// token, verified) and the OAuth 2.0 ones whose profile endpoint names the user (Facebook's
+    /// Graph API, Login with Amazon). SAML and Sign in with Apple (form_post) are not here yet.
+    public static let supportedTypes: Set<IdentityProvider.Kind> = [.oidc, .google, .facebook, .loginWithAmazon]
+
+    /// Google's keys and issuers (its discovery document, accounts.google.com).
+    static let googleKeys = "https://www.googleapis.com/oauth2/v3/certs"
+    static let googleIssuers: Set<String> = ["https://accounts.google.com", "accounts.google.com"]
+
     /// Where the provider sends the person back: the pool's base (its issuer).
     public func callbackURL(poolId: String) -> String { tokens.issuer(poolId) + "/oauth2/idpresponse" }
 
@@ -46,15 +55,23 @@ public struct FederatedSignIn: Sendable {
     /// OIDC Core §3.1.2.1, RFC 7636 §4.3).
     public func redirect(pool: UserPool, request: AuthorizationRequest) async throws -> String {
         guard let name = request.identityProvider, let provider = try await store.identityProvider(poolId: pool.id, name: name),
-            provider.type == .oidc, let authorize = provider.details["authorize_url"], let clientId = provider.details["client_id"]
+            Self.supportedTypes.contains(provider.type), let authorize = provider.details["authorize_url"],
+            let clientId = provider.details["client_id"]
         else { throw HostedFlowError.unknown }
-        let challenge = Data(SHA256.hash(data: Data(verifier(request).utf8))).base64URLEncoded
-        return HostedSignIn.append(to: authorize, [
+        var parameters: [String: String?] = [
             "response_type": "code", "client_id": clientId, "redirect_uri": callbackURL(poolId: pool.id),
-            "scope": provider.details["authorize_scopes"] ?? "openid", "state": request.id, "nonce": nonce(request),
-            "code_challenge": challenge, "code_challenge_method": "S256",
-        ])
+            "scope": provider.details["authorize_scopes"] ?? "openid", "state": request.id,
+        ]
+        if Self.usesIDToken(provider.type) {
+            // an ID token is bound to this sign-in by its nonce; the code by PKCE
+            parameters["nonce"] = nonce(request)
+            parameters["code_challenge"] = Data(SHA256.hash(data: Data(verifier(request).utf8))).base64URLEncoded
+            parameters["code_challenge_method"] = "S256"
+        }
+        return HostedSignIn.append(to: authorize, parameters)
     }
+
+    static func usesIDToken(_ type: IdentityProvider.Kind) -> Bool { type == .oidc || type == .google }
 
     public enum Outcome: Sendable, Equatable {
         /// Signed in: the hosted session's cookie value and the redirect to the app with Cognate's code.
@@ -79,7 +96,7 @@ public struct FederatedSignIn: Sendable {
             ], fragment: request.responseType == "token"))
         }
         guard let name = request.identityProvider, let provider = try await store.identityProvider(poolId: pool.id, name: name),
-            provider.type == .oidc
+            Self.supportedTypes.contains(provider.type)
         else { return try await refuse("invalid_request", "the identity provider is no longer there") }
         if let error = parameters["error"] {
             // RFC 6749 §4.1.2.1: the provider's refusal, passed on in the standard's words only
@@ -106,39 +123,85 @@ public struct FederatedSignIn: Sendable {
 
     // MARK: The provider's answer
 
-    /// Redeems the code (client_secret_post, as Cognito), verifies the ID token and adds what
-    /// the userinfo endpoint says.
+    /// Redeems the code and learns who signed in: from the verified ID token and the userinfo
+    /// endpoint (OIDC, Google), or from the profile endpoint with the access token (Facebook's
+    /// Graph API, Login with Amazon).
     func claimsFor(code: String, provider: IdentityProvider, pool: UserPool, request: AuthorizationRequest) async throws -> [String: ClaimValue] {
-        guard let tokenURL = provider.details["token_url"], let jwksURI = provider.details["jwks_uri"],
-            let clientId = provider.details["client_id"], let issuer = provider.details["oidc_issuer"]
-        else { throw Refusal("the provider's endpoints are not known") }
-        var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", callbackURL(poolId: pool.id)),
-                    ("client_id", clientId), ("code_verifier", verifier(request))]
-        if let secret = try providers.openSecret("client_secret", of: provider) { form.append(("client_secret", secret)) }
-        let answer = try await http.send(OutboundRequest(.post, tokenURL, headers: ["Accept": "application/json"], form: form))
+        guard let tokenURL = provider.details["token_url"], let clientId = provider.details["client_id"] else {
+            throw Refusal("the provider's endpoints are not known")
+        }
+        let secret = try providers.openSecret("client_secret", of: provider)
+        let body = try await redeem(code: code, tokenURL: tokenURL, clientId: clientId, secret: secret, provider: provider, pool: pool, request: request)
+        switch provider.type {
+        case .oidc, .google:
+            guard let idToken = body["id_token"] as? String else { throw Refusal("the token endpoint sent no ID token") }
+            let google = provider.type == .google
+            guard let jwksURI = google ? Self.googleKeys : provider.details["jwks_uri"],
+                let issuer = google ? "https://accounts.google.com" : provider.details["oidc_issuer"]
+            else { throw Refusal("the provider's endpoints are not known") }
+            var claims = try await verifiedIDToken(idToken, jwksURI: jwksURI, issuers: google ? Self.googleIssuers : [issuer],
+                                                   clientId: clientId, nonce: nonce(request))
+            // Google's people API answers in its own shape; its ID token has what Cognito maps
+            if !google, let userInfoURL = provider.details["attributes_url"], let accessToken = body["access_token"] as? String {
+                let method: OutboundRequest.Method = provider.details["attributes_request_method"] == "POST" ? .post : .get
+                let extra = try await profile(OutboundRequest(method, userInfoURL, headers: [
+                    "Authorization": "Bearer \(accessToken)", "Accept": "application/json",
+                ], form: method == .post ? [] : nil), what: "userinfo")
+                // OIDC Core §5.3.2: the userinfo's sub must be the ID token's
+                guard extra["sub"] == claims["sub"] else { throw Refusal("the userinfo is about another user") }
+                for (name, value) in extra where claims[name] == nil { claims[name] = value }
+            }
+            return claims
+        case .facebook:
+            guard let accessToken = body["access_token"] as? String, let base = provider.details["attributes_url"] else {
+                throw Refusal("the token endpoint sent no access token")
+            }
+            // the Graph API answers the fields asked for: the id and every mapped one
+            let fields = Set(["id"] + provider.attributeMapping.values).sorted().joined(separator: ",")
+            let url = HostedSignIn.append(to: base + fields, ["access_token": accessToken])
+            return try await profile(OutboundRequest(.get, url, headers: ["Accept": "application/json"]), what: "Graph API")
+        case .loginWithAmazon:
+            guard let accessToken = body["access_token"] as? String, let url = provider.details["attributes_url"] else {
+                throw Refusal("the token endpoint sent no access token")
+            }
+            return try await profile(OutboundRequest(.get, url, headers: ["Authorization": "Bearer \(accessToken)", "Accept": "application/json"]),
+                                     what: "profile")
+        case .saml, .signInWithApple:
+            throw Refusal("\(provider.type.rawValue) providers do not sign in here yet")
+        }
+    }
+
+    /// RFC 6749 §4.1.3: the code for tokens. OIDC, Google and Amazon take a form POST with the
+    /// client's secret in it (client_secret_post, as Cognito sends it) and, for the first two,
+    /// the PKCE verifier; Facebook's Graph API takes the same parameters in a GET.
+    func redeem(code: String, tokenURL: String, clientId: String, secret: String?, provider: IdentityProvider, pool: UserPool,
+                request: AuthorizationRequest) async throws -> [String: Any] {
+        var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", callbackURL(poolId: pool.id)), ("client_id", clientId)]
+        if let secret { form.append(("client_secret", secret)) }
+        if Self.usesIDToken(provider.type) { form.append(("code_verifier", verifier(request))) }
+        let exchange = provider.type == .facebook
+            ? OutboundRequest(.get, tokenURL + (tokenURL.contains("?") ? "&" : "?") + FormEncoding.encode(form.filter { $0.0 != "grant_type" }),
+                              headers: ["Accept": "application/json"])
+            : OutboundRequest(.post, tokenURL, headers: ["Accept": "application/json"], form: form)
+        let answer = try await http.send(exchange)
         guard answer.status == 200, let body = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any] else {
             throw Refusal("the token endpoint answered HTTP \(answer.status)")
         }
-        guard let idToken = body["id_token"] as? String else { throw Refusal("the token endpoint sent no ID token") }
-        var claims = try await verifiedIDToken(idToken, jwksURI: jwksURI, issuer: issuer, clientId: clientId, nonce: nonce(request))
-        if let userInfoURL = provider.details["attributes_url"], let accessToken = body["access_token"] as? String {
-            let method: OutboundRequest.Method = provider.details["attributes_request_method"] == "POST" ? .post : .get
-            let info = try await http.send(OutboundRequest(method, userInfoURL, headers: [
-                "Authorization": "Bearer \(accessToken)", "Accept": "application/json",
-            ], form: method == .post ? [] : nil))
-            guard info.status == 200, let extra = try? JSONDecoder().decode(TokenClaims.self, from: info.body) else {
-                throw Refusal("the userinfo endpoint answered HTTP \(info.status)")
-            }
-            // OIDC Core §5.3.2: the userinfo's sub must be the ID token's
-            guard extra["sub"] == claims["sub"] else { throw Refusal("the userinfo is about another user") }
-            for (name, value) in extra.claims where claims[name] == nil { claims[name] = value }
+        return body
+    }
+
+    /// A JSON object of claims from the provider (userinfo, the Graph API, Amazon's profile).
+    func profile(_ outbound: OutboundRequest, what: String) async throws -> [String: ClaimValue] {
+        let answer = try await http.send(outbound)
+        guard answer.status == 200, let claims = try? JSONDecoder().decode(TokenClaims.self, from: answer.body) else {
+            throw Refusal("the \(what) endpoint answered HTTP \(answer.status)")
         }
-        return claims
+        return claims.claims
     }
 
     /// OIDC Core §3.1.3.7: signature by a key of the provider's JWKS (RS256 or ES256), `iss`,
     /// `aud` (and `azp` when there are several), `exp`, `iat`, `nonce`.
-    func verifiedIDToken(_ token: String, jwksURI: String, issuer: String, clientId: String, nonce: String) async throws -> [String: ClaimValue] {
+    func verifiedIDToken(_ token: String, jwksURI: String, issuers: Set<String>, clientId: String, nonce: String) async throws -> [String: ClaimValue] {
         let answer = try await http.send(OutboundRequest(.get, jwksURI, headers: ["Accept": "application/json"]))
         guard answer.status == 200 else { throw Refusal("the key set answered HTTP \(answer.status)") }
         let keys = JWTKeyCollection()
@@ -158,7 +221,7 @@ public struct FederatedSignIn: Sendable {
             throw Refusal("the ID token's signature does not match a key of the provider")
         }
         let claims = verified.claims
-        guard claims["iss"]?.string == issuer else { throw Refusal("the ID token was issued by someone else") }
+        guard let issuer = claims["iss"]?.string, issuers.contains(issuer) else { throw Refusal("the ID token was issued by someone else") }
         let audiences = claims["aud"].map { value -> [String] in
             switch value {
             case .string(let one): [one]
@@ -184,7 +247,7 @@ public struct FederatedSignIn: Sendable {
     /// EXTERNAL_PROVIDER, the `identities` attribute, the group `<poolId>_<ProviderName>`; the
     /// mapped attributes written at every sign-in.
     func federatedUser(claims: [String: ClaimValue], provider: IdentityProvider, pool: UserPool) async throws -> User {
-        let idClaim = provider.attributeMapping["username"] ?? "sub"
+        let idClaim = provider.attributeMapping["username"] ?? IdentityProviderService.usernameClaim(provider.type) ?? "sub"
         guard let id = claims[idClaim].flatMap(Self.text), !id.isEmpty else { throw Refusal("the provider named no \(idClaim)") }
         let username = "\(provider.name)_\(id)"
         var mapped: [String: String] = [:]

@@ -100,6 +100,9 @@ public struct IdentityProviderService: Sendable {
         }
     }
 
+    /// The claim that names a provider's user when the mapping does not say (`sub`; Facebook `id`; Amazon `user_id`).
+    public static func usernameClaim(_ type: IdentityProvider.Kind) -> String? { shape(type, details: [:]).usernameClaim }
+
     // MARK: Operations
 
     /// CreateIdentityProvider: checked, completed, sealed and stored.

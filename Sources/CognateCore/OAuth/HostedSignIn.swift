@@ -164,8 +164,11 @@ public struct HostedSignIn: Sendable {
             name = provider.name
         }
         guard let name, name != "COGNITO" else { return name }
-        guard client.supportedIdentityProviders.contains(name), try await store.identityProvider(poolId: pool.id, name: name) != nil else {
+        guard client.supportedIdentityProviders.contains(name), let provider = try await store.identityProvider(poolId: pool.id, name: name) else {
             throw OAuthError.invalidRequest("unknown identity_provider \(name)")
+        }
+        guard FederatedSignIn.supportedTypes.contains(provider.type) else {
+            throw OAuthError.invalidRequest("signing in through \(provider.type.rawValue) providers is not available yet")
         }
         return name
     }

@@ -244,13 +244,19 @@ struct HostedPagesController: Sendable {
         let csrf = csrfToken(request)
         let base = HostedPool.base(request, pool)
         let query = AccountPagesController.query(authorization)
-        let allowed = try await request.services().store.client(poolId: pool.id, clientId: authorization.clientId)?.supportedIdentityProviders ?? []
+        let services = try request.services()
+        let allowed = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)?.supportedIdentityProviders ?? []
+        // a button for each provider one can sign in through here (not SAML or Apple yet)
+        let usable = allowed.count > 1 || allowed.first != "COGNITO"
+            ? Set(try await services.store.listIdentityProviders(poolId: pool.id, limit: 60, after: nil).items
+                .filter { FederatedSignIn.supportedTypes.contains($0.type) }.map(\.name))
+            : []
         let context = LoginContext(action: "\(base)/login", csrf: csrf,
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
                                    signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)",
                                    passwordForm: allowed.isEmpty || allowed.contains("COGNITO"),
-                                   providers: allowed.filter { $0 != "COGNITO" }.map {
+                                   providers: allowed.filter(usable.contains).map {
                                        ProviderButton(name: $0, link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
                                    })
         return try await page(request, LoginContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)

@@ -1,0 +1,133 @@
+import CognateCore
+import CognateModel
+import Foundation
+import JWTKit
+import Testing
+
+/// The social presets' requests, as the providers document them, against scripted answers:
+/// where the person is sent, how the code is redeemed, where the profile is read, and the
+/// user each makes (`<Provider>_<id>`).
+@Suite struct SocialPresetTests {
+    static let callback = "\(CoreWorld.issuerBase)/"
+
+    struct Setup {
+        let world: CoreWorld
+        let http: ScriptedProvider
+        let federated: FederatedSignIn
+        let request: AuthorizationRequest
+    }
+
+    func setup(_ type: IdentityProvider.Kind, details: [String: String], mapping: [String: String], answers: [String: OutboundAnswer]) async throws -> Setup {
+        let world = try await CoreWorld.make()
+        let http = ScriptedProvider(answers)
+        let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, http: http, now: world.clock.now)
+        _ = try await service.create(poolId: world.pool.id, name: type.rawValue, type: type, details: details, attributeMapping: mapping,
+                                     identifiers: nil)
+        _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["COGNITO", type.rawValue] }
+        let decision = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["identity_provider": type.rawValue]),
+                                                        sessionCookie: nil, browser: nil)
+        guard case .federate(let request, _) = decision else { throw WorldError("expected the provider, got \(decision)") }
+        let federated = FederatedSignIn(store: world.store, hosted: world.hosted, providers: service, http: http, tokens: world.tokens,
+                                        masterKey: world.masterKey, now: world.clock.now)
+        return Setup(world: world, http: http, federated: federated, request: request)
+    }
+
+    func query(_ url: String) -> [String: String] { CoreWorld.query(url) }
+
+    @Test func googleIsOpenIDWithItsOwnEndpointsAndKeys() async throws {
+        let key = ES256PrivateKey()
+        let keys = JWTKeyCollection()
+        await keys.add(ecdsa: key, kid: "g-1")
+        let (x, y) = key.publicKey.parameters!
+        let jwks = #"{"keys":[{"kty":"EC","crv":"P-256","kid":"g-1","use":"sig","alg":"ES256","x":"\#(x)","y":"\#(y)"}]}"#
+        var s = try await setup(.google, details: ["client_id": "g-app.apps.googleusercontent.com", "client_secret": "g-secret",
+                                                   "authorize_scopes": "openid email profile"],
+                                mapping: ["email": "email", "email_verified": "email_verified"],
+                                answers: ["https://www.googleapis.com/oauth2/v3/certs": OutboundAnswer(status: 200, body: Data(jwks.utf8))])
+        let redirect = try await s.federated.redirect(pool: s.world.pool, request: s.request)
+        #expect(redirect.hasPrefix("https://accounts.google.com/o/oauth2/v2/auth?"))
+        let sent = query(redirect)
+        #expect(sent["client_id"] == "g-app.apps.googleusercontent.com" && sent["response_type"] == "code" && sent["scope"] == "openid email profile")
+        #expect(sent["redirect_uri"] == "\(CoreWorld.issuerBase)/\(s.world.pool.id)/oauth2/idpresponse" && sent["state"] == s.request.id)
+        #expect(sent["code_challenge_method"] == "S256" && sent["nonce"]?.count == 43)
+
+        let now = Int(s.world.clock.now().timeIntervalSince1970)
+        let idToken = try await keys.sign(TokenClaims([
+            "iss": .string("accounts.google.com"), "aud": .string("g-app.apps.googleusercontent.com"), "sub": .string("110169484474386276334"),
+            "email": .string("ana@gmail.com"), "email_verified": .bool(true), "nonce": .string(sent["nonce"]!), "iat": .int(now), "exp": .int(now + 3600),
+        ]), kid: "g-1")
+        s = Setup(world: s.world, http: ScriptedProvider([
+            "https://www.googleapis.com/oauth2/v3/certs": OutboundAnswer(status: 200, body: Data(jwks.utf8)),
+            "https://www.googleapis.com/oauth2/v4/token": ScriptedProvider.json(["access_token": "ya29.x", "id_token": idToken, "token_type": "Bearer"]),
+        ]), federated: s.federated, request: s.request)
+        let federated = FederatedSignIn(store: s.world.store, hosted: s.world.hosted,
+                                        providers: IdentityProviderService(store: s.world.store, masterKey: s.world.masterKey, now: s.world.clock.now),
+                                        http: s.http, tokens: s.world.tokens, masterKey: s.world.masterKey, now: s.world.clock.now)
+        let outcome = try await federated.callback(pool: s.world.pool, request: s.request, parameters: ["code": "4/0AX", "state": s.request.id])
+        guard case .signedIn = outcome else { Issue.record("not signed in: \(outcome)"); return }
+        let token = try #require(s.http.requests.first { $0.url == "https://www.googleapis.com/oauth2/v4/token" })
+        let form = Dictionary(uniqueKeysWithValues: token.form ?? [])
+        #expect(token.method == .post && form["grant_type"] == "authorization_code" && form["code"] == "4/0AX")
+        #expect(form["client_secret"] == "g-secret" && form["code_verifier"]?.count == 43 && form["redirect_uri"] == sent["redirect_uri"])
+        let user = try #require(try await s.world.store.user(poolId: s.world.pool.id, identifierKey: "google_110169484474386276334"))
+        #expect(user.username == "Google_110169484474386276334" && user.status == .externalProvider && user.emailVerified)
+    }
+
+    @Test func facebookRedeemsWithAGetAndReadsTheGraphFieldsItMaps() async throws {
+        let s = try await setup(.facebook, details: ["client_id": "fb-app", "client_secret": "fb-secret", "authorize_scopes": "public_profile,email",
+                                                     "api_version": "v18.0"],
+                                mapping: ["email": "email", "name": "name"], answers: [:])
+        let redirect = try await s.federated.redirect(pool: s.world.pool, request: s.request)
+        #expect(redirect.hasPrefix("https://www.facebook.com/v18.0/dialog/oauth?"))
+        let sent = query(redirect)
+        #expect(sent["scope"] == "public_profile,email" && sent["state"] == s.request.id && sent["nonce"] == nil && sent["code_challenge"] == nil)
+        let tokenURL = "https://graph.facebook.com/v18.0/oauth/access_token?code=AQD&redirect_uri="
+            + FormEncoding.encode([("", sent["redirect_uri"]!)]).dropFirst() + "&client_id=fb-app&client_secret=fb-secret"
+        let http = ScriptedProvider([
+            tokenURL: ScriptedProvider.json(["access_token": "EAAB", "token_type": "bearer"]),
+            "https://graph.facebook.com/v18.0/me?fields=email,id,name&access_token=EAAB": ScriptedProvider.json(["id": "10158", "email": "ana@fb.example", "name": "Ana"]),
+        ])
+        let federated = FederatedSignIn(store: s.world.store, hosted: s.world.hosted,
+                                        providers: IdentityProviderService(store: s.world.store, masterKey: s.world.masterKey, now: s.world.clock.now),
+                                        http: http, tokens: s.world.tokens, masterKey: s.world.masterKey, now: s.world.clock.now)
+        let outcome = try await federated.callback(pool: s.world.pool, request: s.request, parameters: ["code": "AQD", "state": s.request.id])
+        guard case .signedIn = outcome else { Issue.record("not signed in: \(outcome); asked \(http.requests.map(\.url))"); return }
+        #expect(http.requests.allSatisfy { $0.method == .get })
+        let user = try #require(try await s.world.store.user(poolId: s.world.pool.id, identifierKey: "facebook_10158"))
+        #expect(user.attributes["email"] == "ana@fb.example" && user.attributes["name"] == "Ana" && !user.emailVerified)
+    }
+
+    @Test func loginWithAmazonReadsItsProfileWithTheAccessToken() async throws {
+        let s = try await setup(.loginWithAmazon, details: ["client_id": "amzn1.application-oa2-client.x", "client_secret": "lwa-secret",
+                                                            "authorize_scopes": "profile"], mapping: ["email": "email"], answers: [:])
+        let redirect = try await s.federated.redirect(pool: s.world.pool, request: s.request)
+        #expect(redirect.hasPrefix("https://www.amazon.com/ap/oa?") && query(redirect)["scope"] == "profile")
+        let http = ScriptedProvider([
+            "https://api.amazon.com/auth/o2/token": ScriptedProvider.json(["access_token": "Atza|x", "token_type": "bearer"]),
+            "https://api.amazon.com/user/profile": ScriptedProvider.json(["user_id": "amzn1.account.AF", "email": "ana@amazon.example", "name": "Ana"]),
+        ])
+        let federated = FederatedSignIn(store: s.world.store, hosted: s.world.hosted,
+                                        providers: IdentityProviderService(store: s.world.store, masterKey: s.world.masterKey, now: s.world.clock.now),
+                                        http: http, tokens: s.world.tokens, masterKey: s.world.masterKey, now: s.world.clock.now)
+        let outcome = try await federated.callback(pool: s.world.pool, request: s.request, parameters: ["code": "ANd", "state": s.request.id])
+        guard case .signedIn = outcome else { Issue.record("not signed in: \(outcome)"); return }
+        let token = try #require(http.requests.first)
+        #expect(token.method == .post && Dictionary(uniqueKeysWithValues: token.form ?? [])["client_secret"] == "lwa-secret")
+        #expect(http.requests.last?.headers["Authorization"] == "Bearer Atza|x")
+        #expect(try await s.world.store.user(poolId: s.world.pool.id, identifierKey: "loginwithamazon_amzn1.account.af")?.attributes["email"]
+                == "ana@amazon.example")
+    }
+
+    @Test func appleAndSAMLAreRefusedAtAuthorizeUntilTheyCanSignIn() async throws {
+        let world = try await CoreWorld.make()
+        let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
+        _ = try await service.create(poolId: world.pool.id, name: "Okta", type: .saml,
+                                     details: ["MetadataFile": "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\"/>"],
+                                     attributeMapping: nil, identifiers: nil)
+        _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["COGNITO", "Okta"] }
+        let decision = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["identity_provider": "Okta"]),
+                                                        sessionCookie: nil, browser: nil)
+        guard case .redirect(let refusal) = decision else { Issue.record("\(decision)"); return }
+        #expect(CoreWorld.query(refusal)["error"] == "invalid_request")
+    }
+}
