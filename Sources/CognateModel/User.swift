@@ -85,6 +85,9 @@ public struct UserMFA: Sendable, Equatable, Codable {
 public struct UserIdentifier: Sendable, Equatable, Hashable, Codable {
     public enum Kind: String, Sendable, Codable {
         case username, email, phoneNumber = "phone_number", preferredUsername = "preferred_username"
+        /// An outside provider's user linked to this one (AdminLinkProviderForUser): the key is
+        /// the user name that provider's sign-in would have made, `<ProviderName>_<id>`.
+        case federated
     }
 
     public var kind: Kind
@@ -112,6 +115,9 @@ extension User {
         ]
         // a user of an outside provider signs in there: its addresses are no one's sign-in names
         if status == .externalProvider { return result }
+        for link in linkedIdentities {
+            result.insert(UserIdentifier(kind: .federated, key: UserIdentifier.key("\(link.providerName)_\(link.userId)", caseSensitive: pool.caseSensitive)))
+        }
         let aliasNames = Set(pool.aliasAttributes + pool.usernameAttributes)
         for name in aliasNames {
             guard let kind = UserIdentifier.Kind(rawValue: name), kind != .username,
@@ -128,5 +134,19 @@ extension User {
             result.insert(UserIdentifier(kind: kind, key: key))
         }
         return result
+    }
+}
+
+extension User {
+    /// The outside identities in the `identities` attribute (Cognito's JSON list); for a native
+    /// user, those linked to it.
+    public var linkedIdentities: [(providerName: String, userId: String)] {
+        guard let text = attributes["identities"], let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else {
+            return []
+        }
+        return list.compactMap { entry in
+            guard let provider = entry["providerName"] as? String, let id = entry["userId"] as? String else { return nil }
+            return (provider, id)
+        }
     }
 }

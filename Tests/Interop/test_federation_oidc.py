@@ -206,3 +206,58 @@ def test_the_sign_in_page_offers_a_button_per_allowed_provider(world):
         "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "code_challenge": challenge,
         "code_challenge_method": "S256"})
     assert 'name="password"' not in page.text and "Sign in with Corp" in page.text
+
+
+def test_a_linked_provider_user_signs_in_as_the_native_user_until_the_link_is_disabled(world):
+    """AdminLinkProviderForUser: signing in at the provider lands on the pool's own user, with
+    its groups; at most five links; a provider user who signed in already cannot be linked;
+    AdminDisableProviderForUser ends it."""
+    server, idp, pool_id, client_id, provider = world
+    idp.admin_create_user(UserPoolId=pool_id, Username="ana", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "ana@shop.example"}, {"Name": "email_verified", "Value": "true"}])
+    idp.create_group(UserPoolId=pool_id, GroupName="staff")
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username="ana", GroupName="staff")
+
+    def link(subject, destination="ana", provider_name="Corp"):
+        return idp.admin_link_provider_for_user(
+            UserPoolId=pool_id, DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": destination},
+            SourceUser={"ProviderName": provider_name, "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": subject})
+
+    link("u-1001")
+    query, verifier, _ = sign_in(world, identity_provider="Corp")
+    id_token = claims(redeem(world, query["code"], verifier)["id_token"])
+    assert id_token["cognito:username"] == "ana" and id_token["cognito:groups"] == ["staff"] and id_token["email"] == "ana@shop.example"
+    assert [u["Username"] for u in users(idp, pool_id)] == ["ana"], "a linked sign-in made a second user"
+    identities = json.loads({a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool_id, Username="ana")["UserAttributes"]}["identities"])
+    assert [(i["providerName"], i["userId"]) for i in identities] == [("Corp", "u-1001")]
+
+    def code(call, **kwargs):
+        with pytest.raises(ClientError) as raised:
+            call(**kwargs)
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] < 500
+        return raised.value.response["Error"]["Code"]
+
+    idp.admin_create_user(UserPoolId=pool_id, Username="bea", MessageAction="SUPPRESS")
+    assert code(link, subject="u-1001", destination="bea") == "InvalidParameterException"  # linked to ana already
+    assert code(link, subject="u-9", destination="nobody") == "UserNotFoundException"
+    assert code(link, subject="u-9", provider_name="Nowhere") == "InvalidParameterException"
+    for index in range(2, 6):
+        link(f"u-{index}")
+    assert code(link, subject="u-6") == "LimitExceededException"
+
+    # a provider user who has signed in already is its own user: not linked (Cognito: no merging)
+    provider.user = {"sub": "u-2002", "email": "cy@corp.example", "email_verified": False, "name": "Cy"}
+    sign_in(world, identity_provider="Corp")
+    assert code(link, subject="u-2002", destination="bea") == "InvalidParameterException"
+
+    # disabled: the link is gone, and the next sign-in at the provider is a user of its own
+    idp.admin_disable_provider_for_user(UserPoolId=pool_id, User={
+        "ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "u-1001"})
+    provider.user = {"sub": "u-1001", "email": "ana@corp.example", "email_verified": True, "name": "Ana Lima"}
+    query, verifier, _ = sign_in(world, identity_provider="Corp")
+    assert claims(redeem(world, query["code"], verifier)["id_token"])["cognito:username"] == "Corp_u-1001"
+    # disabling a provider user who signed in: it cannot sign in again
+    idp.admin_disable_provider_for_user(UserPoolId=pool_id, User={
+        "ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "u-1001"})
+    query, _, _ = sign_in(world, identity_provider="Corp")
+    assert query["error"] == "access_denied"

@@ -178,3 +178,74 @@ struct DeleteIdentityProvider: APIOperation {
         return Output()
     }
 }
+
+struct ProviderUserIdentifierType: Decodable, Sendable {
+    var ProviderName: String?
+    var ProviderAttributeName: String?
+    var ProviderAttributeValue: String?
+}
+
+extension APIContext {
+    func translatingLinkErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ProviderLinkError {
+            switch error {
+            case .invalid(let message): throw CognitoError.invalidParameter(message)
+            case .userNotFound: throw CognitoError("UserNotFoundException", "User does not exist.")
+            case .tooManyLinks: throw CognitoError.limitExceeded("A user may be linked to at most \(ProviderLinks.maximum) outside identities.")
+            }
+        }
+    }
+}
+
+/// Links an outside provider's user (SourceUser: ProviderName, `Cognito_Subject`, its id there)
+/// to a user of the pool (DestinationUser: ProviderName `Cognito`, the user name).
+struct AdminLinkProviderForUser: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var DestinationUser: ProviderUserIdentifierType
+        var SourceUser: ProviderUserIdentifierType
+    }
+
+    struct Output: Encodable, Sendable {}
+
+    static let name = "AdminLinkProviderForUser"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let pool = try await context.existingPool(input.UserPoolId)
+        guard input.DestinationUser.ProviderName?.lowercased() == "cognito", let username = input.DestinationUser.ProviderAttributeValue else {
+            throw CognitoError.invalidParameter("DestinationUser must name a user of the pool: ProviderName Cognito and the user name.")
+        }
+        guard let source = input.SourceUser.ProviderName, source.lowercased() != "cognito", let subject = input.SourceUser.ProviderAttributeValue
+        else { throw CognitoError.invalidParameter("SourceUser must name an outside provider and the user's id there.") }
+        _ = try await context.translatingLinkErrors {
+            try await ProviderLinks(store: context.store, now: context.now).link(pool: pool, destination: username, provider: source, subject: subject)
+        }
+        return Output()
+    }
+}
+
+/// Ends signing in as an outside provider's user: removes its link, or disables the user its
+/// sign-ins made.
+struct AdminDisableProviderForUser: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var User: ProviderUserIdentifierType
+    }
+
+    struct Output: Encodable, Sendable {}
+
+    static let name = "AdminDisableProviderForUser"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let pool = try await context.existingPool(input.UserPoolId)
+        guard let provider = input.User.ProviderName, provider.lowercased() != "cognito", let subject = input.User.ProviderAttributeValue else {
+            throw CognitoError.invalidParameter("User must name an outside provider and the user's id there.")
+        }
+        try await context.translatingLinkErrors {
+            try await ProviderLinks(store: context.store, now: context.now).disable(pool: pool, provider: provider, subject: subject)
+        }
+        return Output()
+    }
+}

@@ -94,7 +94,7 @@ public struct CognitoAPI: Sendable {
         GetUserPoolMfaConfig.self, SetUserPoolMfaConfig.self,
         AdminListUserAuthEvents.self, AdminUpdateAuthEventFeedback.self,
         CreateIdentityProvider.self, DescribeIdentityProvider.self, UpdateIdentityProvider.self, DeleteIdentityProvider.self,
-        ListIdentityProviders.self, GetIdentityProviderByIdentifier.self,
+        ListIdentityProviders.self, GetIdentityProviderByIdentifier.self, AdminLinkProviderForUser.self, AdminDisableProviderForUser.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

@@ -257,7 +257,13 @@ public struct FederatedSignIn: Sendable {
         let date = now()
         let group = "\(pool.id)_\(provider.name)"
         if let existing = try await store.user(poolId: pool.id, identifierKey: UserIdentifier.key(username, caseSensitive: pool.caseSensitive)) {
-            guard existing.status == .externalProvider else { throw Refusal("the user name is held by a user of the pool") }
+            guard existing.status == .externalProvider else {
+                // linked to a native user (AdminLinkProviderForUser): the sign-in lands on that user, as it is
+                guard existing.linkedIdentities.contains(where: { $0.providerName == provider.name && $0.userId == id }) else {
+                    throw Refusal("the user name is held by a user of the pool")
+                }
+                return existing
+            }
             guard existing.attributes.filter({ mapped[$0.key] != nil }) != mapped else { return existing }
             let changes = mapped
             return try await store.updateUser(poolId: pool.id, sub: existing.sub, identifiers: { $0.identifiers(in: pool) }) { user in
