@@ -261,3 +261,36 @@ def test_a_linked_provider_user_signs_in_as_the_native_user_until_the_link_is_di
         "ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "u-1001"})
     query, _, _ = sign_in(world, identity_provider="Corp")
     assert query["error"] == "access_denied"
+
+
+def test_an_answer_posted_from_the_providers_site_is_posted_again_from_here(world):
+    """form_post (Sign in with Apple answers so): the browser leaves the SameSite=Lax binding
+    cookie out of a cross-site POST, so Cognate answers a page that posts the same fields again
+    from its own site, where the cookie is sent; without the cookie even then, it is refused."""
+    import html
+    import re
+    server, idp, pool_id, client_id, provider = world
+    browser = requests.Session()
+    verifier, challenge = pkce()
+    to_provider = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", allow_redirects=False, timeout=30, params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid email", "state": "s-9",
+        "identity_provider": "Corp", "code_challenge": challenge, "code_challenge_method": "S256"})
+    back = browser.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
+    answer = {k: v[0] for k, v in parse_qs(urlparse(back).query).items()}
+    response_url = back.split("?")[0]
+
+    cross_site = requests.post(response_url, data=answer, allow_redirects=False, timeout=30)  # no cookies, as from appleid.apple.com
+    assert cross_site.status_code == 200 and cross_site.headers["Cache-Control"] == "no-store"
+    assert "/js/continue.js" in cross_site.text and "script-src" not in cross_site.headers["Content-Security-Policy"]
+    fields = {name: html.unescape(value) for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', cross_site.text)}
+    assert fields["code"] == answer["code"] and fields["state"] == answer["state"] and fields["continued"] == "1"
+    assert requests.get(f"{server.url}/js/continue.js", timeout=30).status_code == 200
+
+    # posted again without the cookie (another browser): refused, no loop
+    stranger = requests.post(response_url, data=fields, allow_redirects=False, timeout=30)
+    assert stranger.status_code == 400 and "Location" not in stranger.headers
+    # posted again from the browser that started it: signed in
+    done = browser.post(response_url, data=fields, allow_redirects=False, timeout=30)
+    assert done.status_code == 302 and done.headers["Location"].startswith(CALLBACK)
+    query = {k: v[0] for k, v in parse_qs(urlparse(done.headers["Location"]).query).items()}
+    assert query["state"] == "s-9" and redeem(world, query["code"], verifier)["id_token"]

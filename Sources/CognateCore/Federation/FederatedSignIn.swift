@@ -35,7 +35,11 @@ public struct FederatedSignIn: Sendable {
     /// The provider types this flow signs in through: OpenID Connect ones (OIDC, Google: an ID
     /// token, verified) and the OAuth 2.0 ones whose profile endpoint names the user (Facebook's
     /// Graph API, Login with Amazon). SAML and Sign in with Apple (form_post) are not here yet.
-    public static let supportedTypes: Set<IdentityProvider.Kind> = [.oidc, .google, .facebook, .loginWithAmazon]
+    public static let supportedTypes: Set<IdentityProvider.Kind> = [.oidc, .google, .facebook, .loginWithAmazon, .signInWithApple]
+
+    /// Apple's keys and issuer.
+    static let appleKeys = "https://appleid.apple.com/auth/keys"
+    static let appleIssuer = "https://appleid.apple.com"
 
     /// Google's keys and issuers (its discovery document, accounts.google.com).
     static let googleKeys = "https://www.googleapis.com/oauth2/v3/certs"
@@ -67,6 +71,11 @@ public struct FederatedSignIn: Sendable {
             parameters["nonce"] = nonce(request)
             parameters["code_challenge"] = Data(SHA256.hash(data: Data(verifier(request).utf8))).base64URLEncoded
             parameters["code_challenge_method"] = "S256"
+        }
+        if provider.type == .signInWithApple {
+            // Apple posts its answer (required when name or email is asked for); it takes a nonce, not PKCE
+            parameters["response_mode"] = "form_post"
+            parameters["nonce"] = nonce(request)
         }
         return HostedSignIn.append(to: authorize, parameters)
     }
@@ -108,7 +117,7 @@ public struct FederatedSignIn: Sendable {
         guard let code = parameters["code"], !code.isEmpty else { return try await refuse("invalid_request", "\(name) sent no code") }
         let claims: [String: ClaimValue]
         do {
-            claims = try await claimsFor(code: code, provider: provider, pool: pool, request: request)
+            claims = try await claimsFor(code: code, provider: provider, pool: pool, request: request, parameters: parameters)
         } catch let refusal as Refusal {
             return try await refuse("access_denied", "the answer of \(name) could not be verified: \(refusal.reason)")
         } catch let error as OutboundError {
@@ -126,11 +135,13 @@ public struct FederatedSignIn: Sendable {
     /// Redeems the code and learns who signed in: from the verified ID token and the userinfo
     /// endpoint (OIDC, Google), or from the profile endpoint with the access token (Facebook's
     /// Graph API, Login with Amazon).
-    func claimsFor(code: String, provider: IdentityProvider, pool: UserPool, request: AuthorizationRequest) async throws -> [String: ClaimValue] {
+    func claimsFor(code: String, provider: IdentityProvider, pool: UserPool, request: AuthorizationRequest,
+                   parameters: [String: String] = [:]) async throws -> [String: ClaimValue] {
         guard let tokenURL = provider.details["token_url"], let clientId = provider.details["client_id"] else {
             throw Refusal("the provider's endpoints are not known")
         }
-        let secret = try providers.openSecret("client_secret", of: provider)
+        let secret = provider.type == .signInWithApple
+            ? try await appleClientSecret(provider) : try providers.openSecret("client_secret", of: provider)
         let body = try await redeem(code: code, tokenURL: tokenURL, clientId: clientId, secret: secret, provider: provider, pool: pool, request: request)
         switch provider.type {
         case .oidc, .google:
@@ -166,8 +177,15 @@ public struct FederatedSignIn: Sendable {
             }
             return try await profile(OutboundRequest(.get, url, headers: ["Authorization": "Bearer \(accessToken)", "Accept": "application/json"]),
                                      what: "profile")
-        case .saml, .signInWithApple:
-            throw Refusal("\(provider.type.rawValue) providers do not sign in here yet")
+        case .signInWithApple:
+            guard let idToken = body["id_token"] as? String else { throw Refusal("the token endpoint sent no ID token") }
+            var claims = try await verifiedIDToken(idToken, jwksURI: Self.appleKeys, issuers: [Self.appleIssuer], clientId: clientId,
+                                                   nonce: nonce(request))
+            // the name comes once, in the first answer's `user` field, never in the ID token
+            for (name, value) in Self.appleUser(parameters["user"]) where claims[name] == nil { claims[name] = .string(value) }
+            return claims
+        case .saml:
+            throw Refusal("SAML providers do not sign in here yet")
         }
     }
 
@@ -188,6 +206,35 @@ public struct FederatedSignIn: Sendable {
             throw Refusal("the token endpoint answered HTTP \(answer.status)")
         }
         return body
+    }
+
+    /// Apple's client secret: a JWT signed with the team's key (ES256, `kid` = key_id), issued by
+    /// the team to Apple for the client, good for five minutes (Apple allows up to six months).
+    func appleClientSecret(_ provider: IdentityProvider) async throws -> String {
+        guard let pem = try providers.openSecret("private_key", of: provider), let team = provider.details["team_id"],
+            let keyId = provider.details["key_id"], let clientId = provider.details["client_id"],
+            let key = try? ES256PrivateKey(pem: pem)
+        else { throw Refusal("the provider's Apple key is not usable") }
+        let keys = JWTKeyCollection()
+        await keys.add(ecdsa: key, kid: JWKIdentifier(string: keyId))
+        let issued = Int(now().timeIntervalSince1970)
+        return try await keys.sign(TokenClaims([
+            "iss": .string(team), "iat": .int(issued), "exp": .int(issued + 300), "aud": .string(Self.appleIssuer), "sub": .string(clientId),
+        ]), kid: JWKIdentifier(string: keyId))
+    }
+
+    /// The `user` field of Apple's first answer: `{"name":{"firstName","lastName"},"email"}`.
+    static func appleUser(_ text: String?) -> [String: String] {
+        guard let text, let user = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
+        var claims: [String: String] = [:]
+        if let name = user["name"] as? [String: Any] {
+            let first = name["firstName"] as? String, last = name["lastName"] as? String
+            if let first { claims["firstName"] = first }
+            if let last { claims["lastName"] = last }
+            let full = [first, last].compactMap { $0 }.joined(separator: " ")
+            if !full.isEmpty { claims["name"] = full }
+        }
+        return claims
     }
 
     /// A JSON object of claims from the provider (userinfo, the Graph API, Amazon's profile).

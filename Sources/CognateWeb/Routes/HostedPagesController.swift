@@ -93,6 +93,14 @@ struct HostedPagesController: Sendable {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
         let parameters = try Self.parameters(request)
+        // (once: posted again from here without the cookie, it is another browser's, and resume says so)
+        if request.method == .POST, Self.browser(request) == nil, parameters["state"] != nil, parameters["continued"] == nil {
+            // a form_post from the provider's site: the binding cookie was left out; post again from here
+            let fields = parameters.filter { ["code", "state", "user", "error", "error_description", "id_token"].contains($0.key) }
+                .sorted { $0.key < $1.key }.map { Hidden(name: $0.key, value: $0.value) } + [Hidden(name: "continued", value: "1")]
+            let context = ContinueContext(action: "\(HostedPool.base(request, pool))/oauth2/idpresponse", fields: fields)
+            return try await Self.page(request, ContinueContext.template, context, csrf: Self.csrfToken(request), redirectURI: nil, status: .ok)
+        }
         let authorization = try await services.hosted.resume(pool: pool, id: parameters["state"], browser: Self.browser(request))
         switch try await services.federated.callback(pool: pool, request: authorization, parameters: parameters) {
         case .signedIn(let session, let location):

@@ -28,4 +28,6 @@ enum RoutePath {
     static let mfa: [PathComponent] = ["mfa"]
     /// Files under Public/css.
     static let styles: [PathComponent] = ["css", "**"]
+    /// Files under Public/js (the one script: continue.js).
+    static let scripts: [PathComponent] = ["js", "**"]
 }

@@ -12,6 +12,8 @@ func routes(_ app: Application, publicDirectory: String) throws {
     // would ask the file system about every request's path (a thread hop and a stat each).
     app.grouped(FileMiddleware(publicDirectory: publicDirectory))
         .get(RoutePath.styles) { _ -> Response in throw Abort(.notFound) }
+    app.grouped(FileMiddleware(publicDirectory: publicDirectory))
+        .get(RoutePath.scripts) { _ -> Response in throw Abort(.notFound) }
 
     let wellKnown = WellKnownController()
     app.get(RoutePath.discovery, use: wellKnown.discovery)

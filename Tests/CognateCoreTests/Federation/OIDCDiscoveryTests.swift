@@ -14,6 +14,8 @@ final class ScriptedProvider: OutboundHTTP {
 
     var requests: [OutboundRequest] { asked.withLockedValue { $0 } }
 
+    func set(_ url: String, _ answer: OutboundAnswer) { answers.withLockedValue { $0[url] = answer } }
+
     func send(_ request: OutboundRequest) async throws -> OutboundAnswer {
         asked.withLockedValue { $0.append(request) }
         guard let answer = answers.withLockedValue({ $0[request.url] }) else { throw OutboundError("could not be reached") }

@@ -118,7 +118,7 @@ import Testing
                 == "ana@amazon.example")
     }
 
-    @Test func appleAndSAMLAreRefusedAtAuthorizeUntilTheyCanSignIn() async throws {
+    @Test func samlIsRefusedAtAuthorizeUntilItCanSignIn() async throws {
         let world = try await CoreWorld.make()
         let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
         _ = try await service.create(poolId: world.pool.id, name: "Okta", type: .saml,
@@ -129,5 +129,83 @@ import Testing
                                                         sessionCookie: nil, browser: nil)
         guard case .redirect(let refusal) = decision else { Issue.record("\(decision)"); return }
         #expect(CoreWorld.query(refusal)["error"] == "invalid_request")
+    }
+}
+
+@Suite struct SignInWithAppleTests {
+    @Test func appleGetsAClientSecretJWTAndGivesTheNameOnceByFormPost() async throws {
+        let teamKey = ES256PrivateKey()
+        let appleKey = ES256PrivateKey()
+        let apple = JWTKeyCollection()
+        await apple.add(ecdsa: appleKey, kid: "apple-1")
+        let (x, y) = appleKey.publicKey.parameters!
+        let jwks = #"{"keys":[{"kty":"EC","crv":"P-256","kid":"apple-1","use":"sig","alg":"ES256","x":"\#(x)","y":"\#(y)"}]}"#
+        let world = try await CoreWorld.make()
+        let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
+        _ = try await service.create(poolId: world.pool.id, name: "SignInWithApple", type: .signInWithApple, details: [
+            "client_id": "com.example.web", "team_id": "TEAM123456", "key_id": "KEY1234567", "private_key": teamKey.pemRepresentation,
+            "authorize_scopes": "email name",
+        ], attributeMapping: ["email": "email", "given_name": "firstName", "family_name": "lastName"], identifiers: nil)
+        _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) {
+            $0.supportedIdentityProviders = ["SignInWithApple"]
+        }
+        func start() async throws -> AuthorizationRequest {
+            let decision = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["identity_provider": "SignInWithApple"]),
+                                                            sessionCookie: nil, browser: nil)
+            guard case .federate(let request, _) = decision else { throw WorldError("\(decision)") }
+            return request
+        }
+        var request = try await start()
+        let http = ScriptedProvider([FederatedSignIn_appleKeys: OutboundAnswer(status: 200, body: Data(jwks.utf8))])
+        let federated = FederatedSignIn(store: world.store, hosted: world.hosted, providers: service, http: http, tokens: world.tokens,
+                                        masterKey: world.masterKey, now: world.clock.now)
+        let redirect = try await federated.redirect(pool: world.pool, request: request)
+        let sent = CoreWorld.query(redirect)
+        #expect(redirect.hasPrefix("https://appleid.apple.com/auth/authorize?") && sent["response_mode"] == "form_post")
+        #expect(sent["scope"] == "email name" && sent["nonce"]?.count == 43 && sent["code_challenge"] == nil)
+
+        func answer(_ request: AuthorizationRequest, user: String?) async throws -> FederatedSignIn.Outcome {
+            let now = Int(world.clock.now().timeIntervalSince1970)
+            let nonce = CoreWorld.query(try await federated.redirect(pool: world.pool, request: request))["nonce"]!
+            let idToken = try await apple.sign(TokenClaims([
+                "iss": .string("https://appleid.apple.com"), "aud": .string("com.example.web"), "sub": .string("001234.abcdef.1234"),
+                "email": .string("x7@privaterelay.appleid.com"), "nonce": .string(nonce), "iat": .int(now), "exp": .int(now + 600),
+            ]), kid: "apple-1")
+            http.set("https://appleid.apple.com/auth/token", ScriptedProvider.json(["access_token": "a", "id_token": idToken, "token_type": "Bearer"]))
+            var parameters = ["code": "c1", "state": request.id]
+            parameters["user"] = user
+            return try await federated.callback(pool: world.pool, request: request, parameters: parameters)
+        }
+        guard case .signedIn = try await answer(request, user: #"{"name":{"firstName":"Ana","lastName":"Lima"},"email":"x7@privaterelay.appleid.com"}"#)
+        else { Issue.record("not signed in"); return }
+
+        // the token request: a POST with a client secret that is the team's ES256 JWT for this client
+        let token = try #require(http.requests.first { $0.url == "https://appleid.apple.com/auth/token" })
+        let form = Dictionary(uniqueKeysWithValues: token.form ?? [])
+        #expect(token.method == .post && form["client_id"] == "com.example.web" && form["code_verifier"] == nil)
+        let verifier = JWTKeyCollection()
+        await verifier.add(ecdsa: teamKey.publicKey, kid: "KEY1234567")
+        let secret = try await verifier.verify(try #require(form["client_secret"]), as: TokenClaims.self)
+        #expect(secret["iss"]?.string == "TEAM123456" && secret["sub"]?.string == "com.example.web" && secret["aud"]?.string == "https://appleid.apple.com")
+        let lifetime = (secret["exp"]?.int ?? 0) - (secret["iat"]?.int ?? 0)
+        #expect(lifetime > 0 && lifetime <= 15_777_000)
+        let header = try #require(Data(base64Encoded: String(form["client_secret"]!.split(separator: ".")[0]).paddedBase64))
+        #expect(String(decoding: header, as: UTF8.self).contains("\"kid\":\"KEY1234567\""))
+
+        let key = "signinwithapple_001234.abcdef.1234"
+        #expect(try await world.store.user(poolId: world.pool.id, identifierKey: key)?.attributes["given_name"] == "Ana")
+        // the next sign-in has no `user`: the name stays
+        request = try await start()
+        guard case .signedIn = try await answer(request, user: nil) else { Issue.record("second sign-in"); return }
+        #expect(try await world.store.user(poolId: world.pool.id, identifierKey: key)?.attributes["family_name"] == "Lima")
+    }
+}
+
+private let FederatedSignIn_appleKeys = "https://appleid.apple.com/auth/keys"
+
+extension String {
+    var paddedBase64: String {
+        let text = replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        return text + String(repeating: "=", count: (4 - text.count % 4) % 4)
     }
 }
