@@ -7,6 +7,7 @@ forgets the password and resets it. Every page the browser sees is saved as a sc
 Tests/Interop/screenshots/ (the suite names the folder at the end)."""
 import base64
 import hashlib
+import json
 import http.server
 import os
 import re
@@ -244,3 +245,31 @@ def test_forget_and_reset_the_password(stack):
     person.fill(username="sven", password="N3w-Passw0rd!")
     person.press("Sign in")
     landed_with_tokens(stack, person, verifier, state)
+
+
+def test_sign_in_through_an_outside_openid_provider_by_its_button(stack):
+    """The sign-in page's "Sign in with Corp" button: to a real OpenID provider (Authlib's, on
+    loopback), which signs the person in, back through /oauth2/idpresponse to the app."""
+    from oidc_provider import OIDCProvider
+    server, pool_id = stack["server"], stack["pool"]
+    idp = cognito(server.url)
+    provider = OIDCProvider(redirect_uris=[f"{server.url}/{pool_id}/oauth2/idpresponse"])
+    try:
+        idp.create_identity_provider(
+            UserPoolId=pool_id, ProviderName="Corp", ProviderType="OIDC",
+            ProviderDetails={"client_id": provider.client.client_id, "client_secret": provider.client.secret, "authorize_scopes": "openid email",
+                             "attributes_request_method": "GET", "oidc_issuer": provider.issuer},
+            AttributeMapping={"email": "email"})
+        idp.update_user_pool_client(UserPoolId=pool_id, ClientId=stack["client"], SupportedIdentityProviders=["COGNITO", "Corp"],
+                                    AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid", "email"],
+                                    CallbackURLs=[f"{stack['app']}/cb"], LogoutURLs=[f"{stack['app']}/signed-out"])
+        person = Person(stack, "federated")
+        url, verifier, state = authorize(stack)
+        person.browser.get(url)
+        person.see("Sign in")
+        person.follow("Sign in with Corp")
+        tokens = landed_with_tokens(stack, person, verifier, state)
+        id_token = json.loads(base64.urlsafe_b64decode(tokens["id_token"].split(".")[1] + "=="))
+        assert id_token["cognito:username"] == "Corp_u-1001" and id_token["email"] == "ana@corp.example"
+    finally:
+        provider.close()

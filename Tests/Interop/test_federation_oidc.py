@@ -294,3 +294,39 @@ def test_an_answer_posted_from_the_providers_site_is_posted_again_from_here(worl
     assert done.status_code == 302 and done.headers["Location"].startswith(CALLBACK)
     query = {k: v[0] for k, v in parse_qs(urlparse(done.headers["Location"]).query).items()}
     assert query["state"] == "s-9" and redeem(world, query["code"], verifier)["id_token"]
+
+
+def test_a_work_address_routes_to_the_provider_of_its_domain(world):
+    """The provider has an identifier (corp.example): the sign-in page asks for a work address,
+    and its domain picks the provider; an address no provider holds is told so, on the page."""
+    from urllib.parse import urljoin
+
+    from conftest import Form
+    server, idp, pool_id, client_id, provider = world
+    browser = requests.Session()
+    verifier, challenge = pkce()
+    page = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", timeout=30, params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "state": "w-1",
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    assert 'name="corporate_email"' in page.text
+
+    def submit(address, with_csrf=True):
+        import re
+        form = Form()
+        form.feed(re.search(r'<form[^>]*class="domain".*?</form>', page.text, re.S).group(0))
+        fields = dict(form.fields) | {"corporate_email": address}
+        if not with_csrf:
+            fields.pop("_csrf")
+        return browser.post(urljoin(page.url, form.action), data=fields, allow_redirects=False, timeout=30)
+
+    for address in ("ana@nowhere.example", "no-at-sign", "ana@"):
+        refused = submit(address)
+        assert refused.status_code == 400 and "No sign-in is set up for that address" in refused.text and "Location" not in refused.headers
+    assert submit("ana@corp.example", with_csrf=False).status_code in (400, 403)
+    routed = submit("Ana@CORP.example")
+    assert routed.status_code == 302 and "identity_provider=Corp" in routed.headers["Location"]
+    to_provider = browser.get(urljoin(page.url, routed.headers["Location"]), allow_redirects=False, timeout=30)
+    back = browser.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
+    done = browser.get(back, allow_redirects=False, timeout=30).headers["Location"]
+    query = {k: v[0] for k, v in parse_qs(urlparse(done).query).items()}
+    assert query["state"] == "w-1" and redeem(world, query["code"], verifier)["id_token"]

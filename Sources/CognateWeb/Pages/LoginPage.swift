@@ -25,6 +25,9 @@ extension HostedPagesController {
         /// Whether the user name and password form is shown: the client allows the pool's own
         /// users (COGNITO in its SupportedIdentityProviders).
         var passwordForm: Bool
+        /// Whether the work-address field is shown: a provider the client allows has identifiers
+        /// (email domains); the address typed there (`corporate_email`) picks the provider.
+        var domainField: Bool
         /// A button per outside provider the client allows ("Corp", "Google"), each a link that
         /// starts this sign-in again at that provider; empty when there are none.
         var providers: [ProviderButton]

@@ -116,6 +116,9 @@ struct HostedPagesController: Sendable {
         let form = try request.content.decode([String: String].self)
         if let refused = try await Self.refuseWithoutCSRF(request, form: form) { return refused }
         let authorization = try await services.hosted.resume(pool: pool, id: form["request"], browser: Self.browser(request))
+        if let email = form["corporate_email"] {
+            return try await Self.routeByDomain(request, services, pool: pool, authorization: authorization, email: email)
+        }
         let username = form["username"] ?? ""
         guard try await services.limits.allow(.signIn, from: request.clientAddress) else {
             return try await Self.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
@@ -138,6 +141,24 @@ struct HostedPagesController: Sendable {
             }
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)
         }
+    }
+
+    /// The sign-in page's work-address field: the domain of the address names the provider
+    /// holding it as an identifier (`idp_identifier`), and the sign-in starts again there. Only
+    /// domains are told apart, never users.
+    static func routeByDomain(_ request: Request, _ services: CognateServices, pool: UserPool, authorization: AuthorizationRequest,
+                              email: String) async throws -> Response {
+        let domain = email.split(separator: "@", omittingEmptySubsequences: false).last.map(String.init)?
+            .trimmingCharacters(in: .whitespaces) ?? ""
+        let allowed = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)?.supportedIdentityProviders ?? []
+        guard email.contains("@"), !domain.isEmpty, domain.count <= 253,
+            let provider = try await services.store.identityProvider(poolId: pool.id, identifier: domain),
+            allowed.contains(provider.name), FederatedSignIn.supportedTypes.contains(provider.type)
+        else {
+            return try await renderLogin(request, pool: pool, authorization: authorization, username: "",
+                                         error: "No sign-in is set up for that address. Check it, or sign in another way.", status: .badRequest)
+        }
+        return found("\(HostedPool.base(request, pool))/oauth2/authorize?\(authorizeQuery(authorization, provider: provider.name))")
     }
 
     /// The form for a user signing in with a temporary password (Cognito's forceChangePassword).
@@ -255,15 +276,17 @@ struct HostedPagesController: Sendable {
         let services = try request.services()
         let allowed = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)?.supportedIdentityProviders ?? []
         // a button for each provider one can sign in through here (not SAML or Apple yet)
-        let usable = allowed.count > 1 || allowed.first != "COGNITO"
-            ? Set(try await services.store.listIdentityProviders(poolId: pool.id, limit: 60, after: nil).items
-                .filter { FederatedSignIn.supportedTypes.contains($0.type) }.map(\.name))
+        let providers = allowed.count > 1 || allowed.first != "COGNITO"
+            ? try await services.store.listIdentityProviders(poolId: pool.id, limit: 60, after: nil).items
+                .filter { FederatedSignIn.supportedTypes.contains($0.type) && allowed.contains($0.name) }
             : []
+        let usable = Set(providers.map(\.name))
         let context = LoginContext(action: "\(base)/login", csrf: csrf,
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
                                    signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)",
                                    passwordForm: allowed.isEmpty || allowed.contains("COGNITO"),
+                                   domainField: providers.contains { !$0.identifiers.isEmpty },
                                    providers: allowed.filter(usable.contains).map {
                                        ProviderButton(name: $0, link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
                                    })
