@@ -239,6 +239,13 @@ def test_a_linked_provider_user_signs_in_as_the_native_user_until_the_link_is_di
 
     idp.admin_create_user(UserPoolId=pool_id, Username="bea", MessageAction="SUPPRESS")
     assert code(link, subject="u-1001", destination="bea") == "InvalidParameterException"  # linked to ana already
+    # a link is made only by AdminLinkProviderForUser: `identities` is no attribute anyone writes
+    stolen = json.dumps([{"userId": "u-7", "providerName": "Corp", "providerType": "OIDC", "issuer": None, "primary": "false",
+                          "dateCreated": "1"}])
+    assert code(idp.admin_update_user_attributes, UserPoolId=pool_id, Username="bea",
+                UserAttributes=[{"Name": "identities", "Value": stolen}]) == "InvalidParameterException"
+    assert code(idp.sign_up, ClientId=client_id, Username="mallory", Password="Corr3ct-Horse!",
+                UserAttributes=[{"Name": "identities", "Value": stolen}]) == "InvalidParameterException"
     assert code(link, subject="u-9", destination="nobody") == "UserNotFoundException"
     assert code(link, subject="u-9", provider_name="Nowhere") == "InvalidParameterException"
     for index in range(2, 6):
