@@ -123,7 +123,12 @@ public struct FederatedSignIn: Sendable {
         } catch let error as OutboundError {
             return try await refuse("temporarily_unavailable", "\(name) could not be reached: \(error.description)")
         }
-        let user = try await federatedUser(claims: claims, provider: provider, pool: pool)
+        let user: User
+        do {
+            user = try await federatedUser(claims: claims, provider: provider, pool: pool)
+        } catch let refusal as Refusal {
+            return try await refuse("access_denied", "\(name) signed in someone this pool cannot take: \(refusal.reason)")
+        }
         guard user.enabled else { return try await refuse("access_denied", "the user is disabled") }
         try await hosted.advance(request, to: .login, user: user)
         let (session, redirect) = try await hosted.openSession(pool: pool, request: request, user: user)

@@ -209,3 +209,31 @@ extension String {
         return text + String(repeating: "=", count: (4 - text.count % 4) % 4)
     }
 }
+
+@Suite struct FederatedUserTests {
+    /// A native user named as a provider's user would be is never signed in by that provider
+    /// (unless linked): the app is told, and the native user is untouched.
+    @Test func aNativeUserNamedLikeAProviderUserIsNotTakenOver() async throws {
+        let world = try await CoreWorld.make()
+        let native = try await world.user("amazon_x")  // not reachable: the key would be loginwithamazon_…
+        let squatter = try await world.user("loginwithamazon_amzn1.account.victim")
+        let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
+        _ = try await service.create(poolId: world.pool.id, name: "LoginWithAmazon", type: .loginWithAmazon,
+                                     details: ["client_id": "c", "client_secret": "s", "authorize_scopes": "profile"], attributeMapping: nil, identifiers: nil)
+        _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["LoginWithAmazon"] }
+        let decision = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["identity_provider": "LoginWithAmazon"]),
+                                                        sessionCookie: nil, browser: nil)
+        guard case .federate(let request, _) = decision else { Issue.record("\(decision)"); return }
+        let http = ScriptedProvider([
+            "https://api.amazon.com/auth/o2/token": ScriptedProvider.json(["access_token": "t"]),
+            "https://api.amazon.com/user/profile": ScriptedProvider.json(["user_id": "amzn1.account.victim", "email": "evil@example.com"]),
+        ])
+        let federated = FederatedSignIn(store: world.store, hosted: world.hosted, providers: service, http: http, tokens: world.tokens,
+                                        masterKey: world.masterKey, now: world.clock.now)
+        let outcome = try await federated.callback(pool: world.pool, request: request, parameters: ["code": "c", "state": request.id])
+        guard case .refused(let redirect) = outcome else { Issue.record("a native user was signed in by a provider: \(outcome)"); return }
+        #expect(CoreWorld.query(redirect)["error"] == "access_denied")
+        #expect(try await world.store.user(poolId: world.pool.id, sub: squatter.sub) == squatter)
+        #expect(try await world.store.user(poolId: world.pool.id, sub: native.sub) == native)
+    }
+}
