@@ -32,12 +32,13 @@ let package = Package(
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(name: "CognateModel", swiftSettings: strict),
         .target(name: "CognateMemoryStore", dependencies: ["CognateModel"], swiftSettings: strict),
         .target(
             name: "CognateCore",
             dependencies: [
-                "CognateModel", "CArgon2", "CCrypt", "CLibCrypto", "CQREncode",
+                "CognateModel", "CArgon2", "CCrypt", "CLibCrypto", "CQREncode", "CLibXML2",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

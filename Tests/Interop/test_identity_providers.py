@@ -16,6 +16,9 @@ from conftest import ADMIN, Server, cognito
 SAML_METADATA = """<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example/saml">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>
+      <ds:X509Certificate>MIIBszCCAVmgAwIBAgIUTest</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example/slo"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example/sso"/>
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>"""
@@ -81,6 +84,8 @@ def test_providers_are_created_described_listed_updated_and_deleted(admin, data_
                                         AttributeMapping={"email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"},
                                         IdpIdentifiers=["okta.example", "Partner.Example"])["IdentityProvider"]
     assert saml["ProviderType"] == "SAML" and "username" not in saml["AttributeMapping"]
+    assert saml["ProviderDetails"]["SSORedirectBindingURI"] == "https://idp.example/sso"
+    assert saml["ProviderDetails"]["SLORedirectBindingURI"] == "https://idp.example/slo"
 
     described = idp.describe_identity_provider(UserPoolId=pool_id, ProviderName="Corp")["IdentityProvider"]
     assert described["ProviderDetails"] == made["ProviderDetails"]
@@ -155,6 +160,10 @@ def test_bad_providers_are_refused_with_cognitos_errors_and_leave_nothing(admin)
         "client_id": "c", "team_id": "t", "key_id": "k", "private_key": "not a key", "authorize_scopes": "email"})[0] == "InvalidParameterException"
     assert refused(name="Okta", kind="SAML", details={"IDPSignout": "true"})[0] == "InvalidParameterException"
     assert refused(name="Okta", kind="SAML", details={"MetadataFile": "<html/>"})[0] == "InvalidParameterException"
+    xxe = '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + SAML_METADATA.split("?>", 1)[1].replace(
+        'entityID="https://idp.example/saml"', 'entityID="&x;"')
+    code, message = refused(name="Okta", kind="SAML", details={"MetadataFile": xxe})
+    assert code == "InvalidParameterException" and "root:" not in message and "/bin/" not in message
     assert refused(name="Okta", kind="SAML", details={"MetadataURL": "https://idp.example/md", "MetadataFile": SAML_METADATA})[0] \
         == "InvalidParameterException"
     assert error(idp.describe_identity_provider, UserPoolId=pool_id, ProviderName="Other")[0] == "ResourceNotFoundException"

@@ -33,9 +33,44 @@ public struct IdentityProviderService: Sendable {
     /// are not set by hand.
     static let oidcEndpoints = ["authorize_url", "token_url", "attributes_url", "jwks_uri"]
 
+    /// The details read from elsewhere (discovery, metadata) rather than given.
+    static func derivedDetails(_ type: IdentityProvider.Kind) -> [String] {
+        switch type {
+        case .oidc: oidcEndpoints
+        case .saml: ["SSORedirectBindingURI", "SLORedirectBindingURI"]
+        default: []
+        }
+    }
+
+    /// A SAML provider's metadata (the file, or fetched from its URL) read for the binding
+    /// URIs DescribeIdentityProvider shows.
+    func readMetadata(_ provider: inout IdentityProvider) async throws {
+        guard provider.type == .saml else { return }
+        var data = provider.details["MetadataFile"].map { Data($0.utf8) }
+        if data == nil, let url = provider.details["MetadataURL"], let http {
+            do {
+                let answer = try await http.send(OutboundRequest(.get, url, headers: ["Accept": "application/samlmetadata+xml, application/xml"]))
+                guard answer.status == 200 else { throw OutboundError("the metadata URL answered HTTP \(answer.status)") }
+                data = answer.body
+            } catch let error as OutboundError {
+                throw ValidationError(field: "ProviderDetails", message: "MetadataURL: the metadata could not be read: \(error.description)")
+            }
+        }
+        guard let data else { return }
+        let metadata: SAMLMetadata
+        do {
+            metadata = try SAMLMetadata.read(data)
+        } catch let refusal as XMLRefusal {
+            throw ValidationError(field: "ProviderDetails", message: "the metadata is not usable: \(refusal.description)")
+        }
+        provider.details["SSORedirectBindingURI"] = metadata.ssoRedirect ?? metadata.ssoPost
+        provider.details["SLORedirectBindingURI"] = metadata.sloRedirect
+    }
+
     /// Reads the issuer's discovery document when the endpoints were not given, as Cognito
     /// does at CreateIdentityProvider (DescribeIdentityProvider then shows them).
     func discover(_ provider: inout IdentityProvider) async throws {
+        try await readMetadata(&provider)
         guard provider.type == .oidc, let http, let issuer = provider.details["oidc_issuer"],
             Self.oidcEndpoints.allSatisfy({ provider.details[$0] == nil })
         else { return }
@@ -95,8 +130,10 @@ public struct IdentityProviderService: Sendable {
                 "token_request_method": "POST", "oidc_issuer": "https://appleid.apple.com", "attributes_url_add_attributes": "false",
             ], usernameClaim: "sub")
         case .saml:
+            // the binding URIs are read from the metadata (sent back from a Describe, they are read again)
             return Shape(required: [], optional: ["MetadataFile", "MetadataURL", "IDPSignout", "IDPInit", "RequestSigningAlgorithm",
-                                                  "EncryptedResponses"])
+                                                  "EncryptedResponses", "SSORedirectBindingURI", "SLORedirectBindingURI"],
+                         preset: ["IDPSignout": "false"])
         }
     }
 
@@ -219,9 +256,10 @@ public struct IdentityProviderService: Sendable {
                         pool: UserPool) throws -> Bool {
         let expected = details.merging(Self.shape(provider.type, details: details).preset) { given, _ in given }
         var current = try describedDetails(provider)
-        // endpoints read from the discovery document were not declared: they are not a difference
-        if provider.type == .oidc, Self.oidcEndpoints.allSatisfy({ details[$0] == nil }) {
-            for endpoint in Self.oidcEndpoints { current[endpoint] = nil }
+        // details read from a discovery document or metadata were not declared: they are not a difference
+        let derived = Self.derivedDetails(provider.type)
+        if derived.allSatisfy({ details[$0] == nil }) {
+            for name in derived { current[name] = nil }
         }
         let mapping = try Self.mapping(attributeMapping, type: provider.type, pool: pool)
         return current != expected || provider.attributeMapping != mapping || provider.identifiers != identifiers
@@ -267,8 +305,12 @@ public struct IdentityProviderService: Sendable {
             let url = details["MetadataURL"].map { !$0.isEmpty } ?? false
             guard file != url else { throw fail("MetadataFile or MetadataURL", "is required, one of them.") }
             if let address = details["MetadataURL"], !isProviderURL(address) { throw fail("MetadataURL", "must be an https URL.") }
-            if let metadata = details["MetadataFile"], !metadata.contains("EntityDescriptor") {
-                throw fail("MetadataFile", "must be the IdP's SAML metadata (an EntityDescriptor).")
+            if let metadata = details["MetadataFile"], !metadata.isEmpty {
+                do {
+                    _ = try SAMLMetadata.read(Data(metadata.utf8))
+                } catch let refusal as XMLRefusal {
+                    throw fail("MetadataFile", "is not usable SAML metadata: \(refusal.description).")
+                }
             }
             for flag in ["IDPSignout", "IDPInit", "EncryptedResponses"] {
                 if let value = details[flag], value != "true" && value != "false" { throw fail(flag, "must be true or false.") }

@@ -122,7 +122,7 @@ import Testing
         let world = try await CoreWorld.make()
         let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
         _ = try await service.create(poolId: world.pool.id, name: "Okta", type: .saml,
-                                     details: ["MetadataFile": "<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\"/>"],
+                                     details: ["MetadataFile": SAMLMetadataTests.metadata(SAMLMetadataTests.idp)],
                                      attributeMapping: nil, identifiers: nil)
         _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["COGNITO", "Okta"] }
         let decision = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["identity_provider": "Okta"]),
