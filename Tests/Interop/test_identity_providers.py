@@ -7,6 +7,7 @@ import glob
 import os
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -269,3 +270,22 @@ def test_an_oidc_provider_given_only_its_issuer_shows_the_endpoints_its_discover
         assert error(idp.describe_identity_provider, UserPoolId=pool_id, ProviderName="Other")[0] == "ResourceNotFoundException"
     finally:
         documents.close()
+
+
+def test_the_pools_saml_service_provider_metadata(admin):
+    """What an IdP administrator loads: the pool's SP entity id (Cognito's urn), where responses
+    are posted and where logout goes."""
+    import xml.etree.ElementTree as ElementTree
+    server, idp = admin
+    pool_id = idp.create_user_pool(PoolName="saml-sp")["UserPool"]["Id"]
+    answer = requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/samlmetadata+xml")
+    md = "{urn:oasis:names:tc:SAML:2.0:metadata}"
+    root = ElementTree.fromstring(answer.content)
+    assert root.tag == f"{md}EntityDescriptor" and root.get("entityID") == f"urn:amazon:cognito:sp:{pool_id}"
+    sp = root.find(f"{md}SPSSODescriptor")
+    assert sp.get("WantAssertionsSigned") == "true"
+    acs = sp.find(f"{md}AssertionConsumerService")
+    assert acs.get("Location") == f"{server.url}/{pool_id}/saml2/idpresponse"
+    assert acs.get("Binding") == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+    assert requests.get(f"{server.url}/local_Missing00/saml2/metadata", timeout=30).status_code == 404

@@ -110,6 +110,17 @@ struct HostedPagesController: Sendable {
         }
     }
 
+    /// GET {base}/saml2/metadata: what an IdP administrator loads to trust this pool as a SAML
+    /// service provider (entity id `urn:amazon:cognito:sp:<poolId>`).
+    func samlMetadata(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let response = Response(status: .ok, body: .init(string: SAMLServiceProvider.metadata(poolId: pool.id, base: services.issuer(poolId: pool.id))))
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "samlmetadata+xml")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
+        return response
+    }
+
     func login(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)

@@ -18,6 +18,8 @@ enum RoutePath {
     static let revoke: [PathComponent] = ["oauth2", "revoke"]
     /// Where outside OpenID providers send the person back (Cognito's path).
     static let providerResponse: [PathComponent] = ["oauth2", "idpresponse"]
+    /// The pool's SAML service provider metadata.
+    static let samlMetadata: [PathComponent] = ["saml2", "metadata"]
     static let login: [PathComponent] = ["login"]
     static let logout: [PathComponent] = ["logout"]
     static let forceChangePassword: [PathComponent] = ["forceChangePassword"]

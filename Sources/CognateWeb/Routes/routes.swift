@@ -31,6 +31,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.get(prefix + RoutePath.authorize, use: hosted.authorize)
         pages.post(prefix + RoutePath.authorize, use: hosted.authorize)
         pages.get(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
+        pages.get(prefix + RoutePath.samlMetadata, use: hosted.samlMetadata)
         pages.post(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
         pages.get(prefix + RoutePath.login, use: hosted.loginForm)
         pages.post(prefix + RoutePath.login, use: hosted.login)
