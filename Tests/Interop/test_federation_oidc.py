@@ -337,3 +337,33 @@ def test_a_work_address_routes_to_the_provider_of_its_domain(world):
     done = browser.get(back, allow_redirects=False, timeout=30).headers["Location"]
     query = {k: v[0] for k, v in parse_qs(urlparse(done).query).items()}
     assert query["state"] == "w-1" and redeem(world, query["code"], verifier)["id_token"]
+
+
+def test_a_client_of_the_provider_only_takes_no_password_or_sign_up(world):
+    """SupportedIdentityProviders without COGNITO: the pool's own users cannot sign in or sign up
+    through that client's pages, whatever a forged form posts; identity_provider=COGNITO is refused."""
+    import re
+    from urllib.parse import urljoin
+    server, idp, pool_id, client_id, provider = world
+    idp.admin_create_user(UserPoolId=pool_id, Username="native", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool_id, Username="native", Password="Corr3ct-Horse!", Permanent=True)
+    idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, SupportedIdentityProviders=["Corp"], CallbackURLs=[CALLBACK],
+                                AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid"], AllowedOAuthFlowsUserPoolClient=True)
+    browser = requests.Session()
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "code_challenge": pkce()[1],
+              "code_challenge_method": "S256"}
+    page = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", params=params, timeout=30)
+    assert 'name="password"' not in page.text and "/signup" not in page.text
+    csrf = browser.cookies.get("cognate_csrf")
+    request_id = re.search(r'name="request" value="([^"]+)"', page.text).group(1)
+    forged = browser.post(urljoin(page.url, "login"), data={"_csrf": csrf, "request": request_id, "username": "native",
+                                                            "password": "Corr3ct-Horse!"}, allow_redirects=False, timeout=30)
+    assert forged.status_code == 400 and "Location" not in forged.headers and "another provider" in forged.text
+    signup = browser.post(f"{server.url}/{pool_id}/signup", data={"_csrf": csrf, "request": request_id, "username": "new",
+                                                                   "password": "Corr3ct-Horse!", "confirm_password": "Corr3ct-Horse!"},
+                          allow_redirects=False, timeout=30)
+    assert signup.status_code == 403 and "Location" not in signup.headers
+    assert [u["Username"] for u in users(idp, pool_id)] == ["native"]
+    explicit = requests.get(f"{server.url}/{pool_id}/oauth2/authorize", params=params | {"identity_provider": "COGNITO"},
+                            allow_redirects=False, timeout=30)
+    assert explicit.status_code == 302 and "error=invalid_request" in explicit.headers["Location"]

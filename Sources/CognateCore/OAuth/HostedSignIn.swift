@@ -153,6 +153,12 @@ public struct HostedSignIn: Sendable {
         return .login(stored, browser: binding)
     }
 
+    /// Whether the client lets the pool's own users sign in on these pages: COGNITO among its
+    /// SupportedIdentityProviders (an empty list counts as COGNITO, as Cognate has always read it).
+    public static func allowsPoolUsers(_ client: AppClient) -> Bool {
+        client.supportedIdentityProviders.isEmpty || client.supportedIdentityProviders.contains("COGNITO")
+    }
+
     /// The provider the request names: `identity_provider` by name, or `idp_identifier` by one
     /// of a provider's identifiers; it must be one the client allows (SupportedIdentityProviders).
     func chosenProvider(_ parameters: [String: String], pool: UserPool, client: AppClient) async throws -> String? {
@@ -163,7 +169,12 @@ public struct HostedSignIn: Sendable {
             }
             name = provider.name
         }
-        guard let name, name != "COGNITO" else { return name }
+        guard let name, name != "COGNITO" else {
+            if name == "COGNITO", !Self.allowsPoolUsers(client) {
+                throw OAuthError.invalidRequest("the client does not allow the pool's own users (COGNITO)")
+            }
+            return name
+        }
         guard client.supportedIdentityProviders.contains(name), let provider = try await store.identityProvider(poolId: pool.id, name: name) else {
             throw OAuthError.invalidRequest("unknown identity_provider \(name)")
         }
@@ -233,6 +244,8 @@ public struct HostedSignIn: Sendable {
     /// The login form's submission.
     public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> LoginResult {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+        // a client of outside providers only takes no password here, whoever types one
+        guard Self.allowsPoolUsers(client) else { throw SignInError.notAuthorized("This application signs in through another provider.") }
         let user = try await signIn.verifyPassword(pool: pool, client: client, username: username, password: password, hidingUsers: true)
         // the sign-in's event, as for InitiateAuth: failed, passed, or in progress until its challenge is answered
         let eventId = UUID()

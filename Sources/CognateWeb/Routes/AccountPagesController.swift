@@ -26,6 +26,10 @@ struct AccountPagesController: Sendable {
         let page = try await Page(request)
         if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: page.parameters) { return refused }
         guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
+        guard HostedSignIn.allowsPoolUsers(client) else {
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
+                                                             message: "This application signs in through another provider.")
+        }
         let form = page.parameters
         let values = Dictionary(uniqueKeysWithValues: Self.signUpFields(page.pool).map { ($0.name, (form[$0.name] ?? "").trimmingCharacters(in: .whitespaces)) })
         func again(_ error: String) async throws -> Response {
@@ -84,6 +88,10 @@ struct AccountPagesController: Sendable {
         let page = try await Page(request)
         if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: page.parameters) { return refused }
         guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
+        guard HostedSignIn.allowsPoolUsers(client) else {
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
+                                                             message: "This application signs in through another provider.")
+        }
         let form = page.parameters
         let username = form["username"] ?? ""
         let accounts = page.services.accounts

@@ -148,6 +148,7 @@ struct HostedPagesController: Sendable {
             case .passwordResetRequired: "You must reset your password before signing in."
             case .temporaryPasswordExpired: "Your temporary password has expired. Ask an administrator for a new one."
             case .lockedOut: "Too many wrong passwords. Wait a few minutes and try again."
+            case .notAuthorized(let reason) where reason.hasPrefix("This application"): reason
             default: "Incorrect username or password."
             }
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)
@@ -295,7 +296,8 @@ struct HostedPagesController: Sendable {
         let context = LoginContext(action: "\(base)/login", csrf: csrf,
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
-                                   signUpLink: pool.allowAdminCreateUserOnly ? nil : "\(base)/signup?\(query)",
+                                   signUpLink: pool.allowAdminCreateUserOnly || !(allowed.isEmpty || allowed.contains("COGNITO"))
+                                       ? nil : "\(base)/signup?\(query)",
                                    passwordForm: allowed.isEmpty || allowed.contains("COGNITO"),
                                    domainField: providers.contains { !$0.identifiers.isEmpty },
                                    providers: allowed.filter(usable.contains).map {
