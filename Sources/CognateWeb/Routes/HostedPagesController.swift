@@ -287,8 +287,8 @@ struct HostedPagesController: Sendable {
         let query = AccountPagesController.query(authorization)
         let services = try request.services()
         let allowed = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)?.supportedIdentityProviders ?? []
-        // a button for each provider one can sign in through here (not SAML or Apple yet)
-        let providers = allowed.count > 1 || allowed.first != "COGNITO"
+        // a button for each provider one can sign in through here (not SAML yet)
+        let providers = allowed.contains(where: { $0 != "COGNITO" })
             ? try await services.store.listIdentityProviders(poolId: pool.id, limit: 60, after: nil).items
                 .filter { FederatedSignIn.supportedTypes.contains($0.type) && allowed.contains($0.name) }
             : []
