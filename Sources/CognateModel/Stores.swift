@@ -11,6 +11,20 @@ public struct ListPage<Item: Sendable>: Sendable {
     }
 }
 
+extension ListPage {
+    /// Every item of a listing, reading page after page of `size` with `load(limit, cursor)`.
+    public static func all(size: Int = 60, _ load: (Int, String?) async throws -> ListPage<Item>) async throws -> [Item] {
+        var items: [Item] = []
+        var cursor: String?
+        repeat {
+            let page = try await load(size, cursor)
+            items += page.items
+            cursor = page.next
+        } while cursor != nil
+        return items
+    }
+}
+
 public protocol UserPoolStore: Sendable {
     /// Creates the pool together with its first signing key, atomically.
     func createPool(_ pool: UserPool, signingKey: SigningKey) async throws

@@ -172,26 +172,16 @@ struct ClientSettings: Decodable, Sendable {
             }
         }
         try await checkScopes(client.allowedOAuthScopes, client: client, pool: pool, context: context)
-        var known: Set<String> = ["COGNITO"]
-        var cursor: String?
-        repeat {
-            let page = try await context.store.listIdentityProviders(poolId: pool.id, limit: 60, after: cursor)
-            known.formUnion(page.items.map(\.name))
-            cursor = page.next
-        } while cursor != nil
+        let known = Set(try await ListPage.all { try await context.store.listIdentityProviders(poolId: pool.id, limit: $0, after: $1) }.map(\.name))
+            .union(["COGNITO"])
         for provider in client.supportedIdentityProviders where !known.contains(provider) {
             throw CognitoError.invalidParameter("The provider \(provider) does not exist for User Pool \(pool.id)")
         }
     }
 
     func checkScopes(_ scopes: [String], client: AppClient, pool: UserPool, context: APIContext) async throws {
-        var custom: Set<String> = []
-        var cursor: String?
-        repeat {
-            let page = try await context.store.listResourceServers(poolId: pool.id, limit: 60, after: cursor)
-            custom.formUnion(page.items.flatMap(\.qualifiedScopes))
-            cursor = page.next
-        } while cursor != nil
+        let custom = Set(try await ListPage.all { try await context.store.listResourceServers(poolId: pool.id, limit: $0, after: $1) }
+            .flatMap(\.qualifiedScopes))
         for scope in scopes where !Self.standardScopes.contains(scope) && !custom.contains(scope) {
             throw CognitoError.scopeDoesNotExist("Invalid scope requested: \(scope)")
         }

@@ -191,14 +191,10 @@ public struct IdentityProviderService: Sendable {
     public func delete(poolId: String, name: String) async throws {
         guard try await store.identityProvider(poolId: poolId, name: name) != nil else { throw StoreError.notFound("identity provider \(name)") }
         try await store.deleteIdentityProvider(poolId: poolId, name: name)
-        var cursor: String?
-        repeat {
-            let page = try await store.listClients(poolId: poolId, limit: 60, after: cursor)
-            for client in page.items where client.supportedIdentityProviders.contains(name) {
-                try await store.updateClient(poolId: poolId, clientId: client.clientId) { $0.supportedIdentityProviders.removeAll { $0 == name } }
-            }
-            cursor = page.next
-        } while cursor != nil
+        for client in try await ListPage.all({ try await store.listClients(poolId: poolId, limit: $0, after: $1) })
+        where client.supportedIdentityProviders.contains(name) {
+            try await store.updateClient(poolId: poolId, clientId: client.clientId) { $0.supportedIdentityProviders.removeAll { $0 == name } }
+        }
     }
 
     /// The details as DescribeIdentityProvider shows them: the secrets opened.
