@@ -2,6 +2,7 @@ import CognateModel
 import Crypto
 import Foundation
 import JWTKit
+import NIOConcurrencyHelpers
 
 /// Signing in through an outside OpenID Connect provider (OIDC Core §3.1, the authorization
 /// code flow), carried by the stored authorization request: `state` is the request's opaque id
@@ -16,6 +17,8 @@ public struct FederatedSignIn: Sendable {
     let http: any OutboundHTTP
     let tokens: TokenService
     let key: SymmetricKey
+    /// Providers' key sets, kept a few minutes (a cache: every node reads them itself).
+    let keySets = KeySets()
     let now: Now
 
     /// How far a provider's clock may run ahead of ours for `iat`, and behind for `exp`.
@@ -254,24 +257,21 @@ public struct FederatedSignIn: Sendable {
     /// OIDC Core §3.1.3.7: signature by a key of the provider's JWKS (RS256 or ES256), `iss`,
     /// `aud` (and `azp` when there are several), `exp`, `iat`, `nonce`.
     func verifiedIDToken(_ token: String, jwksURI: String, issuers: Set<String>, clientId: String, nonce: String) async throws -> [String: ClaimValue] {
-        let answer = try await http.send(OutboundRequest(.get, jwksURI, headers: ["Accept": "application/json"]))
-        guard answer.status == 200 else { throw Refusal("the key set answered HTTP \(answer.status)") }
-        let keys = JWTKeyCollection()
-        do {
-            try await keys.add(jwksJSON: String(decoding: answer.body, as: UTF8.self))
-        } catch {
-            throw Refusal("the key set could not be read")
-        }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(lenientBase64: parts[0]),
             let header = try? JSONDecoder().decode([String: String].self, from: headerData), ["RS256", "ES256"].contains(header["alg"] ?? "")
         else { throw Refusal("the ID token is not signed with RS256 or ES256") }
-        let verified: TokenClaims
-        do {
-            verified = try await keys.verify(token, as: TokenClaims.self)
-        } catch {
-            throw Refusal("the ID token's signature does not match a key of the provider")
+        // the kept key set first; a signature it does not match is tried once more with the
+        // provider's current set (it may have rotated its keys)
+        var verified: TokenClaims?
+        for fresh in [false, true] {
+            let keys = try await keySet(jwksURI, fresh: fresh)
+            if let claims = try? await keys.verify(token, as: TokenClaims.self) {
+                verified = claims
+                break
+            }
         }
+        guard let verified else { throw Refusal("the ID token's signature does not match a key of the provider") }
         let claims = verified.claims
         guard let issuer = claims["iss"]?.string, issuers.contains(issuer) else { throw Refusal("the ID token was issued by someone else") }
         let audiences = claims["aud"].map { value -> [String] in
@@ -291,6 +291,27 @@ public struct FederatedSignIn: Sendable {
         }
         guard let sub = claims["sub"]?.string, !sub.isEmpty else { throw Refusal("the ID token names no subject") }
         return claims
+    }
+
+    /// The provider's key set: the one read in the last `KeySets.lifetime`, or read now.
+    func keySet(_ url: String, fresh: Bool) async throws -> JWTKeyCollection {
+        let date = now()
+        if !fresh, let kept = keySets.entries.withLockedValue({ $0[url] }), date.timeIntervalSince(kept.read) < KeySets.lifetime {
+            return kept.keys
+        }
+        let answer = try await http.send(OutboundRequest(.get, url, headers: ["Accept": "application/json"]))
+        guard answer.status == 200 else { throw Refusal("the key set answered HTTP \(answer.status)") }
+        let keys = JWTKeyCollection()
+        do {
+            try await keys.add(jwksJSON: String(decoding: answer.body, as: UTF8.self))
+        } catch {
+            throw Refusal("the key set could not be read")
+        }
+        keySets.entries.withLockedValue { entries in
+            if entries.count >= KeySets.capacity { entries.removeAll() }
+            entries[url] = (keys, date)
+        }
+        return keys
     }
 
     // MARK: The user
@@ -358,4 +379,11 @@ public struct FederatedSignIn: Sendable {
         case .json(let text): text
         }
     }
+}
+
+/// Providers' key sets by URL, kept for `lifetime`; a cache only (any node reads its own).
+final class KeySets: Sendable {
+    static let lifetime: TimeInterval = 300
+    static let capacity = 256
+    let entries = NIOLockedValueBox<[String: (keys: JWTKeyCollection, read: Date)]>([:])
 }

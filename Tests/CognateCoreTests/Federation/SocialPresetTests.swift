@@ -237,3 +237,60 @@ extension String {
         #expect(try await world.store.user(poolId: world.pool.id, sub: native.sub) == native)
     }
 }
+
+@Suite struct ProviderKeySetTests {
+    /// The provider's key set is read once for several sign-ins, read again when a token is
+    /// signed with a key it does not have yet (rotation), and a key it never has is refused.
+    @Test func keySetsAreKeptAndReadAgainOnRotation() async throws {
+        let world = try await CoreWorld.make()
+        let jwksURL = "https://login.corp.example/keys"
+        let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
+        _ = try await service.create(poolId: world.pool.id, name: "Corp", type: .oidc, details: [
+            "client_id": "app", "client_secret": "s", "authorize_scopes": "openid", "attributes_request_method": "GET",
+            "oidc_issuer": "https://login.corp.example", "authorize_url": "https://login.corp.example/auth",
+            "token_url": "https://login.corp.example/token", "attributes_url": "https://login.corp.example/me", "jwks_uri": jwksURL,
+        ], attributeMapping: nil, identifiers: nil)
+        _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["Corp"] }
+        func jwks(_ keys: [(ES256PrivateKey, String)]) -> OutboundAnswer {
+            let entries = keys.map { key, kid in
+                let (x, y) = key.publicKey.parameters!
+                return #"{"kty":"EC","crv":"P-256","kid":"\#(kid)","alg":"ES256","x":"\#(x)","y":"\#(y)"}"#
+            }
+            return OutboundAnswer(status: 200, body: Data(#"{"keys":[\#(entries.joined(separator: ","))]}"#.utf8))
+        }
+        let first = ES256PrivateKey(), second = ES256PrivateKey(), stranger = ES256PrivateKey()
+        let http = ScriptedProvider([jwksURL: jwks([(first, "k1")])])
+        let federated = FederatedSignIn(store: world.store, hosted: world.hosted, providers: service, http: http, tokens: world.tokens,
+                                        masterKey: world.masterKey, now: world.clock.now)
+        func signIn(with key: ES256PrivateKey, kid: String) async throws -> FederatedSignIn.Outcome {
+            let decision = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["identity_provider": "Corp"]),
+                                                            sessionCookie: nil, browser: nil)
+            guard case .federate(let request, _) = decision else { throw WorldError("\(decision)") }
+            let nonce = CoreWorld.query(try await federated.redirect(pool: world.pool, request: request))["nonce"]!
+            let signer = JWTKeyCollection()
+            await signer.add(ecdsa: key, kid: JWKIdentifier(string: kid))
+            let now = Int(world.clock.now().timeIntervalSince1970)
+            let idToken = try await signer.sign(TokenClaims([
+                "iss": .string("https://login.corp.example"), "aud": .string("app"), "sub": .string("u-1"), "nonce": .string(nonce),
+                "iat": .int(now), "exp": .int(now + 300),
+            ]), kid: JWKIdentifier(string: kid))
+            http.set("https://login.corp.example/token", ScriptedProvider.json(["id_token": idToken, "access_token": "a"]))
+            http.set("https://login.corp.example/me", ScriptedProvider.json(["sub": "u-1"]))
+            return try await federated.callback(pool: world.pool, request: request, parameters: ["code": "c", "state": request.id])
+        }
+        func reads() -> Int { http.requests.filter { $0.url == jwksURL }.count }
+        guard case .signedIn = try await signIn(with: first, kid: "k1") else { Issue.record("first sign-in"); return }
+        guard case .signedIn = try await signIn(with: first, kid: "k1") else { Issue.record("second sign-in"); return }
+        #expect(reads() == 1, "the key set was read \(reads()) times for two sign-ins")
+        // the provider rotates: a token of the new key makes Cognate read the set again
+        http.set(jwksURL, jwks([(first, "k1"), (second, "k2")]))
+        guard case .signedIn = try await signIn(with: second, kid: "k2") else { Issue.record("after rotation"); return }
+        #expect(reads() == 2)
+        guard case .refused = try await signIn(with: stranger, kid: "k2") else { Issue.record("a stranger's key was taken"); return }
+        world.clock.advance(KeySetLifetime.seconds + 1)
+        guard case .signedIn = try await signIn(with: first, kid: "k1") else { Issue.record("after the set's lifetime"); return }
+        #expect(reads() == 4, "a stranger's token reads once more; an old set is read again: \(reads())")
+    }
+}
+
+enum KeySetLifetime { static let seconds: TimeInterval = 300 }
