@@ -34,6 +34,13 @@ import Testing
 
     func query(_ url: String) -> [String: String] { CoreWorld.query(url) }
 
+    /// The federated sign-in of a set-up world, its provider answering with `http`.
+    func answering(_ s: Setup, _ http: ScriptedProvider) -> FederatedSignIn {
+        FederatedSignIn(store: s.world.store, hosted: s.world.hosted,
+                        providers: IdentityProviderService(store: s.world.store, masterKey: s.world.masterKey, now: s.world.clock.now),
+                        http: http, tokens: s.world.tokens, masterKey: s.world.masterKey, now: s.world.clock.now)
+    }
+
     @Test func googleIsOpenIDWithItsOwnEndpointsAndKeys() async throws {
         let key = ES256PrivateKey()
         let keys = JWTKeyCollection()
@@ -60,9 +67,7 @@ import Testing
             "https://www.googleapis.com/oauth2/v3/certs": OutboundAnswer(status: 200, body: Data(jwks.utf8)),
             "https://www.googleapis.com/oauth2/v4/token": ScriptedProvider.json(["access_token": "ya29.x", "id_token": idToken, "token_type": "Bearer"]),
         ]), federated: s.federated, request: s.request)
-        let federated = FederatedSignIn(store: s.world.store, hosted: s.world.hosted,
-                                        providers: IdentityProviderService(store: s.world.store, masterKey: s.world.masterKey, now: s.world.clock.now),
-                                        http: s.http, tokens: s.world.tokens, masterKey: s.world.masterKey, now: s.world.clock.now)
+        let federated = answering(s, s.http)
         let outcome = try await federated.callback(pool: s.world.pool, request: s.request, parameters: ["code": "4/0AX", "state": s.request.id])
         guard case .signedIn = outcome else { Issue.record("not signed in: \(outcome)"); return }
         let token = try #require(s.http.requests.first { $0.url == "https://www.googleapis.com/oauth2/v4/token" })
@@ -87,9 +92,7 @@ import Testing
             tokenURL: ScriptedProvider.json(["access_token": "EAAB", "token_type": "bearer"]),
             "https://graph.facebook.com/v18.0/me?fields=email,id,name&access_token=EAAB": ScriptedProvider.json(["id": "10158", "email": "ana@fb.example", "name": "Ana"]),
         ])
-        let federated = FederatedSignIn(store: s.world.store, hosted: s.world.hosted,
-                                        providers: IdentityProviderService(store: s.world.store, masterKey: s.world.masterKey, now: s.world.clock.now),
-                                        http: http, tokens: s.world.tokens, masterKey: s.world.masterKey, now: s.world.clock.now)
+        let federated = answering(s, http)
         let outcome = try await federated.callback(pool: s.world.pool, request: s.request, parameters: ["code": "AQD", "state": s.request.id])
         guard case .signedIn = outcome else { Issue.record("not signed in: \(outcome); asked \(http.requests.map(\.url))"); return }
         #expect(http.requests.allSatisfy { $0.method == .get })
@@ -106,9 +109,7 @@ import Testing
             "https://api.amazon.com/auth/o2/token": ScriptedProvider.json(["access_token": "Atza|x", "token_type": "bearer"]),
             "https://api.amazon.com/user/profile": ScriptedProvider.json(["user_id": "amzn1.account.AF", "email": "ana@amazon.example", "name": "Ana"]),
         ])
-        let federated = FederatedSignIn(store: s.world.store, hosted: s.world.hosted,
-                                        providers: IdentityProviderService(store: s.world.store, masterKey: s.world.masterKey, now: s.world.clock.now),
-                                        http: http, tokens: s.world.tokens, masterKey: s.world.masterKey, now: s.world.clock.now)
+        let federated = answering(s, http)
         let outcome = try await federated.callback(pool: s.world.pool, request: s.request, parameters: ["code": "ANd", "state": s.request.id])
         guard case .signedIn = outcome else { Issue.record("not signed in: \(outcome)"); return }
         let token = try #require(http.requests.first)
