@@ -163,6 +163,7 @@ enum AuthFlows {
         case .invalidSession: .notAuthorized("Invalid session for the user, session is expired.")
         case .lockedOut: .notAuthorized(PasswordLockout.message)
         case .temporaryPasswordExpired: .notAuthorized("Temporary password has expired and must be reset by an administrator.")
+        case .poolUsersNotAllowed: .notAuthorized("The client does not allow users of the pool itself.")
         }
     }
 }

@@ -245,7 +245,7 @@ public struct HostedSignIn: Sendable {
     public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> LoginResult {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
         // a client of outside providers only takes no password here, whoever types one
-        guard Self.allowsPoolUsers(client) else { throw SignInError.notAuthorized("This application signs in through another provider.") }
+        guard Self.allowsPoolUsers(client) else { throw SignInError.poolUsersNotAllowed }
         let user = try await signIn.verifyPassword(pool: pool, client: client, username: username, password: password, hidingUsers: true)
         // the sign-in's event, as for InitiateAuth: failed, passed, or in progress until its challenge is answered
         let eventId = UUID()

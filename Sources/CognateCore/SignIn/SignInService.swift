@@ -17,6 +17,8 @@ public enum SignInError: Error, Equatable {
     case lockedOut
     /// An administrator's temporary password was not changed in time.
     case temporaryPasswordExpired
+    /// The app client allows outside providers only (no COGNITO in SupportedIdentityProviders).
+    case poolUsersNotAllowed
 }
 
 public enum SignInOutcome: Sendable, Equatable {

@@ -148,7 +148,7 @@ struct HostedPagesController: Sendable {
             case .passwordResetRequired: "You must reset your password before signing in."
             case .temporaryPasswordExpired: "Your temporary password has expired. Ask an administrator for a new one."
             case .lockedOut: "Too many wrong passwords. Wait a few minutes and try again."
-            case .notAuthorized(let reason) where reason.hasPrefix("This application"): reason
+            case .poolUsersNotAllowed: "This application signs in through another provider."
             default: "Incorrect username or password."
             }
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)
@@ -286,7 +286,9 @@ struct HostedPagesController: Sendable {
         let base = HostedPool.base(request, pool)
         let query = AccountPagesController.query(authorization)
         let services = try request.services()
-        let allowed = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)?.supportedIdentityProviders ?? []
+        let client = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)
+        let allowed = client?.supportedIdentityProviders ?? []
+        let poolUsers = client.map(HostedSignIn.allowsPoolUsers) ?? true
         // a button for each provider one can sign in through here (not SAML yet)
         let providers = allowed.contains(where: { $0 != "COGNITO" })
             ? try await services.store.listIdentityProviders(poolId: pool.id, limit: 60, after: nil).items
@@ -296,9 +298,8 @@ struct HostedPagesController: Sendable {
         let context = LoginContext(action: "\(base)/login", csrf: csrf,
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
-                                   signUpLink: pool.allowAdminCreateUserOnly || !(allowed.isEmpty || allowed.contains("COGNITO"))
-                                       ? nil : "\(base)/signup?\(query)",
-                                   passwordForm: allowed.isEmpty || allowed.contains("COGNITO"),
+                                   signUpLink: pool.allowAdminCreateUserOnly || !poolUsers ? nil : "\(base)/signup?\(query)",
+                                   passwordForm: poolUsers,
                                    domainField: providers.contains { !$0.identifiers.isEmpty },
                                    providers: allowed.filter(usable.contains).map {
                                        ProviderButton(name: $0, link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
