@@ -137,16 +137,47 @@ extension User {
     }
 }
 
+/// One entry of a user's `identities` attribute (Cognito's JSON list): an outside provider's
+/// user that signs in as this one, the one it was made for (`primary`) or one linked to it.
+public struct FederatedIdentity: Sendable, Equatable {
+    public var userId: String
+    public var providerName: String
+    public var providerType: String
+    public var primary: Bool
+    public var dateCreated: Date
+
+    public init(userId: String, providerName: String, providerType: String, primary: Bool, dateCreated: Date) {
+        self.userId = userId
+        self.providerName = providerName
+        self.providerType = providerType
+        self.primary = primary
+        self.dateCreated = dateCreated
+    }
+
+    /// The attribute's text for `list`, as Cognito writes it (`issuer` null, `primary` and
+    /// `dateCreated`, in milliseconds, as strings); nil for an empty list.
+    public static func attribute(_ list: [FederatedIdentity]) -> String? {
+        guard !list.isEmpty else { return nil }
+        let entries: [[String: Any]] = list.map {
+            ["userId": $0.userId, "providerName": $0.providerName, "providerType": $0.providerType, "issuer": NSNull(),
+             "primary": $0.primary ? "true" : "false", "dateCreated": String(Int($0.dateCreated.timeIntervalSince1970 * 1000))]
+        }
+        return (try? JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
 extension User {
-    /// The outside identities in the `identities` attribute (Cognito's JSON list); for a native
-    /// user, those linked to it.
-    public var linkedIdentities: [(providerName: String, userId: String)] {
+    /// The outside identities in the `identities` attribute: for a provider's user, the one it
+    /// was made for; for a native user, those linked to it.
+    public var linkedIdentities: [FederatedIdentity] {
         guard let text = attributes["identities"], let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else {
             return []
         }
         return list.compactMap { entry in
             guard let provider = entry["providerName"] as? String, let id = entry["userId"] as? String else { return nil }
-            return (provider, id)
+            let created = (entry["dateCreated"] as? String).flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) } ?? Date(timeIntervalSince1970: 0)
+            return FederatedIdentity(userId: id, providerName: provider, providerType: entry["providerType"] as? String ?? "",
+                                     primary: entry["primary"] as? String == "true", dateCreated: created)
         }
     }
 }

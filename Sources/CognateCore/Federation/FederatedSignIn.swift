@@ -17,8 +17,9 @@ public struct FederatedSignIn: Sendable {
     let http: any OutboundHTTP
     let tokens: TokenService
     let key: SymmetricKey
-    /// Providers' key sets, kept a few minutes (a cache: every node reads them itself).
+    /// Providers' key sets, kept `keySetLifetime` (a cache: every node reads them itself).
     let keySets = KeySets()
+    public static let keySetLifetime: TimeInterval = 300
     let now: Now
 
     /// How far a provider's clock may run ahead of ours for `iat`, and behind for `exp`.
@@ -293,10 +294,10 @@ public struct FederatedSignIn: Sendable {
         return claims
     }
 
-    /// The provider's key set: the one read in the last `KeySets.lifetime`, or read now.
+    /// The provider's key set: the one read in the last `keySetLifetime`, or read now.
     func keySet(_ url: String, fresh: Bool) async throws -> JWTKeyCollection {
         let date = now()
-        if !fresh, let kept = keySets.entries.withLockedValue({ $0[url] }), date.timeIntervalSince(kept.read) < KeySets.lifetime {
+        if !fresh, let kept = keySets.entries.withLockedValue({ $0[url] }), date.timeIntervalSince(kept.read) < Self.keySetLifetime {
             return kept.keys
         }
         let answer = try await http.send(OutboundRequest(.get, url, headers: ["Accept": "application/json"]))
@@ -344,12 +345,10 @@ public struct FederatedSignIn: Sendable {
                 user.updatedAt = date
             }
         }
-        let identity: [String: Any] = [
-            "userId": id, "providerName": provider.name, "providerType": provider.type.rawValue, "issuer": NSNull(),
-            "primary": "true", "dateCreated": String(Int(date.timeIntervalSince1970 * 1000)),
-        ]
         var attributes = mapped
-        attributes["identities"] = String(decoding: try JSONSerialization.data(withJSONObject: [identity], options: [.sortedKeys]), as: UTF8.self)
+        attributes["identities"] = FederatedIdentity.attribute([
+            FederatedIdentity(userId: id, providerName: provider.name, providerType: provider.type.rawValue, primary: true, dateCreated: date),
+        ])
         let user: User
         do {
             user = try await UserCreator(store: store, credentials: nil, now: now)
@@ -381,9 +380,8 @@ public struct FederatedSignIn: Sendable {
     }
 }
 
-/// Providers' key sets by URL, kept for `lifetime`; a cache only (any node reads its own).
+/// Providers' key sets by URL (FederatedSignIn.keySetLifetime); a cache only (any node reads its own).
 final class KeySets: Sendable {
-    static let lifetime: TimeInterval = 300
     static let capacity = 256
     let entries = NIOLockedValueBox<[String: (keys: JWTKeyCollection, read: Date)]>([:])
 }

@@ -45,12 +45,9 @@ public struct ProviderLinks: Sendable {
             return try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { user in
                 // read again in the transaction: racing links are counted once each
                 guard user.linkedIdentities.count < Self.maximum else { throw ProviderLinkError.tooManyLinks }
-                var list = (try? JSONSerialization.jsonObject(with: Data((user.attributes["identities"] ?? "[]").utf8)) as? [Any]) ?? []
-                list.append([
-                    "userId": subject, "providerName": providerName, "providerType": providerType, "issuer": NSNull(),
-                    "primary": "false", "dateCreated": String(Int(date.timeIntervalSince1970 * 1000)),
-                ] as [String: Any])
-                user.attributes["identities"] = String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]), as: UTF8.self)
+                user.attributes["identities"] = FederatedIdentity.attribute(user.linkedIdentities + [
+                    FederatedIdentity(userId: subject, providerName: providerName, providerType: providerType, primary: false, dateCreated: date),
+                ])
                 user.updatedAt = date
             }
         } catch StoreError.duplicate {
@@ -71,10 +68,8 @@ public struct ProviderLinks: Sendable {
             if user.status == .externalProvider {
                 user.enabled = false
             } else {
-                let list = (try? JSONSerialization.jsonObject(with: Data((user.attributes["identities"] ?? "[]").utf8)) as? [[String: Any]]) ?? []
-                let kept = list.filter { !($0["providerName"] as? String == name && $0["userId"] as? String == subject) }
-                user.attributes["identities"] = kept.isEmpty ? nil
-                    : String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+                user.attributes["identities"] = FederatedIdentity.attribute(
+                    user.linkedIdentities.filter { !($0.providerName == name && $0.userId == subject) })
             }
             user.updatedAt = date
         }
