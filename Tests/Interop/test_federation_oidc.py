@@ -6,15 +6,17 @@ Every refusal reaches the app as an error, with nobody signed in."""
 import base64
 import concurrent.futures
 import hashlib
+import html
 import json
+import re
 import secrets
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import ADMIN, Server, b64url_decode, cognito
+from conftest import ADMIN, Form, Server, b64url_decode, cognito
 from oidc_provider import OIDCProvider
 
 CALLBACK = "http://localhost:3000/cb"
@@ -68,7 +70,19 @@ def sign_in(world, browser=None, **choice):
     answered = browser.get(back.headers["Location"], allow_redirects=False, timeout=30)
     assert answered.status_code == 302, answered.text
     assert answered.headers["Location"].startswith(CALLBACK + "?"), answered.headers["Location"]
-    return {k: v[0] for k, v in parse_qs(urlparse(answered.headers["Location"]).query).items()}, verifier, back.headers["Location"]
+    return query_of(answered.headers["Location"]), verifier, back.headers["Location"]
+
+
+def query_of(url):
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def through_provider(browser, page_url, location):
+    """From a redirect toward the provider (relative to `page_url`, as the pages write it):
+    the provider, Cognate's /oauth2/idpresponse, and the app's callback query."""
+    to_provider = browser.get(urljoin(page_url, location), allow_redirects=False, timeout=30)
+    back = browser.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
+    return query_of(browser.get(back, allow_redirects=False, timeout=30).headers["Location"])
 
 
 def redeem(world, code, verifier):
@@ -179,7 +193,6 @@ def test_first_sign_ins_of_one_person_at_once_make_one_user(world):
 def test_the_sign_in_page_offers_a_button_per_allowed_provider(world):
     """Without identity_provider the hosted page shows the password form and a button per
     provider the client allows; the button goes to the provider with the same request."""
-    from conftest import Form
     server, idp, pool_id, client_id, provider = world
     browser = requests.Session()
     verifier, challenge = pkce()
@@ -187,16 +200,9 @@ def test_the_sign_in_page_offers_a_button_per_allowed_provider(world):
         "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid email", "state": "st+1 2",
         "code_challenge": challenge, "code_challenge_method": "S256"})
     assert page.status_code == 200 and 'name="password"' in page.text
-    import html
-    import re
     [link] = [html.unescape(href) for href in re.findall(r'class="button provider" href="([^"]+)"', page.text)]
     assert "Sign in with Corp" in page.text and "identity_provider=Corp" in link
-    from urllib.parse import urljoin
-    to_provider = browser.get(urljoin(page.url, link), allow_redirects=False, timeout=30)
-    assert to_provider.headers["Location"].startswith(provider.issuer)
-    back = browser.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
-    done = browser.get(back, allow_redirects=False, timeout=30).headers["Location"]
-    query = {k: v[0] for k, v in parse_qs(urlparse(done).query).items()}
+    query = through_provider(browser, page.url, link)
     assert query["state"] == "st+1 2" and redeem(world, query["code"], verifier)["id_token"]
 
     # a client of the provider only: no password form, the button alone
@@ -274,8 +280,6 @@ def test_an_answer_posted_from_the_providers_site_is_posted_again_from_here(worl
     """form_post (Sign in with Apple answers so): the browser leaves the SameSite=Lax binding
     cookie out of a cross-site POST, so Cognate answers a page that posts the same fields again
     from its own site, where the cookie is sent; without the cookie even then, it is refused."""
-    import html
-    import re
     server, idp, pool_id, client_id, provider = world
     browser = requests.Session()
     verifier, challenge = pkce()
@@ -283,7 +287,7 @@ def test_an_answer_posted_from_the_providers_site_is_posted_again_from_here(worl
         "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid email", "state": "s-9",
         "identity_provider": "Corp", "code_challenge": challenge, "code_challenge_method": "S256"})
     back = browser.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
-    answer = {k: v[0] for k, v in parse_qs(urlparse(back).query).items()}
+    answer = query_of(back)
     response_url = back.split("?")[0]
 
     cross_site = requests.post(response_url, data=answer, allow_redirects=False, timeout=30)  # no cookies, as from appleid.apple.com
@@ -299,16 +303,13 @@ def test_an_answer_posted_from_the_providers_site_is_posted_again_from_here(worl
     # posted again from the browser that started it: signed in
     done = browser.post(response_url, data=fields, allow_redirects=False, timeout=30)
     assert done.status_code == 302 and done.headers["Location"].startswith(CALLBACK)
-    query = {k: v[0] for k, v in parse_qs(urlparse(done.headers["Location"]).query).items()}
+    query = query_of(done.headers["Location"])
     assert query["state"] == "s-9" and redeem(world, query["code"], verifier)["id_token"]
 
 
 def test_a_work_address_routes_to_the_provider_of_its_domain(world):
     """The provider has an identifier (corp.example): the sign-in page asks for a work address,
     and its domain picks the provider; an address no provider holds is told so, on the page."""
-    from urllib.parse import urljoin
-
-    from conftest import Form
     server, idp, pool_id, client_id, provider = world
     browser = requests.Session()
     verifier, challenge = pkce()
@@ -318,7 +319,6 @@ def test_a_work_address_routes_to_the_provider_of_its_domain(world):
     assert 'name="corporate_email"' in page.text
 
     def submit(address, with_csrf=True):
-        import re
         form = Form()
         form.feed(re.search(r'<form[^>]*class="domain".*?</form>', page.text, re.S).group(0))
         fields = dict(form.fields) | {"corporate_email": address}
@@ -332,18 +332,13 @@ def test_a_work_address_routes_to_the_provider_of_its_domain(world):
     assert submit("ana@corp.example", with_csrf=False).status_code in (400, 403)
     routed = submit("Ana@CORP.example")
     assert routed.status_code == 302 and "identity_provider=Corp" in routed.headers["Location"]
-    to_provider = browser.get(urljoin(page.url, routed.headers["Location"]), allow_redirects=False, timeout=30)
-    back = browser.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
-    done = browser.get(back, allow_redirects=False, timeout=30).headers["Location"]
-    query = {k: v[0] for k, v in parse_qs(urlparse(done).query).items()}
+    query = through_provider(browser, page.url, routed.headers["Location"])
     assert query["state"] == "w-1" and redeem(world, query["code"], verifier)["id_token"]
 
 
 def test_a_client_of_the_provider_only_takes_no_password_or_sign_up(world):
     """SupportedIdentityProviders without COGNITO: the pool's own users cannot sign in or sign up
     through that client's pages, whatever a forged form posts; identity_provider=COGNITO is refused."""
-    import re
-    from urllib.parse import urljoin
     server, idp, pool_id, client_id, provider = world
     idp.admin_create_user(UserPoolId=pool_id, Username="native", MessageAction="SUPPRESS")
     idp.admin_set_user_password(UserPoolId=pool_id, Username="native", Password="Corr3ct-Horse!", Permanent=True)
@@ -367,3 +362,25 @@ def test_a_client_of_the_provider_only_takes_no_password_or_sign_up(world):
     explicit = requests.get(f"{server.url}/{pool_id}/oauth2/authorize", params=params | {"identity_provider": "COGNITO"},
                             allow_redirects=False, timeout=30)
     assert explicit.status_code == 302 and "error=invalid_request" in explicit.headers["Location"]
+
+
+def test_links_made_at_once_stop_at_five(world):
+    """Eight AdminLinkProviderForUser calls at once for one user: five links, the rest
+    LimitExceededException, none lost or doubled."""
+    server, idp, pool_id, client_id, provider = world
+    idp.admin_create_user(UserPoolId=pool_id, Username="dee", MessageAction="SUPPRESS")
+
+    def link(index):
+        try:
+            idp.admin_link_provider_for_user(
+                UserPoolId=pool_id, DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "dee"},
+                SourceUser={"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": f"race-{index}"})
+            return "linked"
+        except ClientError as refused:
+            return refused.response["Error"]["Code"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(link, range(8)))
+    assert results.count("linked") == 5 and results.count("LimitExceededException") == 3, results
+    attributes = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool_id, Username="dee")["UserAttributes"]}
+    assert len(json.loads(attributes["identities"])) == 5

@@ -2,7 +2,7 @@ import Foundation
 
 /// A request Cognate makes to an outside provider (discovery, JWKS, token, userinfo, SAML
 /// metadata). Core says what to ask; the web layer sends it, with a bounded time and size.
-public struct OutboundRequest: Sendable, Equatable {
+public struct OutboundRequest: Sendable {
     public enum Method: String, Sendable { case get = "GET", post = "POST" }
 
     public var method: Method
@@ -16,11 +16,6 @@ public struct OutboundRequest: Sendable, Equatable {
         self.url = url
         self.headers = headers
         self.form = form
-    }
-
-    public static func == (lhs: OutboundRequest, rhs: OutboundRequest) -> Bool {
-        lhs.method == rhs.method && lhs.url == rhs.url && lhs.headers == rhs.headers
-            && lhs.form?.map { "\($0.0)=\($0.1)" } == rhs.form?.map { "\($0.0)=\($0.1)" }
     }
 }
 

@@ -288,10 +288,8 @@ extension String {
         guard case .signedIn = try await signIn(with: second, kid: "k2") else { Issue.record("after rotation"); return }
         #expect(reads() == 2)
         guard case .refused = try await signIn(with: stranger, kid: "k2") else { Issue.record("a stranger's key was taken"); return }
-        world.clock.advance(KeySetLifetime.seconds + 1)
+        world.clock.advance(FederatedSignIn.keySetLifetime + 1)
         guard case .signedIn = try await signIn(with: first, kid: "k1") else { Issue.record("after the set's lifetime"); return }
         #expect(reads() == 4, "a stranger's token reads once more; an old set is read again: \(reads())")
     }
 }
-
-enum KeySetLifetime { static let seconds: TimeInterval = 300 }
