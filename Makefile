@@ -1,6 +1,6 @@
 # Cognate — two commands: `make run` and `make test`.
 SHELL := /bin/bash
-APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql apache2 libapache2-mod-auth-openidc libqrencode-dev libxml2-dev chromium chromium-driver zbar-tools
+APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql apache2 libapache2-mod-auth-openidc libqrencode-dev libxml2-dev libxmlsec1-dev xmlsec1 chromium chromium-driver zbar-tools
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 HOST ?= 127.0.0.1

@@ -32,13 +32,15 @@ let package = Package(
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
-        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CXMLSec", pkgConfig: "xmlsec1-openssl", providers: [.apt(["libxmlsec1-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CognateModel", swiftSettings: strict),
+        .target(name: "CognateSAML", dependencies: ["CXMLSec", "CZlib", "CLibCrypto"], swiftSettings: strict),
         .target(name: "CognateMemoryStore", dependencies: ["CognateModel"], swiftSettings: strict),
         .target(
             name: "CognateCore",
             dependencies: [
-                "CognateModel", "CArgon2", "CCrypt", "CLibCrypto", "CQREncode", "CLibXML2",
+                "CognateModel", "CognateSAML", "CArgon2", "CCrypt", "CLibCrypto", "CQREncode",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -100,7 +102,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CognateMemoryStoreTests", dependencies: ["CognateMemoryStore", "StoreConformance"], swiftSettings: strict),
-        .testTarget(name: "CognateCoreTests", dependencies: ["CognateCore", "CognateMemoryStore"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "CognateCoreTests", dependencies: ["CognateCore", "CognateSAML", "CognateMemoryStore", .product(name: "CryptoExtras", package: "swift-crypto")], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "CognateStoreTests",
             dependencies: [
@@ -110,6 +112,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "CognateSAMLTests", dependencies: ["CognateSAML", .product(name: "CryptoExtras", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "CognateMailTests", dependencies: ["CognateMail"], swiftSettings: strict),
         .testTarget(name: "CognateCognitoAPITests", dependencies: ["CognateCognitoAPI"], swiftSettings: strict),
         .testTarget(

@@ -1,4 +1,5 @@
 import CognateModel
+import CognateSAML
 import Crypto
 import Foundation
 import JWTKit
@@ -10,13 +11,15 @@ import NIOConcurrencyHelpers
 /// are derived from that id with a key of the master key, so nothing lives in memory and any
 /// node can take the provider's answer.
 public struct FederatedSignIn: Sendable {
-    public typealias Store = IdentityProviderStore & UserStore & GroupStore & UserPoolStore & AppClientStore
+    public typealias Store = IdentityProviderStore & UserStore & GroupStore & UserPoolStore & AppClientStore & SettingStore & SingleUseStore
     let store: any Store
     let hosted: HostedSignIn
     let providers: IdentityProviderService
     let http: any OutboundHTTP
     let tokens: TokenService
     let key: SymmetricKey
+    /// The pool's side of SAML: its keys, certificates and metadata.
+    public let saml: SAMLServiceProvider
     /// Providers' key sets, kept `keySetLifetime` (a cache: every node reads them itself).
     let keySets = KeySets()
     public static let keySetLifetime: TimeInterval = 300
@@ -33,13 +36,14 @@ public struct FederatedSignIn: Sendable {
         self.http = http
         self.tokens = tokens
         self.key = masterKey.derivedKey(purpose: "federation")
+        self.saml = SAMLServiceProvider(store: store, masterKey: masterKey, now: now)
         self.now = now
     }
 
-    /// The provider types this flow signs in through: OpenID Connect ones (OIDC, Google: an ID
-    /// token, verified) and the OAuth 2.0 ones whose profile endpoint names the user (Facebook's
-    /// Graph API, Login with Amazon). SAML and Sign in with Apple (form_post) are not here yet.
-    public static let supportedTypes: Set<IdentityProvider.Kind> = [.oidc, .google, .facebook, .loginWithAmazon, .signInWithApple]
+    /// The provider types this flow signs in through: OpenID Connect ones (OIDC, Google, Sign in
+    /// with Apple: an ID token, verified), the OAuth 2.0 ones whose profile endpoint names the
+    /// user (Facebook's Graph API, Login with Amazon), and SAML 2.0 IdPs (SAMLSignIn.swift).
+    public static let supportedTypes: Set<IdentityProvider.Kind> = [.oidc, .google, .facebook, .loginWithAmazon, .signInWithApple, .saml]
 
     /// Apple's keys and issuer.
     static let appleKeys = "https://appleid.apple.com/auth/keys"
@@ -63,9 +67,24 @@ public struct FederatedSignIn: Sendable {
     /// OIDC Core §3.1.2.1, RFC 7636 §4.3).
     public func redirect(pool: UserPool, request: AuthorizationRequest) async throws -> String {
         guard let name = request.identityProvider, let provider = try await store.identityProvider(poolId: pool.id, name: name),
-            Self.supportedTypes.contains(provider.type), let authorize = provider.details["authorize_url"],
-            let clientId = provider.details["client_id"]
+            Self.supportedTypes.contains(provider.type)
         else { throw HostedFlowError.unknown }
+        if provider.type == .saml {
+            // an IdP whose metadata cannot be read now: the app is told, as for any refusal
+            let reason: String
+            do {
+                return try await samlRedirect(pool: pool, provider: provider, request: request)
+            } catch let refusal as Refusal {
+                reason = refusal.reason
+            } catch let error as OutboundError {
+                reason = error.description
+            }
+            guard case .refused(let location) = try await refuse(request, "temporarily_unavailable", "\(name) cannot be reached: \(reason)") else {
+                throw HostedFlowError.unknown
+            }
+            return location
+        }
+        guard let authorize = provider.details["authorize_url"], let clientId = provider.details["client_id"] else { throw HostedFlowError.unknown }
         var parameters: [String: String?] = [
             "response_type": "code", "client_id": clientId, "redirect_uri": callbackURL(poolId: pool.id),
             "scope": provider.details["authorize_scopes"] ?? "openid", "state": request.id,
@@ -102,14 +121,9 @@ public struct FederatedSignIn: Sendable {
     /// GET or POST /oauth2/idpresponse for the request `state` named (resumed by the caller, so an
     /// unknown, foreign, finished or expired state is a page, never a redirect).
     public func callback(pool: UserPool, request: AuthorizationRequest, parameters: [String: String]) async throws -> Outcome {
-        func refuse(_ code: String, _ description: String) async throws -> Outcome {
-            try await hosted.advance(request, to: .finished, user: nil)
-            return .refused(redirect: HostedSignIn.append(to: request.redirectURI, [
-                "error": code, "error_description": description, "state": request.state,
-            ], fragment: request.responseType == "token"))
-        }
+        func refuse(_ code: String, _ description: String) async throws -> Outcome { try await self.refuse(request, code, description) }
         guard let name = request.identityProvider, let provider = try await store.identityProvider(poolId: pool.id, name: name),
-            Self.supportedTypes.contains(provider.type)
+            Self.supportedTypes.contains(provider.type), provider.type != .saml
         else { return try await refuse("invalid_request", "the identity provider is no longer there") }
         if let error = parameters["error"] {
             // RFC 6749 §4.1.2.1: the provider's refusal, passed on in the standard's words only
@@ -127,13 +141,27 @@ public struct FederatedSignIn: Sendable {
         } catch let error as OutboundError {
             return try await refuse("temporarily_unavailable", "\(name) could not be reached: \(error.description)")
         }
+        return try await finish(pool: pool, provider: provider, request: request, claims: claims)
+    }
+
+    /// The provider's refusal, or Cognate's of its answer, to the app (RFC 6749 §4.1.2.1); the stored request is finished.
+    func refuse(_ request: AuthorizationRequest, _ code: String, _ description: String) async throws -> Outcome {
+        try await hosted.advance(request, to: .finished, user: nil)
+        return .refused(redirect: HostedSignIn.append(to: request.redirectURI, [
+            "error": code, "error_description": description, "state": request.state,
+        ], fragment: request.responseType == "token"))
+    }
+
+    /// The verified answer's user signed in: made or updated, a session opened, Cognate's code to the app.
+    func finish(pool: UserPool, provider: IdentityProvider, request: AuthorizationRequest, claims: [String: ClaimValue],
+                subject: String? = nil) async throws -> Outcome {
         let user: User
         do {
-            user = try await federatedUser(claims: claims, provider: provider, pool: pool)
+            user = try await federatedUser(claims: claims, provider: provider, pool: pool, subject: subject)
         } catch let refusal as Refusal {
-            return try await refuse("access_denied", "\(name) signed in someone this pool cannot take: \(refusal.reason)")
+            return try await refuse(request, "access_denied", "\(provider.name) signed in someone this pool cannot take: \(refusal.reason)")
         }
-        guard user.enabled else { return try await refuse("access_denied", "the user is disabled") }
+        guard user.enabled else { return try await refuse(request, "access_denied", "the user is disabled") }
         try await hosted.advance(request, to: .login, user: user)
         let (session, redirect) = try await hosted.openSession(pool: pool, request: request, user: user)
         return .signedIn(session: session, redirect: redirect)
@@ -194,7 +222,7 @@ public struct FederatedSignIn: Sendable {
             for (name, value) in Self.appleUser(parameters["user"]) where claims[name] == nil { claims[name] = .string(value) }
             return claims
         case .saml:
-            throw Refusal("SAML providers do not sign in here yet")
+            throw Refusal("a SAML provider answers at /saml2/idpresponse")
         }
     }
 
@@ -320,9 +348,10 @@ public struct FederatedSignIn: Sendable {
     /// The provider's user in this pool, as Cognito makes it: `<ProviderName>_<id>`, status
     /// EXTERNAL_PROVIDER, the `identities` attribute, the group `<poolId>_<ProviderName>`; the
     /// mapped attributes written at every sign-in.
-    func federatedUser(claims: [String: ClaimValue], provider: IdentityProvider, pool: UserPool) async throws -> User {
+    /// `subject` names the user when the claims do not (a SAML assertion's NameID).
+    func federatedUser(claims: [String: ClaimValue], provider: IdentityProvider, pool: UserPool, subject: String? = nil) async throws -> User {
         let idClaim = provider.attributeMapping["username"] ?? IdentityProviderService.usernameClaim(provider.type) ?? "sub"
-        guard let id = claims[idClaim].flatMap(Self.text), !id.isEmpty else { throw Refusal("the provider named no \(idClaim)") }
+        guard let id = subject ?? claims[idClaim].flatMap(Self.text), !id.isEmpty else { throw Refusal("the provider named no \(idClaim)") }
         let username = "\(provider.name)_\(id)"
         var mapped: [String: String] = [:]
         for (attribute, claim) in provider.attributeMapping where attribute != "username" {
@@ -384,4 +413,6 @@ public struct FederatedSignIn: Sendable {
 final class KeySets: Sendable {
     static let capacity = 256
     let entries = NIOLockedValueBox<[String: (keys: JWTKeyCollection, read: Date)]>([:])
+    /// SAML IdPs' metadata read from their MetadataURL.
+    let metadata = NIOLockedValueBox<[String: (metadata: SAMLMetadata, read: Date)]>([:])
 }

@@ -1,4 +1,5 @@
 import CognateModel
+import CognateSAML
 import Crypto
 import Foundation
 
@@ -62,6 +63,10 @@ public struct IdentityProviderService: Sendable {
             metadata = try SAMLMetadata.read(data)
         } catch let refusal as XMLRefusal {
             throw ValidationError(field: "ProviderDetails", message: "the metadata is not usable: \(refusal.description)")
+        }
+        // as Cognito: a provider is not set up with a certificate that has expired (or is not one)
+        guard !metadata.currentCertificates(at: now()).isEmpty else {
+            throw ValidationError(field: "ProviderDetails", message: "the metadata's signing certificates have all expired or cannot be read.")
         }
         provider.details["SSORedirectBindingURI"] = metadata.ssoRedirect ?? metadata.ssoPost
         provider.details["SLORedirectBindingURI"] = metadata.sloRedirect

@@ -102,23 +102,63 @@ struct HostedPagesController: Sendable {
             return try await Self.page(request, ContinueContext.template, context, csrf: Self.csrfToken(request), redirectURI: nil, status: .ok)
         }
         let authorization = try await services.hosted.resume(pool: pool, id: parameters["state"], browser: Self.browser(request))
-        switch try await services.federated.callback(pool: pool, request: authorization, parameters: parameters) {
-        case .signedIn(let session, let location):
-            return Self.signedIn(request, pool: pool, session: session, location: location)
-        case .refused(let location):
-            return Self.found(location)
-        }
+        return Self.respond(request, pool: pool, try await services.federated.callback(pool: pool, request: authorization, parameters: parameters))
     }
 
     /// GET {base}/saml2/metadata: what an IdP administrator loads to trust this pool as a SAML
-    /// service provider (entity id `urn:amazon:cognito:sp:<poolId>`).
+    /// service provider (entity id `urn:amazon:cognito:sp:<poolId>`, its signing and encryption
+    /// certificates, the assertion consumer and logout services).
     func samlMetadata(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
-        let response = Response(status: .ok, body: .init(string: SAMLServiceProvider.metadata(poolId: pool.id, base: services.issuer(poolId: pool.id))))
+        let keys = try await services.federated.saml.keys(poolId: pool.id)
+        let metadata = SAMLServiceProvider.metadata(poolId: pool.id, base: services.issuer(poolId: pool.id), keys: keys)
+        let response = Response(status: .ok, body: .init(string: metadata))
         response.headers.contentType = HTTPMediaType(type: "application", subType: "samlmetadata+xml")
         response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
         return response
+    }
+
+    /// POST {base}/saml2/idpresponse: a SAML IdP's Response (HTTP-POST binding). SP-initiated, its
+    /// RelayState is the stored request's id, resumed in the browser that started it; an
+    /// IdP-initiated one carries the app's authorization parameters instead (IDPInit).
+    func samlResponse(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let form = (try? request.content.decode([String: String].self)) ?? [:]
+        guard let saml = form["SAMLResponse"], !saml.isEmpty else {
+            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in cannot be completed",
+                                            message: "Your identity provider's answer did not arrive. Go back to the app and sign in again.")
+        }
+        let relayState = form["RelayState"] ?? ""
+        if relayState.contains("client_id=") {
+            switch try await services.federated.unsolicited(pool: pool, relayState: relayState, samlResponse: saml, browser: Self.browser(request)) {
+            case .page(let message):
+                return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in cannot be completed", message: message)
+            case .redirect(let location):
+                return Self.found(location)
+            case .outcome(let outcome, let browser):
+                let response = Self.respond(request, pool: pool, outcome)
+                Self.bind(response, browser: browser, request)
+                return response
+            }
+        }
+        if Self.browser(request) == nil, form["continued"] == nil {
+            // posted from the IdP's site, without the cookie that binds the sign-in: post again from here
+            let fields = [Hidden(name: "RelayState", value: relayState), Hidden(name: "SAMLResponse", value: saml), Hidden(name: "continued", value: "1")]
+            let context = ContinueContext(action: "\(HostedPool.base(request, pool))/saml2/idpresponse", fields: fields)
+            return try await Self.page(request, ContinueContext.template, context, csrf: Self.csrfToken(request), redirectURI: nil, status: .ok)
+        }
+        let authorization = try await services.hosted.resume(pool: pool, id: relayState, browser: Self.browser(request))
+        return Self.respond(request, pool: pool, try await services.federated.samlCallback(pool: pool, request: authorization, samlResponse: saml))
+    }
+
+    /// A federated sign-in's outcome as the browser gets it: the session and the app's code, or the app's error.
+    static func respond(_ request: Request, pool: UserPool, _ outcome: FederatedSignIn.Outcome) -> Response {
+        switch outcome {
+        case .signedIn(let session, let location): signedIn(request, pool: pool, session: session, location: location)
+        case .refused(let location): found(location)
+        }
     }
 
     func login(_ request: Request) async throws -> Response {

@@ -20,6 +20,7 @@ enum RoutePath {
     static let providerResponse: [PathComponent] = ["oauth2", "idpresponse"]
     /// The pool's SAML service provider metadata.
     static let samlMetadata: [PathComponent] = ["saml2", "metadata"]
+    static let samlResponse: [PathComponent] = ["saml2", "idpresponse"]
     static let login: [PathComponent] = ["login"]
     static let logout: [PathComponent] = ["logout"]
     static let forceChangePassword: [PathComponent] = ["forceChangePassword"]

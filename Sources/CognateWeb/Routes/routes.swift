@@ -33,6 +33,8 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.get(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
         pages.get(prefix + RoutePath.samlMetadata, use: hosted.samlMetadata)
         pages.post(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
+        // Cognito takes SAML responses of up to 100,000 characters (form-encoded, a little more)
+        pages.on(.POST, prefix + RoutePath.samlResponse, body: .collect(maxSize: "160kb"), use: hosted.samlResponse)
         pages.get(prefix + RoutePath.login, use: hosted.loginForm)
         pages.post(prefix + RoutePath.login, use: hosted.login)
         pages.get(prefix + RoutePath.logout, use: hosted.logout)

@@ -1,11 +1,20 @@
 import CognateCore
+import CognateSAML
+import CryptoExtras
 import Foundation
 import Testing
 
 /// An IdP's SAML metadata read safely: what Cognate needs from it, and the documents it refuses.
 @Suite struct SAMLMetadataTests {
-    static let signing = "MIIBszCCAVmgAwIBAgIUU2lnbmluZw=="
-    static let other = "MIIBszCCAVmgAwIBAgIUT3RoZXI="
+    /// A certificate as an IdP has one (self-signed), made `yearsAgo` for ten years.
+    static func certificate(yearsAgo: Int = 0) -> String {
+        let key = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+        return try! X509Certificate.selfSigned(privateKeyPEM: key.pemRepresentation, commonName: "idp.corp.example",
+                                               now: Date().addingTimeInterval(-Double(yearsAgo) * 366 * 86_400)).base64
+    }
+
+    static let signing = certificate()
+    static let other = certificate()
 
     static func metadata(_ inner: String, root: String = "md:EntityDescriptor") -> String {
         """
@@ -80,6 +89,13 @@ import Testing
         #expect(made.details["SSORedirectBindingURI"] == "https://idp.corp.example/sso" && made.details["IDPSignout"] == "false")
         #expect(!(try service.differs(made, details: ["MetadataURL": url, "IDPSignout": "false"], attributeMapping: ["email": "email"],
                                       identifiers: ["corp.example"], pool: world.pool)))
+        // as Cognito: metadata whose signing certificates have all expired is not taken
+        let expired = SAMLMetadataTests.metadata(SAMLMetadataTests.idp).replacingOccurrences(of: SAMLMetadataTests.signing, with: SAMLMetadataTests.certificate(yearsAgo: 11))
+            .replacingOccurrences(of: SAMLMetadataTests.other, with: SAMLMetadataTests.certificate(yearsAgo: 12))
+        await #expect(throws: ValidationError.self) {
+            try await service.create(poolId: world.pool.id, name: "Old", type: .saml, details: ["MetadataFile": expired], attributeMapping: nil,
+                                     identifiers: nil)
+        }
         let missing = IdentityProviderService(store: world.store, masterKey: world.masterKey, http: ScriptedProvider(), now: world.clock.now)
         await #expect(throws: ValidationError.self) {
             try await missing.create(poolId: world.pool.id, name: "Gone", type: .saml, details: ["MetadataURL": url], attributeMapping: nil,

@@ -1,4 +1,5 @@
 import CognateCore
+import CognateSAML
 import CognateModel
 import Foundation
 import JWTKit
@@ -119,17 +120,29 @@ import Testing
                 == "ana@amazon.example")
     }
 
-    @Test func samlIsRefusedAtAuthorizeUntilItCanSignIn() async throws {
-        let world = try await CoreWorld.make()
-        let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
-        _ = try await service.create(poolId: world.pool.id, name: "Okta", type: .saml,
-                                     details: ["MetadataFile": SAMLMetadataTests.metadata(SAMLMetadataTests.idp)],
-                                     attributeMapping: nil, identifiers: nil)
-        _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["COGNITO", "Okta"] }
-        let decision = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["identity_provider": "Okta"]),
-                                                        sessionCookie: nil, browser: nil)
-        guard case .redirect(let refusal) = decision else { Issue.record("\(decision)"); return }
-        #expect(CoreWorld.query(refusal)["error"] == "invalid_request")
+    @Test func samlGoesToTheIdPWithAnAuthnRequestOverHTTPRedirect() async throws {
+        let s = try await setup(.saml, details: ["MetadataFile": SAMLMetadataTests.metadata(SAMLMetadataTests.idp)], mapping: [:], answers: [:])
+        let location = try await s.federated.redirect(pool: s.world.pool, request: s.request)
+        #expect(location.hasPrefix("https://idp.corp.example/sso?SAMLRequest="))
+        let sent = query(location)
+        #expect(sent["RelayState"] == s.request.id && sent["Signature"] == nil)
+        let packed = try #require(sent["SAMLRequest"].flatMap { Data(base64Encoded: $0) })
+        let xml = String(decoding: try SAMLRedirect.inflate(packed), as: UTF8.self)
+        #expect(xml.contains("Destination=\"https://idp.corp.example/sso\""))
+        #expect(xml.contains("<saml:Issuer>urn:amazon:cognito:sp:\(s.world.pool.id)</saml:Issuer>"))
+        #expect(xml.contains("AssertionConsumerServiceURL=\"\(s.world.tokens.issuer(s.world.pool.id))/saml2/idpresponse\""))
+        // the request's ID is this sign-in's, the same on every node (derived, not kept)
+        let again = try await s.federated.redirect(pool: s.world.pool, request: s.request)
+        let id = try #require(xml.firstMatch(of: /ID="(_[0-9a-f]{64})"/)?.1)
+        #expect(String(decoding: try SAMLRedirect.inflate(Data(base64Encoded: query(again)["SAMLRequest"]!)!), as: UTF8.self).contains(id))
+    }
+
+    @Test func anIdPWithoutARedirectSignOnServiceIsAnErrorToTheApp() async throws {
+        let postOnly = SAMLMetadataTests.metadata(SAMLMetadataTests.idp)
+            .replacingOccurrences(of: #"<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.corp.example/sso"/>"#, with: "")
+        let s = try await setup(.saml, details: ["MetadataFile": postOnly], mapping: [:], answers: [:])
+        let location = try await s.federated.redirect(pool: s.world.pool, request: s.request)
+        #expect(location.hasPrefix(s.request.redirectURI) && query(location)["error"] == "temporarily_unavailable")
     }
 }
 

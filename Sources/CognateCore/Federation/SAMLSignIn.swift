@@ -1,0 +1,132 @@
+import CognateModel
+import CognateSAML
+import Crypto
+import Foundation
+
+/// Signing in through a SAML 2.0 IdP (Profiles §4.1, Web Browser SSO): an AuthnRequest over
+/// HTTP-Redirect with the stored request's id as RelayState, the Response posted back to
+/// `/saml2/idpresponse`. The AuthnRequest's ID is derived from the stored request with a key of
+/// the master key, so InResponseTo is checked without keeping anything in memory.
+extension FederatedSignIn {
+    /// The IdP posts its Response here: `{base}/saml2/idpresponse`.
+    public func samlConsumerURL(poolId: String) -> String { tokens.issuer(poolId) + "/saml2/idpresponse" }
+
+    /// The AuthnRequest ID of a stored request (an NCName: a letter first).
+    func samlRequestId(_ request: AuthorizationRequest) -> String {
+        "_" + HMAC<SHA256>.authenticationCode(for: Data("saml-request:\(request.id)".utf8), using: key).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The IdP's sign-in URL with the AuthnRequest, signed when the provider asks for it (RequestSigningAlgorithm).
+    func samlRedirect(pool: UserPool, provider: IdentityProvider, request: AuthorizationRequest) async throws -> String {
+        let metadata = try await samlMetadata(provider)
+        guard let destination = metadata.ssoRedirect else { throw Refusal("the IdP's metadata has no HTTP-Redirect SingleSignOnService") }
+        let xml = SAMLMessages.authnRequest(id: samlRequestId(request), issuer: SAMLServiceProvider.entityId(poolId: pool.id),
+                                            destination: destination, consumerURL: samlConsumerURL(poolId: pool.id), at: now())
+        var sign: ((Data) throws -> Data)?
+        if provider.details["RequestSigningAlgorithm"] == "rsa-sha256" {
+            let signer = try RS256Signer(pem: try await saml.keys(poolId: pool.id).signing.privateKeyPEM)
+            sign = { Data(try signer.sign(Array($0))) }
+        }
+        let query = try SAMLRedirect.query(xml: xml, relayState: request.id, sign: sign)
+        return destination + (destination.contains("?") ? "&" : "?") + query
+    }
+
+    /// The IdP's metadata: its MetadataFile, or its MetadataURL read at most every `keySetLifetime`.
+    func samlMetadata(_ provider: IdentityProvider) async throws -> SAMLMetadata {
+        do {
+            if let file = provider.details["MetadataFile"] { return try SAMLMetadata.read(Data(file.utf8)) }
+            guard let url = provider.details["MetadataURL"] else { throw Refusal("the provider has no metadata") }
+            let date = now()
+            if let kept = keySets.metadata.withLockedValue({ $0[url] }), date.timeIntervalSince(kept.read) < Self.keySetLifetime {
+                return kept.metadata
+            }
+            let answer = try await http.send(OutboundRequest(.get, url, headers: ["Accept": "application/samlmetadata+xml, application/xml"]))
+            guard answer.status == 200 else { throw Refusal("the metadata URL answered HTTP \(answer.status)") }
+            let metadata = try SAMLMetadata.read(answer.body)
+            keySets.metadata.withLockedValue { entries in
+                if entries.count >= KeySets.capacity { entries.removeAll() }
+                entries[url] = (metadata, date)
+            }
+            return metadata
+        } catch let refusal as XMLRefusal {
+            throw Refusal("the IdP's metadata is not usable: \(refusal.description)")
+        }
+    }
+
+    /// POST /saml2/idpresponse for the stored request RelayState named (SP-initiated; resumed by
+    /// the caller, so an unknown, foreign, finished or expired one is a page, never a redirect).
+    public func samlCallback(pool: UserPool, request: AuthorizationRequest, samlResponse: String) async throws -> Outcome {
+        guard let name = request.identityProvider, let provider = try await store.identityProvider(poolId: pool.id, name: name),
+            provider.type == .saml
+        else { return try await refuse(request, "invalid_request", "the identity provider is no longer there") }
+        return try await samlSignIn(pool: pool, provider: provider, request: request, samlResponse: samlResponse, solicited: true)
+    }
+
+    /// Where an unsolicited (IdP-initiated) Response goes: its RelayState carries the parameters
+    /// an app would send to /oauth2/authorize, and the provider must allow it (IDPInit).
+    public enum Unsolicited: Sendable, Equatable {
+        /// Signed in, or refused to the app (as a callback's outcome), with the browser's binding.
+        case outcome(Outcome, browser: String)
+        /// Not a sign-in this pool takes: a page says why.
+        case page(String)
+        /// An error to the app's redirect_uri (the authorization parameters themselves were refused).
+        case redirect(String)
+    }
+
+    /// An IdP-initiated sign-in: the RelayState's authorization parameters checked as
+    /// /oauth2/authorize checks them, the provider must be SAML with IDPInit, and the Response
+    /// must answer no request.
+    public func unsolicited(pool: UserPool, relayState: String, samlResponse: String, browser: String?) async throws -> Unsolicited {
+        guard var parameters = try? FormEncoding.parameters(Array(relayState.utf8)), parameters["client_id"] != nil, parameters["identity_provider"] != nil || parameters["idp_identifier"] != nil else {
+            return .page("The sign-in from your identity provider did not say which app it is for.")
+        }
+        parameters["prompt"] = "login"
+        switch try await hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil, browser: browser) {
+        case .errorPage(let error): return .page(error.description)
+        case .redirect(let location): return .redirect(location)
+        case .login: return .page("The sign-in from your identity provider did not name a provider of this pool.")
+        case .federate(let request, let binding):
+            guard let name = request.identityProvider, let provider = try await store.identityProvider(poolId: pool.id, name: name),
+                provider.type == .saml, provider.details["IDPInit"] == "true"
+            else {
+                return .outcome(try await refuse(request, "invalid_request", "the identity provider does not start sign-ins (IDPInit)"), browser: binding)
+            }
+            let outcome = try await samlSignIn(pool: pool, provider: provider, request: request, samlResponse: samlResponse, solicited: false)
+            return .outcome(outcome, browser: binding)
+        }
+    }
+
+    func samlSignIn(pool: UserPool, provider: IdentityProvider, request: AuthorizationRequest, samlResponse: String,
+                    solicited: Bool) async throws -> Outcome {
+        let name = provider.name
+        let assertion: SAMLAssertion
+        do {
+            let metadata = try await samlMetadata(provider)
+            let keys = try await saml.keys(poolId: pool.id)
+            assertion = try SAMLResponse.read(base64: samlResponse, expecting: SAMLExpectation(
+                audience: SAMLServiceProvider.entityId(poolId: pool.id), consumerURL: samlConsumerURL(poolId: pool.id),
+                identityProvider: metadata, requestId: solicited ? samlRequestId(request) : nil,
+                decryptionKeyPEM: keys.encryption.privateKeyPEM, requireEncryption: provider.details["EncryptedResponses"] == "true",
+                now: now()))
+        } catch let refusal as SAMLRefusal {
+            if refusal.status != nil { return try await refuse(request, "access_denied", "\(name) did not sign the user in") }
+            return try await refuse(request, "access_denied", "the answer of \(name) could not be verified: \(refusal.description)")
+        } catch let refusal as Refusal {
+            return try await refuse(request, "access_denied", "the answer of \(name) could not be verified: \(refusal.reason)")
+        } catch let error as OutboundError {
+            return try await refuse(request, "temporarily_unavailable", "\(name) could not be reached: \(error.description)")
+        }
+        // each assertion signs in once (a replayed one is refused on every node)
+        let replayKey = "saml-assertion:" + SecretDigest.sha256Hex("\(pool.id)|\(assertion.issuer)|\(assertion.id)")
+        guard try await store.claimOnce(replayKey, until: assertion.usableUntil) else {
+            return try await refuse(request, "access_denied", "the answer of \(name) was used before")
+        }
+        var claims: [String: ClaimValue] = [:]
+        for (attribute, values) in assertion.attributes where !values.isEmpty {
+            claims[attribute] = values.count == 1 ? .string(values[0]) : .strings(values)
+        }
+        // the user is named by the NameID, or by the attribute mapped to `username`
+        let subject = provider.attributeMapping["username"].flatMap { claims[$0] }.flatMap(Self.text) ?? assertion.nameId
+        return try await finish(pool: pool, provider: provider, request: request, claims: claims, subject: subject)
+    }
+}

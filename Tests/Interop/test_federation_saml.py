@@ -1,0 +1,244 @@
+"""Signing in through a SAML 2.0 IdP, as a person and an app would: the app sends the person to
+Cognate's /oauth2/authorize naming the IdP (or an identifier of it), Cognate sends them on with
+an AuthnRequest over HTTP-Redirect to a real IdP (pysaml2, signing with Debian's xmlsec1), whose
+HTTP-POST form brings the signed Response back to /saml2/idpresponse; Cognate checks it whole
+and hands the app its own code. Every refusal reaches the app as an error, nobody signed in."""
+import base64
+import concurrent.futures
+import re
+import zlib
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import ADMIN, Form, Server, cognito
+from saml_idp import SAMLIdP, verify_redirect_signature
+from test_federation_oidc import CALLBACK, claims, pkce, query_of
+
+EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
+
+
+def make_world(data_dir, **details):
+    server = Server(data_dir, **ADMIN)
+    idp = cognito(server.url)
+    pool_id = idp.create_user_pool(PoolName="saml")["UserPool"]["Id"]
+    saml = SAMLIdP()
+    idp.create_identity_provider(
+        UserPoolId=pool_id, ProviderName="Okta", ProviderType="SAML", IdpIdentifiers=["corp.example"],
+        ProviderDetails={"MetadataFile": saml.metadata(), **details},
+        AttributeMapping={"email": EMAIL, "name": NAME})
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="app", SupportedIdentityProviders=["COGNITO", "Okta"], CallbackURLs=[CALLBACK],
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email", "profile"], AllowedOAuthFlowsUserPoolClient=True)["UserPoolClient"]["ClientId"]
+    # the IdP's administrator loads Cognate's SP metadata
+    sp_metadata = requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30)
+    assert sp_metadata.status_code == 200 and sp_metadata.headers["Content-Type"].startswith("application/samlmetadata+xml")
+    saml.trust(sp_metadata.text)
+    return server, idp, pool_id, client_id, saml
+
+
+@pytest.fixture
+def world(data_dir):
+    made = make_world(data_dir)
+    yield made
+    made[4].close()
+    made[0].stop()
+
+
+def to_idp(world, browser, **choice):
+    """The app's authorize link, to the IdP's sign-in URL; returns it and the PKCE verifier."""
+    server, idp, pool_id, client_id, saml = world
+    verifier, challenge = pkce()
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid email profile",
+             "state": "app-state-9", "code_challenge": challenge, "code_challenge_method": "S256", **choice}
+    answer = browser.get(f"{server.url}/{pool_id}/oauth2/authorize?{urlencode(query)}", allow_redirects=False, timeout=30)
+    assert answer.status_code == 302, answer.text
+    assert answer.headers["Location"].startswith(saml.base + "/sso?"), answer.headers["Location"]
+    return answer.headers["Location"], verifier
+
+
+def idp_form(browser, location):
+    """The IdP's HTTP-POST page: where its form posts, and the fields."""
+    page = browser.get(location, timeout=30)
+    assert page.status_code == 200, page.text
+    form = Form()
+    form.feed(page.text)
+    return form.action, form.fields
+
+
+def post_back(browser, action, fields):
+    """The browser posts the IdP's form to Cognate (cross-site: without Cognate's cookies, which
+    its continue page then posts again with); returns Cognate's final answer."""
+    first = requests.post(action, data=fields, allow_redirects=False, timeout=30)
+    assert first.status_code == 200 and "continued" in first.text, first.text
+    form = Form()
+    form.feed(first.text)
+    return browser.post(action, data=form.fields, allow_redirects=False, timeout=30)
+
+
+def sign_in(world, browser=None, edit=None, **choice):
+    """The whole trip; `edit` changes the IdP's SAMLResponse on its way (an attacker in the
+    middle). Returns the app callback's query and the PKCE verifier."""
+    browser = browser or requests.Session()
+    location, verifier = to_idp(world, browser, **choice)
+    action, fields = idp_form(browser, location)
+    if edit:
+        fields["SAMLResponse"] = base64.b64encode(edit(base64.b64decode(fields["SAMLResponse"]).decode()).encode()).decode()
+    answer = post_back(browser, action, fields)
+    assert answer.status_code == 302, answer.text
+    assert answer.headers["Location"].startswith(CALLBACK + "?"), answer.headers["Location"]
+    return query_of(answer.headers["Location"]), verifier
+
+
+def redeem(world, code, verifier):
+    server, idp, pool_id, client_id, saml = world
+    answer = requests.post(f"{server.url}/{pool_id}/oauth2/token", timeout=30, data={
+        "grant_type": "authorization_code", "client_id": client_id, "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def usernames(world):
+    server, idp, pool_id, client_id, saml = world
+    return [u["Username"] for u in idp.list_users(UserPoolId=pool_id)["Users"]]
+
+
+def test_a_person_signs_in_through_the_saml_idp_and_the_app_gets_cognates_tokens(world):
+    server, idp, pool_id, client_id, saml = world
+    query, verifier = sign_in(world, identity_provider="Okta")
+    assert query["state"] == "app-state-9" and "error" not in query, query
+    id_token = claims(redeem(world, query["code"], verifier)["id_token"])
+    assert id_token["cognito:username"] == "Okta_ana.lima" and id_token["email"] == "ana@corp.example" and id_token["name"] == "Ana Lima"
+    assert id_token["cognito:groups"] == [f"{pool_id}_Okta"]
+    [identity] = id_token["identities"]
+    assert identity["userId"] == "ana.lima" and identity["providerName"] == "Okta" and identity["providerType"] == "SAML"
+    # the email came from the IdP without a word on verification: not verified
+    assert id_token.get("email_verified") in (None, False)
+
+    # the AuthnRequest Cognate sent: from its SP entity, to be answered at its ACS, unsigned by default
+    [sent] = saml.requests
+    assert sent["issuer"] == f"urn:amazon:cognito:sp:{pool_id}" and sent["acs"] == f"{server.url}/{pool_id}/saml2/idpresponse"
+    assert "Signature" not in sent["args"] and sent["args"]["RelayState"]
+
+    # the second sign-in (by the IdP's identifier) is the same user, with the IdP's new attributes
+    saml.user["attributes"][NAME] = ["Ana Lima Souza"]
+    query, verifier = sign_in(world, idp_identifier="CORP.example")
+    assert claims(redeem(world, query["code"], verifier)["id_token"])["name"] == "Ana Lima Souza"
+    assert usernames(world) == ["Okta_ana.lima"]
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="Okta_ana.lima")["UserStatus"] == "EXTERNAL_PROVIDER"
+
+
+def test_the_sp_metadata_names_the_pool_its_keys_and_endpoints(world):
+    server, idp, pool_id, client_id, saml = world
+    text = requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30).text
+    assert f'entityID="urn:amazon:cognito:sp:{pool_id}"' in text
+    assert f'Location="{server.url}/{pool_id}/saml2/idpresponse"' in text
+    certificates = re.findall(r'<md:KeyDescriptor use="(\w+)"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<', text)
+    assert [use for use, _ in certificates] == ["signing", "encryption"] and certificates[0][1] != certificates[1][1]
+    # the same keys on every read (they are stored, not made per request)
+    assert requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30).text == text
+
+
+def test_signed_authn_requests_when_the_provider_asks_for_them(data_dir):
+    world = make_world(data_dir, RequestSigningAlgorithm="rsa-sha256")
+    server, idp, pool_id, client_id, saml = world
+    try:
+        browser = requests.Session()
+        location, _ = to_idp(world, browser, identity_provider="Okta")
+        query = urlparse(location).query
+        text = requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30).text
+        certificate = re.search(r'use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<', text).group(1)
+        pem = b"-----BEGIN CERTIFICATE-----\n" + certificate.encode() + b"\n-----END CERTIFICATE-----\n"
+        assert verify_redirect_signature(query, pem)
+        request_xml = zlib.decompress(base64.b64decode(parse_qs(query)["SAMLRequest"][0]), -15).decode()
+        assert "<samlp:AuthnRequest" in request_xml and f"urn:amazon:cognito:sp:{pool_id}" in request_xml
+        # and the IdP still signs the person in
+        action, fields = idp_form(browser, location)
+        assert post_back(browser, action, fields).headers["Location"].startswith(CALLBACK + "?code=")
+    finally:
+        saml.close()
+        server.stop()
+
+
+def refused(query, *words):
+    """The app got an error, not a code; the description names why."""
+    assert "code" not in query and query["error"] in ("access_denied", "invalid_request"), query
+    assert query["state"] == "app-state-9"
+    for word in words:
+        assert word in query["error_description"], query["error_description"]
+
+
+@pytest.mark.parametrize("misbehaviour,why", [
+    ("audience", "another audience"), ("foreign key", "does not verify"), ("unsigned", "neither the response nor the assertion is signed"),
+    ("expired", "expired"), ("destination", "addressed to"), ("sha1", "signature"),
+])
+def test_an_idp_answer_that_does_not_hold_reaches_the_app_as_an_error(world, misbehaviour, why):
+    server, idp, pool_id, client_id, saml = world
+    saml.misbehave = misbehaviour
+    refused(sign_in(world, identity_provider="Okta")[0], why)
+    assert usernames(world) == []
+
+
+def test_the_idps_refusal_reaches_the_app(world):
+    server, idp, pool_id, client_id, saml = world
+    saml.user = None
+    query, _ = sign_in(world, identity_provider="Okta")
+    assert query["error"] == "access_denied" and "did not sign the user in" in query["error_description"]
+    assert usernames(world) == []
+
+
+def test_a_tampered_response_is_refused(world):
+    # the signed NameID changed on the way: neither signature holds
+    refused(sign_in(world, identity_provider="Okta", edit=lambda xml: xml.replace(">ana.lima<", ">admin<"))[0], "signature")
+    assert usernames(world) == []
+
+
+def assertion_of(xml):
+    return re.search(r"<ns1:Assertion .*</ns1:Assertion>", xml, re.S).group(0)
+
+
+def forged(assertion):
+    """The signed assertion naming someone else (its signature, copied along, no longer holds)."""
+    return assertion.replace(">ana.lima<", ">admin<")
+
+
+def unsigned(assertion):
+    return re.sub(r"<ns2:Signature .*?</ns2:Signature>", "", assertion, flags=re.S)
+
+
+@pytest.mark.parametrize("variant,why", [
+    # the signed assertion kept where an ID lookup finds it, an unsigned forgery where an SP reads
+    ("signed assertion moved to an extension", "exactly one assertion"),
+    # the forgery takes the original's place and ID; the original's ID is also on an element elsewhere
+    ("an ID used twice", "used twice"),
+])
+def test_a_wrapped_signature_is_refused(world, variant, why):
+    """XML signature wrapping attacks on a Response whose Assertion alone is signed."""
+    server, idp, pool_id, client_id, saml = world
+    saml.sign_response = False  # only the assertion is signed: the response around it may be changed
+    query, _ = sign_in(world, identity_provider="Okta")
+    assert "code" in query, query  # unwrapped, the answer is good
+    assert usernames(world) == ["Okta_ana.lima"]
+
+    def wrap(xml):
+        original = assertion_of(xml)
+        identifier = re.search(r' ID="([^"]+)"', original).group(1)
+        if variant == "signed assertion moved to an extension":
+            return xml.replace(original, f"<ns0:Extensions>{original}</ns0:Extensions>" + unsigned(forged(original)).replace(identifier, "_evil", 1))
+        decoy = f'<ns0:Extensions><x:Copy xmlns:x="urn:example:x" ID="{identifier}"/></ns0:Extensions>'
+        return xml.replace(original, decoy + forged(original))
+
+    refused(sign_in(world, identity_provider="Okta", edit=wrap)[0], why)
+    assert usernames(world) == ["Okta_ana.lima"]
+
+
+def test_an_xxe_payload_is_refused_before_anything_is_read(world):
+    def xxe(xml):
+        body = xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml
+        return ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                + body.replace(">ana.lima<", ">&xxe;<"))
+    refused(sign_in(world, identity_provider="Okta", edit=xxe)[0], "DOCTYPE")
+    assert usernames(world) == []
