@@ -158,8 +158,10 @@ class SAMLIdP:
         signed = self.misbehave != "unsigned"
         if self.encrypt:
             # pysaml2 encrypts with 3DES unless told; AES-256 as Okta and Entra ID do ("3des" keeps pysaml2's default)
-            entity.pre_encryption_part = (sigver.pre_encryption_part if self.misbehave == "3des"
-                                          else functools.partial(sigver.pre_encryption_part, msg_enc=AES256_CBC))
+            aes = self.misbehave != "3des"
+            entity.pre_encryption_part = functools.partial(sigver.pre_encryption_part, msg_enc=AES256_CBC) if aes else sigver.pre_encryption_part
+            server.sec.encrypt_assertion = functools.partial(type(server.sec).encrypt_assertion, server.sec,
+                                                             key_type="aes-256" if aes else "des-192")
         response = server.create_authn_response(
             identity=self.user["attributes"], in_response_to=in_response_to, destination=destination, sp_entity_id=audience,
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=self.user["name_id"]),

@@ -21,7 +21,7 @@ EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 
 
-def make_world(data_dir, **details):
+def make_world(data_dir, confidential=False, **details):
     server = Server(data_dir, **ADMIN)
     idp = cognito(server.url)
     pool_id = idp.create_user_pool(PoolName="saml")["UserPool"]["Id"]
@@ -32,7 +32,8 @@ def make_world(data_dir, **details):
         AttributeMapping={"email": EMAIL, "name": NAME})
     client_id = idp.create_user_pool_client(
         UserPoolId=pool_id, ClientName="app", SupportedIdentityProviders=["COGNITO", "Okta"], CallbackURLs=[CALLBACK],
-        AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email", "profile"], AllowedOAuthFlowsUserPoolClient=True)["UserPoolClient"]["ClientId"]
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email", "profile"], AllowedOAuthFlowsUserPoolClient=True,
+        GenerateSecret=confidential)["UserPoolClient"]["ClientId"]
     # the IdP's administrator loads Cognate's SP metadata
     sp_metadata = requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30)
     assert sp_metadata.status_code == 200 and sp_metadata.headers["Content-Type"].startswith("application/samlmetadata+xml")
@@ -242,3 +243,137 @@ def test_an_xxe_payload_is_refused_before_anything_is_read(world):
                 + body.replace(">ana.lima<", ">&xxe;<"))
     refused(sign_in(world, identity_provider="Okta", edit=xxe)[0], "DOCTYPE")
     assert usernames(world) == []
+
+
+def test_encrypted_assertions_when_the_provider_is_set_to_encrypt(data_dir):
+    world = make_world(data_dir, EncryptedResponses="true")
+    server, idp, pool_id, client_id, saml = world
+    try:
+        # the IdP leaves the assertion in the clear: refused, the provider is set to encrypt
+        refused(sign_in(world, identity_provider="Okta")[0], "unencrypted")
+        # encrypted for the pool's encryption certificate (AES-256-CBC, RSA-OAEP): the person signs in
+        saml.encrypt = True
+        browser = requests.Session()
+        location, verifier = to_idp(world, browser, identity_provider="Okta")
+        action, fields = idp_form(browser, location)
+        sent = base64.b64decode(fields["SAMLResponse"]).decode()
+        assert "EncryptedAssertion" in sent and "ana@corp.example" not in sent
+        answer = post_back(browser, action, fields)
+        query = query_of(answer.headers["Location"])
+        assert "code" in query, query
+        assert claims(redeem(world, query["code"], verifier)["id_token"])["email"] == "ana@corp.example"
+        # 3DES (pysaml2's own default) is not taken
+        saml.misbehave = "3des"
+        refused(sign_in(world, identity_provider="Okta")[0], "AES")
+    finally:
+        saml.close()
+        server.stop()
+
+
+def idp_initiated(world, relay_state):
+    """The IdP's own portal: a Response that answers no request, posted to Cognate with the
+    app's authorization parameters in RelayState (as Cognito documents it)."""
+    server, idp, pool_id, client_id, saml = world
+    form = Form()
+    form.feed(saml.unsolicited_form(f"urn:amazon:cognito:sp:{pool_id}", f"{server.url}/{pool_id}/saml2/idpresponse", relay_state))
+    return form.action, form.fields
+
+
+def test_idp_initiated_sign_in_only_where_the_provider_allows_it(data_dir):
+    world = make_world(data_dir, confidential=True, IDPInit="true")
+    server, idp, pool_id, client_id, saml = world
+    secret = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]["ClientSecret"]
+    try:
+        relay = urlencode({"client_id": client_id, "redirect_uri": CALLBACK, "response_type": "code", "scope": "openid email",
+                           "identity_provider": "Okta"})
+        action, fields = idp_initiated(world, relay)
+        answer = requests.post(action, data=fields, allow_redirects=False, timeout=30)
+        assert answer.status_code == 302 and answer.headers["Location"].startswith(CALLBACK + "?code="), answer.text
+        code = query_of(answer.headers["Location"])["code"]
+        tokens = requests.post(f"{server.url}/{pool_id}/oauth2/token", timeout=30, auth=(client_id, secret), data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}).json()
+        assert claims(tokens["id_token"])["cognito:username"] == "Okta_ana.lima"
+
+        # the same Response again (a replay, from anywhere): refused, nobody signed in
+        again = requests.post(action, data=fields, allow_redirects=False, timeout=30)
+        assert again.status_code == 302 and query_of(again.headers["Location"])["error"] == "access_denied", again.text
+        assert "used before" in query_of(again.headers["Location"])["error_description"]
+
+        # eight posts of one fresh Response at once: one sign-in
+        action, fields = idp_initiated(world, relay)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: requests.post(action, data=fields, allow_redirects=False, timeout=60), range(8)))
+        codes = [a for a in answers if "code=" in a.headers.get("Location", "")]
+        assert len(codes) == 1 and all(a.status_code in (302, 400) for a in answers), [a.status_code for a in answers]
+
+        # a Response that answers a request (one captured from an SP-initiated sign-in) is not unsolicited
+        browser = requests.Session()
+        location, _ = to_idp(world, browser, identity_provider="Okta")
+        _, solicited = idp_form(browser, location)
+        refusal = requests.post(action, data={"SAMLResponse": solicited["SAMLResponse"], "RelayState": relay}, allow_redirects=False, timeout=30)
+        assert "answers a request" in query_of(refusal.headers["Location"])["error_description"]
+
+        # RelayState naming a redirect_uri the client does not have: a page, never a redirect there
+        bad = urlencode({"client_id": client_id, "redirect_uri": "https://evil.example/cb", "response_type": "code", "identity_provider": "Okta"})
+        action, fields = idp_initiated(world, bad)
+        page = requests.post(action, data=fields, allow_redirects=False, timeout=30)
+        assert page.status_code == 400 and "Location" not in page.headers
+    finally:
+        saml.close()
+        server.stop()
+
+
+def test_idp_initiated_sign_in_is_refused_where_the_provider_does_not_allow_it(data_dir):
+    world = make_world(data_dir, confidential=True)
+    try:
+        refused_idp_initiated(world)
+    finally:
+        world[4].close()
+        world[0].stop()
+
+
+def refused_idp_initiated(world):
+    server, idp, pool_id, client_id, saml = world
+    relay = urlencode({"client_id": client_id, "redirect_uri": CALLBACK, "response_type": "code", "scope": "openid",
+                       "identity_provider": "Okta"})
+    action, fields = idp_initiated(world, relay)
+    answer = requests.post(action, data=fields, allow_redirects=False, timeout=30)
+    query = query_of(answer.headers["Location"])
+    assert query["error"] == "invalid_request" and "IDPInit" in query["error_description"]
+    assert usernames(world) == []
+    # and without app parameters, or with none at all, a page
+    for data in ({"SAMLResponse": fields["SAMLResponse"], "RelayState": "client_id=" + client_id}, {"RelayState": "x"}, {}):
+        page = requests.post(action, data=data, allow_redirects=False, timeout=30)
+        assert page.status_code == 400 and "Location" not in page.headers, page.text
+
+
+def test_idp_initiated_sign_in_needs_a_client_with_a_secret(data_dir):
+    """No PKCE verifier can be held for a sign-in the app did not start: a public client's
+    code would be anyone's, so the portal's Response gets a page."""
+    world = make_world(data_dir, IDPInit="true")
+    server, idp, pool_id, client_id, saml = world
+    try:
+        relay = urlencode({"client_id": client_id, "redirect_uri": CALLBACK, "response_type": "code", "identity_provider": "Okta"})
+        action, fields = idp_initiated(world, relay)
+        page = requests.post(action, data=fields, allow_redirects=False, timeout=30)
+        assert page.status_code == 400 and "client secret" in page.text and "Location" not in page.headers
+        assert usernames(world) == []
+    finally:
+        saml.close()
+        server.stop()
+
+
+def test_a_response_posted_in_another_browser_signs_nobody_in(world):
+    """An SP-initiated Response (RelayState = the stored request) replayed from another browser:
+    the stored request is bound to the first browser, so the second gets a page."""
+    server, idp, pool_id, client_id, saml = world
+    browser = requests.Session()
+    location, _ = to_idp(world, browser, identity_provider="Okta")
+    action, fields = idp_form(browser, location)
+    thief = requests.Session()
+    answer = post_back(thief, action, fields)
+    assert answer.status_code in (400, 403) and "Location" not in answer.headers, answer.text
+    # the person's own post still signs them in once; the same post again is a page
+    assert post_back(browser, action, fields).headers["Location"].startswith(CALLBACK + "?code=")
+    again = post_back(browser, action, fields)
+    assert again.status_code == 400 and "Location" not in again.headers

@@ -80,6 +80,11 @@ extension FederatedSignIn {
         guard var parameters = try? FormEncoding.parameters(Array(relayState.utf8)), parameters["client_id"] != nil, parameters["identity_provider"] != nil || parameters["idp_identifier"] != nil else {
             return .page("The sign-in from your identity provider did not say which app it is for.")
         }
+        // no PKCE verifier can be held for a sign-in the app did not start: the code goes to a
+        // client that proves itself with its secret (Cognate asks PKCE of every public client)
+        if let clientId = parameters["client_id"], let client = try await store.client(poolId: pool.id, clientId: clientId), client.isPublic {
+            return .page("Signing in from your identity provider's portal needs an app client with a client secret.")
+        }
         parameters["prompt"] = "login"
         switch try await hosted.authorize(pool: pool, parameters: parameters, sessionCookie: nil, browser: browser) {
         case .errorPage(let error): return .page(error.description)
