@@ -46,14 +46,33 @@ public struct SignInSession: Sendable, Equatable, Codable {
     public var authTime: Date
     public var expiresAt: Date
     public var revokedAt: Date?
+    /// The SAML IdP session it came from, for single logout; nil for other sign-ins.
+    public var federation: FederatedSession?
 
-    public init(idHash: String, poolId: String, userSub: UUID, authTime: Date, expiresAt: Date, revokedAt: Date? = nil) {
+    public init(idHash: String, poolId: String, userSub: UUID, authTime: Date, expiresAt: Date, revokedAt: Date? = nil,
+                federation: FederatedSession? = nil) {
         self.idHash = idHash
         self.poolId = poolId
         self.userSub = userSub
         self.authTime = authTime
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.federation = federation
+    }
+}
+
+/// Who a SAML IdP signed in, as its LogoutRequest must name them (SAML 2.0 Core §3.7.1).
+public struct FederatedSession: Sendable, Equatable, Codable {
+    public var providerName: String
+    public var nameId: String
+    public var nameIdFormat: String?
+    public var sessionIndex: String?
+
+    public init(providerName: String, nameId: String, nameIdFormat: String?, sessionIndex: String?) {
+        self.providerName = providerName
+        self.nameId = nameId
+        self.nameIdFormat = nameIdFormat
+        self.sessionIndex = sessionIndex
     }
 }
 

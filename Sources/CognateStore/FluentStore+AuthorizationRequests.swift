@@ -65,9 +65,9 @@ extension FluentStore: AuthorizationRequestStore {
 
     static func insertSession(_ session: SignInSession) -> SQLQueryString {
         """
-        INSERT INTO \(ident: SessionRow.schema) (id, id_hash, pool_id, user_sub, auth_time, expires_at, revoked_at)
+        INSERT INTO \(ident: SessionRow.schema) (id, id_hash, pool_id, user_sub, auth_time, expires_at, revoked_at, federation)
         VALUES (\(bind: UUID()), \(bind: session.idHash), \(bind: session.poolId), \(bind: session.userSub), \(bind: session.authTime), \
-            \(bind: session.expiresAt), \(bind: session.revokedAt))
+            \(bind: session.expiresAt), \(bind: session.revokedAt), \(bind: federationText(session.federation)))
         """
     }
 

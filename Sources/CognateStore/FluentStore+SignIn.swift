@@ -66,6 +66,7 @@ extension FluentStore: SessionStore {
         row.authTime = session.authTime
         row.expiresAt = session.expiresAt
         row.revokedAt = session.revokedAt
+        row.federation = Self.federationText(session.federation)
         return row
     }
 
@@ -74,9 +75,14 @@ extension FluentStore: SessionStore {
             try await SessionRow.query(on: database).filter(\.$idHash == idHash).first().map { row in
                 SignInSession(
                     idHash: row.idHash, poolId: row.poolId, userSub: row.userSub, authTime: row.authTime,
-                    expiresAt: row.expiresAt, revokedAt: row.revokedAt)
+                    expiresAt: row.expiresAt, revokedAt: row.revokedAt,
+                    federation: row.federation.flatMap { try? JSONDecoder().decode(FederatedSession.self, from: Data($0.utf8)) })
             }
         }
+    }
+
+    static func federationText(_ federation: FederatedSession?) -> String? {
+        federation.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     public func revokeSession(idHash: String, at date: Date) async throws {

@@ -129,7 +129,7 @@ class SAMLIdP:
             self.logouts.append({"args": dict(request.args), "name_id": info.message.name_id.text,
                                  "session_index": [index.text for index in info.message.session_index]})
             sp = info.message.issuer.text
-            destination = self.server.metadata.single_logout_service(sp, [BINDING_HTTP_REDIRECT], "spsso")[0]["location"]
+            destination = self.server.metadata.single_logout_service(sp, BINDING_HTTP_REDIRECT, "spsso")[0]["location"]
             response = self.server.create_logout_response(info.message, [BINDING_HTTP_REDIRECT])
             args = self.server.apply_binding(BINDING_HTTP_REDIRECT, str(response), destination, request.args.get("RelayState"),
                                              response=True)

@@ -377,3 +377,56 @@ def test_a_response_posted_in_another_browser_signs_nobody_in(world):
     assert post_back(browser, action, fields).headers["Location"].startswith(CALLBACK + "?code=")
     again = post_back(browser, action, fields)
     assert again.status_code == 400 and "Location" not in again.headers
+
+
+LOGOUT = "http://localhost:3000/bye"
+
+
+def test_signing_out_signs_out_at_the_idp_where_the_provider_says_so(data_dir):
+    world = make_world(data_dir, IDPSignout="true")
+    server, idp, pool_id, client_id, saml = world
+    try:
+        idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, SupportedIdentityProviders=["COGNITO", "Okta"],
+                                    CallbackURLs=[CALLBACK], LogoutURLs=[LOGOUT], AllowedOAuthFlows=["code"],
+                                    AllowedOAuthScopes=["openid", "email", "profile"], AllowedOAuthFlowsUserPoolClient=True)
+        browser = requests.Session()
+        assert "code" in sign_in(world, browser, identity_provider="Okta")[0]
+        out = browser.get(f"{server.url}/{pool_id}/logout", params={"client_id": client_id, "logout_uri": LOGOUT},
+                          allow_redirects=False, timeout=30)
+        assert out.status_code == 302 and out.headers["Location"].startswith(saml.base + "/slo?"), out.headers.get("Location")
+        # a signed LogoutRequest for the person the IdP signed in, in the session it opened
+        query = urlparse(out.headers["Location"]).query
+        text = requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30).text
+        certificate = re.search(r'use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<', text).group(1)
+        assert verify_redirect_signature(query, b"-----BEGIN CERTIFICATE-----\n" + certificate.encode() + b"\n-----END CERTIFICATE-----\n")
+        back = browser.get(out.headers["Location"], allow_redirects=False, timeout=30)
+        [logout] = saml.logouts
+        assert logout["name_id"] == "ana.lima" and logout["session_index"]
+        assert back.status_code == 302 and back.headers["Location"].startswith(f"{server.url}/{pool_id}/saml2/logout?")
+        done = browser.get(back.headers["Location"], allow_redirects=False, timeout=30)
+        assert done.status_code == 302 and done.headers["Location"] == LOGOUT
+        # signed out here: the app's next silent sign-in is refused
+        verifier, challenge = pkce()
+        silent = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", allow_redirects=False, timeout=30, params={
+            "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "prompt": "none",
+            "code_challenge": challenge, "code_challenge_method": "S256"})
+        assert query_of(silent.headers["Location"])["error"] == "login_required"
+        # the IdP's answer replayed with another RelayState, or none: a page, never a redirect
+        forged = back.headers["Location"].replace("RelayState=", "RelayState=x")
+        for url in (forged, f"{server.url}/{pool_id}/saml2/logout"):
+            page = browser.get(url, allow_redirects=False, timeout=30)
+            assert page.status_code == 400 and "Location" not in page.headers
+    finally:
+        saml.close()
+        server.stop()
+
+
+def test_without_idp_signout_signing_out_stays_here(world):
+    server, idp, pool_id, client_id, saml = world
+    idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, SupportedIdentityProviders=["COGNITO", "Okta"],
+                                CallbackURLs=[CALLBACK], LogoutURLs=[LOGOUT], AllowedOAuthFlows=["code"],
+                                AllowedOAuthScopes=["openid", "email", "profile"], AllowedOAuthFlowsUserPoolClient=True)
+    browser = requests.Session()
+    assert "code" in sign_in(world, browser, identity_provider="Okta")[0]
+    out = browser.get(f"{server.url}/{pool_id}/logout", params={"client_id": client_id, "logout_uri": LOGOUT}, allow_redirects=False, timeout=30)
+    assert out.headers["Location"] == LOGOUT and saml.logouts == []

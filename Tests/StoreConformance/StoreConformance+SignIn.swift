@@ -45,6 +45,21 @@ extension StoreConformance {
             try check(try await store.session(idHash: "s2-\(pool.id)")?.revokedAt == t0.addingTimeInterval(5), "all revoked")
             try check(try await store.session(idHash: "s0-\(pool.id)")?.revokedAt == t0, "first revocation time kept")
         },
+        test("aSessionKeepsTheSAMLSessionItCameFrom") { store in
+            let pool = try await makePool(store)
+            let federation = FederatedSession(providerName: "Okta", nameId: "ana.lima", nameIdFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+                                              sessionIndex: "id-42")
+            let session = SignInSession(idHash: "fed-\(pool.id)", poolId: pool.id, userSub: UUID(), authTime: t0,
+                                        expiresAt: t0.addingTimeInterval(3600), federation: federation)
+            // opened as the hosted sign-in opens it: with the finish of its stored request
+            try await store.createAuthorization(PendingAuthorization(idHash: "req-\(pool.id)", poolId: pool.id, browserHash: "b", request: "{}",
+                                                                     createdAt: t0, expiresAt: t0.addingTimeInterval(600)))
+            try check(try await store.finishAuthorization(idHash: "req-\(pool.id)", at: t0, session: session, code: nil), "finished")
+            try check(try await store.session(idHash: session.idHash)?.federation == federation, "the SAML session is kept")
+            try await store.createSession(SignInSession(idHash: "plain-\(pool.id)", poolId: pool.id, userSub: UUID(), authTime: t0,
+                                                        expiresAt: t0.addingTimeInterval(3600)))
+            try check(try await store.session(idHash: "plain-\(pool.id)")?.federation == nil, "other sessions have none")
+        },
         test("refreshRotationLetsOneWinAndFamilyRevocationEndsAll") { store in
             let pool = try await makePool(store)
             let family = UUID()

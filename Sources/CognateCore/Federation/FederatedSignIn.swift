@@ -154,7 +154,7 @@ public struct FederatedSignIn: Sendable {
 
     /// The verified answer's user signed in: made or updated, a session opened, Cognate's code to the app.
     func finish(pool: UserPool, provider: IdentityProvider, request: AuthorizationRequest, claims: [String: ClaimValue],
-                subject: String? = nil) async throws -> Outcome {
+                subject: String? = nil, federation: FederatedSession? = nil) async throws -> Outcome {
         let user: User
         do {
             user = try await federatedUser(claims: claims, provider: provider, pool: pool, subject: subject)
@@ -163,7 +163,7 @@ public struct FederatedSignIn: Sendable {
         }
         guard user.enabled else { return try await refuse(request, "access_denied", "the user is disabled") }
         try await hosted.advance(request, to: .login, user: user)
-        let (session, redirect) = try await hosted.openSession(pool: pool, request: request, user: user)
+        let (session, redirect) = try await hosted.openSession(pool: pool, request: request, user: user, federation: federation)
         return .signedIn(session: session, redirect: redirect)
     }
 

@@ -132,6 +132,64 @@ extension FederatedSignIn {
         }
         // the user is named by the NameID, or by the attribute mapped to `username`
         let subject = provider.attributeMapping["username"].flatMap { claims[$0] }.flatMap(Self.text) ?? assertion.nameId
-        return try await finish(pool: pool, provider: provider, request: request, claims: claims, subject: subject)
+        let federation = FederatedSession(providerName: provider.name, nameId: assertion.nameId, nameIdFormat: assertion.nameIdFormat,
+                                          sessionIndex: assertion.sessionIndex)
+        return try await finish(pool: pool, provider: provider, request: request, claims: claims, subject: subject, federation: federation)
+    }
+
+    // MARK: Single logout (SP-initiated, SAML 2.0 Profiles §4.4)
+
+    /// Where a sign-out goes on from /saml2/logout, sealed into the RelayState (nothing kept in memory).
+    struct LogoutContinuation: Codable {
+        /// The LogoutRequest's ID, which the LogoutResponse must answer.
+        var id: String
+        var provider: String
+        /// Where the person goes after: the app's logout_uri, or its /login.
+        var target: String
+        var expires: Date
+    }
+
+    /// How long the IdP has to answer a LogoutRequest.
+    static let logoutLifetime: TimeInterval = 600
+
+    /// A sign-out of a session a SAML IdP opened, where that provider signs out too
+    /// (IDPSignout): the IdP's SingleLogoutService with a signed LogoutRequest for the person's
+    /// NameID and SessionIndex, the way back (`target`) sealed in RelayState. Nil: no IdP to tell.
+    public func samlLogout(pool: UserPool, session: SignInSession?, then target: String) async throws -> String? {
+        guard let federation = session?.federation,
+            let provider = try await store.identityProvider(poolId: pool.id, name: federation.providerName),
+            provider.type == .saml, provider.details["IDPSignout"] == "true",
+            let destination = (try? await samlMetadata(provider))?.sloRedirect
+        else { return nil }
+        var generator = SystemRandomNumberGenerator()
+        let id = "_" + (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let continuation = LogoutContinuation(id: id, provider: provider.name, target: target, expires: now().addingTimeInterval(Self.logoutLifetime))
+        let sealed = try AES.GCM.seal(try JSONEncoder().encode(continuation), using: key, authenticating: Data("saml-logout:\(pool.id)".utf8))
+        guard let relayState = sealed.combined?.base64URLEncoded else { return nil }
+        let xml = SAMLMessages.logoutRequest(id: id, issuer: SAMLServiceProvider.entityId(poolId: pool.id), destination: destination,
+                                             nameId: federation.nameId, nameIdFormat: federation.nameIdFormat,
+                                             sessionIndex: federation.sessionIndex, at: now())
+        // a LogoutRequest is always signed (Profiles §4.4.3.1)
+        let signer = try RS256Signer(pem: try await saml.keys(poolId: pool.id).signing.privateKeyPEM)
+        let query = try SAMLRedirect.query(xml: xml, relayState: relayState) { Data(try signer.sign(Array($0))) }
+        return destination + (destination.contains("?") ? "&" : "?") + query
+    }
+
+    /// GET /saml2/logout with the IdP's LogoutResponse: where the person goes now (the target
+    /// sealed in RelayState), when the response answers Cognate's request in time; nil otherwise.
+    /// Cognate's own session ended before the person left for the IdP, whatever the IdP answers.
+    public func samlLogoutReturn(pool: UserPool, samlResponse: String?, relayState: String?) async throws -> String? {
+        guard let relayState, let sealed = Data(lenientBase64: Substring(relayState)),
+            let box = try? AES.GCM.SealedBox(combined: sealed),
+            let opened = try? AES.GCM.open(box, using: key, authenticating: Data("saml-logout:\(pool.id)".utf8)),
+            let continuation = try? JSONDecoder().decode(LogoutContinuation.self, from: opened), continuation.expires > now(),
+            let samlResponse, let packed = Data(base64Encoded: samlResponse),
+            let xml = try? SafeXML(try SAMLRedirect.inflate(packed)),
+            xml.root.isElement(SAMLResponse.protocolNS, "LogoutResponse"), xml.root.attribute("InResponseTo") == continuation.id,
+            let provider = try await store.identityProvider(poolId: pool.id, name: continuation.provider),
+            let metadata = try? await samlMetadata(provider),
+            xml.root.children(SAMLResponse.assertionNS, "Issuer").first?.text.trimmingCharacters(in: .whitespacesAndNewlines) == metadata.entityId
+        else { return nil }
+        return continuation.target
     }
 }

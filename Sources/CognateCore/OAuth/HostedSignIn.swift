@@ -336,11 +336,12 @@ public struct HostedSignIn: Sendable {
 
     /// Finishes the stored request (once: a form sent twice, or from two tabs, signs in once)
     /// and opens the hosted session that the code is issued under.
-    func openSession(pool: UserPool, request: AuthorizationRequest, user: User) async throws -> (session: String, redirect: String) {
+    func openSession(pool: UserPool, request: AuthorizationRequest, user: User,
+                     federation: FederatedSession? = nil) async throws -> (session: String, redirect: String) {
         let cookie = Data(random.bytes(32)).base64URLEncoded
         let authTime = now()
         let session = SignInSession(idHash: SecretDigest.sha256Hex(cookie), poolId: pool.id, userSub: user.sub,
-                                    authTime: authTime, expiresAt: authTime.addingTimeInterval(Self.sessionLifetime))
+                                    authTime: authTime, expiresAt: authTime.addingTimeInterval(Self.sessionLifetime), federation: federation)
         let code = request.responseType == "token" ? nil : newCode(request, pool: pool, user: user, authTime: authTime)
         // the finish, the session and the code in one transaction (one commit)
         guard try await store.finishAuthorization(idHash: SecretDigest.sha256Hex(request.id), at: authTime, session: session, code: code?.record)
@@ -360,7 +361,8 @@ public struct HostedSignIn: Sendable {
             expiresAt: now().addingTimeInterval(Self.codeLifetime)))
     }
 
-    func liveSession(_ cookie: String?, pool: UserPool) async throws -> SignInSession? {
+    /// The pool's session the cookie names, while it lasts.
+    public func liveSession(_ cookie: String?, pool: UserPool) async throws -> SignInSession? {
         guard let cookie, !cookie.isEmpty, let session = try await store.session(idHash: SecretDigest.sha256Hex(cookie)),
             session.poolId == pool.id, session.revokedAt == nil, session.expiresAt > now()
         else { return nil }

@@ -126,6 +126,8 @@ final class SessionRow: Model, @unchecked Sendable {
     @Field(key: "auth_time") var authTime: Date
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "revoked_at") var revokedAt: Date?
+    /// FederatedSession as JSON (M029).
+    @OptionalField(key: "federation") var federation: String?
     init() {}
 }
 

@@ -314,10 +314,29 @@ struct HostedPagesController: Sendable {
             return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid",
                                             message: "Give logout_uri, or redirect_uri with response_type.")
         }
-        try await services.hosted.endSession(request.cookies[Self.sessionCookie(pool.id, request)]?.string)
-        let response = Self.found(target)
+        let cookie = request.cookies[Self.sessionCookie(pool.id, request)]?.string
+        // a session a SAML IdP opened signs out there too, where the provider says so (IDPSignout)
+        let session = try await services.hosted.liveSession(cookie, pool: pool)
+        let idpLogout = try await services.federated.samlLogout(pool: pool, session: session, then: target)
+        try await services.hosted.endSession(cookie)
+        let response = Self.found(idpLogout ?? target)
         response.cookies[Self.sessionCookie(pool.id, request)] = Self.cookie("", request: request, maxAge: 0)
         return response
+    }
+
+    /// GET {base}/saml2/logout: the IdP's LogoutResponse after a sign-out it was told of; on to
+    /// where the sign-out was going (the app's logout_uri, or its sign-in page).
+    func samlLogout(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let parameters = try Self.parameters(request)
+        guard let target = try await services.federated.samlLogoutReturn(pool: pool, samlResponse: parameters["SAMLResponse"],
+                                                                         relayState: parameters["RelayState"])
+        else {
+            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out cannot be completed",
+                                            message: "You are signed out here. Your identity provider's answer was not one this sign-out expected; go back to the app.")
+        }
+        return Self.found(target)
     }
 
     static func renderLogin(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, username: String,

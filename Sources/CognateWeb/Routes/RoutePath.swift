@@ -21,6 +21,7 @@ enum RoutePath {
     /// The pool's SAML service provider metadata.
     static let samlMetadata: [PathComponent] = ["saml2", "metadata"]
     static let samlResponse: [PathComponent] = ["saml2", "idpresponse"]
+    static let samlLogout: [PathComponent] = ["saml2", "logout"]
     static let login: [PathComponent] = ["login"]
     static let logout: [PathComponent] = ["logout"]
     static let forceChangePassword: [PathComponent] = ["forceChangePassword"]

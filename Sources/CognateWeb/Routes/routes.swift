@@ -38,6 +38,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.get(prefix + RoutePath.login, use: hosted.loginForm)
         pages.post(prefix + RoutePath.login, use: hosted.login)
         pages.get(prefix + RoutePath.logout, use: hosted.logout)
+        pages.get(prefix + RoutePath.samlLogout, use: hosted.samlLogout)
         pages.post(prefix + RoutePath.forceChangePassword, use: hosted.newPassword)
         pages.get(prefix + RoutePath.signUp, use: accounts.signUpForm)
         pages.post(prefix + RoutePath.signUp, use: accounts.signUp)
