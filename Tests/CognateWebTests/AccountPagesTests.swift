@@ -310,5 +310,9 @@ extension TestingHTTPResponse {
         #expect(HostedPagesController.contentSecurityPolicy(redirectURI: "http://localhost:3000/cb").contains("form-action 'self' http://localhost:3000;"))
         #expect(HostedPagesController.contentSecurityPolicy(redirectURI: "myapp://signed-in").contains("form-action 'self' myapp:;"))
         #expect(HostedPagesController.contentSecurityPolicy(redirectURI: nil).contains("form-action 'self';"))
+        // the work-address form goes on to the provider of the domain: its origin, once, and nothing that is not a URL
+        #expect(HostedPagesController.contentSecurityPolicy(redirectURI: "https://app.example/cb", alsoTo: [
+            "https://idp.corp.example/sso/saml?x=1", "https://idp.corp.example/other", "not a url", "https://evil.example; script-src *",
+        ]).contains("form-action 'self' https://app.example https://idp.corp.example;"))
     }
 }

@@ -273,3 +273,38 @@ def test_sign_in_through_an_outside_openid_provider_by_its_button(stack):
         assert id_token["cognito:username"] == "Corp_u-1001" and id_token["email"] == "ana@corp.example"
     finally:
         provider.close()
+
+
+def test_sign_in_through_a_saml_idp_by_work_address_and_sign_out_there(stack):
+    """The work-address field routes to the company's SAML IdP (a real one, pysaml2 with
+    xmlsec1): its page posts the signed Response to /saml2/idpresponse, Cognate's continue page
+    posts it again with the sign-in's cookie, and the person lands at the app; signing out
+    signs out at the IdP too (IDPSignout) and ends at the app's signed-out page."""
+    from saml_idp import SAMLIdP
+    server, pool_id = stack["server"], stack["pool"]
+    idp = cognito(server.url)
+    saml = SAMLIdP()
+    try:
+        idp.create_identity_provider(
+            UserPoolId=pool_id, ProviderName="Okta", ProviderType="SAML", IdpIdentifiers=["corp.example"],
+            ProviderDetails={"MetadataFile": saml.metadata(), "IDPSignout": "true"},
+            AttributeMapping={"email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"})
+        saml.trust(requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30).text)
+        idp.update_user_pool_client(UserPoolId=pool_id, ClientId=stack["client"], SupportedIdentityProviders=["COGNITO", "Okta"],
+                                    AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid", "email"],
+                                    CallbackURLs=[f"{stack['app']}/cb"], LogoutURLs=[f"{stack['app']}/signed-out"])
+        person = Person(stack, "saml")
+        url, verifier, state = authorize(stack)
+        person.browser.get(url)
+        page = person.see("Sign in")
+        assert "Sign in with Okta" in page
+        person.fill(corporate_email="ana@Corp.Example")
+        person.press("Continue with your organisation")
+        tokens = landed_with_tokens(stack, person, verifier, state)
+        id_token = json.loads(base64.urlsafe_b64decode(tokens["id_token"].split(".")[1] + "=="))
+        assert id_token["cognito:username"] == "Okta_ana.lima" and id_token["email"] == "ana@corp.example"
+        assert [request["issuer"] for request in saml.requests] == [f"urn:amazon:cognito:sp:{pool_id}"]
+        sign_out_and_start_again(stack, person)
+        assert [logout["name_id"] for logout in saml.logouts] == ["ana.lima"]
+    finally:
+        saml.close()

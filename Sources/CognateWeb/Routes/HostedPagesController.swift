@@ -269,11 +269,11 @@ struct HostedPagesController: Sendable {
     /// form's token matches, `no-store`, and the Content-Security-Policy (forms may post here
     /// and, after it, to the app's callback).
     static func page(_ request: Request, _ template: String, _ context: some Encodable & Sendable, csrf: String, redirectURI: String?,
-                     status: HTTPStatus) async throws -> Response {
+                     status: HTTPStatus, formsAlsoTo others: [String] = []) async throws -> Response {
         let response = try await request.view.render(template, context).encodeResponse(status: status, for: request)
         response.cookies[csrfCookie(request)] = cookie(csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: redirectURI))
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: redirectURI, alsoTo: others))
         return response
     }
 
@@ -348,7 +348,7 @@ struct HostedPagesController: Sendable {
         let client = try await services.store.client(poolId: pool.id, clientId: authorization.clientId)
         let allowed = client?.supportedIdentityProviders ?? []
         let poolUsers = client.map(HostedSignIn.allowsPoolUsers) ?? true
-        // a button for each provider one can sign in through here (not SAML yet)
+        // a button for each provider one can sign in through here
         let providers = allowed.contains(where: { $0 != "COGNITO" })
             ? try await services.store.listIdentityProviders(poolId: pool.id, limit: 60, after: nil).items
                 .filter { FederatedSignIn.supportedTypes.contains($0.type) && allowed.contains($0.name) }
@@ -363,7 +363,10 @@ struct HostedPagesController: Sendable {
                                    providers: allowed.filter(usable.contains).map {
                                        ProviderButton(name: $0, link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
                                    })
-        return try await page(request, LoginContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
+        // the work-address form's answer goes on to a provider's sign-in page: its origin may be a form's target
+        let routed = providers.filter { !$0.identifiers.isEmpty }.compactMap { $0.details[$0.type == .saml ? "SSORedirectBindingURI" : "authorize_url"] }
+        return try await page(request, LoginContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status,
+                              formsAlsoTo: routed)
     }
 
     /// The authorization parameters of a stored request, naming `provider`: what a provider's
@@ -389,20 +392,28 @@ struct HostedPagesController: Sendable {
     /// The hosted pages load nothing from elsewhere and may not be framed. Their forms post to
     /// this server, which answers a successful sign-in with a redirect to the app: browsers apply
     /// `form-action` to that redirect too, so the app's callback origin is allowed as well.
-    static func contentSecurityPolicy(redirectURI: String?) -> String {
-        var targets = "'self'"
-        if let redirectURI, let url = URLComponents(string: redirectURI), let scheme = url.scheme?.lowercased(),
-            scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." })
-        {
-            if scheme == "http" || scheme == "https", let host = url.host?.lowercased(),
-                host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]" })
-            {
-                targets += " \(scheme)://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)\(url.port.map { ":\($0)" } ?? "")"
-            } else if scheme != "http" && scheme != "https" {
-                targets += " \(scheme):"  // a native app's custom scheme
-            }
+    /// `alsoTo`: further places a form's answer may redirect to (the sign-in page's work-address
+    /// form goes on to the provider of the address's domain).
+    static func contentSecurityPolicy(redirectURI: String?, alsoTo others: [String] = []) -> String {
+        var targets = ["'self'"]
+        for place in [redirectURI].compactMap({ $0 }) + others {
+            if let source = formSource(place), !targets.contains(source) { targets.append(source) }
         }
-        return "default-src 'self'; form-action \(targets); frame-ancestors 'none'"
+        return "default-src 'self'; form-action \(targets.joined(separator: " ")); frame-ancestors 'none'"
+    }
+
+    /// A URL's origin as a CSP source (a custom scheme as `scheme:`); nil for what cannot be one.
+    static func formSource(_ place: String) -> String? {
+        guard let url = URLComponents(string: place), let scheme = url.scheme?.lowercased(),
+            scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." })
+        else { return nil }
+        if scheme == "http" || scheme == "https" {
+            guard let host = url.host?.lowercased(), !host.isEmpty,
+                host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]" })
+            else { return nil }
+            return "\(scheme)://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)\(url.port.map { ":\($0)" } ?? "")"
+        }
+        return "\(scheme):"  // a native app's custom scheme
     }
 
     /// The browser's CSRF token, or a new one (256 random bits).
