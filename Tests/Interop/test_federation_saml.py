@@ -430,3 +430,31 @@ def test_without_idp_signout_signing_out_stays_here(world):
     assert "code" in sign_in(world, browser, identity_provider="Okta")[0]
     out = browser.get(f"{server.url}/{pool_id}/logout", params={"client_id": client_id, "logout_uri": LOGOUT}, allow_redirects=False, timeout=30)
     assert out.headers["Location"] == LOGOUT and saml.logouts == []
+
+
+def test_get_signing_certificate_is_the_one_idps_check_requests_with(world):
+    server, idp, pool_id, client_id, saml = world
+    certificate = idp.get_signing_certificate(UserPoolId=pool_id)["Certificate"]
+    text = requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30).text
+    assert re.search(r'use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<', text).group(1) == certificate
+    with pytest.raises(ClientError) as missing:
+        idp.get_signing_certificate(UserPoolId=pool_id + "x")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_provider_by_metadata_url_signs_in_and_expired_metadata_is_refused(world):
+    server, idp, pool_id, client_id, saml = world
+    idp.create_identity_provider(UserPoolId=pool_id, ProviderName="Entra", ProviderType="SAML",
+                                 ProviderDetails={"MetadataURL": saml.base + "/metadata"}, AttributeMapping={"email": EMAIL})
+    described = idp.describe_identity_provider(UserPoolId=pool_id, ProviderName="Entra")["IdentityProvider"]["ProviderDetails"]
+    assert described["SSORedirectBindingURI"] == saml.base + "/sso" and described["SLORedirectBindingURI"] == saml.base + "/slo"
+    idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, SupportedIdentityProviders=["Entra"], CallbackURLs=[CALLBACK],
+                                AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email", "profile"], AllowedOAuthFlowsUserPoolClient=True)
+    query, verifier = sign_in(world, identity_provider="Entra")
+    assert claims(redeem(world, query["code"], verifier)["id_token"])["cognito:username"] == "Entra_ana.lima"
+    # as Cognito: metadata whose signing certificate has expired is not set up
+    with pytest.raises(ClientError) as expired:
+        idp.create_identity_provider(UserPoolId=pool_id, ProviderName="Old", ProviderType="SAML",
+                                     ProviderDetails={"MetadataFile": saml.expired_metadata()})
+    assert expired.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "expired" in expired.value.response["Error"]["Message"]

@@ -109,6 +109,25 @@ struct GetIdentityProviderByIdentifier: APIOperation {
     }
 }
 
+/// The certificate of the pool's SAML signing key (what an IdP checks signed AuthnRequests and
+/// LogoutRequests with), base64 DER, as Cognito answers it.
+struct GetSigningCertificate: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+    }
+
+    struct Output: Encodable, Sendable {
+        var Certificate: String
+    }
+
+    static let name = "GetSigningCertificate"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        _ = try await context.existingPool(input.UserPoolId)
+        return Output(Certificate: try await context.saml.keys(poolId: input.UserPoolId).signing.certificate.base64EncodedString())
+    }
+}
+
 /// As Cognito: what is given replaces what was; a secret not given again is kept.
 struct UpdateIdentityProvider: APIOperation {
     struct Input: Decodable, Sendable {

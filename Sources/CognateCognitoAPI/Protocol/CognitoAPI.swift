@@ -19,17 +19,20 @@ public struct APIContext: Sendable {
     public let credentials: Credentials
     public let accounts: AccountService
     public let identityProviders: IdentityProviderService
+    /// The pools' SAML keys (GetSigningCertificate).
+    public let saml: SAMLServiceProvider
     public let region: String
     public let now: Now
 
     public init(
         store: any Store, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
         delivery: MessageDelivery, domains: HostedDomains, tokens: TokenService, signIn: SignInService,
-        credentials: Credentials, accounts: AccountService, identityProviders: IdentityProviderService, region: String,
-        now: @escaping Now
+        credentials: Credentials, accounts: AccountService, identityProviders: IdentityProviderService, saml: SAMLServiceProvider,
+        region: String, now: @escaping Now
     ) {
         self.accounts = accounts
         self.identityProviders = identityProviders
+        self.saml = saml
         self.store = store
         self.pools = pools
         self.keyring = keyring
@@ -94,7 +97,7 @@ public struct CognitoAPI: Sendable {
         GetUserPoolMfaConfig.self, SetUserPoolMfaConfig.self,
         AdminListUserAuthEvents.self, AdminUpdateAuthEventFeedback.self,
         CreateIdentityProvider.self, DescribeIdentityProvider.self, UpdateIdentityProvider.self, DeleteIdentityProvider.self,
-        ListIdentityProviders.self, GetIdentityProviderByIdentifier.self, AdminLinkProviderForUser.self, AdminDisableProviderForUser.self,
+        ListIdentityProviders.self, GetIdentityProviderByIdentifier.self, GetSigningCertificate.self, AdminLinkProviderForUser.self, AdminDisableProviderForUser.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

@@ -29,14 +29,14 @@ public struct FederatedSignIn: Sendable {
     static let leeway: TimeInterval = 60
 
     public init(store: any Store, hosted: HostedSignIn, providers: IdentityProviderService, http: any OutboundHTTP, tokens: TokenService,
-                masterKey: MasterKey, now: @escaping Now) {
+                masterKey: MasterKey, saml: SAMLServiceProvider? = nil, now: @escaping Now) {
         self.store = store
         self.hosted = hosted
         self.providers = providers
         self.http = http
         self.tokens = tokens
         self.key = masterKey.derivedKey(purpose: "federation")
-        self.saml = SAMLServiceProvider(store: store, masterKey: masterKey, now: now)
+        self.saml = saml ?? SAMLServiceProvider(store: store, masterKey: masterKey, now: now)
         self.now = now
     }
 

@@ -67,18 +67,19 @@ public enum CognateRuntime {
         let outbound = VaporOutboundHTTP(client: app.client)
         let identityProviders = IdentityProviderService(store: store, masterKey: masterKey, http: outbound, now: settings.now)
         let hosted = HostedSignIn(store: store, signIn: signIn, tokens: tokens, limits: limits, now: settings.now)
+        let saml = SAMLServiceProvider(store: store, masterKey: masterKey, now: settings.now)
         let api = CognitoAPI(
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
                 domains: domains, tokens: tokens, signIn: signIn, credentials: credentials, accounts: accounts,
-                identityProviders: identityProviders, region: configuration.region,
+                identityProviders: identityProviders, saml: saml, region: configuration.region,
                 now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher, credentials: credentials,
             keyring: keyring, pools: pools, adminCredentials: adminCredentials, api: api, domains: domains, tokens: tokens,
             hosted: hosted, federated: FederatedSignIn(store: store, hosted: hosted, providers: identityProviders, http: outbound, tokens: tokens,
-                                                       masterKey: masterKey, now: settings.now), accounts: accounts,
+                                                       masterKey: masterKey, saml: saml, now: settings.now), accounts: accounts,
             delivery: delivery, limits: limits,
             publicURL: publicURL, now: settings.now)
         app.cognate = services
