@@ -46,7 +46,8 @@ public struct SignInSession: Sendable, Equatable, Codable {
     public var authTime: Date
     public var expiresAt: Date
     public var revokedAt: Date?
-    /// The SAML IdP session it came from, for single logout; nil for other sign-ins.
+    /// The outside provider's sign-in it came from (for SAML, what single logout names); nil
+    /// for a sign-in with the pool's own password.
     public var federation: FederatedSession?
 
     public init(idHash: String, poolId: String, userSub: UUID, authTime: Date, expiresAt: Date, revokedAt: Date? = nil,
@@ -61,7 +62,8 @@ public struct SignInSession: Sendable, Equatable, Codable {
     }
 }
 
-/// Who a SAML IdP signed in, as its LogoutRequest must name them (SAML 2.0 Core §3.7.1).
+/// Who an outside provider signed in: its name and subject (for SAML the NameID and the IdP's
+/// session, as a LogoutRequest must name them: SAML 2.0 Core §3.7.1).
 public struct FederatedSession: Sendable, Equatable, Codable {
     public var providerName: String
     public var nameId: String

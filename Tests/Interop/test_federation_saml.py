@@ -458,3 +458,21 @@ def test_a_provider_by_metadata_url_signs_in_and_expired_metadata_is_refused(wor
                                      ProviderDetails={"MetadataFile": saml.expired_metadata()})
     assert expired.value.response["Error"]["Code"] == "InvalidParameterException"
     assert "expired" in expired.value.response["Error"]["Message"]
+
+
+def test_the_idp_session_answers_the_apps_next_request_for_that_idp_only(world):
+    """Signed in through the IdP, the browser's Cognate session answers the app's next request
+    at once (no new trip to the IdP), but not one that names another way in."""
+    server, idp, pool_id, client_id, saml = world
+    browser = requests.Session()
+    assert "code" in sign_in(world, browser, identity_provider="Okta")[0]
+    verifier, challenge = pkce()
+    base = {"response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid",
+            "code_challenge": challenge, "code_challenge_method": "S256"}
+    for choice in ({}, {"identity_provider": "Okta"}):
+        again = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", params=base | choice, allow_redirects=False, timeout=30)
+        assert again.headers["Location"].startswith(CALLBACK + "?code="), again.headers["Location"]
+    assert len(saml.requests) == 1
+    # the pool's own sign-in form is another way in: the IdP's session does not answer for it
+    native = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", params=base | {"identity_provider": "COGNITO"}, allow_redirects=False, timeout=30)
+    assert "/login?request=" in native.headers["Location"]

@@ -163,7 +163,10 @@ public struct FederatedSignIn: Sendable {
         }
         guard user.enabled else { return try await refuse(request, "access_denied", "the user is disabled") }
         try await hosted.advance(request, to: .login, user: user)
-        let (session, redirect) = try await hosted.openSession(pool: pool, request: request, user: user, federation: federation)
+        // the session remembers its provider: it answers later requests only of clients that allow it
+        let origin = federation ?? FederatedSession(providerName: provider.name, nameId: Self.subject(claims, provider: provider, given: subject) ?? "",
+                                                    nameIdFormat: nil, sessionIndex: nil)
+        let (session, redirect) = try await hosted.openSession(pool: pool, request: request, user: user, federation: origin)
         return .signedIn(session: session, redirect: redirect)
     }
 
@@ -350,8 +353,9 @@ public struct FederatedSignIn: Sendable {
     /// mapped attributes written at every sign-in.
     /// `subject` names the user when the claims do not (a SAML assertion's NameID).
     func federatedUser(claims: [String: ClaimValue], provider: IdentityProvider, pool: UserPool, subject: String? = nil) async throws -> User {
-        let idClaim = provider.attributeMapping["username"] ?? IdentityProviderService.usernameClaim(provider.type) ?? "sub"
-        guard let id = subject ?? claims[idClaim].flatMap(Self.text), !id.isEmpty else { throw Refusal("the provider named no \(idClaim)") }
+        guard let id = Self.subject(claims, provider: provider, given: subject) else {
+            throw Refusal("the provider named no \(Self.subjectClaim(provider))")
+        }
         let username = "\(provider.name)_\(id)"
         var mapped: [String: String] = [:]
         for (attribute, claim) in provider.attributeMapping where attribute != "username" {
@@ -395,6 +399,17 @@ public struct FederatedSignIn: Sendable {
         }
         try await store.addMember(poolId: pool.id, group: group, userSub: user.sub)
         return user
+    }
+
+    /// The claim that names the provider's user: the mapped `username`, or the type's own.
+    static func subjectClaim(_ provider: IdentityProvider) -> String {
+        provider.attributeMapping["username"] ?? IdentityProviderService.usernameClaim(provider.type) ?? "sub"
+    }
+
+    /// Who the provider signed in: `given` (a SAML NameID, or the attribute mapped to `username`), or the subject claim.
+    static func subject(_ claims: [String: ClaimValue], provider: IdentityProvider, given: String?) -> String? {
+        guard let id = given ?? claims[subjectClaim(provider)].flatMap(text), !id.isEmpty else { return nil }
+        return id
     }
 
     /// A claim as an attribute's text: strings as they are, booleans and numbers written out.

@@ -136,7 +136,9 @@ public struct HostedSignIn: Sendable {
         // OIDC Core §3.1.2.1: prompt=login forces the form; prompt=none must not show it.
         if request.prompt != "login", let session = try await liveSession(sessionCookie, pool: pool) {
             let fresh = request.maxAge.map { now().timeIntervalSince(session.authTime) <= Double($0) } ?? true
-            if fresh, let user = try await store.user(poolId: pool.id, sub: session.userSub), user.enabled, user.status == .confirmed {
+            if fresh, Self.sessionFits(session, client: client, provider: request.identityProvider),
+                let user = try await store.user(poolId: pool.id, sub: session.userSub), user.enabled,
+                user.status == .confirmed || (user.status == .externalProvider && session.federation != nil) {
                 // A session mints codes without a password: at most `codesPerSessionWindow` in
                 // five minutes, so a loop on /oauth2/authorize cannot fill the database.
                 let window = Int(now().timeIntervalSince1970 / 300)
@@ -151,6 +153,15 @@ public struct HostedSignIn: Sendable {
         let (stored, binding) = try await store(request, pool: pool, browser: browser)
         if let provider = stored.identityProvider, provider != "COGNITO" { return .federate(stored, browser: binding) }
         return .login(stored, browser: binding)
+    }
+
+    /// Whether a session may answer this client's request without asking: it was opened the
+    /// way the client allows (a password only where the client takes the pool's own users; a
+    /// provider only where the client lists it), and the way the request names, if it names one.
+    static func sessionFits(_ session: SignInSession, client: AppClient, provider requested: String?) -> Bool {
+        let origin = session.federation?.providerName ?? "COGNITO"
+        let allowed = origin == "COGNITO" ? allowsPoolUsers(client) : client.supportedIdentityProviders.contains(origin)
+        return allowed && (requested ?? origin) == origin
     }
 
     /// Whether the client lets the pool's own users sign in on these pages: COGNITO among its

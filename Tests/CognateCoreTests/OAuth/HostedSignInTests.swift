@@ -136,6 +136,31 @@ import Testing
         guard case .login = ended else { Issue.record("a logged-out session still signs in: \(ended)"); return }
     }
 
+    @Test func aPasswordSessionDoesNotAnswerForAClientOfOutsideProvidersOnly() async throws {
+        let world = try await CoreWorld.make()
+        try await world.user("gil")
+        let (request, browser) = try await world.startSignIn()
+        guard case .signedIn(let session, _) = try await world.hosted.login(pool: world.pool, request: request, username: "gil",
+                                                                            password: "Correct-horse-1")
+        else { Issue.record("not signed in"); return }
+        let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
+        _ = try await service.create(poolId: world.pool.id, name: "Okta", type: .saml,
+                                     details: ["MetadataFile": SAMLMetadataTests.metadata(SAMLMetadataTests.idp)], attributeMapping: nil, identifiers: nil)
+        // the same client, now naming the provider: the password session is not that provider's
+        _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["COGNITO", "Okta"] }
+        let named = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["identity_provider": "Okta"]),
+                                                     sessionCookie: session, browser: browser)
+        guard case .federate = named else { Issue.record("a password session answered for Okta: \(named)"); return }
+        // a client of Okta only: the password session answers nothing, silently or not
+        _ = try await world.store.updateClient(poolId: world.pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["Okta"] }
+        let plain = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(), sessionCookie: session, browser: browser)
+        guard case .login = plain else { Issue.record("a password session answered for a client of Okta only: \(plain)"); return }
+        let silent = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["prompt": "none"]),
+                                                      sessionCookie: session, browser: browser)
+        guard case .redirect(let refusal) = silent else { Issue.record("\(silent)"); return }
+        #expect(CoreWorld.query(refusal)["error"] == "login_required")
+    }
+
     @Test func badRequestsArePagesOrRedirectsAsRFC6749Says() async throws {
         let world = try await CoreWorld.make()
         let unknownClient = try await world.hosted.authorize(pool: world.pool, parameters: world.authorizeParameters(["client_id": "nosuch"]),
