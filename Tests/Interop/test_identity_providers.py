@@ -13,16 +13,25 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from conftest import ADMIN, Server, cognito
+from saml_idp import key_and_certificate
+
+
+def certificate_base64():
+    """The base64 DER of a current self-signed certificate, as IdP metadata carries it."""
+    import tempfile
+    with open(key_and_certificate(tempfile.mkdtemp(prefix="idp-cert-"), "idp")[1]) as pem:
+        return "".join(line for line in pem.read().splitlines() if "CERTIFICATE" not in line)
+
 
 SAML_METADATA = """<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example/saml">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>
-      <ds:X509Certificate>MIIBszCCAVmgAwIBAgIUTest</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+      <ds:X509Certificate>CERTIFICATE</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
     <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example/slo"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example/sso"/>
   </md:IDPSSODescriptor>
-</md:EntityDescriptor>"""
+</md:EntityDescriptor>""".replace("CERTIFICATE", certificate_base64())
 
 # an issuer's details; given without its endpoints, Cognate reads them from the issuer's discovery document
 OIDC_ISSUER_ONLY = {"client_id": "cognate-app", "client_secret": "oidc-secret-value-4711", "authorize_scopes": "openid email",
