@@ -83,11 +83,13 @@ public enum SAMLRedirect {
 
 /// The messages Cognate sends an IdP as a SAML service provider.
 public enum SAMLMessages {
-    /// An AuthnRequest (Core §3.4.1) asking for a Response posted to `consumerURL`.
-    public static func authnRequest(id: String, issuer: String, destination: String, consumerURL: String, at date: Date) -> String {
+    /// An AuthnRequest (Core §3.4.1) asking for a Response posted to `consumerURL`; `forceAuthn`:
+    /// the IdP must authenticate the person afresh.
+    public static func authnRequest(id: String, issuer: String, destination: String, consumerURL: String, forceAuthn: Bool = false,
+                                    at date: Date) -> String {
         """
         <samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" \
-        ID="\(escape(id))" Version="2.0" IssueInstant="\(instant(date))" Destination="\(escape(destination))" \
+        ID="\(escape(id))" Version="2.0" IssueInstant="\(instant(date))" Destination="\(escape(destination))"\(forceAuthn ? " ForceAuthn=\"true\"" : "") \
         AssertionConsumerServiceURL="\(escape(consumerURL))" ProtocolBinding="\(SAMLMetadata.postBinding)">\
         <saml:Issuer>\(escape(issuer))</saml:Issuer>\
         <samlp:NameIDPolicy AllowCreate="true"/>\

@@ -65,6 +65,8 @@ public final class SafeXML {
 
     public init(_ data: Data) throws {
         guard data.count <= Self.largest else { throw XMLRefusal("the document is larger than \(Self.largest) bytes") }
+        // libxml2 (and xmlsec) set up once, before any parse: its first initialisation is not safe to race
+        guard XMLSecurity.ready else { throw XMLRefusal("libxml2 and xmlsec could not be set up") }
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
         guard let parsed = data.withUnsafeBytes({ bytes in
             xmlReadMemory(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(data.count), nil, nil, options)

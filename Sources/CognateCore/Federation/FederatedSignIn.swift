@@ -363,6 +363,19 @@ public struct FederatedSignIn: Sendable {
         }
         let date = now()
         let group = "\(pool.id)_\(provider.name)"
+        /// The pool's rules for the mapped attributes (formats, lengths, the required ones for a
+        /// new user), as Cognito's "Invalid user attributes" refusal.
+        func checked(_ existing: User?) throws -> [String: String] {
+            let immutable = Set(pool.schema.filter { !$0.mutable }.map(\.name))
+            // an immutable attribute is written once, at the first sign-in
+            let changes = existing == nil ? mapped : mapped.filter { !immutable.contains($0.key) }
+            do {
+                try UserAttributeRules.validate(changes, pool: pool, existing: existing)
+            } catch {
+                throw Refusal("invalid user attributes: \(error.field): \(error.message)")
+            }
+            return changes
+        }
         if let existing = try await store.user(poolId: pool.id, identifierKey: UserIdentifier.key(username, caseSensitive: pool.caseSensitive)) {
             guard existing.status == .externalProvider else {
                 // linked to a native user (AdminLinkProviderForUser): the sign-in lands on that user, as it is
@@ -371,6 +384,7 @@ public struct FederatedSignIn: Sendable {
                 }
                 return existing
             }
+            let mapped = try checked(existing)
             guard existing.attributes.filter({ mapped[$0.key] != nil }) != mapped else { return existing }
             let changes = mapped
             return try await store.updateUser(poolId: pool.id, sub: existing.sub, identifiers: { $0.identifiers(in: pool) }) { user in
@@ -378,7 +392,7 @@ public struct FederatedSignIn: Sendable {
                 user.updatedAt = date
             }
         }
-        var attributes = mapped
+        var attributes = try checked(nil)
         attributes["identities"] = FederatedIdentity.attribute([
             FederatedIdentity(userId: id, providerName: provider.name, providerType: provider.type.rawValue, primary: true, dateCreated: date),
         ])

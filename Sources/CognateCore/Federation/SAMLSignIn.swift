@@ -20,8 +20,10 @@ extension FederatedSignIn {
     func samlRedirect(pool: UserPool, provider: IdentityProvider, request: AuthorizationRequest) async throws -> String {
         let metadata = try await samlMetadata(provider)
         guard let destination = metadata.ssoRedirect else { throw Refusal("the IdP's metadata has no HTTP-Redirect SingleSignOnService") }
+        // prompt=login or max_age: the IdP must ask the person again, not answer from its own session
         let xml = SAMLMessages.authnRequest(id: samlRequestId(request), issuer: SAMLServiceProvider.entityId(poolId: pool.id),
-                                            destination: destination, consumerURL: samlConsumerURL(poolId: pool.id), at: now())
+                                            destination: destination, consumerURL: samlConsumerURL(poolId: pool.id),
+                                            forceAuthn: request.prompt == "login" || request.maxAge != nil, at: now())
         var sign: ((Data) throws -> Data)?
         if provider.details["RequestSigningAlgorithm"] == "rsa-sha256" {
             let signer = try RS256Signer(pem: try await saml.keys(poolId: pool.id).signing.privateKeyPEM)
@@ -77,7 +79,9 @@ extension FederatedSignIn {
     /// /oauth2/authorize checks them, the provider must be SAML with IDPInit, and the Response
     /// must answer no request.
     public func unsolicited(pool: UserPool, relayState: String, samlResponse: String, browser: String?) async throws -> Unsolicited {
-        guard var parameters = try? FormEncoding.parameters(Array(relayState.utf8)), parameters["client_id"] != nil, parameters["identity_provider"] != nil || parameters["idp_identifier"] != nil else {
+        guard var parameters = try? FormEncoding.parameters(Array(relayState.utf8)), parameters["client_id"] != nil,
+            parameters["identity_provider"] != nil || parameters["idp_identifier"] != nil
+        else {
             return .page("The sign-in from your identity provider did not say which app it is for.")
         }
         // no PKCE verifier can be held for a sign-in the app did not start: the code goes to a

@@ -135,6 +135,15 @@ import Testing
         let again = try await s.federated.redirect(pool: s.world.pool, request: s.request)
         let id = try #require(xml.firstMatch(of: /ID="(_[0-9a-f]{64})"/)?.1)
         #expect(String(decoding: try SAMLRedirect.inflate(Data(base64Encoded: query(again)["SAMLRequest"]!)!), as: UTF8.self).contains(id))
+        #expect(!xml.contains("ForceAuthn"))
+        // prompt=login: the IdP must ask the person again (ForceAuthn)
+        let decision = try await s.world.hosted.authorize(pool: s.world.pool, parameters: s.world.authorizeParameters([
+            "identity_provider": "SAML", "prompt": "login",
+        ]), sessionCookie: nil, browser: nil)
+        guard case .federate(let forced, _) = decision else { Issue.record("\(decision)"); return }
+        let location2 = try await s.federated.redirect(pool: s.world.pool, request: forced)
+        let xml2 = String(decoding: try SAMLRedirect.inflate(Data(base64Encoded: query(location2)["SAMLRequest"]!)!), as: UTF8.self)
+        #expect(xml2.contains(#"ForceAuthn="true""#))
     }
 
     @Test func anIdPWithoutARedirectSignOnServiceIsAnErrorToTheApp() async throws {
@@ -249,6 +258,42 @@ extension String {
         #expect(CoreWorld.query(redirect)["error"] == "access_denied")
         #expect(try await world.store.user(poolId: world.pool.id, sub: squatter.sub) == squatter)
         #expect(try await world.store.user(poolId: world.pool.id, sub: native.sub) == native)
+    }
+}
+
+@Suite struct FederatedAttributeTests {
+    /// The mapped attributes meet the pool's rules as any user's do: a pool that requires an
+    /// email takes no provider user without one, nor one whose address is not an address.
+    @Test func aProviderUserMustBringWhatThePoolRequires() async throws {
+        let world = try await CoreWorld.make()
+        let pool = try await world.store.updatePool(id: world.pool.id) { $0.schema.append(SchemaAttribute(name: "email", required: true)) }
+        let service = IdentityProviderService(store: world.store, masterKey: world.masterKey, now: world.clock.now)
+        _ = try await service.create(poolId: pool.id, name: "LoginWithAmazon", type: .loginWithAmazon,
+                                     details: ["client_id": "c", "client_secret": "s", "authorize_scopes": "profile"],
+                                     attributeMapping: ["email": "email"], identifiers: nil)
+        _ = try await world.store.updateClient(poolId: pool.id, clientId: world.client.clientId) { $0.supportedIdentityProviders = ["LoginWithAmazon"] }
+        func signIn(_ profile: [String: String]) async throws -> [String: String] {
+            let decision = try await world.hosted.authorize(pool: pool, parameters: world.authorizeParameters(["identity_provider": "LoginWithAmazon"]),
+                                                            sessionCookie: nil, browser: nil)
+            guard case .federate(let request, _) = decision else { throw WorldError("\(decision)") }
+            let http = ScriptedProvider([
+                "https://api.amazon.com/auth/o2/token": ScriptedProvider.json(["access_token": "t"]),
+                "https://api.amazon.com/user/profile": ScriptedProvider.json(profile),
+            ])
+            let federated = FederatedSignIn(store: world.store, hosted: world.hosted, providers: service, http: http, tokens: world.tokens,
+                                            masterKey: world.masterKey, now: world.clock.now)
+            switch try await federated.callback(pool: pool, request: request, parameters: ["code": "c", "state": request.id]) {
+            case .refused(let redirect): return CoreWorld.query(redirect)
+            case .signedIn(_, let redirect): return CoreWorld.query(redirect)
+            }
+        }
+        let missing = try await signIn(["user_id": "amzn1.account.a"])
+        #expect(missing["error"] == "access_denied" && missing["error_description"]?.contains("invalid user attributes: email") == true)
+        let malformed = try await signIn(["user_id": "amzn1.account.a", "email": "not an address"])
+        #expect(malformed["error"] == "access_denied" && malformed["error_description"]?.contains("email") == true)
+        #expect(try await world.store.user(poolId: pool.id, identifierKey: "loginwithamazon_amzn1.account.a") == nil)
+        let good = try await signIn(["user_id": "amzn1.account.a", "email": "ana@amazon.example"])
+        #expect(good["code"] != nil)
     }
 }
 
