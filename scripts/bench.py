@@ -161,59 +161,59 @@ def refresh_script(token_body):
     return script.name
 
 
-def sign_ins_per_second(issuer, client_id, callback, seconds):
-    """Whole hosted sign-ins (authorize, form, code exchange) per second from a pool of browsers."""
-    import html.parser
-    import secrets
+def browsers(flow, seconds, what, count=8):
+    """`count` browsers running `flow()` (True: a whole sign-in done; None: nothing left to do)
+    for `seconds`; returns sign-ins per second and the failed ones."""
     import threading
-    from urllib.parse import parse_qs, urlencode, urljoin, urlparse
-    import base64
-    import hashlib
-
-    class Form(html.parser.HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.action, self.fields = None, {}
-
-        def handle_starttag(self, tag, attrs):
-            attrs = dict(attrs)
-            if tag == "form":
-                self.action = attrs.get("action")
-            if tag == "input" and attrs.get("name"):
-                self.fields[attrs["name"]] = attrs.get("value", "")
-
-    done, failed, stop = [0], [0], time.time() + seconds
-    lock = threading.Lock()
+    done, failed, lock = [0], [0], threading.Lock()
+    start = time.time()
+    stop = start + seconds
 
     def browser():
         while time.time() < stop:
-            session = requests.Session()
-            verifier = secrets.token_urlsafe(48)
-            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-            query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": callback, "scope": "openid",
-                               "code_challenge": challenge, "code_challenge_method": "S256"})
             try:
-                page = session.get(f"{issuer}/oauth2/authorize?{query}")
-                form = Form()
-                form.feed(page.text)
-                form.fields.update(username="bench", password="Bench-Passw0rd!")
-                answer = session.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
-                code = parse_qs(urlparse(answer.headers["Location"]).query)["code"][0]
-                tokens = session.post(f"{issuer}/oauth2/token", data={"grant_type": "authorization_code", "client_id": client_id,
-                                                                       "code": code, "redirect_uri": callback, "code_verifier": verifier})
-                ok = tokens.status_code == 200
+                ok = flow()
             except Exception as error:
-                print(f"sign-in flow failed: {error!r}", file=sys.stderr)
+                print(f"{what} failed: {error!r}", file=sys.stderr)
                 ok = False
+            if ok is None:
+                return
             with lock:
                 (done if ok else failed)[0] += 1
 
-    threads = [threading.Thread(target=browser) for _ in range(8)]
+    threads = [threading.Thread(target=browser) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return done[0] / seconds, failed[0]
+    return done[0] / (time.time() - start), failed[0]
+
+
+def sign_ins_per_second(issuer, client_id, callback, seconds):
+    """Whole hosted sign-ins (authorize, form, code exchange) per second from a pool of browsers."""
+    import base64
+    import hashlib
+    import secrets
+    from urllib.parse import parse_qs, urlencode, urljoin, urlparse
+    from conftest import Form
+
+    def flow():
+        session = requests.Session()
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": callback, "scope": "openid",
+                           "code_challenge": challenge, "code_challenge_method": "S256"})
+        page = session.get(f"{issuer}/oauth2/authorize?{query}")
+        form = Form()
+        form.feed(page.text)
+        form.fields.update(username="bench", password="Bench-Passw0rd!")
+        answer = session.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
+        code = parse_qs(urlparse(answer.headers["Location"]).query)["code"][0]
+        tokens = session.post(f"{issuer}/oauth2/token", data={"grant_type": "authorization_code", "client_id": client_id,
+                                                               "code": code, "redirect_uri": callback, "code_verifier": verifier})
+        return tokens.status_code == 200
+
+    return browsers(flow, seconds, "sign-in flow")
 
 
 def federated_sign_ins_per_second(server_url, idp, seconds, users=50, times=4):
@@ -253,34 +253,20 @@ def federated_sign_ins_per_second(server_url, idp, seconds, users=50, times=4):
         random.shuffle(posts)
     finally:
         saml.close()
-    done, failed, lock = [0], [0], threading.Lock()
-    stop = time.time() + seconds
-    start = time.time()
+    lock = threading.Lock()
 
-    def browser():
-        while time.time() < stop:
-            with lock:
-                if not posts:
-                    return
-                fields = posts.pop()
-            try:
-                answer = requests.post(acs, data=fields, allow_redirects=False)
-                code = parse_qs(urlparse(answer.headers["Location"]).query)["code"][0]
-                tokens = requests.post(f"{server_url}/{pool_id}/oauth2/token", auth=(made["ClientId"], made["ClientSecret"]),
-                                       data={"grant_type": "authorization_code", "code": code, "redirect_uri": callback})
-                ok = tokens.status_code == 200
-            except Exception as error:
-                print(f"federated sign-in failed: {error!r}", file=sys.stderr)
-                ok = False
-            with lock:
-                (done if ok else failed)[0] += 1
+    def flow():
+        with lock:
+            if not posts:
+                return None
+            fields = posts.pop()
+        answer = requests.post(acs, data=fields, allow_redirects=False)
+        code = parse_qs(urlparse(answer.headers["Location"]).query)["code"][0]
+        tokens = requests.post(f"{server_url}/{pool_id}/oauth2/token", auth=(made["ClientId"], made["ClientSecret"]),
+                               data={"grant_type": "authorization_code", "code": code, "redirect_uri": callback})
+        return tokens.status_code == 200
 
-    threads = [threading.Thread(target=browser) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return done[0] / (time.time() - start), failed[0]
+    return browsers(flow, seconds, "federated sign-in")
 
 
 def median(values):

@@ -386,27 +386,36 @@ def test_links_made_at_once_stop_at_five(world):
     assert len(json.loads(attributes["identities"])) == 5
 
 
-def test_an_authlib_app_signs_a_person_in_through_the_openid_provider(world):
-    """The app is Authlib's OAuth 2.0 client (PKCE, nonce) talking only to Cognate, which signs
-    the person in at the outside OpenID provider; Authlib redeems the code and checks the ID token."""
+def authlib_app_sign_in(world, provider_name, through):
+    """The app as Authlib's OAuth 2.0 client (PKCE, nonce) talking only to Cognate, naming the
+    provider; `through(browser, location)` takes the browser from Cognate's redirect to the
+    provider back to Cognate's answer (the app's callback URL). Authlib redeems the code and
+    checks Cognate's ID token; returns its claims."""
     from authlib.common.security import generate_token
     from authlib.integrations.requests_client import OAuth2Session
     from authlib.jose import JsonWebKey, jwt
 
-    server, idp, pool_id, client_id, provider = world
+    server, idp, pool_id, client_id, _ = world
     issuer = f"{server.url}/{pool_id}"
     discovery = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=30).json()
     verifier, nonce = generate_token(64), generate_token(16)
     app = OAuth2Session(client_id, redirect_uri=CALLBACK, scope="openid email profile", code_challenge_method="S256")
-    url, state = app.create_authorization_url(discovery["authorization_endpoint"], code_verifier=verifier, nonce=nonce,
-                                              identity_provider="Corp")
+    url, _ = app.create_authorization_url(discovery["authorization_endpoint"], code_verifier=verifier, nonce=nonce,
+                                          identity_provider=provider_name)
     browser = requests.Session()
-    to_provider = browser.get(url, allow_redirects=False, timeout=30)
-    back = browser.get(to_provider.headers["Location"], allow_redirects=False, timeout=30).headers["Location"]
-    callback = browser.get(back, allow_redirects=False, timeout=30).headers["Location"]
+    callback = through(browser, browser.get(url, allow_redirects=False, timeout=30).headers["Location"])
     token = app.fetch_token(discovery["token_endpoint"], authorization_response=callback, code_verifier=verifier)
     keys = JsonWebKey.import_key_set(requests.get(discovery["jwks_uri"], timeout=30).json())
     id_token = jwt.decode(token["id_token"], keys, claims_options={
         "iss": {"essential": True, "value": issuer}, "aud": {"essential": True, "value": client_id}, "nonce": {"essential": True, "value": nonce}})
     id_token.validate()
+    return id_token
+
+
+def test_an_authlib_app_signs_a_person_in_through_the_openid_provider(world):
+    def through(browser, location):
+        back = browser.get(location, allow_redirects=False, timeout=30).headers["Location"]
+        return browser.get(back, allow_redirects=False, timeout=30).headers["Location"]
+
+    id_token = authlib_app_sign_in(world, "Corp", through)
     assert id_token["cognito:username"] == "Corp_u-1001" and id_token["email"] == "ana@corp.example"

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from conftest import ADMIN, Form, Server, cognito
 from saml_idp import SAMLIdP, verify_redirect_signature
-from test_federation_oidc import CALLBACK, claims, pkce, query_of
+from test_federation_oidc import CALLBACK, authlib_app_sign_in, claims, pkce, query_of, redeem
 
 EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
@@ -92,14 +92,6 @@ def sign_in(world, browser=None, edit=None, **choice):
     assert answer.status_code == 302, answer.text
     assert answer.headers["Location"].startswith(CALLBACK + "?"), answer.headers["Location"]
     return query_of(answer.headers["Location"]), verifier
-
-
-def redeem(world, code, verifier):
-    server, idp, pool_id, client_id, saml = world
-    answer = requests.post(f"{server.url}/{pool_id}/oauth2/token", timeout=30, data={
-        "grant_type": "authorization_code", "client_id": client_id, "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def usernames(world):
@@ -479,28 +471,9 @@ def test_the_idp_session_answers_the_apps_next_request_for_that_idp_only(world):
 
 
 def test_an_authlib_app_signs_a_person_in_through_the_saml_idp(world):
-    """The app is Authlib's OAuth 2.0 client (PKCE, nonce) talking only to Cognate, which signs
-    the person in at the SAML IdP; Authlib redeems the code and checks Cognate's ID token."""
-    from authlib.common.security import generate_token
-    from authlib.integrations.requests_client import OAuth2Session
-    from authlib.jose import JsonWebKey, jwt
+    def through(browser, location):
+        action, fields = idp_form(browser, location)
+        return post_back(browser, action, fields).headers["Location"]
 
-    server, idp, pool_id, client_id, saml = world
-    issuer = f"{server.url}/{pool_id}"
-    discovery = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=30).json()
-    verifier, nonce = generate_token(64), generate_token(16)
-    app = OAuth2Session(client_id, redirect_uri=CALLBACK, scope="openid email profile", code_challenge_method="S256")
-    url, state = app.create_authorization_url(discovery["authorization_endpoint"], code_verifier=verifier, nonce=nonce,
-                                              identity_provider="Okta")
-    browser = requests.Session()
-    to_idp = browser.get(url, allow_redirects=False, timeout=30)
-    action, fields = idp_form(browser, to_idp.headers["Location"])
-    callback = post_back(browser, action, fields).headers["Location"]
-    token = app.fetch_token(discovery["token_endpoint"], authorization_response=callback, code_verifier=verifier)
-    keys = JsonWebKey.import_key_set(requests.get(discovery["jwks_uri"], timeout=30).json())
-    id_token = jwt.decode(token["id_token"], keys, claims_options={
-        "iss": {"essential": True, "value": issuer}, "aud": {"essential": True, "value": client_id}, "nonce": {"essential": True, "value": nonce}})
-    id_token.validate()
+    id_token = authlib_app_sign_in(world, "Okta", through)
     assert id_token["cognito:username"] == "Okta_ana.lima" and id_token["email"] == "ana@corp.example"
-    info = app.get(f"{issuer}/oauth2/userInfo", timeout=30).json()
-    assert info["email"] == "ana@corp.example" and info["username"] == "Okta_ana.lima"
