@@ -61,6 +61,7 @@ class SAMLIdP:
         self.misbehave = None  # "audience", "foreign key", "unsigned", "expired", "destination", "sha1"
         self.encrypt = False
         self.sign_response = True  # False: only the Assertion is signed
+        self.logout_binding = BINDING_HTTP_POST  # how the LogoutResponse goes back (Cognito asks for POST)
         self.requests, self.logouts = [], []
         self.server = self._server("idp", lifetime=15)
         self.foreign = None
@@ -129,10 +130,12 @@ class SAMLIdP:
             self.logouts.append({"args": dict(request.args), "name_id": info.message.name_id.text,
                                  "session_index": [index.text for index in info.message.session_index]})
             sp = info.message.issuer.text
-            destination = self.server.metadata.single_logout_service(sp, BINDING_HTTP_REDIRECT, "spsso")[0]["location"]
-            response = self.server.create_logout_response(info.message, [BINDING_HTTP_REDIRECT])
-            args = self.server.apply_binding(BINDING_HTTP_REDIRECT, str(response), destination, request.args.get("RelayState"),
-                                             response=True)
+            binding = self.logout_binding
+            destination = self.server.metadata.single_logout_service(sp, binding, "spsso")[0]["location"]
+            response = self.server.create_logout_response(info.message, [binding])
+            args = self.server.apply_binding(binding, str(response), destination, request.args.get("RelayState"), response=True)
+            if binding == BINDING_HTTP_POST:
+                return args["data"], 200, {"Content-Type": "text/html"}
             return "", 302, {"Location": dict(args["headers"])["Location"]}
 
     def response_xml(self, sp_entity_id, acs, in_response_to):

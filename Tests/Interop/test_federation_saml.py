@@ -391,11 +391,12 @@ def test_signing_out_signs_out_at_the_idp_where_the_provider_says_so(data_dir):
         text = requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30).text
         certificate = re.search(r'use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<', text).group(1)
         assert verify_redirect_signature(query, b"-----BEGIN CERTIFICATE-----\n" + certificate.encode() + b"\n-----END CERTIFICATE-----\n")
-        back = browser.get(out.headers["Location"], allow_redirects=False, timeout=30)
+        # the IdP answers with its HTTP-POST form (as Cognito asks of IdPs), posted cross-site
+        action, fields = idp_form(browser, out.headers["Location"])
         [logout] = saml.logouts
         assert logout["name_id"] == "ana.lima" and logout["session_index"]
-        assert back.status_code == 302 and back.headers["Location"].startswith(f"{server.url}/{pool_id}/saml2/logout?")
-        done = browser.get(back.headers["Location"], allow_redirects=False, timeout=30)
+        assert action == f"{server.url}/{pool_id}/saml2/logout" and "RelayState" in fields
+        done = requests.post(action, data=fields, allow_redirects=False, timeout=30)
         assert done.status_code == 302 and done.headers["Location"] == LOGOUT
         # signed out here: the app's next silent sign-in is refused
         verifier, challenge = pkce()
@@ -403,11 +404,21 @@ def test_signing_out_signs_out_at_the_idp_where_the_provider_says_so(data_dir):
             "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "prompt": "none",
             "code_challenge": challenge, "code_challenge_method": "S256"})
         assert query_of(silent.headers["Location"])["error"] == "login_required"
-        # the IdP's answer replayed with another RelayState, or none: a page, never a redirect
-        forged = back.headers["Location"].replace("RelayState=", "RelayState=x")
-        for url in (forged, f"{server.url}/{pool_id}/saml2/logout"):
-            page = browser.get(url, allow_redirects=False, timeout=30)
+        # the IdP's answer with another RelayState, or none, or without its response: a page, never a redirect
+        for data in (fields | {"RelayState": "x" + fields["RelayState"]}, {"SAMLResponse": fields["SAMLResponse"]},
+                     {"RelayState": fields["RelayState"]}):
+            page = requests.post(action, data=data, allow_redirects=False, timeout=30)
             assert page.status_code == 400 and "Location" not in page.headers
+        assert browser.get(action, allow_redirects=False, timeout=30).status_code == 400
+
+        # an IdP answering by HTTP-Redirect is taken too
+        assert "code" in sign_in(world, browser, identity_provider="Okta")[0]
+        saml.logout_binding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+        out = browser.get(f"{server.url}/{pool_id}/logout", params={"client_id": client_id, "logout_uri": LOGOUT},
+                          allow_redirects=False, timeout=30)
+        back = browser.get(out.headers["Location"], allow_redirects=False, timeout=30)
+        assert back.headers["Location"].startswith(f"{action}?SAMLResponse=")
+        assert browser.get(back.headers["Location"], allow_redirects=False, timeout=30).headers["Location"] == LOGOUT
     finally:
         saml.close()
         server.stop()

@@ -76,7 +76,8 @@ public struct SAMLServiceProvider: Sendable {
     }
 
     /// The SP metadata of a pool whose hosted endpoints are at `base` (its issuer): responses
-    /// are posted to `{base}/saml2/idpresponse` (HTTP-POST), logout at `{base}/saml2/logout`.
+    /// are posted to `{base}/saml2/idpresponse` (HTTP-POST), logout answers to `{base}/saml2/logout`
+    /// (HTTP-POST, as Cognito asks, or HTTP-Redirect).
     public static func metadata(poolId: String, base: String, keys: Keys) -> String {
         let entity = SAMLMessages.escape(entityId(poolId: poolId))
         let base = SAMLMessages.escape(base)
@@ -91,6 +92,7 @@ public struct SAMLServiceProvider: Sendable {
               <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
             \(descriptor("signing", keys.signing))
             \(descriptor("encryption", keys.encryption))
+                <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="\(base)/saml2/logout"/>
                 <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="\(base)/saml2/logout"/>
                 <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>
                 <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>

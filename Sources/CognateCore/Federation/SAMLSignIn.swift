@@ -179,16 +179,17 @@ extension FederatedSignIn {
         return destination + (destination.contains("?") ? "&" : "?") + query
     }
 
-    /// GET /saml2/logout with the IdP's LogoutResponse: where the person goes now (the target
-    /// sealed in RelayState), when the response answers Cognate's request in time; nil otherwise.
-    /// Cognate's own session ended before the person left for the IdP, whatever the IdP answers.
-    public func samlLogoutReturn(pool: UserPool, samlResponse: String?, relayState: String?) async throws -> String? {
+    /// /saml2/logout with the IdP's LogoutResponse, posted (HTTP-POST, as Cognito asks of IdPs) or
+    /// in the query (HTTP-Redirect: `deflated`): where the person goes now (the target sealed in
+    /// RelayState), when the response answers Cognate's request in time; nil otherwise. Cognate's
+    /// own session ended before the person left for the IdP, whatever the IdP answers.
+    public func samlLogoutReturn(pool: UserPool, samlResponse: String?, relayState: String?, deflated: Bool) async throws -> String? {
         guard let relayState, let sealed = Data(lenientBase64: Substring(relayState)),
             let box = try? AES.GCM.SealedBox(combined: sealed),
             let opened = try? AES.GCM.open(box, using: key, authenticating: Data("saml-logout:\(pool.id)".utf8)),
             let continuation = try? JSONDecoder().decode(LogoutContinuation.self, from: opened), continuation.expires > now(),
-            let samlResponse, let packed = Data(base64Encoded: samlResponse),
-            let xml = try? SafeXML(try SAMLRedirect.inflate(packed)),
+            let samlResponse, let packed = Data(base64Encoded: samlResponse.filter { !$0.isWhitespace }),
+            let xml = try? SafeXML(deflated ? try SAMLRedirect.inflate(packed) : packed),
             xml.root.isElement(SAMLResponse.protocolNS, "LogoutResponse"), xml.root.attribute("InResponseTo") == continuation.id,
             let provider = try await store.identityProvider(poolId: pool.id, name: continuation.provider),
             let metadata = try? await samlMetadata(provider),

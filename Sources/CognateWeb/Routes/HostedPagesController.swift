@@ -324,14 +324,14 @@ struct HostedPagesController: Sendable {
         return response
     }
 
-    /// GET {base}/saml2/logout: the IdP's LogoutResponse after a sign-out it was told of; on to
-    /// where the sign-out was going (the app's logout_uri, or its sign-in page).
+    /// POST (or GET) {base}/saml2/logout: the IdP's LogoutResponse after a sign-out it was told
+    /// of; on to where the sign-out was going (the app's logout_uri, or its sign-in page).
     func samlLogout(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
-        let parameters = try Self.parameters(request)
+        let parameters = request.method == .POST ? ((try? request.content.decode([String: String].self)) ?? [:]) : try Self.parameters(request)
         guard let target = try await services.federated.samlLogoutReturn(pool: pool, samlResponse: parameters["SAMLResponse"],
-                                                                         relayState: parameters["RelayState"])
+                                                                         relayState: parameters["RelayState"], deflated: request.method == .GET)
         else {
             return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out cannot be completed",
                                             message: "You are signed out here. Your identity provider's answer was not one this sign-out expected; go back to the app.")

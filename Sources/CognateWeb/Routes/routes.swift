@@ -39,6 +39,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.post(prefix + RoutePath.login, use: hosted.login)
         pages.get(prefix + RoutePath.logout, use: hosted.logout)
         pages.get(prefix + RoutePath.samlLogout, use: hosted.samlLogout)
+        pages.on(.POST, prefix + RoutePath.samlLogout, body: .collect(maxSize: "160kb"), use: hosted.samlLogout)
         pages.post(prefix + RoutePath.forceChangePassword, use: hosted.newPassword)
         pages.get(prefix + RoutePath.signUp, use: accounts.signUpForm)
         pages.post(prefix + RoutePath.signUp, use: accounts.signUp)
