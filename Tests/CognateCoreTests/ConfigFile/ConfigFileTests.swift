@@ -149,6 +149,34 @@ import Testing
         #expect(try await world.store.identityProvider(poolId: pool.id, name: "Corp")?.attributeMapping["email"] == "mail")
     }
 
+    /// A SAML IdP declared with its metadata inline: made once (the binding URIs read from the
+    /// metadata are no difference), and a second apply changes nothing.
+    @Test func aSAMLProviderIsDeclaredWithItsMetadata() async throws {
+        let world = try await CoreWorld.make()
+        let metadata = SAMLMetadataTests.metadata(SAMLMetadataTests.idp).split(separator: "\n").map { "              " + $0 }.joined(separator: "\n")
+        let yaml = """
+            pools:
+              - name: enterprise
+                identityProviders:
+                  - name: Okta
+                    type: SAML
+                    details:
+                      IDPSignout: "true"
+                      MetadataFile: |
+            \(metadata)
+                    identifiers: [corp.example]
+            """
+        let applier = ConfigFileApplier(store: world.store, pools: world.pools, keyring: world.keyring,
+                                        credentials: Credentials(hasher: world.hasher, masterKey: world.masterKey), now: world.clock.now)
+        let first = try await applier.apply(try ConfigFile.parse(yaml, path: "cognate.yaml"))
+        #expect(first.created.contains { $0.hasPrefix("identity provider Okta") })
+        let pool = try #require(try await world.store.pool(named: "enterprise"))
+        let provider = try #require(try await world.store.identityProvider(poolId: pool.id, name: "Okta"))
+        #expect(provider.details["SSORedirectBindingURI"] == "https://idp.corp.example/sso" && provider.details["IDPSignout"] == "true")
+        let again = try await applier.apply(try ConfigFile.parse(yaml, path: "cognate.yaml"))
+        #expect(again.created.isEmpty && again.updated.isEmpty, "\(again.created) \(again.updated)")
+    }
+
     @Test(arguments: bad)
     func invalidFileNamesFileLineAndField(_ bad: Bad) {
         // when
