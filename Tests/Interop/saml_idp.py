@@ -10,7 +10,6 @@ import os
 import re
 import tempfile
 import threading
-from urllib.parse import urlencode
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -196,5 +195,3 @@ def verify_redirect_signature(query, certificate_pem):
     certificate.public_key().verify(base64.b64decode(unquote_plus(signature)), signed.encode(), padding.PKCS1v15(), hashes.SHA256())
     return True
 
-
-__all__ = ["SAMLIdP", "verify_redirect_signature", "urlencode"]

@@ -384,9 +384,8 @@ public struct FederatedSignIn: Sendable {
                 }
                 return existing
             }
-            let mapped = try checked(existing)
-            guard existing.attributes.filter({ mapped[$0.key] != nil }) != mapped else { return existing }
-            let changes = mapped
+            let changes = try checked(existing)
+            guard existing.attributes.filter({ changes[$0.key] != nil }) != changes else { return existing }
             return try await store.updateUser(poolId: pool.id, sub: existing.sub, identifiers: { $0.identifiers(in: pool) }) { user in
                 user.attributes.merge(changes) { _, new in new }
                 user.updatedAt = date
