@@ -247,6 +247,14 @@ def test_forget_and_reset_the_password(stack):
     landed_with_tokens(stack, person, verifier, state)
 
 
+def allow_provider(stack, name):
+    """The stack's web client lets its users sign in through `name` as well as with a password."""
+    cognito(stack["server"].url).update_user_pool_client(
+        UserPoolId=stack["pool"], ClientId=stack["client"], SupportedIdentityProviders=["COGNITO", name], AllowedOAuthFlows=["code"],
+        AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid", "email"], CallbackURLs=[f"{stack['app']}/cb"],
+        LogoutURLs=[f"{stack['app']}/signed-out"])
+
+
 def test_sign_in_through_an_outside_openid_provider_by_its_button(stack):
     """The sign-in page's "Sign in with Corp" button: to a real OpenID provider (Authlib's, on
     loopback), which signs the person in, back through /oauth2/idpresponse to the app."""
@@ -260,9 +268,7 @@ def test_sign_in_through_an_outside_openid_provider_by_its_button(stack):
             ProviderDetails={"client_id": provider.client.client_id, "client_secret": provider.client.secret, "authorize_scopes": "openid email",
                              "attributes_request_method": "GET", "oidc_issuer": provider.issuer},
             AttributeMapping={"email": "email"})
-        idp.update_user_pool_client(UserPoolId=pool_id, ClientId=stack["client"], SupportedIdentityProviders=["COGNITO", "Corp"],
-                                    AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid", "email"],
-                                    CallbackURLs=[f"{stack['app']}/cb"], LogoutURLs=[f"{stack['app']}/signed-out"])
+        allow_provider(stack, "Corp")
         person = Person(stack, "federated")
         url, verifier, state = authorize(stack)
         person.browser.get(url)
@@ -290,9 +296,7 @@ def test_sign_in_through_a_saml_idp_by_work_address_and_sign_out_there(stack):
             ProviderDetails={"MetadataFile": saml.metadata(), "IDPSignout": "true"},
             AttributeMapping={"email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"})
         saml.trust(requests.get(f"{server.url}/{pool_id}/saml2/metadata", timeout=30).text)
-        idp.update_user_pool_client(UserPoolId=pool_id, ClientId=stack["client"], SupportedIdentityProviders=["COGNITO", "Okta"],
-                                    AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid", "email"],
-                                    CallbackURLs=[f"{stack['app']}/cb"], LogoutURLs=[f"{stack['app']}/signed-out"])
+        allow_provider(stack, "Okta")
         person = Person(stack, "saml")
         url, verifier, state = authorize(stack)
         person.browser.get(url)
