@@ -23,6 +23,9 @@ import VaporTesting
             #expect(setup.text.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""), "a QR code drawn on the server")
             let shown = try #require(PageBrowser.firstMatch(#"<code id="secret">([A-Z2-7 ]+)</code>"#, in: setup.text))
             let secret = base32Decode(shown.replacingOccurrences(of: " ", with: ""))
+            // the same key as an otpauth link, for a person on the device that has the app
+            let link = try #require(PageBrowser.firstMatch(#"<a id="setup-link" href="(otpauth://[^"]+)""#, in: setup.text))
+            #expect(link.hasPrefix("otpauth://totp/") && link.contains("secret=\(shown.replacingOccurrences(of: " ", with: ""))&amp;issuer="))
             let wrong = try await browser.submit(setup, ["code": "000000"])
             #expect(wrong.status == .badRequest && wrong.text.contains("That code is not right"))
             #expect(wrong.text.contains(shown), "the same key is shown again, so what was scanned stays good")

@@ -205,6 +205,8 @@ def test_set_up_an_authenticator_on_the_hosted_page_and_sign_in_with_it(stack):
     # the QR code as a phone's camera reads it (zbarimg from Debian's zbar-tools, on the screenshot)
     scanned = subprocess.run(["zbarimg", "-q", "--raw", latest_screenshot()], capture_output=True, text=True).stdout.strip()
     assert scanned == f"otpauth://totp/browser:tara?secret={key}&issuer=browser", scanned
+    # on the phone itself, the same key as a link the authenticator app opens
+    assert person.browser.find_element(By.ID, "setup-link").get_attribute("href") == scanned
     totp = pyotp.TOTP(key)
     person.fill(code=totp.now())
     person.press("Verify and sign in")

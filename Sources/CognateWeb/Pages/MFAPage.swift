@@ -25,6 +25,9 @@ extension MFAPagesController {
         var qr: String?
         /// MFA_SETUP: the key in groups of four, to type into an app, else nil.
         var secret: String?
+        /// MFA_SETUP: the same otpauth:// URI as a link, for a person on the device that holds
+        /// the authenticator app (who cannot scan their own screen), else nil.
+        var setupLink: String?
         /// Where the form posts: `{base}/mfa`.
         var action: String
         /// The CSRF token, sent back as `_csrf`.

@@ -32,11 +32,12 @@ struct MFAPagesController: Sendable {
         case "MFA_SETUP":
             context.title = "Set up your authenticator app"
             context.heading = "Set up your authenticator app"
-            context.instructions = "This application asks for a second step at sign-in. Scan the QR code with an authenticator app (or type the key), then enter the code it shows."
+            context.instructions = "This application asks for a second step at sign-in. Scan the QR code with an authenticator app (or type the key, or open the link on the device that has the app), then enter the code it shows."
             context.codeLabel = "Authenticator code"
             context.button = "Verify and sign in"
             let setup = try await services.hosted.softwareTokenSetup(pool: pool, request: authorization, session: session)
             context.qr = QRCode.svg(setup.uri)
+            context.setupLink = setup.uri
             // in groups of four, easier to type into an app
             let key = Array(setup.secret)
             context.secret = stride(from: 0, to: key.count, by: 4).map { String(key[$0..<min($0 + 4, key.count)]) }.joined(separator: " ")
