@@ -48,6 +48,8 @@ public actor MemoryStore {
         var events: [UUID: AuthEvent] = [:]
         /// pool id → provider name → provider
         var providers: [String: [String: IdentityProvider]] = [:]
+        /// pool id → client id (or ALL) → customization
+        var customizations: [String: [String: UICustomization]] = [:]
     }
 }
 
@@ -116,6 +118,7 @@ extension MemoryStore: UserPoolStore {
         state.clients = state.clients.filter { $0.value.poolId != id }
         state.keys.removeAll { $0.poolId == id }
         state.resourceServers[id] = nil
+        state.customizations[id] = nil
         state.domains = state.domains.filter { $0.value.poolId != id }
         state.users = state.users.filter { $0.value.poolId != id }
         state.identifiers[id] = nil
@@ -796,6 +799,26 @@ extension MemoryStore: IdentityProviderStore {
     public func deleteIdentityProvider(poolId: String, name: String) throws {
         try available()
         guard state.providers[poolId]?.removeValue(forKey: name) != nil else { throw StoreError.notFound("identity provider \(name)") }
+    }
+}
+
+extension MemoryStore: UICustomizationStore {
+    public func uiCustomization(poolId: String, clientId: String) throws -> UICustomization? {
+        try available()
+        return state.customizations[poolId]?[clientId]
+    }
+
+    public func saveUICustomization(_ customization: UICustomization) throws {
+        try available()
+        guard state.pools[customization.poolId] != nil else { throw StoreError.notFound("user pool \(customization.poolId)") }
+        var saved = customization
+        if let existing = state.customizations[customization.poolId]?[customization.clientId] { saved.createdAt = existing.createdAt }
+        state.customizations[customization.poolId, default: [:]][customization.clientId] = saved
+    }
+
+    public func deleteUICustomization(poolId: String, clientId: String) throws {
+        try available()
+        state.customizations[poolId]?[clientId] = nil
     }
 }
 

@@ -292,6 +292,15 @@ public protocol IdentityProviderStore: Sendable {
     func deleteIdentityProvider(poolId: String, name: String) async throws
 }
 
+public protocol UICustomizationStore: Sendable {
+    /// The customization of exactly this client id (or `ALL`), if set.
+    func uiCustomization(poolId: String, clientId: String) async throws -> UICustomization?
+    /// Sets it, replacing what that client id had (its creation date kept); `StoreError.notFound`
+    /// for an unknown pool.
+    func saveUICustomization(_ customization: UICustomization) async throws
+    func deleteUICustomization(poolId: String, clientId: String) async throws
+}
+
 public protocol StoreHealth: Sendable {
     /// Throws unless the database answers.
     func ping() async throws
@@ -300,4 +309,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & StoreHealth

@@ -115,7 +115,7 @@ extension TestingHTTPResponse {
             #expect(login.text.contains("Create an account") && login.text.contains("Forgot your password?"))
             let form = try await browser.get("/\(PageBrowser.pool)/signup?\(PageBrowser.authorize)")
             #expect(form.status == .ok)
-            #expect(form.text.contains(#"<label for="email">Email</label>"#) && form.text.contains("At least 8 characters"))
+            #expect(form.text.contains(#"<label class="label-customizable" for="email">Email</label>"#) && form.text.contains("At least 8 characters"))
 
             let mismatch = try await browser.submit(form, ["username": "paula", "email": "paula@example.com", "password": "Corr3ct-Horse!",
                                                            "confirm_password": "Other-Horse1!"])

@@ -314,3 +314,22 @@ def test_sign_in_through_a_saml_idp_by_work_address_and_sign_out_there(stack):
         assert [logout["name_id"] for logout in saml.logouts] == ["ana.lima"]
     finally:
         saml.close()
+
+
+def test_the_pools_classic_customization_shows_in_the_browser(stack):
+    """SetUICustomization's CSS and logo as a person sees them: Chromium applies the style the
+    Content-Security-Policy allows by its hash, and shows the logo above the form."""
+    from test_ui_customization import png
+    cognito(stack["server"].url).set_ui_customization(
+        UserPoolId=stack["pool"], CSS=".submitButton-customizable { background-color: #0a7d3b; }\n.background-customizable { background-color: #f4f1ea; }",
+        ImageFile=png(40, 20))
+    person = Person(stack, "branded")
+    url, _, _ = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+    button = person.browser.find_element(By.CSS_SELECTOR, "button.submitButton-customizable")
+    assert button.value_of_css_property("background-color") in ("rgba(10, 125, 59, 1)", "rgb(10, 125, 59)")
+    body = person.browser.find_element(By.TAG_NAME, "body")
+    assert body.value_of_css_property("background-color") in ("rgba(244, 241, 234, 1)", "rgb(244, 241, 234)")
+    logo = person.browser.find_element(By.CSS_SELECTOR, "img.logo-customizable")
+    assert person.browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", logo) == 40

@@ -200,7 +200,7 @@ def test_the_sign_in_page_offers_a_button_per_allowed_provider(world):
         "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid email", "state": "st+1 2",
         "code_challenge": challenge, "code_challenge_method": "S256"})
     assert page.status_code == 200 and 'name="password"' in page.text
-    [link] = [html.unescape(href) for href in re.findall(r'class="button provider" href="([^"]+)"', page.text)]
+    [link] = [html.unescape(href) for href in re.findall(r'class="button provider idpButton-customizable" href="([^"]+)"', page.text)]
     assert "Sign in with Corp" in page.text and "identity_provider=Corp" in link
     query = through_provider(browser, page.url, link)
     assert query["state"] == "st+1 2" and redeem(world, query["code"], verifier)["id_token"]

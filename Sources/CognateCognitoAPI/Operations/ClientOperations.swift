@@ -148,6 +148,8 @@ struct DeleteUserPoolClient: APIOperation {
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         _ = try await context.existingClient(input.UserPoolId, input.ClientId)
         try await context.store.deleteClient(poolId: input.UserPoolId, clientId: input.ClientId)
+        // its pages' customization goes with it (a client made later under another id never sees it)
+        try await context.store.deleteUICustomization(poolId: input.UserPoolId, clientId: input.ClientId)
         return Output()
     }
 }

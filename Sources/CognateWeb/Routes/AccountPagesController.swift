@@ -395,7 +395,7 @@ struct AccountPagesController: Sendable {
 
         func render(_ template: String, _ context: some Encodable & Sendable, status: HTTPStatus) async throws -> Response {
             let response = try await HostedPagesController.page(request, template, context, csrf: csrf, redirectURI: authorization?.redirectURI,
-                                                                status: status)
+                                                                status: status, branding: authorization.map { (pool, $0.clientId) })
             if let startedBrowser { HostedPagesController.bind(response, browser: startedBrowser, request) }
             return response
         }

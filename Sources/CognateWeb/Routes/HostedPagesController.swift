@@ -1,5 +1,6 @@
 import CognateCore
 import CognateModel
+import Crypto
 import Foundation
 import Vapor
 
@@ -262,18 +263,63 @@ struct HostedPagesController: Sendable {
         let rules = AccountPagesController.passwordRules(pool)
         let context = NewPasswordContext(action: "\(HostedPool.base(request, pool))/forceChangePassword", csrf: csrf, challenge: challenge,
                                          hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }, rules: rules, error: error)
-        return try await page(request, NewPasswordContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status)
+        return try await page(request, NewPasswordContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status,
+                              branding: (pool, authorization.clientId))
     }
 
     /// Renders a hosted form page, the one place its protections are set: the CSRF cookie the
     /// form's token matches, `no-store`, and the Content-Security-Policy (forms may post here
     /// and, after it, to the app's callback).
+    /// `branding`: the pool and app client whose classic customization (SetUICustomization)
+    /// the page wears: its CSS, written out again from the checked rules, in a style element the
+    /// policy names by its hash, and its logo above the form.
     static func page(_ request: Request, _ template: String, _ context: some Encodable & Sendable, csrf: String, redirectURI: String?,
-                     status: HTTPStatus, formsAlsoTo others: [String] = []) async throws -> Response {
-        let response = try await request.view.render(template, context).encodeResponse(status: status, for: request)
+                     status: HTTPStatus, formsAlsoTo others: [String] = [], branding: (pool: UserPool, clientId: String)? = nil)
+        async throws -> Response
+    {
+        let view = try await request.view.render(template, context)
+        var html = String(buffer: view.data)
+        var styleHash: String?
+        if let branding, let custom = try await UICustomizationRules.effective(poolId: branding.pool.id, clientId: branding.clientId,
+                                                                               store: try request.services().store) {
+            if let css = custom.css, let rules = try? UICustomizationRules.rules(css), !rules.isEmpty {
+                let written = UICustomizationRules.written(rules)
+                styleHash = Data(SHA256.hash(data: Data(written.utf8))).base64EncodedString()
+                html = html.replacingOccurrences(of: "</head>", with: "<style>\(written)</style>\n</head>")
+            }
+            if custom.image != nil {
+                let logo = "\(HostedPool.base(request, branding.pool))/ui/logo?client_id=\(custom.clientId)&amp;v=\(custom.version)"
+                html = html.replacingOccurrences(of: "<main class=\"card\">", with: "<main class=\"card\"><img class=\"logo-customizable\" src=\"\(logo)\" alt=\"\">")
+            }
+        }
+        let response = Response(status: status, body: .init(string: html))
+        response.headers.contentType = .html
         response.cookies[csrfCookie(request)] = cookie(csrf, request: request, maxAge: 3_600)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy(redirectURI: redirectURI, alsoTo: others))
+        response.headers.replaceOrAdd(name: "Content-Security-Policy",
+                                      value: contentSecurityPolicy(redirectURI: redirectURI, alsoTo: others, styleHash: styleHash))
+        return response
+    }
+
+    /// GET {base}/ui/logo?client_id=…: the logo of a client's (or `ALL`'s) customization, as set;
+    /// cached for a day (its links carry the version), revalidated by ETag.
+    func logo(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let clientId = (try? request.query.get(String.self, at: "client_id")) ?? UICustomization.allClients
+        guard clientId.count <= 128, let custom = try await services.store.uiCustomization(poolId: pool.id, clientId: clientId),
+            let image = custom.image, let type = custom.imageType
+        else { return Response(status: .notFound) }
+        let tag = "\"\(custom.version)\""
+        if request.headers.first(name: .ifNoneMatch) == tag {
+            let unchanged = Response(status: .notModified)
+            unchanged.headers.replaceOrAdd(name: .eTag, value: tag)
+            return unchanged
+        }
+        let response = Response(status: .ok, body: .init(data: image))
+        response.headers.replaceOrAdd(name: .contentType, value: type)
+        response.headers.replaceOrAdd(name: .eTag, value: tag)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=86400")
         return response
     }
 
@@ -366,7 +412,7 @@ struct HostedPagesController: Sendable {
         // the work-address form's answer goes on to a provider's sign-in page: its origin may be a form's target
         let routed = providers.filter { !$0.identifiers.isEmpty }.compactMap { $0.details[$0.type == .saml ? "SSORedirectBindingURI" : "authorize_url"] }
         return try await page(request, LoginContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status,
-                              formsAlsoTo: routed)
+                              formsAlsoTo: routed, branding: (pool, authorization.clientId))
     }
 
     /// The authorization parameters of a stored request, naming `provider`: what a provider's
@@ -394,12 +440,14 @@ struct HostedPagesController: Sendable {
     /// `form-action` to that redirect too, so the app's callback origin is allowed as well.
     /// `alsoTo`: further places a form's answer may redirect to (the sign-in page's work-address
     /// form goes on to the provider of the address's domain).
-    static func contentSecurityPolicy(redirectURI: String?, alsoTo others: [String] = []) -> String {
+    /// `styleHash`: the SHA-256 (base64) of the page's one style element, a pool's customization.
+    static func contentSecurityPolicy(redirectURI: String?, alsoTo others: [String] = [], styleHash: String? = nil) -> String {
         var targets = ["'self'"]
         for place in [redirectURI].compactMap({ $0 }) + others {
             if let source = formSource(place), !targets.contains(source) { targets.append(source) }
         }
-        return "default-src 'self'; form-action \(targets.joined(separator: " ")); frame-ancestors 'none'"
+        let style = styleHash.map { "; style-src 'self' 'sha256-\($0)'" } ?? ""
+        return "default-src 'self'; form-action \(targets.joined(separator: " ")); frame-ancestors 'none'\(style)"
     }
 
     /// A URL's origin as a CSP source (a custom scheme as `scheme:`); nil for what cannot be one.

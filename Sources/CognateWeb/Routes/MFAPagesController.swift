@@ -46,7 +46,7 @@ struct MFAPagesController: Sendable {
         }
         context.error = error
         return try await HostedPagesController.page(request, MFAContext.template, context, csrf: context.csrf, redirectURI: authorization.redirectURI,
-                                                    status: status)
+                                                    status: status, branding: (pool, authorization.clientId))
     }
 
     /// What a sign-in step leads to: the app (with a session cookie) or the next page.

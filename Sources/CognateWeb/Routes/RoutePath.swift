@@ -22,6 +22,8 @@ enum RoutePath {
     static let samlMetadata: [PathComponent] = ["saml2", "metadata"]
     static let samlResponse: [PathComponent] = ["saml2", "idpresponse"]
     static let samlLogout: [PathComponent] = ["saml2", "logout"]
+    /// A client's (or ALL's) classic customization logo.
+    static let logo: [PathComponent] = ["ui", "logo"]
     static let login: [PathComponent] = ["login"]
     static let logout: [PathComponent] = ["logout"]
     static let forceChangePassword: [PathComponent] = ["forceChangePassword"]

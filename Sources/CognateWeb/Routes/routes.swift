@@ -32,6 +32,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.post(prefix + RoutePath.authorize, use: hosted.authorize)
         pages.get(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
         pages.get(prefix + RoutePath.samlMetadata, use: hosted.samlMetadata)
+        pages.get(prefix + RoutePath.logo, use: hosted.logo)
         pages.post(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
         // Cognito takes SAML responses of up to 100,000 characters (form-encoded, a little more)
         pages.on(.POST, prefix + RoutePath.samlResponse, body: .collect(maxSize: "160kb"), use: hosted.samlResponse)
