@@ -14,6 +14,16 @@ public struct ConfigFile: Sendable {
         public var groups: [Group]
         public var users: [UserDeclaration]
         public var identityProviders: [IdentityProviderDeclaration] = []
+        /// The classic customization of every client without its own (Cognito's `ALL`).
+        public var uiCustomization: UICustomizationDeclaration?
+    }
+
+    /// A classic hosted-page customization, as SetUICustomization takes it: the CSS, and a logo
+    /// read from a file (relative to the config file).
+    public struct UICustomizationDeclaration: Sendable, Equatable {
+        public var css: String?
+        public var logo: Data?
+        public var logoType: String?
     }
 
     /// An outside identity provider, as CreateIdentityProvider takes it.
@@ -31,6 +41,8 @@ public struct ConfigFile: Sendable {
         public var generateSecret: Bool
         /// The client's settings; `clientId`, `poolId`, secret and dates are placeholders.
         public var client: AppClient
+        /// Its own classic customization, replacing the pool's.
+        public var uiCustomization: UICustomizationDeclaration?
     }
 
     public struct UserDeclaration: Sendable {
@@ -97,7 +109,7 @@ public struct ConfigFile: Sendable {
         let f = try field.mapping([
             "id", "name", "passwordPolicy", "usernameAttributes", "aliasAttributes", "caseSensitive",
             "autoVerifiedAttributes", "mfa", "signingAlgorithm", "tokenValidity", "schema", "clients",
-            "resourceServers", "groups", "users", "identityProviders",
+            "resourceServers", "groups", "users", "identityProviders", "uiCustomization",
         ])
         guard let nameField = f["name"] else { throw field.error("missing required field 'name'") }
         var pool = UserPool(id: "", name: try nameField.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
@@ -143,7 +155,34 @@ public struct ConfigFile: Sendable {
         try unique(groups.map(\.name), in: f["groups"], what: "group name")
         try unique(users.map { UserIdentifier.key($0.username, caseSensitive: pool.caseSensitive) }, in: f["users"], what: "user name")
         return PoolDeclaration(id: id, pool: pool, clients: clients, resourceServers: resourceServers, groups: groups, users: users,
-                               identityProviders: providers)
+                               identityProviders: providers, uiCustomization: try f["uiCustomization"].map(parseUICustomization))
+    }
+
+    /// `uiCustomization: {css: …, logo: path}`, checked as SetUICustomization checks it.
+    static func parseUICustomization(_ field: YAMLField) throws -> UICustomizationDeclaration {
+        let f = try field.mapping(["css", "logo"])
+        var declaration = UICustomizationDeclaration()
+        if let css = f["css"] {
+            let text = try css.string()
+            do {
+                _ = try UICustomizationRules.rules(text)
+            } catch {
+                throw css.error(error.message)
+            }
+            declaration.css = text
+        }
+        if let logo = f["logo"] {
+            let name = try logo.nonEmptyString()
+            let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: field.file).deletingLastPathComponent().appendingPathComponent(name).path
+            guard let data = FileManager.default.contents(atPath: path) else { throw logo.error("cannot read \(path)") }
+            do {
+                declaration.logoType = try UICustomizationRules.imageType(data)
+            } catch {
+                throw logo.error(error.message)
+            }
+            declaration.logo = data
+        }
+        return declaration
     }
 
     static func unique(_ values: [String], in field: YAMLField?, what: String) throws {
@@ -209,7 +248,7 @@ public struct ConfigFile: Sendable {
         let f = try field.mapping([
             "id", "name", "secret", "generateSecret", "callbackURLs", "logoutURLs", "allowedOAuthFlows",
             "allowedOAuthScopes", "supportedIdentityProviders", "explicitAuthFlows", "tokenValidity",
-            "refreshTokenRotation",
+            "refreshTokenRotation", "uiCustomization",
         ])
         guard let name = f["name"] else { throw field.error("missing required field 'name'") }
         let id = try f["id"]?.nonEmptyString()
@@ -242,7 +281,8 @@ public struct ConfigFile: Sendable {
         if let v = f["tokenValidity"] { client.tokenValidity = try parseValidity(v) }
         if let v = f["refreshTokenRotation"] { client.refreshTokenRotation = try v.bool() }
         try check(PoolRules.validate(client), in: field)
-        return ClientDeclaration(id: id, secret: secret, generateSecret: generateSecret, client: client)
+        return ClientDeclaration(id: id, secret: secret, generateSecret: generateSecret, client: client,
+                                 uiCustomization: try f["uiCustomization"].map(parseUICustomization))
     }
 
     static func parseResourceServer(_ field: YAMLField) throws -> ResourceServer {

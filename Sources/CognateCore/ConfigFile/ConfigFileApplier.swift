@@ -14,6 +14,7 @@ public struct ConfigFileApplier: Sendable {
 
     /// What applying a file writes: pools, clients, resource servers, groups and users.
     public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore & IdentityProviderStore
+        & UICustomizationStore
     let store: any Store
     let pools: PoolService
     let keyring: Keyring
@@ -36,10 +37,16 @@ public struct ConfigFileApplier: Sendable {
         var report = Report()
         for declaration in file.pools {
             let pool = try await applyPool(declaration, report: &report)
+            if let custom = declaration.uiCustomization {
+                try await applyUICustomization(custom, pool: pool, clientId: UICustomization.allClients, report: &report)
+            }
             for server in declaration.resourceServers { try await applyResourceServer(server, pool: pool, report: &report) }
             // before the clients, which name them
             for provider in declaration.identityProviders { try await applyIdentityProvider(provider, pool: pool, report: &report) }
-            for client in declaration.clients { try await applyClient(client, pool: pool, report: &report) }
+            for client in declaration.clients {
+                let clientId = try await applyClient(client, pool: pool, report: &report)
+                if let custom = client.uiCustomization { try await applyUICustomization(custom, pool: pool, clientId: clientId, report: &report) }
+            }
             for group in declaration.groups { try await applyGroup(group, pool: pool, report: &report) }
             for user in declaration.users { try await applyUser(user, pool: pool, report: &report) }
         }
@@ -99,7 +106,9 @@ public struct ConfigFileApplier: Sendable {
         report.updated.append("identity provider \(declaration.name) in \(pool.id)")
     }
 
-    func applyClient(_ declaration: ConfigFile.ClientDeclaration, pool: UserPool, report: inout Report) async throws {
+    /// Makes or updates the client; its id.
+    @discardableResult
+    func applyClient(_ declaration: ConfigFile.ClientDeclaration, pool: UserPool, report: inout Report) async throws -> String {
         let existing: AppClient?
         if let id = declaration.id {
             existing = try await store.client(poolId: pool.id, clientId: id)
@@ -125,7 +134,7 @@ public struct ConfigFileApplier: Sendable {
             if let secret, declaration.secret == nil {
                 report.generatedSecrets.append("\(pool.id) \(client.clientId) \(secret)")
             }
-            return
+            return client.clientId
         }
         var desired = declaration.client
         desired.poolId = pool.id
@@ -140,11 +149,28 @@ public struct ConfigFileApplier: Sendable {
             desired.secretHash = declaration.generateSecret ? current.secretHash : nil
             desired.sealedSecret = declaration.generateSecret ? current.sealedSecret : nil
         }
-        guard desired != current else { return }
+        guard desired != current else { return current.clientId }
         desired.updatedAt = now()
         let final = desired
         try await store.updateClient(poolId: pool.id, clientId: current.clientId) { $0 = final }
         report.updated.append("client \(current.clientId) (\(current.name)) in \(pool.id)")
+        return current.clientId
+    }
+
+    /// Sets a classic customization unless it is set as declared already.
+    func applyUICustomization(_ declared: ConfigFile.UICustomizationDeclaration, pool: UserPool, clientId: String,
+                              report: inout Report) async throws {
+        let current = try await store.uiCustomization(poolId: pool.id, clientId: clientId)
+        if let current, current.css == declared.css, current.image == declared.logo { return }
+        let date = now()
+        try await store.saveUICustomization(UICustomization(
+            poolId: pool.id, clientId: clientId, css: declared.css, image: declared.logo, imageType: declared.logoType,
+            version: UICustomizationRules.version(css: declared.css, image: declared.logo, at: date), createdAt: date, updatedAt: date))
+        if current == nil {
+            report.created.append("UI customization of \(clientId) in \(pool.id)")
+        } else {
+            report.updated.append("UI customization of \(clientId) in \(pool.id)")
+        }
     }
 
     func findClient(named name: String, poolId: String) async throws -> AppClient? {

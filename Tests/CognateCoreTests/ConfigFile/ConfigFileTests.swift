@@ -177,6 +177,47 @@ import Testing
         #expect(again.created.isEmpty && again.updated.isEmpty, "\(again.created) \(again.updated)")
     }
 
+    /// Classic customizations declared for the pool (ALL) and for a client, with a logo read
+    /// from a file beside the config file: set once, checked as SetUICustomization checks them.
+    @Test func uiCustomizationsAreDeclaredForThePoolAndAClient() async throws {
+        let world = try await CoreWorld.make()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cognate-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let logo = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(count: 32)
+        try logo.write(to: folder.appendingPathComponent("logo.png"))
+        let path = folder.appendingPathComponent("cognate.yaml").path
+        let yaml = """
+            pools:
+              - name: branded
+                uiCustomization:
+                  css: ".label-customizable { font-weight: 700; }"
+                clients:
+                  - name: web
+                    callbackURLs: [https://app.example/cb]
+                    allowedOAuthFlows: [code]
+                    allowedOAuthScopes: [openid]
+                    uiCustomization: {css: ".submitButton-customizable { background-color: #0a7d3b; }", logo: logo.png}
+            """
+        let applier = ConfigFileApplier(store: world.store, pools: world.pools, keyring: world.keyring,
+                                        credentials: Credentials(hasher: world.hasher, masterKey: world.masterKey), now: world.clock.now)
+        let first = try await applier.apply(try ConfigFile.parse(yaml, path: path))
+        let pool = try #require(try await world.store.pool(named: "branded"))
+        let client = try #require(try await world.store.listClients(poolId: pool.id, limit: 5, after: nil).items.first)
+        #expect(try await world.store.uiCustomization(poolId: pool.id, clientId: "ALL")?.css == ".label-customizable { font-weight: 700; }")
+        let own = try await world.store.uiCustomization(poolId: pool.id, clientId: client.clientId)
+        #expect(own?.image == logo && own?.imageType == "image/png" && own?.css?.contains("#0a7d3b") == true)
+        #expect(first.created.filter { $0.hasPrefix("UI customization") }.count == 2)
+        let again = try await applier.apply(try ConfigFile.parse(yaml, path: path))
+        #expect(again.created.isEmpty && again.updated.isEmpty, "\(again.created) \(again.updated)")
+        // what SetUICustomization refuses, the file refuses, naming the line
+        let bad = yaml.replacingOccurrences(of: "font-weight: 700", with: "color: red")
+        let error = #expect(throws: ConfigFileError.self) { try ConfigFile.parse(bad, path: path) }
+        #expect(error?.line == 4 && error?.message.contains("color may not be set") == true, "\(String(describing: error))")
+        let missing = yaml.replacingOccurrences(of: "logo: logo.png", with: "logo: nowhere.png")
+        #expect(throws: ConfigFileError.self) { try ConfigFile.parse(missing, path: path) }
+    }
+
     @Test(arguments: bad)
     func invalidFileNamesFileLineAndField(_ bad: Bad) {
         // when
