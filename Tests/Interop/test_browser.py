@@ -83,6 +83,19 @@ def stack(data_dir):
         controller.stop()
 
 
+def axe_violations(browser):
+    """axe-core 4.x (the copy PyPI's axe-playwright-python carries) run in the page through
+    Selenium: the WCAG 2.0–2.2 A and AA rules that fail, each with its first offending element."""
+    import pathlib
+    import axe_playwright_python
+    script = (pathlib.Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+    browser.execute_script(script)
+    return browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes[0].html.slice(0, 160)])), e => done([['axe failed', String(e)]]));")
+
+
 class Person:
     """A person at the browser, saving a screenshot of every page they see."""
 
@@ -95,6 +108,10 @@ class Person:
         # is asked again, as a stale element is
         WebDriverWait(self.browser, 15, ignored_exceptions=(WebDriverException,)).until(
             expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), heading))
+        if self.browser.current_url.startswith(self.stack["server"].url):
+            # every Cognate page a journey meets is checked by axe-core against WCAG 2.2 A and AA
+            violations = axe_violations(self.browser)
+            assert violations == [], f"{self.browser.current_url}: {violations}"
         self.shots += 1
         label = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
         self.browser.save_screenshot(os.path.join(SCREENSHOTS, f"{self.name}-{self.shots:02d}-{label}.png"))
