@@ -350,3 +350,27 @@ def test_the_pools_classic_customization_shows_in_the_browser(stack):
     assert body.value_of_css_property("background-color") in ("rgba(244, 241, 234, 1)", "rgb(244, 241, 234)")
     logo = person.browser.find_element(By.CSS_SELECTOR, "img.logo-customizable")
     assert person.browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", logo) == 40
+
+
+def test_sign_in_with_the_keyboard_alone(stack):
+    """Tab and Enter only, from the top of the page: each field is reached in order, shows where
+    the focus is, and the form is sent with Enter."""
+    from selenium.webdriver.common.keys import Keys
+    verified_user(stack, "kai", "Corr3ct-Horse!")
+    person = Person(stack, "keyboard")
+    url, verifier, state = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+
+    def tab():
+        person.browser.switch_to.active_element.send_keys(Keys.TAB)
+        focused = person.browser.switch_to.active_element
+        # a visible focus indicator (the browser's ring or the page's own outline)
+        assert focused.value_of_css_property("outline-style") != "none" or focused.value_of_css_property("box-shadow") != "none"
+        return focused
+
+    assert tab().get_attribute("name") == "username"
+    person.browser.switch_to.active_element.send_keys("kai")
+    assert tab().get_attribute("name") == "password"
+    person.browser.switch_to.active_element.send_keys("Corr3ct-Horse!", Keys.ENTER)
+    landed_with_tokens(stack, person, verifier, state)
