@@ -374,3 +374,21 @@ def test_sign_in_with_the_keyboard_alone(stack):
     assert tab().get_attribute("name") == "password"
     person.browser.switch_to.active_element.send_keys("Corr3ct-Horse!", Keys.ENTER)
     landed_with_tokens(stack, person, verifier, state)
+
+
+def test_the_pages_follow_a_dark_system_setting_with_contrast_kept(stack):
+    """With the system set to dark, the pages turn dark; axe (run by `see` on every page) finds
+    no contrast failure there either, error message included."""
+    browser = stack["browser"]
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    person = Person(stack, "dark")
+    url, _, _ = authorize(stack)
+    browser.get(url)
+    person.see("Sign in")
+    assert browser.find_element(By.TAG_NAME, "body").value_of_css_property("background-color") in ("rgba(31, 31, 31, 1)", "rgb(31, 31, 31)")
+    person.fill(username="nobody", password="Wrong-Passw0rd!")
+    person.press("Sign in")
+    person.see("Sign in")
+    assert browser.find_element(By.CSS_SELECTOR, "p.error").is_displayed()
+    person.follow("Create an account")
+    person.see("Create an account")
