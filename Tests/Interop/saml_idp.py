@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 
 
 AES256_CBC = "http://www.w3.org/2001/04/xmlenc#aes256-cbc"
+RSA_1_5 = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
 
 
 def key_and_certificate(folder, name, days=365, start_days_ago=1):
@@ -161,7 +162,10 @@ class SAMLIdP:
         if self.encrypt:
             # pysaml2 encrypts with 3DES unless told; AES-256 as Okta and Entra ID do ("3des" keeps pysaml2's default)
             aes = self.misbehave != "3des"
-            entity.pre_encryption_part = functools.partial(sigver.pre_encryption_part, msg_enc=AES256_CBC) if aes else sigver.pre_encryption_part
+            # "rsa15": the content key sent with RSA PKCS#1 v1.5 (open to Bleichenbacher's attack) instead of RSA-OAEP
+            transport = {"key_enc": RSA_1_5} if self.misbehave == "rsa15" else {}
+            entity.pre_encryption_part = (functools.partial(sigver.pre_encryption_part, msg_enc=AES256_CBC, **transport) if aes
+                                          else sigver.pre_encryption_part)
             server.sec.encrypt_assertion = functools.partial(type(server.sec).encrypt_assertion, server.sec,
                                                              key_type="aes-256" if aes else "des-192")
         response = server.create_authn_response(

@@ -257,6 +257,10 @@ def test_encrypted_assertions_when_the_provider_is_set_to_encrypt(data_dir):
         # 3DES (pysaml2's own default) is not taken
         saml.misbehave = "3des"
         refused(sign_in(world, identity_provider="Okta")[0], "AES")
+        # nor a key sent with RSA PKCS#1 v1.5
+        saml.misbehave = "rsa15"
+        refused(sign_in(world, identity_provider="Okta")[0], "key could not be decrypted")
+        assert usernames(world) == ["Okta_ana.lima"]
     finally:
         saml.close()
         server.stop()
