@@ -121,8 +121,15 @@ extension TestingHTTPResponse {
                                                            "confirm_password": "Other-Horse1!"])
             #expect(mismatch.status == .badRequest && mismatch.text.contains("do not match"))
             #expect(mismatch.text.contains(#"value="paula@example.com""#), "what was typed is kept")
+            // the refusal is tied to its field, for screen readers; the other fields are not marked
+            #expect(mismatch.text.contains(#"id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required aria-invalid="true" aria-describedby="form-error""#))
+            #expect(mismatch.text.components(separatedBy: "aria-invalid").count == 2)
             let weak = try await browser.submit(form, ["username": "paula", "email": "paula@example.com", "password": "weak", "confirm_password": "weak"])
             #expect(weak.status == .badRequest && weak.text.contains("does not meet the rules"))
+            #expect(weak.text.contains(#"autocomplete="new-password" required aria-invalid="true" aria-describedby="form-error password-rules""#))
+            let badEmail = try await browser.submit(form, ["username": "paula", "email": "not-an-address", "password": "Corr3ct-Horse!",
+                                                           "confirm_password": "Corr3ct-Horse!"])
+            #expect(badEmail.status == .badRequest && badEmail.text.contains(#"value="not-an-address" aria-invalid="true" aria-describedby="form-error""#))
 
             let confirm = try await browser.submit(form, ["username": "paula", "email": "paula@example.com", "password": "Corr3ct-Horse!",
                                                           "confirm_password": "Corr3ct-Horse!"])

@@ -13,6 +13,9 @@ extension AccountPagesController {
         var autocomplete: String
         /// What was typed, shown again after a refusal.
         var value: String
+        /// Whether the last refusal was about this field (it is then marked invalid and
+        /// described by the error message, for screen readers).
+        var invalid = false
     }
 
     /// Templates/signup.leaf: create an account.
@@ -34,5 +37,8 @@ extension AccountPagesController {
         var error: String?
         /// Back to the sign-in page of this request.
         var loginLink: String
+        /// Whether the refusal was about the password, or about its confirmation.
+        var passwordInvalid = false
+        var confirmInvalid = false
     }
 }

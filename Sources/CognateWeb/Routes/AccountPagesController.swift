@@ -32,14 +32,15 @@ struct AccountPagesController: Sendable {
         }
         let form = page.parameters
         let values = Dictionary(uniqueKeysWithValues: Self.signUpFields(page.pool).map { ($0.name, (form[$0.name] ?? "").trimmingCharacters(in: .whitespaces)) })
-        func again(_ error: String) async throws -> Response {
-            try await Self.renderSignUp(page, authorization: authorization, values: values, error: error, status: .badRequest)
+        /// The form again with the refusal, tied to the field it is about.
+        func again(_ error: String, field: String) async throws -> Response {
+            try await Self.renderSignUp(page, authorization: authorization, values: values, error: error, errorField: field, status: .badRequest)
         }
         let password = form["password"] ?? ""
-        guard password == form["confirm_password"] else { return try await again("The two passwords do not match.") }
+        guard password == form["confirm_password"] else { return try await again("The two passwords do not match.", field: "confirm_password") }
         if let refused = try await page.refuseFlood(.signUp) { return refused }
         let username = values["username"] ?? ""
-        guard !username.isEmpty else { return try await again("Enter a \(Self.usernameLabel(page.pool).lowercased()).") }
+        guard !username.isEmpty else { return try await again("Enter a \(Self.usernameLabel(page.pool).lowercased()).", field: "username") }
         let attributes = values.filter { $0.key != "username" && !$0.value.isEmpty }
         do {
             let (user, delivery) = try await page.services.accounts.signUp(
@@ -61,9 +62,9 @@ struct AccountPagesController: Sendable {
                                                 notice: Self.sentNotice(page.services.accounts.simulatedDelivery(pool: page.pool, username: attributes["email"] ?? username)),
                                                 error: nil, status: .ok)
         } catch AccountError.usernameExists {
-            return try await again("An account with this \(Self.usernameLabel(page.pool).lowercased()) already exists.")
+            return try await again("An account with this \(Self.usernameLabel(page.pool).lowercased()) already exists.", field: "username")
         } catch AccountError.invalidPassword(let problem) {
-            return try await again("The password does not meet the rules: \(problem)")
+            return try await again("The password does not meet the rules: \(problem)", field: "password")
         } catch AccountError.unauthorizedAttribute {
             return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is not available",
                                                              message: "This application may not set the details an account needs. Ask its administrator.")
@@ -71,7 +72,7 @@ struct AccountPagesController: Sendable {
             return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
                                                              message: "Accounts for this application are created by an administrator.")
         } catch let error as ValidationError {
-            return try await again(Self.friendly(error))
+            return try await again(Self.friendly(error), field: error.field)
         }
     }
 
@@ -234,14 +235,17 @@ struct AccountPagesController: Sendable {
     // MARK: Rendering
 
     static func renderSignUp(_ page: Page, authorization: AuthorizationRequest, values: [String: String], error: String?,
-                             status: HTTPStatus) async throws -> Response {
+                             errorField: String? = nil, status: HTTPStatus) async throws -> Response {
         let fields = signUpFields(page.pool).map { field in
             var field = field
             field.value = values[field.name] ?? ""
+            field.invalid = field.name == errorField
             return field
         }
-        let context = SignUpContext(action: "\(page.base)/signup", csrf: page.csrf, hidden: hidden(authorization), fields: fields,
+        var context = SignUpContext(action: "\(page.base)/signup", csrf: page.csrf, hidden: hidden(authorization), fields: fields,
                                     rules: passwordRules(page.pool), error: error, loginLink: page.link("login", authorization))
+        context.passwordInvalid = errorField == "password"
+        context.confirmInvalid = errorField == "confirm_password"
         return try await page.render(SignUpContext.template, context, status: status)
     }
 
