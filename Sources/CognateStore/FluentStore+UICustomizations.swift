@@ -52,18 +52,3 @@ extension FluentStore: UICustomizationStore {
                         version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt)
     }
 }
-
-final class UICustomizationRow: Model, @unchecked Sendable {
-    static let schema = "ui_customizations"
-    @ID(key: .id) var id: UUID?
-    @Field(key: "pool_id") var poolId: String
-    /// An app client's id, or ALL.
-    @Field(key: "client_id") var clientId: String
-    @OptionalField(key: "css") var css: String?
-    @OptionalField(key: "image") var image: Data?
-    @OptionalField(key: "image_type") var imageType: String?
-    @Field(key: "version") var version: String
-    @Field(key: "created_at") var createdAt: Date
-    @Field(key: "updated_at") var updatedAt: Date
-    init() {}
-}

@@ -190,15 +190,22 @@ def test_first_sign_ins_of_one_person_at_once_make_one_user(world):
     assert [u["Username"] for u in members] == ["Corp_u-1001"]
 
 
+def sign_in_page(world, browser, scope, state):
+    """The app's authorize link without a provider: the hosted sign-in page, and the PKCE verifier."""
+    server, idp, pool_id, client_id, provider = world
+    verifier, challenge = pkce()
+    page = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", timeout=30, params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": scope, "state": state,
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    return page, verifier
+
+
 def test_the_sign_in_page_offers_a_button_per_allowed_provider(world):
     """Without identity_provider the hosted page shows the password form and a button per
     provider the client allows; the button goes to the provider with the same request."""
     server, idp, pool_id, client_id, provider = world
     browser = requests.Session()
-    verifier, challenge = pkce()
-    page = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", timeout=30, params={
-        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid email", "state": "st+1 2",
-        "code_challenge": challenge, "code_challenge_method": "S256"})
+    page, verifier = sign_in_page(world, browser, scope="openid email", state="st+1 2")
     assert page.status_code == 200 and 'name="password"' in page.text
     [link] = [html.unescape(href) for href in re.findall(r'class="button provider idpButton-customizable" href="([^"]+)"', page.text)]
     assert "Sign in with Corp" in page.text and "identity_provider=Corp" in link
@@ -312,10 +319,7 @@ def test_a_work_address_routes_to_the_provider_of_its_domain(world):
     and its domain picks the provider; an address no provider holds is told so, on the page."""
     server, idp, pool_id, client_id, provider = world
     browser = requests.Session()
-    verifier, challenge = pkce()
-    page = browser.get(f"{server.url}/{pool_id}/oauth2/authorize", timeout=30, params={
-        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "state": "w-1",
-        "code_challenge": challenge, "code_challenge_method": "S256"})
+    page, verifier = sign_in_page(world, browser, scope="openid", state="w-1")
     assert 'name="corporate_email"' in page.text
 
     def submit(address, with_csrf=True):

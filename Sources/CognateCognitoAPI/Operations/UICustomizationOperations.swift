@@ -26,6 +26,11 @@ struct UICustomizationType: Encodable, Sendable {
     }
 }
 
+/// What SetUICustomization and GetUICustomization answer.
+struct UICustomizationOutput: Encodable, Sendable {
+    var UICustomization: UICustomizationType
+}
+
 /// The classic customization of one app client, or of `ALL` (the default of every client
 /// without its own); CSS and logo are set together, as in Cognito.
 struct SetUICustomization: APIOperation {
@@ -36,13 +41,9 @@ struct SetUICustomization: APIOperation {
         var ImageFile: String?
     }
 
-    struct Output: Encodable, Sendable {
-        var UICustomization: UICustomizationType
-    }
-
     static let name = "SetUICustomization"
 
-    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+    static func run(_ input: Input, _ context: APIContext) async throws -> UICustomizationOutput {
         let clientId = try await context.customizedClient(input.UserPoolId, input.ClientId)
         if let css = input.CSS { _ = try UICustomizationRules.rules(css) }
         var image: Data?
@@ -58,7 +59,7 @@ struct SetUICustomization: APIOperation {
                                             createdAt: date, updatedAt: date)
         try await context.store.saveUICustomization(customization)
         let saved = try await context.store.uiCustomization(poolId: input.UserPoolId, clientId: clientId)
-        return Output(UICustomization: UICustomizationType(poolId: input.UserPoolId, clientId: clientId, saved, context: context))
+        return UICustomizationOutput(UICustomization: UICustomizationType(poolId: input.UserPoolId, clientId: clientId, saved, context: context))
     }
 }
 
@@ -69,16 +70,12 @@ struct GetUICustomization: APIOperation {
         var ClientId: String?
     }
 
-    struct Output: Encodable, Sendable {
-        var UICustomization: UICustomizationType
-    }
-
     static let name = "GetUICustomization"
 
-    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+    static func run(_ input: Input, _ context: APIContext) async throws -> UICustomizationOutput {
         let clientId = try await context.customizedClient(input.UserPoolId, input.ClientId)
         let found = try await UICustomizationRules.effective(poolId: input.UserPoolId, clientId: clientId, store: context.store)
-        return Output(UICustomization: UICustomizationType(poolId: input.UserPoolId, clientId: clientId, found, context: context))
+        return UICustomizationOutput(UICustomization: UICustomizationType(poolId: input.UserPoolId, clientId: clientId, found, context: context))
     }
 }
 

@@ -146,6 +146,43 @@ import Testing
         #expect(xml2.contains(#"ForceAuthn="true""#))
     }
 
+    /// Signing out of a session a SAML IdP opened goes by the IdP (a signed LogoutRequest for
+    /// its NameID and session); its LogoutResponse takes the person on only when it answers that
+    /// request, comes from that IdP, and comes back within ten minutes.
+    @Test func aSAMLSignOutGoesByTheIdPAndComesBackOnlyAsItsAnswer() async throws {
+        let s = try await setup(.saml, details: ["MetadataFile": SAMLMetadataTests.metadata(SAMLMetadataTests.idp), "IDPSignout": "true"],
+                                mapping: [:], answers: [:])
+        let pool = s.world.pool
+        let session = SignInSession(idHash: "h", poolId: pool.id, userSub: UUID(), authTime: s.world.clock.now(), expiresAt: s.world.clock.now() + 3600,
+                                    federation: FederatedSession(providerName: "SAML", nameId: "ana", nameIdFormat: nil, sessionIndex: "idx-1"))
+        let target = "https://app.example/bye"
+        #expect(try await s.federated.samlLogout(pool: pool, session: nil, then: target) == nil, "no session: nothing to tell the IdP")
+        let location = try #require(try await s.federated.samlLogout(pool: pool, session: session, then: target))
+        #expect(location.hasPrefix("https://idp.corp.example/slo?SAMLRequest="))
+        let sent = query(location)
+        #expect(sent["Signature"] != nil && sent["SigAlg"] == SAMLRedirect.rsaSHA256)
+        let request = String(decoding: try SAMLRedirect.inflate(try #require(sent["SAMLRequest"].flatMap { Data(base64Encoded: $0) })), as: UTF8.self)
+        #expect(request.contains(">ana</saml:NameID>") && request.contains(">idx-1</samlp:SessionIndex>"))
+        let id = try #require(request.firstMatch(of: /ID="(_[0-9a-f]+)"/)?.1)
+        func answer(inResponseTo: String, issuer: String = "https://idp.corp.example/saml") -> String {
+            Data("""
+                <samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" \
+                ID="_r" Version="2.0" InResponseTo="\(inResponseTo)"><saml:Issuer>\(issuer)</saml:Issuer>\
+                <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>
+                """.utf8).base64EncodedString()
+        }
+        let relay = sent["RelayState"]
+        #expect(try await s.federated.samlLogoutReturn(pool: pool, samlResponse: answer(inResponseTo: String(id)), relayState: relay, deflated: false) == target)
+        #expect(try await s.federated.samlLogoutReturn(pool: pool, samlResponse: answer(inResponseTo: "_other"), relayState: relay, deflated: false) == nil)
+        #expect(try await s.federated.samlLogoutReturn(pool: pool, samlResponse: answer(inResponseTo: String(id), issuer: "https://evil.example"),
+                                                       relayState: relay, deflated: false) == nil)
+        #expect(try await s.federated.samlLogoutReturn(pool: pool, samlResponse: answer(inResponseTo: String(id)), relayState: "forged",
+                                                       deflated: false) == nil)
+        s.world.clock.advance(601)
+        #expect(try await s.federated.samlLogoutReturn(pool: pool, samlResponse: answer(inResponseTo: String(id)), relayState: relay, deflated: false) == nil,
+                "ten minutes on, the way back has lapsed")
+    }
+
     @Test func anIdPWithoutARedirectSignOnServiceIsAnErrorToTheApp() async throws {
         let postOnly = SAMLMetadataTests.metadata(SAMLMetadataTests.idp)
             .replacingOccurrences(of: #"<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.corp.example/sso"/>"#, with: "")
