@@ -215,9 +215,7 @@ def test_the_sign_in_page_offers_a_button_per_allowed_provider(world):
     # a client of the provider only: no password form, the button alone
     idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, SupportedIdentityProviders=["Corp"], CallbackURLs=[CALLBACK],
                                 AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email"], AllowedOAuthFlowsUserPoolClient=True)
-    page = requests.get(f"{server.url}/{pool_id}/oauth2/authorize", timeout=30, params={
-        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "scope": "openid", "code_challenge": challenge,
-        "code_challenge_method": "S256"})
+    page, _ = sign_in_page(world, requests.Session(), scope="openid", state="st-3")
     assert 'name="password"' not in page.text and "Sign in with Corp" in page.text
 
 
