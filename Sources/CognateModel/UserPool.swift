@@ -29,6 +29,9 @@ public struct UserPool: Sendable, Equatable, Codable {
     public var messages: PoolMessages
     /// Only administrators create users (SignUp is refused), as Cognito's AllowAdminCreateUserOnly.
     public var allowAdminCreateUserOnly: Bool
+    /// The language of the hosted pages and messages where nothing closer is known (a BCP 47
+    /// tag, `de`); nil: English. Set in the config file (`locale`); Cognito has no such setting.
+    public var defaultLocale: String?
     public var createdAt: Date
     public var updatedAt: Date
 

@@ -113,7 +113,7 @@ class Person:
             violations = axe_violations(self.browser)
             assert violations == [], f"{self.browser.current_url}: {violations}"
         self.shots += 1
-        label = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+        label = re.sub(r"[^\w]+", "-", heading.lower()).strip("-")
         self.browser.save_screenshot(os.path.join(SCREENSHOTS, f"{self.name}-{self.shots:02d}-{label}.png"))
         return self.browser.page_source
 
@@ -392,3 +392,106 @@ def test_the_pages_follow_a_dark_system_setting_with_contrast_kept(stack):
     assert browser.find_element(By.CSS_SELECTOR, "p.error").is_displayed()
     person.follow("Create an account")
     person.see("Create an account")
+
+
+SHIPPED = ["ar", "de", "en", "es", "fr", "ja", "pt-BR"]
+
+
+def texts(locale):
+    """A shipped catalog, flattened to key paths: the words the page should show."""
+    from test_locales import catalog
+    return catalog(locale)
+
+
+def test_every_page_in_every_language_and_both_modes_passes_axe(stack):
+    """Sign-in (and its refusal), sign-up (and a refusal tied to a field), forgot password and an
+    error page, in each shipped language, light and dark: axe-core finds no WCAG 2.2 A/AA
+    violation on any of them (`see` runs it), the html element carries the language and its
+    direction, and the words are the catalog's."""
+    browser = stack["browser"]
+    for mode in ("light", "dark"):
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": mode}]})
+        for locale in SHIPPED:
+            t = texts(locale)
+            person = Person(stack, f"{mode}-{locale}")
+            url, _, _ = authorize(stack)
+            browser.get(url + "&ui_locales=" + locale)
+            person.see(t["login.title"])
+            html = browser.find_element(By.TAG_NAME, "html")
+            assert (html.get_attribute("lang"), html.get_attribute("dir")) == (locale, "rtl" if locale == "ar" else "ltr")
+            person.fill(username=f"nobody-{mode}-{locale}", password="Wrong-Passw0rd!")
+            browser.find_element(By.CSS_SELECTOR, "button.submitButton-customizable").click()
+            person.see(t["login.title"])
+            assert browser.find_element(By.CSS_SELECTOR, "p.error").text == t["login.incorrect"]
+            browser.find_element(By.CSS_SELECTOR, "a[href*='/signup?']").click()
+            person.see(t["signUp.title"])
+            person.fill(username="someone", email="someone@example.com", password="Corr3ct-Horse!", confirm_password="other")
+            browser.find_element(By.CSS_SELECTOR, "button.submitButton-customizable").click()
+            person.see(t["signUp.title"])
+            assert browser.find_element(By.CSS_SELECTOR, "p.error").text == t["common.passwordsDiffer"]
+            assert browser.find_element(By.ID, "confirm_password").get_attribute("aria-invalid") == "true"
+            browser.find_element(By.CSS_SELECTOR, "a[href*='/login?']").click()
+            person.see(t["login.title"])
+            browser.find_element(By.CSS_SELECTOR, "a[href*='/forgotPassword?']").click()
+            person.see(t["forgot.title"])
+            browser.get(f"{stack['server'].url}/{stack['pool']}/login?request=forged&lang={locale}")
+            person.see(t["error.invalidSignInLink"])
+
+
+def keyboard(person):
+    """Tab and Enter, as a person without a mouse: each Tab lands on something that shows it has the focus."""
+    from selenium.webdriver.common.keys import Keys
+
+    def tab(times=1):
+        for _ in range(times):
+            person.browser.switch_to.active_element.send_keys(Keys.TAB)
+            focused = person.browser.switch_to.active_element
+            assert focused.value_of_css_property("outline-style") != "none" or focused.value_of_css_property("box-shadow") != "none"
+        return person.browser.switch_to.active_element
+
+    def tab_to(match, limit=15):
+        for _ in range(limit):
+            focused = tab()
+            if match(focused):
+                return focused
+        raise AssertionError("never reached by Tab")
+    return Keys, tab, tab_to
+
+
+@pytest.mark.parametrize("locale", ["ar", "ja"])
+def test_sign_up_by_keyboard_alone_in_arabic_and_japanese(stack, locale):
+    """A person who reads Arabic (right to left) or Japanese signs up with Tab, arrow keys and
+    Enter only: the language picked on the page with the keyboard, then the sign-up link, the
+    form, the emailed code (which comes in that language), and back at the app."""
+    Keys, tab, tab_to = keyboard(person := Person(stack, f"keyboard-{locale}"))
+    t = texts(locale)
+    url, verifier, state = authorize(stack)
+    person.browser.get(url)
+    person.see("Sign in")
+    # the language selector, by keyboard: focus it, move to the language with the arrow keys, Tab to its button, Enter
+    select = tab_to(lambda e: e.get_attribute("id") == "lang")
+    names = person.browser.execute_script("return [...arguments[0].options].map(o => o.value)", select)
+    current = person.browser.execute_script("return arguments[0].selectedIndex", select)
+    wanted = names.index(locale)
+    select.send_keys(*([Keys.ARROW_DOWN] * (wanted - current) if wanted > current else [Keys.ARROW_UP] * (current - wanted)))
+    tab().send_keys(Keys.ENTER)
+    person.see(t["login.title"])
+    assert person.browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if locale == "ar" else "ltr")
+    tab_to(lambda e: "/signup?" in (e.get_attribute("href") or "")).send_keys(Keys.ENTER)
+    person.see(t["signUp.title"])
+    name = f"kb{locale}"
+    assert tab().get_attribute("name") == "username"
+    person.browser.switch_to.active_element.send_keys(name)
+    assert tab().get_attribute("name") == "email"
+    person.browser.switch_to.active_element.send_keys(f"{name}@example.com")
+    assert tab().get_attribute("name") == "password"
+    person.browser.switch_to.active_element.send_keys("Corr3ct-Horse!")
+    assert tab().get_attribute("name") == "confirm_password"
+    person.browser.switch_to.active_element.send_keys("Corr3ct-Horse!", Keys.ENTER)
+    person.see(t["confirm.title"])
+    received = stack["inbox"].wait(1)[-1]["message"]
+    assert received["Subject"] == t["message.verificationSubject"]
+    code = re.search(r"\d{6}", received.get_body(preferencelist=("plain",)).get_content()).group(0)
+    assert tab().get_attribute("name") == "code"
+    person.browser.switch_to.active_element.send_keys(code, Keys.ENTER)
+    landed_with_tokens(stack, person, verifier, state)

@@ -334,11 +334,13 @@ extension APIContext {
         let signsInBySub = user.username == user.sub.uuidString.lowercased()
         let displayName = signsInBySub ? (user.attributes["email"] ?? user.attributes["phone_number"] ?? user.username) : user.username
         let messages = pool.messages
+        let catalog = accounts.catalog(for: user, pool: pool)
         for (channel, destination) in channels {
-            let template = (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage) ?? PoolMessages.defaultInviteMessage
+            let template = (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage)
+                ?? catalog.text("message.inviteBody", fallback: PoolMessages.defaultInviteMessage)
             try await delivery.deliver(OutboundMessage(
                 id: UUID(), poolId: user.poolId, userSub: user.sub, channel: channel, destination: destination,
-                subject: messages.inviteEmailSubject ?? PoolMessages.defaultInviteSubject,
+                subject: messages.inviteEmailSubject ?? catalog.text("message.inviteSubject", fallback: PoolMessages.defaultInviteSubject),
                 body: MessageTemplates.render(template, username: displayName, code: password),
                 createdAt: now()))
         }

@@ -61,9 +61,20 @@ public struct AccountService: Sendable {
         }
     }
 
+    /// The message catalogs codes and invitations are written from where the pool sets no text.
+    public let catalogs: MessageCatalogs
+
+    /// The language of a message to `user`: their `locale` attribute, else the pool's
+    /// `defaultLocale`, else English.
+    public func catalog(for user: User, pool: UserPool) -> MessageCatalog {
+        catalogs.catalog(catalogs.match([user.attributes["locale"], pool.defaultLocale].compactMap { $0 }))
+    }
+
     public init(store: any Store, credentials: Credentials, hasher: PasswordHasher, delivery: MessageDelivery, tokens: TokenService,
-                masterKey: MasterKey, events: AuthEvents, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+                masterKey: MasterKey, events: AuthEvents, catalogs: MessageCatalogs = .none, random: any RandomSource = SystemRandomSource(),
+                now: @escaping Now) {
         self.store = store
+        self.catalogs = catalogs
         self.events = events
         self.credentials = credentials
         self.hasher = hasher
@@ -79,13 +90,18 @@ public struct AccountService: Sendable {
 
     /// Creates an UNCONFIRMED user and sends a confirmation code by the pool's auto-verified
     /// channel (none when the pool verifies nothing: an administrator confirms).
+    /// `locale`: the language the person signed up in on the hosted pages (one Cognate has a
+    /// catalog for); kept as the standard `locale` attribute where none was given, so their
+    /// messages, this sign-up's code first, speak it.
     public func signUp(pool: UserPool, client: AppClient, username requested: String, password: String,
-                       attributes requestedAttributes: [String: String]) async throws -> (user: User, delivery: CodeDelivery?)
+                       attributes requestedAttributes: [String: String], locale: String? = nil) async throws -> (user: User, delivery: CodeDelivery?)
     {
         guard !pool.allowAdminCreateUserOnly else { throw AccountError.signUpNotPermitted }
         try AttributePermissions.checkWrite(requestedAttributes.keys, client: client)
-        let (resolved, attributes) = try UserNaming.resolve(requested, pool: pool, attributes: requestedAttributes)
-        try UserAttributeRules.validate(attributes, pool: pool, existing: nil)
+        let (resolved, named) = try UserNaming.resolve(requested, pool: pool, attributes: requestedAttributes)
+        try UserAttributeRules.validate(named, pool: pool, existing: nil)
+        var attributes = named
+        if let locale, attributes["locale"] == nil { attributes["locale"] = locale }
         if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
         let user: User
         do {
@@ -334,13 +350,19 @@ public struct AccountService: Sendable {
         let messages = pool.messages
         let name = user.attributes["email"].flatMap { user.username == user.sub.uuidString.lowercased() ? $0 : nil } ?? user.username
         let isSignIn = purpose == .mfaSMS || purpose == .mfaEmail
+        // the pool's own texts (Cognito's message templates) win; else the person's language
+        let catalog = catalog(for: user, pool: pool)
         let template = isSignIn
-            ? (isEmail ? nil : messages.authenticationSMSMessage) ?? "Your authentication code is {####}. "
-            : (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage) ?? "Your verification code is {####}. "
+            ? (isEmail ? nil : messages.authenticationSMSMessage)
+                ?? catalog.text("message.signInBody", fallback: PoolMessages.defaultAuthenticationMessage)
+            : (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage)
+                ?? catalog.text("message.verificationBody", fallback: PoolMessages.defaultVerificationMessage)
         let body = MessageTemplates.render(template, username: name, code: code)
         let message = try delivery.prepare(OutboundMessage(
             id: UUID(), poolId: pool.id, userSub: user.sub, channel: isEmail ? .email : .sms, destination: channel.value,
-            subject: isSignIn ? "Your sign-in code" : messages.verificationEmailSubject ?? "Your verification code", body: body, createdAt: date))
+            subject: isSignIn ? catalog.text("message.signInSubject", fallback: "Your sign-in code")
+                : messages.verificationEmailSubject ?? catalog.text("message.verificationSubject", fallback: PoolMessages.defaultVerificationSubject),
+            body: body, createdAt: date))
         // the code and its message are stored together; then the message goes out
         try await countSend(purpose, poolId: pool.id, sub: user.sub, hash: codeHash(code, purpose: purpose, user: user), at: date,
                             pendingValue: pendingValue, message: message.stored)

@@ -109,7 +109,7 @@ public struct ConfigFile: Sendable {
         let f = try field.mapping([
             "id", "name", "passwordPolicy", "usernameAttributes", "aliasAttributes", "caseSensitive",
             "autoVerifiedAttributes", "mfa", "signingAlgorithm", "tokenValidity", "schema", "clients",
-            "resourceServers", "groups", "users", "identityProviders", "uiCustomization",
+            "resourceServers", "groups", "users", "identityProviders", "uiCustomization", "locale",
         ])
         guard let nameField = f["name"] else { throw field.error("missing required field 'name'") }
         var pool = UserPool(id: "", name: try nameField.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
@@ -138,6 +138,11 @@ public struct ConfigFile: Sendable {
         if let v = f["signingAlgorithm"] { pool.signingAlgorithm = try v.oneOf(SigningAlgorithm.self) }
         if let v = f["tokenValidity"] { pool.tokenValidity = try parseValidity(v) }
         if let v = f["schema"] { pool.schema = try v.sequence().map(parseAttribute) }
+        if let v = f["locale"] {
+            let tag = try v.nonEmptyString()
+            guard MessageCatalogs.wellFormed(tag), tag.count <= 35 else { throw v.error("must be a language tag such as en, de or pt-BR") }
+            pool.defaultLocale = tag
+        }
         try check(PoolRules.validate(pool), in: field)
 
         let resourceServers = try f["resourceServers"]?.sequence().map(parseResourceServer) ?? []

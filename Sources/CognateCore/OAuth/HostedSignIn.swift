@@ -20,6 +20,10 @@ public struct AuthorizationRequest: Sendable, Equatable, Codable {
     public var maxAge: Int?
     /// The provider asked for with `identity_provider` (COGNITO: the pool's own users).
     public var identityProvider: String?
+    /// The languages the app asked the pages to speak, most wanted first: OIDC's `ui_locales`
+    /// (space-separated BCP 47 tags), else Cognito's `lang`. Only ever matched against the
+    /// catalogs there are; at most 16 tags of 35 characters are kept.
+    public var uiLocales: [String]?
 
     /// Who is signing in, once a password or a sign-up on these pages named them (from the
     /// stored request; never from the page).
@@ -29,7 +33,7 @@ public struct AuthorizationRequest: Sendable, Equatable, Codable {
     public var parameters: [(String, String)] { [("request", id)] }
 
     enum CodingKeys: String, CodingKey {
-        case responseType, clientId, redirectURI, scopes, state, nonce, codeChallenge, prompt, maxAge, identityProvider
+        case responseType, clientId, redirectURI, scopes, state, nonce, codeChallenge, prompt, maxAge, identityProvider, uiLocales
     }
 }
 
@@ -76,6 +80,13 @@ public struct HostedSignIn: Sendable {
     let random: any RandomSource
     let now: Now
 
+    /// `ui_locales` (or `lang`) as kept on the request: a hint, never an error (OIDC Core §3.1.2.1).
+    static func uiLocales(_ parameters: [String: String]) -> [String]? {
+        let tags = (parameters["ui_locales"] ?? parameters["lang"] ?? "").split(separator: " ").prefix(16)
+            .map(String.init).filter { $0.count <= 35 }
+        return tags.isEmpty ? nil : tags
+    }
+
     /// Cognito: codes live 5 minutes; hosted sessions an hour.
     public static let codeLifetime: TimeInterval = 300
     public static let sessionLifetime: TimeInterval = 3_600
@@ -116,7 +127,7 @@ public struct HostedSignIn: Sendable {
         guard client.allowedOAuthFlowsUserPoolClient, client.allowedOAuthFlows.contains(implicit ? .implicit : .code) else {
             return fail(.unauthorizedClient("the client may not use the \(implicit ? "implicit" : "authorization code") flow"))
         }
-        let request: AuthorizationRequest
+        var request: AuthorizationRequest
         do {
             let scopes = try CheckScopes.check(parameters["scope"], client: client)
             // PKCE protects a code; the implicit flow has none.
@@ -130,6 +141,7 @@ public struct HostedSignIn: Sendable {
             request = AuthorizationRequest(responseType: implicit ? "token" : "code", clientId: client.clientId, redirectURI: redirectURI,
                                            scopes: scopes, state: state, nonce: parameters["nonce"], codeChallenge: challenge,
                                            prompt: parameters["prompt"], maxAge: maxAge, identityProvider: provider)
+            request.uiLocales = Self.uiLocales(parameters)
         } catch let error as OAuthError {
             return fail(error)
         }

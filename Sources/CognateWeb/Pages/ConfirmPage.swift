@@ -5,7 +5,7 @@ extension AccountPagesController {
     struct ConfirmContext: Encodable {
         static let template = "confirm"
         /// The page's title.
-        var title = "Confirm your account"
+        var title: PageText = "confirm.title"
         /// Where the form posts: `{base}/confirmUser`.
         var action: String
         /// The CSRF token, sent back as `_csrf`.
@@ -15,9 +15,9 @@ extension AccountPagesController {
         /// The account's sign-in name, sent back as `username`.
         var username: String
         /// Where the code went ("We sent a code by email to a***@e***."), or nil.
-        var notice: String?
+        var notice: PageText?
         /// Why the last code was refused, or nil.
-        var error: String?
+        var error: PageText?
         /// Back to the sign-in page of this request.
         var loginLink: String
     }

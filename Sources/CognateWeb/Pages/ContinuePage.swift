@@ -8,7 +8,7 @@ extension HostedPagesController {
     struct ContinueContext: Encodable {
         static let template = "continue"
         /// The page's title, "Signing in".
-        var title = "Signing in"
+        var title: PageText = "continue.title"
         /// Where the form posts: this same /oauth2/idpresponse.
         var action: String
         /// The provider's answer, sent back as it came.

@@ -6,10 +6,10 @@ extension HostedPagesController {
     struct ErrorContext: Encodable {
         static let template = "error"
         /// The page's title.
-        var title = "Something went wrong"
+        var title: PageText = "error.title"
         /// What happened, as a heading ("This sign-in has expired").
-        var heading: String
+        var heading: PageText
         /// What to do next ("Start again from the application.").
-        var message: String
+        var message: PageText
     }
 }

@@ -5,7 +5,7 @@ extension AccountPagesController {
     struct ForgotContext: Encodable {
         static let template = "forgot-password"
         /// The page's title.
-        var title = "Forgot your password?"
+        var title: PageText = "forgot.title"
         /// Where the form posts: `{base}/forgotPassword`.
         var action: String
         /// The CSRF token, sent back as `_csrf`.
@@ -15,9 +15,9 @@ extension AccountPagesController {
         /// The name typed before, or "".
         var username: String
         /// The name field's label ("Username", "Email").
-        var usernameLabel: String
+        var usernameLabel: PageText
         /// Why the last try was refused, or nil.
-        var error: String?
+        var error: PageText?
         /// Back to the sign-in page of this request.
         var loginLink: String
     }

@@ -5,7 +5,7 @@ extension HostedPagesController {
     struct LoginContext: Encodable {
         static let template = "login"
         /// The page's title, "Sign in".
-        var title = "Sign in"
+        var title: PageText = "login.title"
         /// Where the form posts: `{base}/login`.
         var action: String
         /// The CSRF token, sent back as the hidden field `_csrf`.
@@ -15,9 +15,9 @@ extension HostedPagesController {
         /// The name typed before, shown again after a refusal; "" at first.
         var username: String
         /// Why the last attempt was refused ("Incorrect username or password."), or nil.
-        var error: String?
+        var error: PageText?
         /// A note above the form ("Your password has been reset. Sign in with the new one."), or nil.
-        var notice: String?
+        var notice: PageText?
         /// The forgot-password page of this request.
         var forgotLink: String
         /// The sign-up page of this request; nil where only administrators create accounts.
@@ -34,8 +34,10 @@ extension HostedPagesController {
     }
 
     struct ProviderButton: Encodable {
-        /// The provider's name, as shown: "Sign in with #(name)".
+        /// The provider's name, as configured.
         var name: String
+        /// The button's text: "Sign in with <name>" (`login.provider`).
+        var label: PageText
         /// `{base}/oauth2/authorize?…&identity_provider=<name>`: the same request, at that provider.
         var link: String
     }

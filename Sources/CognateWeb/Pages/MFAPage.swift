@@ -6,7 +6,7 @@ extension MFAPagesController {
         /// The challenge name sent back as `answer` (SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_MFA).
         var value: String
         /// What the person reads ("A code from my authenticator app").
-        var label: String
+        var label: PageText
     }
 
     /// Templates/mfa.leaf: the second step: a code (authenticator, email, text message), the
@@ -14,13 +14,13 @@ extension MFAPagesController {
     struct MFAContext: Encodable {
         static let template = "mfa"
         /// The page's title.
-        var title: String
+        var title: PageText
         /// Its heading ("Confirm it is you", "Set up your authenticator app").
-        var heading: String
+        var heading: PageText
         /// What to do, or nil.
-        var instructions: String?
+        var instructions: PageText?
         /// Why the last code was refused, or nil.
-        var error: String?
+        var error: PageText?
         /// MFA_SETUP: the otpauth URI as an SVG QR code (markup drawn on the server), else nil.
         var qr: String?
         /// MFA_SETUP: the key in groups of four, to type into an app, else nil.
@@ -43,8 +43,8 @@ extension MFAPagesController {
         /// SELECT_MFA_TYPE: the factors to choose from; empty otherwise.
         var choices: [Choice]
         /// The code field's label ("Authenticator code").
-        var codeLabel: String
+        var codeLabel: PageText
         /// The button's text ("Sign in", "Verify and sign in").
-        var button: String
+        var button: PageText
     }
 }

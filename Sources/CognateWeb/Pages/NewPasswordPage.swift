@@ -5,7 +5,7 @@ extension HostedPagesController {
     struct NewPasswordContext: Encodable {
         static let template = "new-password"
         /// The page's title.
-        var title = "Choose a new password"
+        var title: PageText = "newPassword.title"
         /// Where the form posts: `{base}/forceChangePassword`.
         var action: String
         /// The CSRF token, sent back as `_csrf`.
@@ -15,8 +15,8 @@ extension HostedPagesController {
         /// Hidden fields to send back (the request's id).
         var hidden: [Hidden]
         /// The pool's password rules, one line each ("At least 8 characters").
-        var rules: [String]
+        var rules: [PageText]
         /// Why the last try was refused, or nil.
-        var error: String?
+        var error: PageText?
     }
 }

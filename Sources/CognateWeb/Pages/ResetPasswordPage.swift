@@ -5,7 +5,7 @@ extension AccountPagesController {
     struct ResetContext: Encodable {
         static let template = "reset-password"
         /// The page's title.
-        var title = "Reset your password"
+        var title: PageText = "reset.title"
         /// Where the form posts: `{base}/confirmForgotPassword`.
         var action: String
         /// The CSRF token, sent back as `_csrf`.
@@ -15,11 +15,11 @@ extension AccountPagesController {
         /// The account's sign-in name, sent back as `username`.
         var username: String
         /// The pool's password rules, one line each.
-        var rules: [String]
+        var rules: [PageText]
         /// Where the code went, or nil.
-        var notice: String?
+        var notice: PageText?
         /// Why the last try was refused, or nil.
-        var error: String?
+        var error: PageText?
         /// Back to the sign-in page of this request.
         var loginLink: String
     }

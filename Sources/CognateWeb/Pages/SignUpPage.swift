@@ -6,7 +6,7 @@ extension AccountPagesController {
         /// The form field's name: `username` or an attribute (`email`, `phone_number`, `custom:…`).
         var name: String
         /// Its label ("Email", "Phone number (+country code)").
-        var label: String
+        var label: PageText
         /// The input's type (`text`, `email`, `tel`).
         var type: String
         /// The input's autocomplete hint.
@@ -22,7 +22,7 @@ extension AccountPagesController {
     struct SignUpContext: Encodable {
         static let template = "signup"
         /// The page's title.
-        var title = "Create an account"
+        var title: PageText = "signUp.title"
         /// Where the form posts: `{base}/signup`.
         var action: String
         /// The CSRF token, sent back as `_csrf`.
@@ -32,9 +32,9 @@ extension AccountPagesController {
         /// The form's fields, in order.
         var fields: [Field]
         /// The pool's password rules, one line each.
-        var rules: [String]
+        var rules: [PageText]
         /// Why the last try was refused, or nil.
-        var error: String?
+        var error: PageText?
         /// Back to the sign-in page of this request.
         var loginLink: String
         /// Whether the refusal was about the password, or about its confirmation.

@@ -16,8 +16,8 @@ struct AccountPagesController: Sendable {
         let page = try await Page(request)
         guard let authorization = page.authorization else { return try await page.invalidLink() }
         guard !page.pool.allowAdminCreateUserOnly else {
-            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
-                                                             message: "Accounts for this application are created by an administrator.")
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "error.signUpClosed",
+                                                             message: "error.adminCreatesAccounts")
         }
         return try await Self.renderSignUp(page, authorization: authorization, values: [:], error: nil, status: .ok)
     }
@@ -27,28 +27,29 @@ struct AccountPagesController: Sendable {
         if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: page.parameters) { return refused }
         guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
         guard HostedSignIn.allowsPoolUsers(client) else {
-            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
-                                                             message: "This application signs in through another provider.")
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "error.signUpClosed",
+                                                             message: "login.otherProvider")
         }
         let form = page.parameters
         let values = Dictionary(uniqueKeysWithValues: Self.signUpFields(page.pool).map { ($0.name, (form[$0.name] ?? "").trimmingCharacters(in: .whitespaces)) })
         /// The form again with the refusal, tied to the field it is about.
-        func again(_ error: String, field: String) async throws -> Response {
+        func again(_ error: PageText, field: String) async throws -> Response {
             try await Self.renderSignUp(page, authorization: authorization, values: values, error: error, errorField: field, status: .badRequest)
         }
         let password = form["password"] ?? ""
-        guard password == form["confirm_password"] else { return try await again("The two passwords do not match.", field: "confirm_password") }
+        guard password == form["confirm_password"] else { return try await again("common.passwordsDiffer", field: "confirm_password") }
         if let refused = try await page.refuseFlood(.signUp) { return refused }
         let username = values["username"] ?? ""
-        guard !username.isEmpty else { return try await again("Enter a \(Self.usernameLabel(page.pool).lowercased()).", field: "username") }
+        guard !username.isEmpty else { return try await again(PageText("signUp.enterUsername", texts: ["label": Self.usernameLabel(page.pool)]), field: "username") }
         let attributes = values.filter { $0.key != "username" && !$0.value.isEmpty }
         do {
             let (user, delivery) = try await page.services.accounts.signUp(
-                pool: page.pool, client: client, username: username, password: password, attributes: attributes)
+                pool: page.pool, client: client, username: username, password: password, attributes: attributes,
+                locale: request.application.pageLanguages.choose(request, pool: page.pool, authorization: authorization).locale)
             guard let delivery else {
                 return try await HostedPagesController.renderLogin(
                     request, pool: page.pool, authorization: authorization, username: "", error: nil,
-                    notice: "Your account was created. An administrator must confirm it before you can sign in.", status: .ok)
+                    notice: "login.created", status: .ok)
             }
             // the request names who signs up: confirming the code then signs them in
             try await page.services.hosted.advance(authorization, to: .confirmation, user: user)
@@ -62,15 +63,15 @@ struct AccountPagesController: Sendable {
                                                 notice: Self.sentNotice(page.services.accounts.simulatedDelivery(pool: page.pool, username: attributes["email"] ?? username)),
                                                 error: nil, status: .ok)
         } catch AccountError.usernameExists {
-            return try await again("An account with this \(Self.usernameLabel(page.pool).lowercased()) already exists.", field: "username")
-        } catch AccountError.invalidPassword(let problem) {
-            return try await again("The password does not meet the rules: \(problem)", field: "password")
+            return try await again(PageText("signUp.exists", texts: ["label": Self.usernameLabel(page.pool)]), field: "username")
+        } catch AccountError.invalidPassword {
+            return try await again("common.passwordRules", field: "password")
         } catch AccountError.unauthorizedAttribute {
-            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is not available",
-                                                             message: "This application may not set the details an account needs. Ask its administrator.")
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "error.signUpUnavailable",
+                                                             message: "error.attributesNotWritable")
         } catch AccountError.signUpNotPermitted {
-            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
-                                                             message: "Accounts for this application are created by an administrator.")
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "error.signUpClosed",
+                                                             message: "error.adminCreatesAccounts")
         } catch let error as ValidationError {
             return try await again(Self.friendly(error), field: error.field)
         }
@@ -90,13 +91,13 @@ struct AccountPagesController: Sendable {
         if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: page.parameters) { return refused }
         guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
         guard HostedSignIn.allowsPoolUsers(client) else {
-            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "Sign-up is closed",
-                                                             message: "This application signs in through another provider.")
+            return try await HostedPagesController.errorPage(request, status: .forbidden, heading: "error.signUpClosed",
+                                                             message: "login.otherProvider")
         }
         let form = page.parameters
         let username = form["username"] ?? ""
         let accounts = page.services.accounts
-        func again(notice: String? = nil, error: String?) async throws -> Response {
+        func again(notice: PageText? = nil, error: PageText?) async throws -> Response {
             try await Self.renderConfirm(page, authorization: authorization, username: username, notice: notice,
                                          error: error, status: error == nil ? .ok : .badRequest)
         }
@@ -105,7 +106,7 @@ struct AccountPagesController: Sendable {
             do {
                 return try await again(notice: Self.sentNotice(try await accounts.resendConfirmationCode(pool: page.pool, username: username)), error: nil)
             } catch AccountError.limitExceeded {
-                return try await again(error: "Too many codes were sent. Wait an hour and try again.")
+                return try await again(error: "common.tooManyCodes")
             } catch let refusal as AccountError {
                 // unknown, confirmed already or unreachable: the page says what it says to a
                 // new account (and counts the send as for one), so it does not tell who has an
@@ -115,7 +116,7 @@ struct AccountPagesController: Sendable {
                                                                      recorded: refusal != .userNotFound)
                     return try await again(notice: Self.sentNotice(simulated), error: nil)
                 } catch AccountError.limitExceeded {
-                    return try await again(error: "Too many codes were sent. Wait an hour and try again.")
+                    return try await again(error: "common.tooManyCodes")
                 }
             }
         }
@@ -127,35 +128,35 @@ struct AccountPagesController: Sendable {
             // is confirmed; anyone else is answered as for a wrong code, which tells nothing
             guard status == .confirmed, let confirmed = try await page.services.store.user(in: page.pool, named: username),
                 page.services.hosted.isSigningIn(authorization, user: confirmed)
-            else { return try await again(error: "That code is not right. Check it and try again.") }
+            else { return try await again(error: "common.codeWrong") }
             return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
-                                                               error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)
+                                                               error: nil, notice: "login.confirmed", status: .ok)
         } catch AccountError.expiredCode {
-            return try await again(error: "This code has expired. Send a new code.")
+            return try await again(error: "confirm.expired")
         } catch AccountError.tooManyFailedAttempts {
-            return try await again(error: "Too many wrong codes. Send a new code.")
+            return try await again(error: "confirm.tooManyWrong")
         } catch AccountError.aliasExists {
-            return try await again(error: "This address belongs to another account already.")
+            return try await again(error: "confirm.addressTaken")
         } catch is AccountError {
-            return try await again(error: "That code is not right. Check it and try again.")
+            return try await again(error: "common.codeWrong")
         }
         if let result = try await page.services.hosted.completeConfirmedSignIn(pool: page.pool, request: authorization, user: user) {
             return try await MFAPagesController.respond(request, pool: page.pool, authorization: authorization, result: result)
         }
         return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
-                                                           error: nil, notice: "Your account is confirmed. Sign in.", status: .ok)
+                                                           error: nil, notice: "login.confirmed", status: .ok)
     }
 
     /// From the login form: the password was right but the account is unconfirmed. A fresh code
     /// goes out (unless too many did), and confirming it signs the person in.
     static func confirmationAfterPassword(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, user: User) async throws -> Response {
         let page = try await Page(request)
-        var notice = "Your account is not confirmed yet."
+        var notice: PageText = "confirm.notConfirmed"
         do {
             let delivery = try await page.services.accounts.resendConfirmationCode(pool: pool, username: user.username)
-            notice += " " + sentNotice(delivery)
+            notice = notice.then(sentNotice(delivery))
         } catch is AccountError {
-            notice += " Enter the code you were sent."
+            notice = notice.then("confirm.enterSentCode")
         }
         // the login step named the user on the request (HostedSignIn.login), so confirming signs in
         return try await renderConfirm(page, authorization: authorization, username: user.username, notice: notice, error: nil, status: .ok)
@@ -175,7 +176,7 @@ struct AccountPagesController: Sendable {
         guard let authorization = page.authorization, let client = page.client else { return try await page.invalidLink() }
         let username = (page.parameters["username"] ?? "").trimmingCharacters(in: .whitespaces)
         guard !username.isEmpty else {
-            return try await Self.renderForgot(page, authorization: authorization, username: "", error: "Enter your user name.", status: .badRequest)
+            return try await Self.renderForgot(page, authorization: authorization, username: "", error: "forgot.enterUsername", status: .badRequest)
         }
         if let refused = try await page.refuseFlood(.codeRequest) { return refused }
         let delivery: CodeDelivery
@@ -188,17 +189,17 @@ struct AccountPagesController: Sendable {
                                                                           recorded: error != .userNotFound)
             } catch AccountError.limitExceeded {
                 return try await Self.renderForgot(page, authorization: authorization, username: username,
-                                                   error: "Too many codes were sent. Wait an hour and try again.", status: .badRequest)
+                                                   error: "common.tooManyCodes", status: .badRequest)
             }
         } catch AccountError.limitExceeded {
             return try await Self.renderForgot(page, authorization: authorization, username: username,
-                                               error: "Too many codes were sent. Wait an hour and try again.", status: .badRequest)
+                                               error: "common.tooManyCodes", status: .badRequest)
         } catch AccountError.userNotFound {
             return try await Self.renderForgot(page, authorization: authorization, username: username,
-                                               error: "No account has this user name.", status: .badRequest)
+                                               error: "forgot.noAccount", status: .badRequest)
         } catch is AccountError {
             return try await Self.renderForgot(page, authorization: authorization, username: username,
-                                               error: "The password of this account cannot be reset here. Ask an administrator.", status: .badRequest)
+                                               error: "forgot.cannotReset", status: .badRequest)
         }
         return try await Self.renderReset(page, authorization: authorization, username: username, notice: Self.sentNotice(delivery),
                                           error: nil, status: .ok)
@@ -210,31 +211,31 @@ struct AccountPagesController: Sendable {
         guard let authorization = page.authorization else { return try await page.invalidLink() }
         let form = page.parameters
         let username = form["username"] ?? ""
-        func again(_ error: String) async throws -> Response {
+        func again(_ error: PageText) async throws -> Response {
             try await Self.renderReset(page, authorization: authorization, username: username, notice: nil, error: error, status: .badRequest)
         }
         let password = form["new_password"] ?? ""
-        guard password == form["confirm_password"] else { return try await again("The two passwords do not match.") }
+        guard password == form["confirm_password"] else { return try await again("common.passwordsDiffer") }
         do {
             try await page.services.accounts.confirmForgotPassword(
                 pool: page.pool, username: username, code: form["code"] ?? "", password: password)
-        } catch AccountError.invalidPassword(let problem) {
-            return try await again("The password does not meet the rules: \(problem)")
+        } catch AccountError.invalidPassword {
+            return try await again("common.passwordRules")
         } catch AccountError.expiredCode {
-            return try await again("This code has expired. Start again with Forgot your password.")
+            return try await again("reset.expired")
         } catch AccountError.tooManyFailedAttempts {
-            return try await again("Too many wrong codes. Start again with Forgot your password.")
+            return try await again("reset.tooManyWrong")
         } catch is AccountError {
-            return try await again("That code is not right. Check it and try again.")
+            return try await again("common.codeWrong")
         }
         return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
-                                                           error: nil, notice: "Your password has been reset. Sign in with the new one.",
+                                                           error: nil, notice: "login.passwordReset",
                                                            status: .ok)
     }
 
     // MARK: Rendering
 
-    static func renderSignUp(_ page: Page, authorization: AuthorizationRequest, values: [String: String], error: String?,
+    static func renderSignUp(_ page: Page, authorization: AuthorizationRequest, values: [String: String], error: PageText?,
                              errorField: String? = nil, status: HTTPStatus) async throws -> Response {
         let fields = signUpFields(page.pool).map { field in
             var field = field
@@ -249,21 +250,21 @@ struct AccountPagesController: Sendable {
         return try await page.render(SignUpContext.template, context, status: status)
     }
 
-    static func renderConfirm(_ page: Page, authorization: AuthorizationRequest, username: String, notice: String?,
-                              error: String?, status: HTTPStatus) async throws -> Response {
+    static func renderConfirm(_ page: Page, authorization: AuthorizationRequest, username: String, notice: PageText?,
+                              error: PageText?, status: HTTPStatus) async throws -> Response {
         let context = ConfirmContext(action: "\(page.base)/confirmUser", csrf: page.csrf, hidden: hidden(authorization), username: username,
                                      notice: notice, error: error, loginLink: page.link("login", authorization))
         return try await page.render(ConfirmContext.template, context, status: status)
     }
 
-    static func renderForgot(_ page: Page, authorization: AuthorizationRequest, username: String, error: String?,
+    static func renderForgot(_ page: Page, authorization: AuthorizationRequest, username: String, error: PageText?,
                              status: HTTPStatus) async throws -> Response {
         let context = ForgotContext(action: "\(page.base)/forgotPassword", csrf: page.csrf, hidden: hidden(authorization), username: username,
                                     usernameLabel: usernameLabel(page.pool), error: error, loginLink: page.link("login", authorization))
         return try await page.render(ForgotContext.template, context, status: status)
     }
 
-    static func renderReset(_ page: Page, authorization: AuthorizationRequest, username: String, notice: String?, error: String?,
+    static func renderReset(_ page: Page, authorization: AuthorizationRequest, username: String, notice: PageText?, error: PageText?,
                             status: HTTPStatus) async throws -> Response {
         let context = ResetContext(action: "\(page.base)/confirmForgotPassword", csrf: page.csrf, hidden: hidden(authorization),
                                    username: username, rules: passwordRules(page.pool), notice: notice, error: error,
@@ -279,12 +280,12 @@ struct AccountPagesController: Sendable {
                             autocomplete: byEmail ? "email" : "username", value: "")]
         let required = Set(pool.schema.filter(\.required).map(\.name))
         if !pool.usernameAttributes.contains("email"), required.contains("email") || pool.autoVerifiedAttributes.contains("email") {
-            fields.append(Field(name: "email", label: "Email", type: "email", autocomplete: "email", value: ""))
+            fields.append(Field(name: "email", label: "common.usernameLabel.email", type: "email", autocomplete: "email", value: ""))
         }
         if !pool.usernameAttributes.contains("phone_number"),
             required.contains("phone_number") || (pool.autoVerifiedAttributes.contains("phone_number") && !pool.autoVerifiedAttributes.contains("email"))
         {
-            fields.append(Field(name: "phone_number", label: "Phone number (+country code)", type: "tel", autocomplete: "tel", value: ""))
+            fields.append(Field(name: "phone_number", label: "signUp.phone", type: "tel", autocomplete: "tel", value: ""))
         }
         for name in required.subtracting(["email", "phone_number"]).sorted() {
             fields.append(Field(name: name, label: label(forAttribute: name), type: "text", autocomplete: "off", value: ""))
@@ -292,36 +293,39 @@ struct AccountPagesController: Sendable {
         return fields
     }
 
-    static func usernameLabel(_ pool: UserPool) -> String {
-        if pool.usernameAttributes.contains("email") { return pool.usernameAttributes.contains("phone_number") ? "Email or phone number" : "Email" }
-        return pool.usernameAttributes.contains("phone_number") ? "Phone number" : "Username"
+    static func usernameLabel(_ pool: UserPool) -> PageText {
+        if pool.usernameAttributes.contains("email") { return pool.usernameAttributes.contains("phone_number") ? "common.usernameLabel.emailOrPhone" : "common.usernameLabel.email" }
+        return pool.usernameAttributes.contains("phone_number") ? "common.usernameLabel.phone" : "common.usernameLabel.username"
     }
 
-    static func label(forAttribute name: String) -> String {
+    /// A required attribute's label: the catalog's (`attribute.given_name`) for a standard one,
+    /// else its name in words ("custom:employee_id" → "Employee Id").
+    static func label(forAttribute name: String) -> PageText {
         let bare = name.hasPrefix("custom:") ? String(name.dropFirst("custom:".count)) : name
-        return bare.replacingOccurrences(of: "_", with: " ").capitalized
+        let words = bare.replacingOccurrences(of: "_", with: " ").capitalized
+        return name.hasPrefix("custom:") ? .verbatim(words) : PageText("attribute.\(name)", fallback: words)
     }
 
-    static func passwordRules(_ pool: UserPool) -> [String] {
+    static func passwordRules(_ pool: UserPool) -> [PageText] {
         let policy = pool.passwordPolicy
-        var rules = ["At least \(policy.minimumLength) characters"]
-        if policy.requireUppercase { rules.append("An uppercase letter") }
-        if policy.requireLowercase { rules.append("A lowercase letter") }
-        if policy.requireNumbers { rules.append("A number") }
-        if policy.requireSymbols { rules.append("A symbol") }
+        var rules = [PageText("common.rules.length", ["count": String(policy.minimumLength)])]
+        if policy.requireUppercase { rules.append("common.rules.uppercase") }
+        if policy.requireLowercase { rules.append("common.rules.lowercase") }
+        if policy.requireNumbers { rules.append("common.rules.number") }
+        if policy.requireSymbols { rules.append("common.rules.symbol") }
         return rules
     }
 
-    static func sentNotice(_ delivery: CodeDelivery) -> String {
-        "We sent a code by \(delivery.channel == .email ? "email" : "text message") to \(delivery.destination)."
+    static func sentNotice(_ delivery: CodeDelivery) -> PageText {
+        PageText(delivery.channel == .email ? "common.sentByEmail" : "common.sentBySMS", ["destination": delivery.destination])
     }
 
-    static func friendly(_ error: ValidationError) -> String {
+    static func friendly(_ error: ValidationError) -> PageText {
         switch error.field {
-        case "Username": error.message
-        case "email": "Enter a valid email address."
-        case "phone_number": "Enter the phone number with its country code, like +14155550100."
-        default: "\(label(forAttribute: error.field)): \(error.message)"
+        case "Username": .verbatim(error.message)
+        case "email": "signUp.invalidEmail"
+        case "phone_number": "signUp.invalidPhone"
+        default: label(forAttribute: error.field).then(.verbatim(error.message))
         }
     }
 
@@ -388,18 +392,18 @@ struct AccountPagesController: Sendable {
         /// Past the address's allowance (AddressLimits): a page saying so, status 429.
         func refuseFlood(_ action: AddressLimits.Action) async throws -> Response? {
             guard !(try await services.limits.allow(action, from: request.clientAddress)) else { return nil }
-            return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
-                                                             message: "Too many requests came from your network. Wait an hour and try again.")
+            return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "error.tooManyAttempts",
+                                                             message: "error.tooManyRequests")
         }
 
         func invalidLink() async throws -> Response {
-            try await HostedPagesController.errorPage(request, status: .badRequest, heading: "This link is not valid",
-                                                      message: "Start again from the application.")
+            try await HostedPagesController.errorPage(request, status: .badRequest, heading: "error.invalidLink",
+                                                      message: "error.startAgain")
         }
 
         func render(_ template: String, _ context: some Encodable & Sendable, status: HTTPStatus) async throws -> Response {
             let response = try await HostedPagesController.page(request, template, context, csrf: csrf, redirectURI: authorization?.redirectURI,
-                                                                status: status, branding: authorization.map { (pool, $0.clientId) })
+                                                                status: status, pool: pool, authorization: authorization)
             if let startedBrowser { HostedPagesController.bind(response, browser: startedBrowser, request) }
             return response
         }

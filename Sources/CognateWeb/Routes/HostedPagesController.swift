@@ -46,7 +46,7 @@ struct HostedPagesController: Sendable {
             browser: Self.browser(request))
         switch decision {
         case .errorPage(let error):
-            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: error.description)
+            return try await Self.errorPage(request, status: .badRequest, heading: "error.invalidSignInLink", message: .verbatim(error.description))
         case .redirect(let location):
             return Self.found(location)
         case .login(let authorization, let browser):
@@ -77,7 +77,7 @@ struct HostedPagesController: Sendable {
         switch try await services.hosted.authorize(pool: pool, parameters: parameters.merging(["prompt": "login"]) { $1 }, sessionCookie: nil,
                                                    browser: Self.browser(request)) {
         case .errorPage(let error):
-            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: error.description)
+            return try await Self.errorPage(request, status: .badRequest, heading: "error.invalidSignInLink", message: .verbatim(error.description))
         case .redirect(let location):
             return Self.found(location)
         case .login(let authorization, let browser):
@@ -128,14 +128,14 @@ struct HostedPagesController: Sendable {
         let pool = try await HostedPool.resolve(request, services)
         let form = (try? request.content.decode([String: String].self)) ?? [:]
         guard let saml = form["SAMLResponse"], !saml.isEmpty else {
-            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in cannot be completed",
-                                            message: "Your identity provider's answer did not arrive. Go back to the app and sign in again.")
+            return try await Self.errorPage(request, status: .badRequest, heading: "error.cannotComplete",
+                                            message: "error.answerMissing")
         }
         let relayState = form["RelayState"] ?? ""
         if relayState.contains("client_id=") {
             switch try await services.federated.unsolicited(pool: pool, relayState: relayState, samlResponse: saml, browser: Self.browser(request)) {
             case .page(let message):
-                return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in cannot be completed", message: message)
+                return try await Self.errorPage(request, status: .badRequest, heading: "error.cannotComplete", message: .verbatim(message))
             case .redirect(let location):
                 return Self.found(location)
             case .outcome(let outcome, let browser):
@@ -173,8 +173,8 @@ struct HostedPagesController: Sendable {
         }
         let username = form["username"] ?? ""
         guard try await services.limits.allow(.signIn, from: request.clientAddress) else {
-            return try await Self.errorPage(request, status: .tooManyRequests, heading: "Too many attempts",
-                                            message: "Too many sign-ins failed from your network. Wait an hour and try again.")
+            return try await Self.errorPage(request, status: .tooManyRequests, heading: "error.tooManyAttempts",
+                                            message: "error.tooManySignIns")
         }
         do {
             let result = try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "")
@@ -182,15 +182,15 @@ struct HostedPagesController: Sendable {
             return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
         } catch AccountError.limitExceeded {
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username,
-                                              error: "Too many sign-in codes were sent. Wait an hour and try again.", status: .badRequest)
+                                              error: "login.tooManyCodes", status: .badRequest)
         } catch let error as SignInError {
-            let message = switch error {
-            case .userNotConfirmed: "Your account is not confirmed yet."
-            case .passwordResetRequired: "You must reset your password before signing in."
-            case .temporaryPasswordExpired: "Your temporary password has expired. Ask an administrator for a new one."
-            case .lockedOut: "Too many wrong passwords. Wait a few minutes and try again."
-            case .poolUsersNotAllowed: "This application signs in through another provider."
-            default: "Incorrect username or password."
+            let message: PageText = switch error {
+            case .userNotConfirmed: "login.notConfirmed"
+            case .passwordResetRequired: "login.resetRequired"
+            case .temporaryPasswordExpired: "login.temporaryExpired"
+            case .lockedOut: "login.lockedOut"
+            case .poolUsersNotAllowed: "login.otherProvider"
+            default: "login.incorrect"
             }
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)
         }
@@ -209,7 +209,7 @@ struct HostedPagesController: Sendable {
             allowed.contains(provider.name), FederatedSignIn.supportedTypes.contains(provider.type)
         else {
             return try await renderLogin(request, pool: pool, authorization: authorization, username: "",
-                                         error: "No sign-in is set up for that address. Check it, or sign in another way.", status: .badRequest)
+                                         error: "login.noProviderForDomain", status: .badRequest)
         }
         return found("\(HostedPool.base(request, pool))/oauth2/authorize?\(authorizeQuery(authorization, provider: provider.name))")
     }
@@ -222,20 +222,21 @@ struct HostedPagesController: Sendable {
         if let refused = try await Self.refuseWithoutCSRF(request, form: form) { return refused }
         let authorization = try await services.hosted.resume(pool: pool, id: form["request"], browser: Self.browser(request))
         guard let challenge = form["challenge"] else {
-            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid", message: "Start again from the application.")
+            return try await Self.errorPage(request, status: .badRequest, heading: "error.invalidSignInLink", message: "error.startAgain")
         }
         let password = form["new_password"] ?? ""
         guard password == form["confirm_password"] else {
             return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge,
-                                                    error: "The two passwords do not match.", status: .badRequest)
+                                                    error: "common.passwordsDiffer", status: .badRequest)
         }
         do {
             let result = try await services.hosted.setNewPassword(pool: pool, request: authorization, challenge: challenge, newPassword: password)
             return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
-        } catch SignInError.invalidPassword(let problem) {
-            return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge, error: problem, status: .badRequest)
+        } catch SignInError.invalidPassword {
+            return try await Self.renderNewPassword(request, pool: pool, authorization: authorization, challenge: challenge,
+                                                    error: "common.passwordRules", status: .badRequest)
         } catch is SignInError {
-            return try await Self.errorPage(request, status: .badRequest, heading: "Please sign in again", message: "This step has expired.")
+            return try await Self.errorPage(request, status: .badRequest, heading: "error.signInAgain", message: "error.stepExpired")
         }
     }
 
@@ -245,8 +246,8 @@ struct HostedPagesController: Sendable {
         guard let cookie = request.cookies[csrfCookie(request)]?.string, let field = form["_csrf"], !cookie.isEmpty,
             constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
         else {
-            return try await errorPage(request, status: .forbidden, heading: "Please try again",
-                                       message: "This form has expired or was not sent from this page. Go back and sign in again.")
+            return try await errorPage(request, status: .forbidden, heading: "error.tryAgain",
+                                       message: "error.formExpired")
         }
         return nil
     }
@@ -258,47 +259,91 @@ struct HostedPagesController: Sendable {
     }
 
     static func renderNewPassword(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, challenge: String,
-                                  error: String?, status: HTTPStatus) async throws -> Response {
+                                  error: PageText?, status: HTTPStatus) async throws -> Response {
         let csrf = csrfToken(request)
         let rules = AccountPagesController.passwordRules(pool)
         let context = NewPasswordContext(action: "\(HostedPool.base(request, pool))/forceChangePassword", csrf: csrf, challenge: challenge,
                                          hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }, rules: rules, error: error)
         return try await page(request, NewPasswordContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status,
-                              branding: (pool, authorization.clientId))
+                              pool: pool, authorization: authorization)
     }
 
     /// Renders a hosted form page, the one place its protections are set: the CSRF cookie the
     /// form's token matches, `no-store`, and the Content-Security-Policy (forms may post here
     /// and, after it, to the app's callback).
-    /// `branding`: the pool and app client whose classic customization (SetUICustomization)
-    /// the page wears: its CSS, written out again from the checked rules, in a style element the
-    /// policy names by its hash, and its logo above the form.
+    /// `pool` and `authorization`: whose page it is. They choose its language (PageLanguages)
+    /// and the classic customization (SetUICustomization) it wears: the CSS, written out again
+    /// from the checked rules, in a style element the policy names by its hash, and the logo.
     static func page(_ request: Request, _ template: String, _ context: some Encodable & Sendable, csrf: String, redirectURI: String?,
-                     status: HTTPStatus, formsAlsoTo others: [String] = [], branding: (pool: UserPool, clientId: String)? = nil)
+                     status: HTTPStatus, formsAlsoTo others: [String] = [], pool: UserPool? = nil, authorization: AuthorizationRequest? = nil)
         async throws -> Response
     {
-        let view = try await request.view.render(template, context)
-        var html = String(buffer: view.data)
+        let (rendered, catalog) = try await render(request, template, context, pool: pool, authorization: authorization)
+        var html = rendered
         var styleHash: String?
-        if let branding, let custom = try await UICustomizationRules.effective(poolId: branding.pool.id, clientId: branding.clientId,
-                                                                               store: try request.services().store) {
+        if let pool, let authorization, let custom = try await UICustomizationRules.effective(poolId: pool.id, clientId: authorization.clientId,
+                                                                                              store: try request.services().store) {
             if let css = custom.css, let rules = try? UICustomizationRules.rules(css), !rules.isEmpty {
                 let written = UICustomizationRules.written(rules)
                 styleHash = Data(SHA256.hash(data: Data(written.utf8))).base64EncodedString()
                 html = html.replacingOccurrences(of: "</head>", with: "<style>\(written)</style>\n</head>")
             }
             if custom.image != nil {
-                let logo = "\(HostedPool.base(request, branding.pool))/ui/logo?client_id=\(custom.clientId)&amp;v=\(custom.version)"
+                let logo = "\(HostedPool.base(request, pool))/ui/logo?client_id=\(custom.clientId)&amp;v=\(custom.version)"
                 html = html.replacingOccurrences(of: "<main class=\"card\">", with: "<main class=\"card\"><img class=\"logo-customizable\" src=\"\(logo)\" alt=\"\">")
             }
         }
         let response = Response(status: status, body: .init(string: html))
         response.headers.contentType = .html
         response.cookies[csrfCookie(request)] = cookie(csrf, request: request, maxAge: 3_600)
+        remember(catalog, request, response)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: "Content-Security-Policy",
                                       value: contentSecurityPolicy(redirectURI: redirectURI, alsoTo: others, styleHash: styleHash))
         return response
+    }
+
+    /// A page's template rendered in the person's language (PageLanguages.choose): the context,
+    /// its PageTexts said in that language, and `t`, `lang`, `dir` and `languages` beside it.
+    static func render(_ request: Request, _ template: String, _ context: some Encodable & Sendable, pool: UserPool?,
+                       authorization: AuthorizationRequest?) async throws -> (html: String, catalog: MessageCatalog) {
+        let languages = request.application.pageLanguages
+        let catalog = languages.choose(request, pool: pool, authorization: authorization)
+        let envelope = PageEnvelope(context: context, t: languages.trees[catalog.locale] ?? .group([:]), lang: catalog.locale,
+                                    dir: catalog.rightToLeft ? "rtl" : "ltr", languages: selector(request, languages, chosen: catalog.locale))
+        let renderer = request.leaf
+        let buffer = try await PageText.$catalog.withValue(catalog) { renderer.render(path: template, context: envelope) }.get()
+        return (String(buffer: buffer), catalog)
+    }
+
+    /// The language selector: a GET form back to this page, carrying what opens it again (the
+    /// query of a GET; of a posted form, only the stored request's id). None on pages that only
+    /// a form reaches (a second step, a new password), or where there is one language.
+    static func selector(_ request: Request, _ languages: PageLanguages, chosen: String) -> LanguageSelector? {
+        guard languages.choices.count > 1 else { return nil }
+        var hidden: [Hidden] = []
+        if request.method == .GET {
+            let query = (try? request.query.decode([String: String].self)) ?? [:]
+            hidden = query.filter { $0.key != "lang" }.sorted { $0.key < $1.key }.map { Hidden(name: $0.key, value: $0.value) }
+        } else {
+            let reopens = [RoutePath.login, RoutePath.signUp, RoutePath.confirmUser, RoutePath.forgotPassword, RoutePath.confirmForgotPassword]
+            guard reopens.contains(where: { request.url.path.hasSuffix("/" + $0.string) }),
+                let id = try? request.content.get(String.self, at: "request"), !id.isEmpty
+            else { return nil }
+            hidden = [Hidden(name: "request", value: id)]
+        }
+        return .init(action: request.url.path, hidden: hidden, options: languages.choices.map {
+            .init(tag: $0.tag, name: $0.name, selected: $0.tag == chosen)
+        })
+    }
+
+    /// A language chosen on the page (`lang` in a GET's query, one there is a catalog for) is
+    /// kept in a cookie for the person's next pages and sign-ins.
+    static func remember(_ catalog: MessageCatalog, _ request: Request, _ response: Response) {
+        guard request.method == .GET, let chosen = try? request.query.get(String.self, at: "lang"),
+            request.application.pageLanguages.catalogs.match([chosen]) == catalog.locale
+        else { return }
+        response.cookies[PageLanguages.cookie] = cookie(catalog.locale, request: request, maxAge: 365 * 86_400)
     }
 
     /// GET {base}/ui/logo?client_id=…: the logo of a client's (or `ALL`'s) customization, as set;
@@ -339,26 +384,26 @@ struct HostedPagesController: Sendable {
         let pool = try await HostedPool.resolve(request, services)
         let parameters = try Self.parameters(request)
         guard let clientId = parameters["client_id"], let client = try await services.store.client(poolId: pool.id, clientId: clientId) else {
-            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid", message: "Unknown client_id.")
+            return try await Self.errorPage(request, status: .badRequest, heading: "error.invalidSignOutLink", message: .verbatim("Unknown client_id."))
         }
         let target: String
         if let logoutURI = parameters["logout_uri"] {
             guard client.logoutURLs.contains(logoutURI) else {
-                return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid",
-                                                message: "logout_uri is not a sign-out URL of this client.")
+                return try await Self.errorPage(request, status: .badRequest, heading: "error.invalidSignOutLink",
+                                                message: .verbatim("logout_uri is not a sign-out URL of this client."))
             }
             target = logoutURI
         } else if let redirectURI = parameters["redirect_uri"], parameters["response_type"] != nil {
             guard client.callbackURLs.contains(redirectURI) else {
-                return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid",
-                                                message: "redirect_uri is not a callback URL of this client.")
+                return try await Self.errorPage(request, status: .badRequest, heading: "error.invalidSignOutLink",
+                                                message: .verbatim("redirect_uri is not a callback URL of this client."))
             }
             var query = URLComponents()
             query.queryItems = parameters.filter { $0.key != "logout_uri" }.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
             target = "\(HostedPool.base(request, pool))/login?\(query.percentEncodedQuery ?? "")"
         } else {
-            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out link is not valid",
-                                            message: "Give logout_uri, or redirect_uri with response_type.")
+            return try await Self.errorPage(request, status: .badRequest, heading: "error.invalidSignOutLink",
+                                            message: .verbatim("Give logout_uri, or redirect_uri with response_type."))
         }
         let cookie = request.cookies[Self.sessionCookie(pool.id, request)]?.string
         // a session a SAML IdP opened signs out there too, where the provider says so (IDPSignout)
@@ -379,14 +424,14 @@ struct HostedPagesController: Sendable {
         guard let target = try await services.federated.samlLogoutReturn(pool: pool, samlResponse: parameters["SAMLResponse"],
                                                                          relayState: parameters["RelayState"], deflated: request.method == .GET)
         else {
-            return try await Self.errorPage(request, status: .badRequest, heading: "This sign-out cannot be completed",
-                                            message: "You are signed out here. Your identity provider's answer was not one this sign-out expected; go back to the app.")
+            return try await Self.errorPage(request, status: .badRequest, heading: "error.signOutCannotComplete",
+                                            message: "error.signOutUnexpected")
         }
         return Self.found(target)
     }
 
     static func renderLogin(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, username: String,
-                            error: String?, notice: String? = nil, status: HTTPStatus) async throws -> Response {
+                            error: PageText?, notice: PageText? = nil, status: HTTPStatus) async throws -> Response {
         let csrf = csrfToken(request)
         let base = HostedPool.base(request, pool)
         let query = AccountPagesController.query(authorization)
@@ -407,12 +452,12 @@ struct HostedPagesController: Sendable {
                                    passwordForm: poolUsers,
                                    domainField: providers.contains { !$0.identifiers.isEmpty },
                                    providers: allowed.filter(usable.contains).map {
-                                       ProviderButton(name: $0, link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
+                                       ProviderButton(name: $0, label: PageText("login.provider", ["name": $0]), link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
                                    })
         // the work-address form's answer goes on to a provider's sign-in page: its origin may be a form's target
         let routed = providers.filter { !$0.identifiers.isEmpty }.compactMap { $0.details[$0.type == .saml ? "SSORedirectBindingURI" : "authorize_url"] }
         return try await page(request, LoginContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status,
-                              formsAlsoTo: routed, branding: (pool, authorization.clientId))
+                              formsAlsoTo: routed, pool: pool, authorization: authorization)
     }
 
     /// The authorization parameters of a stored request, naming `provider`: what a provider's
@@ -425,6 +470,7 @@ struct HostedPagesController: Sendable {
                      URLQueryItem(name: "identity_provider", value: provider)]
         if let state = authorization.state { items.append(URLQueryItem(name: "state", value: state)) }
         if let nonce = authorization.nonce { items.append(URLQueryItem(name: "nonce", value: nonce)) }
+        if let locales = authorization.uiLocales { items.append(URLQueryItem(name: "ui_locales", value: locales.joined(separator: " "))) }
         if let challenge = authorization.codeChallenge {
             items += [URLQueryItem(name: "code_challenge", value: challenge), URLQueryItem(name: "code_challenge_method", value: "S256")]
         }
@@ -471,9 +517,13 @@ struct HostedPagesController: Sendable {
         return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64URLEncoded
     }
 
-    static func errorPage(_ request: Request, status: HTTPStatus, heading: String, message: String) async throws -> Response {
-        let response = try await request.view.render(ErrorContext.template, ErrorContext(heading: heading, message: message))
-            .encodeResponse(status: status, for: request)
+    static func errorPage(_ request: Request, status: HTTPStatus, heading: PageText, message: PageText,
+                          pool: UserPool? = nil, authorization: AuthorizationRequest? = nil) async throws -> Response {
+        let (html, catalog) = try await render(request, ErrorContext.template, ErrorContext(heading: heading, message: message),
+                                               pool: pool, authorization: authorization)
+        let response = Response(status: status, body: .init(string: html))
+        response.headers.contentType = .html
+        remember(catalog, request, response)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
     }

@@ -9,32 +9,32 @@ import Vapor
 struct MFAPagesController: Sendable {
     /// The page for a challenge a sign-in just met.
     static func render(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, challenge: String, session: String,
-                       parameters: [String: String], error: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+                       parameters: [String: String], error: PageText? = nil, status: HTTPStatus = .ok) async throws -> Response {
         let services = try request.services()
         var context = MFAContext(
-            title: "Confirm it is you", heading: "Confirm it is you", action: "\(HostedPool.base(request, pool))/mfa",
+            title: "mfa.title", heading: "mfa.title", action: "\(HostedPool.base(request, pool))/mfa",
             csrf: HostedPagesController.csrfToken(request), challenge: challenge, session: session,
             hidden: AccountPagesController.hidden(authorization),
             challengeParameters: parameters.sorted { $0.key < $1.key }.map { HostedPagesController.Hidden(name: $0.key, value: $0.value) },
-            choices: [], codeLabel: "Code", button: "Sign in")
+            choices: [], codeLabel: "mfa.code", button: "mfa.submit")
         switch challenge {
         case UserMFA.softwareToken:
-            context.instructions = "Enter the 6-digit code from your authenticator app."
-            context.codeLabel = "Authenticator code"
+            context.instructions = "mfa.totpInstructions"
+            context.codeLabel = "mfa.totpCode"
         case UserMFA.email, UserMFA.sms:
-            let medium = parameters["CODE_DELIVERY_DELIVERY_MEDIUM"] == "SMS" ? "text message" : "email"
-            context.instructions = "We sent a code by \(medium) to \(parameters["CODE_DELIVERY_DESTINATION"] ?? "you")."
-            context.codeLabel = "Sign-in code"
+            context.instructions = PageText(parameters["CODE_DELIVERY_DELIVERY_MEDIUM"] == "SMS" ? "common.sentBySMS" : "common.sentByEmail",
+                                            ["destination": parameters["CODE_DELIVERY_DESTINATION"] ?? ""])
+            context.codeLabel = "mfa.sentCode"
         case "SELECT_MFA_TYPE":
-            let names = [UserMFA.softwareToken: "A code from my authenticator app", UserMFA.email: "A code by email", UserMFA.sms: "A code by text message"]
+            let names: [String: PageText] = [UserMFA.softwareToken: "mfa.choiceTOTP", UserMFA.email: "mfa.choiceEmail", UserMFA.sms: "mfa.choiceSMS"]
             let offered = (try? JSONDecoder().decode([String].self, from: Data((parameters["MFAS_CAN_CHOOSE"] ?? "[]").utf8))) ?? []
-            context.choices = offered.map { Choice(value: $0, label: names[$0] ?? $0) }
+            context.choices = offered.map { Choice(value: $0, label: names[$0] ?? .verbatim($0)) }
         case "MFA_SETUP":
-            context.title = "Set up your authenticator app"
-            context.heading = "Set up your authenticator app"
-            context.instructions = "This application asks for a second step at sign-in. Scan the QR code with an authenticator app (or type the key, or open the link on the device that has the app), then enter the code it shows."
-            context.codeLabel = "Authenticator code"
-            context.button = "Verify and sign in"
+            context.title = "mfa.setupTitle"
+            context.heading = "mfa.setupTitle"
+            context.instructions = "mfa.setupInstructions"
+            context.codeLabel = "mfa.totpCode"
+            context.button = "mfa.setupSubmit"
             let setup = try await services.hosted.softwareTokenSetup(pool: pool, request: authorization, session: session)
             context.qr = QRCode.svg(setup.uri)
             context.setupLink = setup.uri
@@ -46,7 +46,7 @@ struct MFAPagesController: Sendable {
         }
         context.error = error
         return try await HostedPagesController.page(request, MFAContext.template, context, csrf: context.csrf, redirectURI: authorization.redirectURI,
-                                                    status: status, branding: (pool, authorization.clientId))
+                                                    status: status, pool: pool, authorization: authorization)
     }
 
     /// What a sign-in step leads to: the app (with a session cookie) or the next page.
@@ -71,8 +71,8 @@ struct MFAPagesController: Sendable {
         if let refused = try await HostedPagesController.refuseWithoutCSRF(request, form: form) { return refused }
         let authorization = try await services.hosted.resume(pool: pool, id: form["request"], browser: HostedPagesController.browser(request))
         guard let challenge = form["challenge"], let session = form["session"] else {
-            return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "This sign-in link is not valid",
-                                                             message: "Start again from the application.")
+            return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "error.invalidSignInLink",
+                                                             message: "error.startAgain")
         }
         var responses: [String: String] = [:]
         switch challenge {
@@ -87,23 +87,23 @@ struct MFAPagesController: Sendable {
         } catch AccountError.codeMismatch {
             // the setup page shows the same pending key again, so what was scanned stays good
             return try await Self.render(request, pool: pool, authorization: authorization, challenge: challenge, session: session,
-                                         parameters: Self.parameters(form), error: "That code is not right. Try the newest code.", status: .badRequest)
+                                         parameters: Self.parameters(form), error: "mfa.wrongCode", status: .badRequest)
         } catch AccountError.softwareTokenUsed {
             return try await Self.render(request, pool: pool, authorization: authorization, challenge: challenge, session: session,
-                                         parameters: Self.parameters(form), error: "That code was used already. Wait for the next code.",
+                                         parameters: Self.parameters(form), error: "mfa.usedCode",
                                          status: .badRequest)
         } catch AccountError.tooManyFailedAttempts {
-            return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "Too many wrong codes",
-                                                             message: "Wait a few minutes, then sign in again.")
+            return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "error.tooManyWrongCodes",
+                                                             message: "error.waitThenSignIn")
         } catch AccountError.expiredCode {
-            return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "This code has expired",
-                                                             message: "Sign in again to get a new code.")
+            return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "error.codeExpired",
+                                                             message: "error.signInForNewCode")
         } catch AccountError.limitExceeded {
-            return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "Too many codes",
-                                                             message: "Too many sign-in codes were sent. Wait an hour and try again.")
+            return try await HostedPagesController.errorPage(request, status: .tooManyRequests, heading: "error.tooManyCodes",
+                                                             message: "error.tooManySignInCodes")
         } catch is SignInError {
-            return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "Please sign in again",
-                                                             message: "This step has expired or was already used.")
+            return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "error.signInAgain",
+                                                             message: "error.stepExpiredOrUsed")
         }
     }
 

@@ -48,6 +48,7 @@ public func configure(
     app.leaf.sources = .singleSource(NIOLeafFiles(
         fileio: app.fileio, limits: .default, sandboxDirectory: root, viewDirectory: root + "Templates/"))
     app.views.use(.leaf)
+    app.pageLanguages = PageLanguages(try MessageCatalogs.load(directories: [root + "Messages"]))
     app.asyncCommands.use(CognateServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(KeysCommand(), as: "keys")
     app.asyncCommands.use(OutboxCommand(), as: "outbox")
@@ -64,7 +65,7 @@ extension DatabaseLocation {
     }
 }
 
-/// Where Templates/ and Public/ are: COGNATE_RESOURCES_DIR, else the working directory, else the
+/// Where Templates/, Messages/ and Public/ are: COGNATE_RESOURCES_DIR, else the working directory, else the
 /// checkout the binary was built in (`.build/<configuration>/cognate` three levels down).
 enum ResourceRoot {
     static func find() -> String {
