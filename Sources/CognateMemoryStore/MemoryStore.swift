@@ -50,6 +50,8 @@ public actor MemoryStore {
         var providers: [String: [String: IdentityProvider]] = [:]
         /// pool id → client id (or ALL) → customization
         var customizations: [String: [String: UICustomization]] = [:]
+        var brandings: [String: ManagedLoginBranding] = [:]
+        var brandingFiles: [String: [ManagedLoginAsset.Key: Data]] = [:]
     }
 }
 
@@ -119,6 +121,8 @@ extension MemoryStore: UserPoolStore {
         state.keys.removeAll { $0.poolId == id }
         state.resourceServers[id] = nil
         state.customizations[id] = nil
+        for gone in state.brandings.values where gone.poolId == id { state.brandingFiles[gone.id] = nil }
+        state.brandings = state.brandings.filter { $0.value.poolId != id }
         state.domains = state.domains.filter { $0.value.poolId != id }
         state.users = state.users.filter { $0.value.poolId != id }
         state.identifiers[id] = nil
@@ -819,6 +823,56 @@ extension MemoryStore: UICustomizationStore {
     public func deleteUICustomization(poolId: String, clientId: String) throws {
         try available()
         state.customizations[poolId]?[clientId] = nil
+    }
+}
+
+extension MemoryStore: ManagedLoginBrandingStore {
+    public func managedLoginBranding(poolId: String, id: String) throws -> ManagedLoginBranding? {
+        try available()
+        return state.brandings[id].flatMap { $0.poolId == poolId ? $0 : nil }
+    }
+
+    public func managedLoginBranding(poolId: String, clientId: String) throws -> ManagedLoginBranding? {
+        try available()
+        return state.brandings.values.first { $0.poolId == poolId && $0.clientId == clientId }
+    }
+
+    public func createManagedLoginBranding(_ branding: ManagedLoginBranding, files: [ManagedLoginAsset.Key: Data]) throws {
+        try available()
+        guard state.pools[branding.poolId] != nil else { throw StoreError.notFound("user pool \(branding.poolId)") }
+        guard !state.brandings.values.contains(where: { $0.poolId == branding.poolId && $0.clientId == branding.clientId }),
+            state.brandings[branding.id] == nil
+        else { throw StoreError.duplicate("managed login branding for \(branding.clientId)") }
+        state.brandings[branding.id] = branding
+        state.brandingFiles[branding.id] = files.filter { key, _ in branding.assets.contains { $0.key == key } }
+    }
+
+    public func updateManagedLoginBranding(poolId: String, id: String, files: [ManagedLoginAsset.Key: Data],
+                                           _ change: @escaping @Sendable (inout ManagedLoginBranding) throws -> Void) throws -> ManagedLoginBranding {
+        try available()
+        guard var branding = state.brandings[id], branding.poolId == poolId else { throw StoreError.notFound("managed login branding \(id)") }
+        try change(&branding)
+        branding.id = id
+        branding.poolId = poolId
+        let listed = Set(branding.assets.map(\.key))
+        var kept = (state.brandingFiles[id] ?? [:]).filter { listed.contains($0.key) }
+        for (key, bytes) in files where listed.contains(key) { kept[key] = bytes }
+        state.brandings[id] = branding
+        state.brandingFiles[id] = kept
+        return branding
+    }
+
+    public func deleteManagedLoginBranding(poolId: String, id: String) throws -> Bool {
+        try available()
+        guard state.brandings[id]?.poolId == poolId else { return false }
+        state.brandings[id] = nil
+        state.brandingFiles[id] = nil
+        return true
+    }
+
+    public func managedLoginAssetFile(brandingId: String, key: ManagedLoginAsset.Key) throws -> Data? {
+        try available()
+        return state.brandingFiles[brandingId]?[key]
     }
 }
 

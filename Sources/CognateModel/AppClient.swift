@@ -21,6 +21,8 @@ public struct AppClient: Sendable, Equatable, Codable {
     /// The units the API caller used for each lifetime, echoed back as given (Cognito's TokenValidityUnits).
     public var tokenValidityUnits: TokenValidityUnits
     public var refreshTokenRotation: Bool
+    /// The theme its hosted pages use (a folder of COGNATE_THEMES_DIR), over the pool's; nil: the pool's.
+    public var theme: String?
     public var defaultRedirectURI: String?
     public var readAttributes: [String]
     public var writeAttributes: [String]

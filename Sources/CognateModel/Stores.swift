@@ -301,6 +301,25 @@ public protocol UICustomizationStore: Sendable {
     func deleteUICustomization(poolId: String, clientId: String) async throws
 }
 
+/// Managed login branding styles (Cognito's *ManagedLoginBranding operations): at most one per
+/// app client; the assets' bytes apart from the style, read only when an asset is served.
+public protocol ManagedLoginBrandingStore: Sendable {
+    func managedLoginBranding(poolId: String, id: String) async throws -> ManagedLoginBranding?
+    /// The client's style; read for every hosted page.
+    func managedLoginBranding(poolId: String, clientId: String) async throws -> ManagedLoginBranding?
+    /// Stores a new style with its assets' bytes; `StoreError.duplicate` when the client has one,
+    /// `StoreError.notFound` without the pool.
+    func createManagedLoginBranding(_ branding: ManagedLoginBranding, files: [ManagedLoginAsset.Key: Data]) async throws
+    /// Changes a style in one transaction: `change` sees the current one; the bytes of `files`
+    /// are written, and those of assets the changed style no longer lists are removed.
+    func updateManagedLoginBranding(poolId: String, id: String, files: [ManagedLoginAsset.Key: Data],
+                                    _ change: @escaping @Sendable (inout ManagedLoginBranding) throws -> Void) async throws -> ManagedLoginBranding
+    /// Removes a style and its assets; false when there was none.
+    func deleteManagedLoginBranding(poolId: String, id: String) async throws -> Bool
+    /// An asset's bytes.
+    func managedLoginAssetFile(brandingId: String, key: ManagedLoginAsset.Key) async throws -> Data?
+}
+
 public protocol StoreHealth: Sendable {
     /// Throws unless the database answers.
     func ping() async throws
@@ -309,4 +328,4 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & StoreHealth

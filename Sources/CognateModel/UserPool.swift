@@ -32,6 +32,9 @@ public struct UserPool: Sendable, Equatable, Codable {
     /// The language of the hosted pages and messages where nothing closer is known (a BCP 47
     /// tag, `de`); nil: English. Set in the config file (`locale`); Cognito has no such setting.
     public var defaultLocale: String?
+    /// The theme of the pool's hosted pages (a folder of COGNATE_THEMES_DIR); nil: the built-in one.
+    /// Set in the config file (`theme`).
+    public var theme: String?
     public var createdAt: Date
     public var updatedAt: Date
 

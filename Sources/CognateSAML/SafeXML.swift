@@ -24,6 +24,23 @@ public final class SafeXML {
             return String(cString: value)
         }
 
+        /// Every attribute, by local name (a namespace prefix dropped: `xlink:href` is `href`), and its value.
+        public var attributes: [(name: String, value: String)] {
+            var result: [(String, String)] = []
+            var attribute = node.pointee.properties
+            while let current = attribute {
+                let name = String(cString: current.pointee.name)
+                var value = ""
+                if let content = xmlNodeListGetString(node.pointee.doc, current.pointee.children, 1) {
+                    value = String(cString: content)
+                    cognate_xml_free(content)
+                }
+                result.append((name, value))
+                attribute = current.pointee.next
+            }
+            return result
+        }
+
         public var text: String {
             guard let content = xmlNodeGetContent(node) else { return "" }
             defer { cognate_xml_free(content) }

@@ -495,3 +495,27 @@ def test_sign_up_by_keyboard_alone_in_arabic_and_japanese(stack, locale):
     assert tab().get_attribute("name") == "code"
     person.browser.switch_to.active_element.send_keys(code, Keys.ENTER)
     landed_with_tokens(stack, person, verifier, state)
+
+
+def test_a_managed_login_style_shows_in_both_modes(stack):
+    """A managed login style as a person sees it: its colours in light and in dark mode (the
+    system setting), its radius, its header bar and form logo; axe still finds nothing."""
+    from test_managed_login import GREEN_BUTTON, SVG
+    from test_ui_customization import png
+    cognito(stack["server"].url).create_managed_login_branding(UserPoolId=stack["pool"], ClientId=stack["client"], Settings=GREEN_BUTTON, Assets=[
+        {"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": png(40, 20)},
+        {"Category": "FORM_LOGO", "ColorMode": "DARK", "Extension": "SVG", "Bytes": SVG}])
+    browser = stack["browser"]
+    for mode, button in (("light", "rgb(10, 125, 59)"), ("dark", "rgb(126, 226, 168)")):
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": mode}]})
+        person = Person(stack, f"managed-{mode}")
+        url, _, _ = authorize(stack)
+        browser.get(url)
+        person.see("Sign in")
+        submit = browser.find_element(By.CSS_SELECTOR, "button.submitButton-customizable")
+        assert submit.value_of_css_property("background-color") in (button, button.replace("rgb", "rgba").replace(")", ", 1)"))
+        assert submit.value_of_css_property("border-top-left-radius") == "12px"
+        assert browser.find_element(By.CSS_SELECTOR, "header.page-header").is_displayed()
+        logo = browser.find_element(By.CSS_SELECTOR, "img.logo-customizable")
+        width = browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", logo)
+        assert width == 40, (mode, width)

@@ -148,8 +148,11 @@ struct DeleteUserPoolClient: APIOperation {
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         _ = try await context.existingClient(input.UserPoolId, input.ClientId)
         try await context.store.deleteClient(poolId: input.UserPoolId, clientId: input.ClientId)
-        // its pages' customization goes with it (a client made later under another id never sees it)
+        // its pages' customization and style go with it (a client made later under another id never sees them)
         try await context.store.deleteUICustomization(poolId: input.UserPoolId, clientId: input.ClientId)
+        if let style = try await context.store.managedLoginBranding(poolId: input.UserPoolId, clientId: input.ClientId) {
+            _ = try await context.store.deleteManagedLoginBranding(poolId: input.UserPoolId, id: style.id)
+        }
         return Output()
     }
 }

@@ -7,7 +7,7 @@ import Logging
 public struct APIContext: Sendable {
     /// What the operations read and write directly (the rest goes through the services).
     public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore & DomainStore & AuthEventStore
-        & IdentityProviderStore & UICustomizationStore
+        & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore
     public let store: any Store
     public let pools: PoolService
     public let keyring: Keyring
@@ -99,6 +99,8 @@ public struct CognitoAPI: Sendable {
         CreateIdentityProvider.self, DescribeIdentityProvider.self, UpdateIdentityProvider.self, DeleteIdentityProvider.self,
         ListIdentityProviders.self, GetIdentityProviderByIdentifier.self, GetSigningCertificate.self,
         SetUICustomization.self, GetUICustomization.self, AdminLinkProviderForUser.self, AdminDisableProviderForUser.self,
+        CreateManagedLoginBranding.self, UpdateManagedLoginBranding.self, DescribeManagedLoginBranding.self,
+        DescribeManagedLoginBrandingByClient.self, DeleteManagedLoginBranding.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

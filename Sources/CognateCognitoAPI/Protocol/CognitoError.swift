@@ -22,6 +22,7 @@ public struct CognitoError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func scopeDoesNotExist(_ message: String) -> CognitoError { .init("ScopeDoesNotExistException", message) }
     public static func invalidOAuthFlow(_ message: String) -> CognitoError { .init("InvalidOAuthFlowException", message) }
     public static func tooManyRequests(_ message: String) -> CognitoError { .init("TooManyRequestsException", message) }
+    public static func managedLoginBrandingExists(_ message: String) -> CognitoError { .init("ManagedLoginBrandingExistsException", message) }
     public static let internalError = CognitoError("InternalErrorException", "Internal error.", status: 500)
     /// The database does not answer: Cognito's internal error type, with 503 so that SDKs
     /// (botocore retries 500–504) and operators tell "try again" from a fault.

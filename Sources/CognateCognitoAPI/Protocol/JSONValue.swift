@@ -2,7 +2,7 @@ import Foundation
 
 /// A request body as JSON, keeping booleans and numbers apart (which `JSONSerialization` on
 /// Linux does not reliably do), so the model's types can be checked exactly.
-public indirect enum JSONValue: Sendable, Equatable, Decodable {
+public indirect enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -20,6 +20,19 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
         else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
         else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
     }
 
     var typeName: String {

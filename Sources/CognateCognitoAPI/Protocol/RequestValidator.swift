@@ -39,7 +39,8 @@ struct RequestValidator {
             }
         case "string", "blob":
             guard case .string(let text) = value else { throw wrongType() }
-            let length = text.count
+            // a blob travels as base64: its length is that of the bytes it stands for
+            let length = shape.type == "blob" ? text.utf8.count / 4 * 3 - text.suffix(2).filter { $0 == "=" }.count : text.count
             if let min = shape.min, Double(length) < min { fail("have length greater than or equal to \(Int(min))", shown: text) }
             if let max = shape.max, Double(length) > max { fail("have length less than or equal to \(Int(max))", shown: text) }
             if let values = shape.enum, !values.contains(text) {

@@ -31,7 +31,7 @@ public struct MessageCatalog: Sendable, Equatable {
     }
 
     /// The language subtag: `pt` of `pt-BR`.
-    static func language(_ tag: String) -> String {
+    public static func language(_ tag: String) -> String {
         String(tag.split(separator: "-").first ?? "").lowercased()
     }
 

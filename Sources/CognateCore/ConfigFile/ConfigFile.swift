@@ -43,6 +43,16 @@ public struct ConfigFile: Sendable {
         public var client: AppClient
         /// Its own classic customization, replacing the pool's.
         public var uiCustomization: UICustomizationDeclaration?
+        /// Its managed login style (as CreateManagedLoginBranding makes it).
+        public var managedLogin: ManagedLoginDeclaration?
+    }
+
+    /// `managedLogin: {settings: {…Cognito's Settings document…}, assets: [{category, colorMode, file}]}`.
+    public struct ManagedLoginDeclaration: Sendable {
+        /// The Settings document as JSON text (keys sorted), checked; nil for none.
+        public var settings: String?
+        public var assets: [ManagedLoginAsset]
+        public var files: [ManagedLoginAsset.Key: Data]
     }
 
     public struct UserDeclaration: Sendable {
@@ -109,7 +119,7 @@ public struct ConfigFile: Sendable {
         let f = try field.mapping([
             "id", "name", "passwordPolicy", "usernameAttributes", "aliasAttributes", "caseSensitive",
             "autoVerifiedAttributes", "mfa", "signingAlgorithm", "tokenValidity", "schema", "clients",
-            "resourceServers", "groups", "users", "identityProviders", "uiCustomization", "locale",
+            "resourceServers", "groups", "users", "identityProviders", "uiCustomization", "locale", "theme",
         ])
         guard let nameField = f["name"] else { throw field.error("missing required field 'name'") }
         var pool = UserPool(id: "", name: try nameField.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
@@ -143,6 +153,7 @@ public struct ConfigFile: Sendable {
             guard MessageCatalogs.wellFormed(tag), tag.count <= 35 else { throw v.error("must be a language tag such as en, de or pt-BR") }
             pool.defaultLocale = tag
         }
+        if let v = f["theme"] { pool.theme = try themeName(v) }
         try check(PoolRules.validate(pool), in: field)
 
         let resourceServers = try f["resourceServers"]?.sequence().map(parseResourceServer) ?? []
@@ -188,6 +199,81 @@ public struct ConfigFile: Sendable {
             declaration.logo = data
         }
         return declaration
+    }
+
+    /// A theme's name: a folder of COGNATE_THEMES_DIR (that it is there is checked at start).
+    static func themeName(_ field: YAMLField) throws -> String {
+        let name = try field.nonEmptyString()
+        guard name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw field.error("must be a theme's folder name: lowercase letters, digits, - and _")
+        }
+        return name
+    }
+
+    /// A client's managed login style: the Settings document written as YAML (colours quoted or
+    /// not: a value of a key ending in `Color` is always text), images read from files beside the
+    /// config file; checked as CreateManagedLoginBranding checks them.
+    static func parseManagedLogin(_ field: YAMLField) throws -> ManagedLoginDeclaration {
+        let f = try field.mapping(["settings", "assets"])
+        var declaration = ManagedLoginDeclaration(settings: nil, assets: [], files: [:])
+        if let settings = f["settings"] {
+            guard case .mapping = settings.node else { throw settings.error("expected a mapping (the Settings document)") }
+            let object = json(settings.node, key: "")
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
+                              as: UTF8.self)
+            do {
+                _ = try ManagedLoginStyle.read(text)
+            } catch {
+                throw settings.error(error.message)
+            }
+            declaration.settings = text
+        }
+        for (index, item) in (try f["assets"]?.sequence() ?? []).enumerated() {
+            let a = try item.mapping(["category", "colorMode", "file"])
+            guard let category = a["category"], let mode = a["colorMode"], let file = a["file"] else {
+                throw item.error("an asset needs category, colorMode and file")
+            }
+            let name = try file.nonEmptyString()
+            let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: field.file).deletingLastPathComponent().appendingPathComponent(name).path
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw file.error("cannot read \(path)") }
+            let fileExtension = switch (path as NSString).pathExtension.lowercased() {
+            case "jpg", "jpeg": "JPEG"
+            case let other: other.uppercased()
+            }
+            do {
+                let asset = try ManagedLoginAssets.check(category: try category.string(), colorMode: try mode.string(), fileExtension: fileExtension,
+                                                         resourceId: nil, bytes: bytes)
+                guard declaration.files[asset.key] == nil else { throw ValidationError(field: "Assets", message: "a second \(asset.category) for \(asset.colorMode)") }
+                declaration.assets.append(asset)
+                declaration.files[asset.key] = bytes
+            } catch let error as ValidationError {
+                throw item.error(error.message, field: "\(f["assets"]!.path)[\(index)]")
+            }
+        }
+        return declaration
+    }
+
+    /// A YAML node as JSON: mappings, sequences, and scalars as booleans, numbers or text.
+    static func json(_ node: Node, key: String) -> Any {
+        switch node {
+        case .mapping(let mapping):
+            var object: [String: Any] = [:]
+            for (name, value) in mapping {
+                let text = name.string ?? ""
+                object[text] = json(value, key: text)
+            }
+            return object
+        case .sequence(let items):
+            return items.map { json($0, key: key) }
+        case .scalar(let scalar):
+            if key.lowercased().hasSuffix("color") { return scalar.string }
+            if let flag = node.bool { return flag }
+            if let number = node.int { return number }
+            if let number = node.float { return number }
+            return scalar.string
+        case .alias:
+            return NSNull()
+        }
     }
 
     static func unique(_ values: [String], in field: YAMLField?, what: String) throws {
@@ -253,7 +339,7 @@ public struct ConfigFile: Sendable {
         let f = try field.mapping([
             "id", "name", "secret", "generateSecret", "callbackURLs", "logoutURLs", "allowedOAuthFlows",
             "allowedOAuthScopes", "supportedIdentityProviders", "explicitAuthFlows", "tokenValidity",
-            "refreshTokenRotation", "uiCustomization",
+            "refreshTokenRotation", "uiCustomization", "managedLogin", "theme",
         ])
         guard let name = f["name"] else { throw field.error("missing required field 'name'") }
         let id = try f["id"]?.nonEmptyString()
@@ -285,9 +371,11 @@ public struct ConfigFile: Sendable {
         if let v = f["explicitAuthFlows"] { client.explicitAuthFlows = try v.strings() }
         if let v = f["tokenValidity"] { client.tokenValidity = try parseValidity(v) }
         if let v = f["refreshTokenRotation"] { client.refreshTokenRotation = try v.bool() }
+        if let v = f["theme"] { client.theme = try themeName(v) }
         try check(PoolRules.validate(client), in: field)
         return ClientDeclaration(id: id, secret: secret, generateSecret: generateSecret, client: client,
-                                 uiCustomization: try f["uiCustomization"].map(parseUICustomization))
+                                 uiCustomization: try f["uiCustomization"].map(parseUICustomization),
+                                 managedLogin: try f["managedLogin"].map(parseManagedLogin))
     }
 
     static func parseResourceServer(_ field: YAMLField) throws -> ResourceServer {

@@ -14,7 +14,7 @@ public struct ConfigFileApplier: Sendable {
 
     /// What applying a file writes: pools, clients, resource servers, groups and users.
     public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore & IdentityProviderStore
-        & UICustomizationStore
+        & UICustomizationStore & ManagedLoginBrandingStore
     let store: any Store
     let pools: PoolService
     let keyring: Keyring
@@ -46,6 +46,7 @@ public struct ConfigFileApplier: Sendable {
             for client in declaration.clients {
                 let clientId = try await applyClient(client, pool: pool, report: &report)
                 if let custom = client.uiCustomization { try await applyUICustomization(custom, pool: pool, clientId: clientId, report: &report) }
+                if let style = client.managedLogin { try await applyManagedLogin(style, pool: pool, clientId: clientId, report: &report) }
             }
             for group in declaration.groups { try await applyGroup(group, pool: pool, report: &report) }
             for user in declaration.users { try await applyUser(user, pool: pool, report: &report) }
@@ -171,6 +172,26 @@ public struct ConfigFileApplier: Sendable {
         } else {
             report.updated.append("UI customization of \(clientId) in \(pool.id)")
         }
+    }
+
+    /// Makes the client's managed login style what the file says, unless it is already.
+    func applyManagedLogin(_ declared: ConfigFile.ManagedLoginDeclaration, pool: UserPool, clientId: String, report: inout Report) async throws {
+        let date = now()
+        guard let current = try await store.managedLoginBranding(poolId: pool.id, clientId: clientId) else {
+            try await store.createManagedLoginBranding(ManagedLoginBranding(
+                id: UUID().uuidString.lowercased(), poolId: pool.id, clientId: clientId, useCognitoProvidedValues: false,
+                settings: declared.settings, assets: declared.assets, createdAt: date, updatedAt: date), files: declared.files)
+            report.created.append("managed login style of \(clientId) in \(pool.id)")
+            return
+        }
+        if current.settings == declared.settings, current.assets == declared.assets, !current.useCognitoProvidedValues { return }
+        _ = try await store.updateManagedLoginBranding(poolId: pool.id, id: current.id, files: declared.files) { branding in
+            branding.useCognitoProvidedValues = false
+            branding.settings = declared.settings
+            branding.assets = declared.assets
+            branding.updatedAt = date
+        }
+        report.updated.append("managed login style of \(clientId) in \(pool.id)")
     }
 
     func findClient(named name: String, poolId: String) async throws -> AppClient? {

@@ -47,6 +47,11 @@ public struct CognateConfiguration: Sendable {
     public var authEventDays: Int = 90
     /// Peers whose X-Forwarded-For is believed (COGNATE_TRUSTED_PROXIES); empty: none, the peer is the client.
     public var trustedProxies = TrustedProxies([])
+    /// Where the hosted pages' themes are (COGNATE_THEMES_DIR): one folder per theme.
+    public var themesDirectory: String?
+    /// COGNATE_DEVELOPMENT: theme files read again on every page, template errors shown with
+    /// their file and line, the preview open without a signed link. Never on a server people use.
+    public var development = false
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -183,6 +188,20 @@ public struct CognateConfiguration: Sendable {
             fail("COGNATE_DOMAIN_PARENT", "must be a host name such as auth.example.com")
         }
 
+        let themesDirectory = value("COGNATE_THEMES_DIR")
+        var isDirectory: ObjCBool = false
+        if let themesDirectory, !FileManager.default.fileExists(atPath: themesDirectory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            fail("COGNATE_THEMES_DIR", "is not a directory: \(themesDirectory)")
+        }
+        var development = false
+        if let text = value("COGNATE_DEVELOPMENT") {
+            switch text.lowercased() {
+            case "1", "true", "yes": development = true
+            case "0", "false", "no": development = false
+            default: fail("COGNATE_DEVELOPMENT", "must be true or false")
+            }
+        }
+
         let file = configFile ?? value("COGNATE_CONFIG")
         if let file, !FileManager.default.isReadableFile(atPath: file) {
             fail(configFile == nil ? "COGNATE_CONFIG" : "--config", "cannot read \(file)")
@@ -195,7 +214,7 @@ public struct CognateConfiguration: Sendable {
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
             hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour,
             addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
-            trustedProxies: trustedProxies)
+            trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development)
     }
 }
 

@@ -307,3 +307,28 @@ final class UICustomizationRow: Model, @unchecked Sendable {
     @Field(key: "updated_at") var updatedAt: Date
     init() {}
 }
+
+/// A managed login branding style (M031); its assets' descriptions as JSON.
+final class ManagedLoginBrandingRow: Model, @unchecked Sendable {
+    static let schema = "managed_login_brandings"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "client_id") var clientId: String
+    @Field(key: "use_cognito_provided_values") var useCognitoProvidedValues: Bool
+    @OptionalField(key: "settings") var settings: String?
+    @Field(key: "assets") var assets: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+/// An asset's bytes (M031).
+final class ManagedLoginAssetRow: Model, @unchecked Sendable {
+    static let schema = "managed_login_assets"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "branding_id") var brandingId: String
+    @Field(key: "category") var category: String
+    @Field(key: "color_mode") var colorMode: String
+    @Field(key: "bytes") var bytes: Data
+    init() {}
+}

@@ -11,6 +11,17 @@ struct HostedErrorMiddleware: AsyncMiddleware {
         } catch {
             let status: HTTPResponseStatus
             let message: PageText
+            if let failure = error as? TemplateFailure {
+                // development mode only: the designer sees where and why
+                request.logger.error("\(failure.description)")
+                let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Template error</title></head><body>"
+                    + "<main><h1>Template error</h1><pre>\(Self.escaped(failure.description))</pre>"
+                    + "<p>Shown because COGNATE_DEVELOPMENT is on; otherwise the built-in template is used.</p></main></body></html>"
+                let response = Response(status: .internalServerError, body: .init(string: page))
+                response.headers.contentType = .html
+                response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+                return response
+            }
             if let flow = error as? HostedFlowError {
                 let (status, heading, message): (HTTPResponseStatus, PageText, PageText) = switch flow {
                 case .unknown: (.badRequest, "error.invalidSignInLink", "error.startAgain")
@@ -39,5 +50,10 @@ struct HostedErrorMiddleware: AsyncMiddleware {
             }
             return try await HostedPagesController.errorPage(request, status: status, heading: "error.unavailable", message: message)
         }
+    }
+
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

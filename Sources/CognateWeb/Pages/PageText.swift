@@ -1,6 +1,7 @@
 import CognateCore
 import CognateModel
 import Foundation
+import LeafKit
 import Vapor
 
 /// A text a page shows, said in the person's language when the page is rendered: a key of the
@@ -122,8 +123,8 @@ indirect enum CatalogNode: Encodable, Sendable {
 }
 
 /// A page's context with what every page has besides: `t` (the catalog, `#(t.login.title)`),
-/// `lang` and `dir` for the html element, and `languages` (the language selector, or nil where
-/// the page cannot be opened again by a link). Encoded flat, so templates see the page's own
+/// `lang` and `dir` for the html element, `languages` (the language selector, or nil where
+/// the page cannot be opened again by a link) and `brand` (the client's PageLook, or nil). Encoded flat, so templates see the page's own
 /// variables at the top level as before.
 struct PageEnvelope<Context: Encodable>: Encodable {
     var context: Context
@@ -131,8 +132,16 @@ struct PageEnvelope<Context: Encodable>: Encodable {
     var lang: String
     var dir: String
     var languages: LanguageSelector?
+    var brand: PageLook?
+    var theme: ThemeLinks
 
-    enum Keys: String, CodingKey { case t, lang, dir, languages }
+    /// The page's theme: its name ("" for the built-in one) and the style sheets it links.
+    struct ThemeLinks: Encodable {
+        var name: String
+        var stylesheets: [String]
+    }
+
+    enum Keys: String, CodingKey { case t, lang, dir, languages, brand, theme }
 
     func encode(to encoder: any Encoder) throws {
         try context.encode(to: encoder)
@@ -141,6 +150,8 @@ struct PageEnvelope<Context: Encodable>: Encodable {
         try container.encode(lang, forKey: .lang)
         try container.encode(dir, forKey: .dir)
         try container.encodeIfPresent(languages, forKey: .languages)
+        try container.encodeIfPresent(brand, forKey: .brand)
+        try container.encode(theme, forKey: .theme)
     }
 }
 
@@ -170,5 +181,37 @@ extension Application {
     var pageLanguages: PageLanguages {
         get { storage[PageLanguagesKey.self] ?? PageLanguages(.none) }
         set { storage[PageLanguagesKey.self] = newValue }
+    }
+}
+
+/// A theme's template that could not be rendered: in development mode the page says where and
+/// why (HostedPagesController.templateFailurePage).
+struct TemplateFailure: Error, CustomStringConvertible {
+    var theme: String
+    var template: String
+    var error: any Error
+
+    var description: String {
+        var cause = String(describing: error)
+        if let lexer = error as? LexerError {
+            cause = Self.where(lexer)
+        } else if let leaf = error as? LeafError {
+            let reason: LeafError.Reason = leaf.reason
+            switch reason {
+            case .lexerError(let lexer): cause = Self.where(lexer)
+            default: cause = leaf.localizedDescription
+            }
+        }
+        return "theme \(theme), template \(template).leaf: \(cause)"
+    }
+
+    /// The file, line and column a template could not be read at, and why.
+    static func `where`(_ lexer: LexerError) -> String {
+        let why = switch lexer.reason {
+        case .invalidParameterToken(let character): "\(character == "\n" ? "a line break" : "'\(character)'") where a tag's parameters go on (a ')' missing?)"
+        case .unterminatedStringLiteral: "a text in quotes is not closed"
+        case .unknownError(let message): message
+        }
+        return "\(lexer.name).leaf, line \(lexer.line), column \(lexer.column): \(why)"
     }
 }

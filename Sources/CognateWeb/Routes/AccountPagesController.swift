@@ -45,7 +45,8 @@ struct AccountPagesController: Sendable {
         do {
             let (user, delivery) = try await page.services.accounts.signUp(
                 pool: page.pool, client: client, username: username, password: password, attributes: attributes,
-                locale: request.application.pageLanguages.choose(request, pool: page.pool, authorization: authorization).locale)
+                locale: try await HostedPagesController.theme(request, pool: page.pool, clientId: client.clientId).languages
+                    .choose(request, pool: page.pool, authorization: authorization).locale)
             guard let delivery else {
                 return try await HostedPagesController.renderLogin(
                     request, pool: page.pool, authorization: authorization, username: "", error: nil,

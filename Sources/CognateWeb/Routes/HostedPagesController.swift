@@ -272,26 +272,19 @@ struct HostedPagesController: Sendable {
     /// form's token matches, `no-store`, and the Content-Security-Policy (forms may post here
     /// and, after it, to the app's callback).
     /// `pool` and `authorization`: whose page it is. They choose its language (PageLanguages)
-    /// and the classic customization (SetUICustomization) it wears: the CSS, written out again
-    /// from the checked rules, in a style element the policy names by its hash, and the logo.
+    /// and its look (PageLook: the client's managed login style and classic customization),
+    /// whose CSS goes in a style element the policy names by its hash.
     static func page(_ request: Request, _ template: String, _ context: some Encodable & Sendable, csrf: String, redirectURI: String?,
                      status: HTTPStatus, formsAlsoTo others: [String] = [], pool: UserPool? = nil, authorization: AuthorizationRequest? = nil)
         async throws -> Response
     {
-        let (rendered, catalog) = try await render(request, template, context, pool: pool, authorization: authorization)
+        var look: PageLook?
+        if let pool, let authorization { look = try await PageLook.of(request, pool: pool, clientId: authorization.clientId) }
+        let (rendered, catalog) = try await render(request, template, context, pool: pool, authorization: authorization, look: look)
         var html = rendered
-        var styleHash: String?
-        if let pool, let authorization, let custom = try await UICustomizationRules.effective(poolId: pool.id, clientId: authorization.clientId,
-                                                                                              store: try request.services().store) {
-            if let css = custom.css, let rules = try? UICustomizationRules.rules(css), !rules.isEmpty {
-                let written = UICustomizationRules.written(rules)
-                styleHash = Data(SHA256.hash(data: Data(written.utf8))).base64EncodedString()
-                html = html.replacingOccurrences(of: "</head>", with: "<style>\(written)</style>\n</head>")
-            }
-            if custom.image != nil {
-                let logo = "\(HostedPool.base(request, pool))/ui/logo?client_id=\(custom.clientId)&amp;v=\(custom.version)"
-                html = html.replacingOccurrences(of: "<main class=\"card\">", with: "<main class=\"card\"><img class=\"logo-customizable\" src=\"\(logo)\" alt=\"\">")
-            }
+        let styleHash = look?.styleHash
+        if let look, styleHash != nil {
+            html = html.replacingOccurrences(of: "</head>", with: "<style>\(look.css)</style>\n</head>")
         }
         let response = Response(status: status, body: .init(string: html))
         response.headers.contentType = .html
@@ -303,17 +296,33 @@ struct HostedPagesController: Sendable {
         return response
     }
 
-    /// A page's template rendered in the person's language (PageLanguages.choose): the context,
-    /// its PageTexts said in that language, and `t`, `lang`, `dir` and `languages` beside it.
+    /// A page's template rendered in its theme (the client's, else the pool's, else the built-in
+    /// one) and in the person's language (PageLanguages.choose): the context, its PageTexts said
+    /// in that language, and `t`, `lang`, `dir`, `languages`, `brand` and `theme` beside it. A
+    /// theme's template that fails is shown with its cause in development mode; otherwise the
+    /// failure is logged and the built-in template is used.
     static func render(_ request: Request, _ template: String, _ context: some Encodable & Sendable, pool: UserPool?,
-                       authorization: AuthorizationRequest?) async throws -> (html: String, catalog: MessageCatalog) {
-        let languages = request.application.pageLanguages
-        let catalog = languages.choose(request, pool: pool, authorization: authorization)
-        let envelope = PageEnvelope(context: context, t: languages.trees[catalog.locale] ?? .group([:]), lang: catalog.locale,
-                                    dir: catalog.rightToLeft ? "rtl" : "ltr", languages: selector(request, languages, chosen: catalog.locale))
-        let renderer = request.leaf
-        let buffer = try await PageText.$catalog.withValue(catalog) { renderer.render(path: template, context: envelope) }.get()
-        return (String(buffer: buffer), catalog)
+                       authorization: AuthorizationRequest?, look: PageLook? = nil) async throws -> (html: String, catalog: MessageCatalog) {
+        let chosen = try await theme(request, pool: pool, clientId: authorization?.clientId)
+        func attempt(_ theme: Theme) async throws -> (html: String, catalog: MessageCatalog) {
+            let languages = theme.languages
+            let catalog = languages.choose(request, pool: pool, authorization: authorization)
+            let envelope = PageEnvelope(context: context, t: languages.trees[catalog.locale] ?? .group([:]), lang: catalog.locale,
+                                        dir: catalog.rightToLeft ? "rtl" : "ltr", languages: selector(request, languages, chosen: catalog.locale),
+                                        brand: look, theme: .init(name: theme.name, stylesheets: theme.stylesheets))
+            let renderer = theme.renderer(request)
+            let buffer = try await PageText.$catalog.withValue(catalog) { renderer.render(path: template, context: envelope) }.get()
+            return (String(buffer: buffer), catalog)
+        }
+        guard !chosen.name.isEmpty else { return try await attempt(chosen) }
+        do {
+            return try await attempt(chosen)
+        } catch {
+            let cause = TemplateFailure(theme: chosen.name, template: template, error: error)
+            guard !request.application.themes.development else { throw cause }
+            request.logger.error("\(cause.description); the built-in template was used")
+            return try await attempt(request.application.themes.builtIn)
+        }
     }
 
     /// The language selector: a GET form back to this page, carrying what opens it again (the
@@ -341,7 +350,7 @@ struct HostedPagesController: Sendable {
     /// kept in a cookie for the person's next pages and sign-ins.
     static func remember(_ catalog: MessageCatalog, _ request: Request, _ response: Response) {
         guard request.method == .GET, let chosen = try? request.query.get(String.self, at: "lang"),
-            request.application.pageLanguages.catalogs.match([chosen]) == catalog.locale
+            MessageCatalogs.wellFormed(chosen), MessageCatalog.language(chosen) == MessageCatalog.language(catalog.locale)
         else { return }
         response.cookies[PageLanguages.cookie] = cookie(catalog.locale, request: request, maxAge: 365 * 86_400)
     }

@@ -24,6 +24,9 @@ enum RoutePath {
     static let samlLogout: [PathComponent] = ["saml2", "logout"]
     /// A client's (or ALL's) classic customization logo.
     static let logo: [PathComponent] = ["ui", "logo"]
+    static let themeFiles: [PathComponent] = ["themes", ":theme", "**"]
+    /// A managed login style's image: {id}/{category}/{colour mode}.
+    static let managedLoginAsset: [PathComponent] = ["managed-login", "assets", ":id", ":category", ":mode"]
     static let login: [PathComponent] = ["login"]
     static let logout: [PathComponent] = ["logout"]
     static let forceChangePassword: [PathComponent] = ["forceChangePassword"]

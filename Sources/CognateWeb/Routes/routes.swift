@@ -6,7 +6,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
     app.get(RoutePath.health, use: health.alive)
     app.get(RoutePath.ready, use: health.ready)
 
-    app.on(.POST, RoutePath.api, body: .collect(maxSize: ByteCount(value: BodyLimitMiddleware.limit)), use: CognitoAPIController().handle)
+    app.on(.POST, RoutePath.api, body: .collect(maxSize: ByteCount(value: BodyLimitMiddleware.apiLimit)), use: CognitoAPIController().handle)
 
     // The pages' style sheet. Files are looked for only under /css/: a global FileMiddleware
     // would ask the file system about every request's path (a thread hop and a stat each).
@@ -14,6 +14,9 @@ func routes(_ app: Application, publicDirectory: String) throws {
         .get(RoutePath.styles) { _ -> Response in throw Abort(.notFound) }
     app.grouped(FileMiddleware(publicDirectory: publicDirectory))
         .get(RoutePath.scripts) { _ -> Response in throw Abort(.notFound) }
+
+    // A theme's style sheets, images and fonts (COGNATE_THEMES_DIR), its parent's where it has none.
+    app.get(RoutePath.themeFiles, use: HostedPagesController().themeFile)
 
     let wellKnown = WellKnownController()
     app.get(RoutePath.discovery, use: wellKnown.discovery)
@@ -33,6 +36,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.get(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
         pages.get(prefix + RoutePath.samlMetadata, use: hosted.samlMetadata)
         pages.get(prefix + RoutePath.logo, use: hosted.logo)
+        pages.get(prefix + RoutePath.managedLoginAsset, use: hosted.managedLoginAsset)
         pages.post(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
         // Cognito takes SAML responses of up to 100,000 characters (form-encoded, a little more)
         pages.on(.POST, prefix + RoutePath.samlResponse, body: .collect(maxSize: "160kb"), use: hosted.samlResponse)

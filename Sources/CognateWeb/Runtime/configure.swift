@@ -48,7 +48,23 @@ public func configure(
     app.leaf.sources = .singleSource(NIOLeafFiles(
         fileio: app.fileio, limits: .default, sandboxDirectory: root, viewDirectory: root + "Templates/"))
     app.views.use(.leaf)
-    app.pageLanguages = PageLanguages(try MessageCatalogs.load(directories: [root + "Messages"]))
+    let themes: ThemeLibrary
+    do {
+        themes = try ThemeLibrary(resourceRoot: root, directory: configuration.themesDirectory, development: configuration.development,
+                                  fileio: app.fileio)
+    } catch {
+        throw StartupError("cannot read the hosted pages' themes or catalogs: \(error)")
+    }
+    // a pool or client of the config file naming a theme there is not stops start-up here
+    for pool in configFile?.pools ?? [] {
+        for (owner, name) in [("pool \(pool.pool.name)", pool.pool.theme)] + pool.clients.map({ ("client \($0.client.name)", $0.client.theme) }) {
+            if let name, !themes.names.contains(name) {
+                throw StartupError("\(owner) in \(configFile?.path ?? "the config file") names the theme \(name), which is not a folder of COGNATE_THEMES_DIR")
+            }
+        }
+    }
+    app.themes = themes
+    app.pageLanguages = themes.builtIn.languages
     app.asyncCommands.use(CognateServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(KeysCommand(), as: "keys")
     app.asyncCommands.use(OutboxCommand(), as: "outbox")
