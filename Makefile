@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test bench deps build build-tests test-swift test-interop venv clean-data
+.PHONY: run test bench deps build build-tests test-swift test-interop venv clean-data screenshots
 
 ## Install what is missing from Debian (needs root or sudo), once.
 deps:
@@ -51,6 +51,10 @@ bench: venv
 	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	swift build -c release --product cognate
 	COGNATE_BINARY=$(CURDIR)/.build/release/cognate $(PYTHON) scripts/bench.py
+
+## Every hosted page in every state (the preview), as PNGs in screenshots/ (scripts/screenshots.py --help for your own setup).
+screenshots: build venv
+	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) scripts/screenshots.py $(ARGS)
 
 clean-data:
 	rm -rf ./data

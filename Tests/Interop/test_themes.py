@@ -162,3 +162,119 @@ def test_a_broken_template_falls_back_in_production_and_is_shown_in_development(
         assert "<h1>Hello again</h1>" in page(server).text
     finally:
         server.stop()
+
+
+PREVIEW_CONFIG = """
+pools:
+  - name: previewed
+    id: local_Preview12
+    autoVerifiedAttributes: [email]
+    schema:
+      - {name: email, required: true}
+      - {name: given_name, required: true}
+    clients:
+      - name: plain
+        id: previewplain00000000000000
+        secret: preview-client-secret-0123456789abcd
+        callbackURLs: [http://localhost:3000/cb]
+        allowedOAuthFlows: [code]
+        allowedOAuthScopes: [openid]
+      - name: tweaked
+        id: previewtweaked000000000000
+        secret: preview-client-secret-0123456789abcd
+        theme: tweak
+        callbackURLs: [http://localhost:3000/cb]
+        allowedOAuthFlows: [code]
+        allowedOAuthScopes: [openid]
+  - name: other
+    id: local_Other1234
+"""
+
+
+def preview_server(data_dir, **extra):
+    themes = os.path.join(data_dir, "themes")
+    write(f"{themes}/tweak/templates/forgot-password.leaf", FORGOT)
+    write(f"{themes}/tweak/messages/en.json", json.dumps({"confirm": {"resend": "Mail me another code"}}))
+    config = os.path.join(data_dir, "cognate.yaml")
+    write(config, PREVIEW_CONFIG)
+    return Server(data_dir, args=["--config", config], COGNATE_THEMES_DIR=themes, **ADMIN, **extra), config, themes
+
+
+def test_the_preview_opens_with_a_signed_link_or_in_development_only(data_dir):
+    server, config, themes = preview_server(data_dir)
+    base = f"{server.url}/local_Preview12/preview"
+    try:
+        assert requests.get(base).status_code == 404
+        assert requests.get(f"{base}/login?client_id=previewplain00000000000000").status_code == 404
+    finally:
+        server.stop()
+    made = run_command(["preview-link", "--pool", "local_Preview12", "--hours", "2", "--config", config], data_dir, COGNATE_THEMES_DIR=themes)
+    assert made.returncode == 0, made.stderr
+    link = made.stdout.strip().splitlines()[-1]
+    query = link.split("?", 1)[1]
+    assert run_command(["preview-link", "--pool", "local_Nope12345"], data_dir).returncode != 0
+    assert run_command(["preview-link", "--pool", "local_Preview12", "--hours", "1000"], data_dir).returncode != 0
+    server, _, _ = preview_server(data_dir)
+    try:
+        index = requests.get(f"{server.url}/local_Preview12/preview?{query}")
+        assert index.status_code == 200 and "frame-ancestors 'none'" in index.headers["Content-Security-Policy"]
+        frames = re.findall(r'<iframe src="([^"]+)"', index.text)
+        # every page in each state, light and dark, carrying the link's signature
+        assert len(frames) >= 40 and all("signature=" in f and ("mode=light" in f or "mode=dark" in f) for f in frames)
+        one = requests.get(urljoin(server.url, frames[0].replace("&amp;", "&")))
+        assert one.status_code == 200 and "form-action 'none'" in one.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in one.headers["Content-Security-Policy"] and "Set-Cookie" not in one.headers
+        expires, signature = re.search(r"expires=(\d+)&signature=([0-9a-f]+)", query).groups()
+        forged = "0" * len(signature)
+        for bad in [f"expires={expires}&signature={forged}", f"expires={int(expires) + 60}&signature={signature}",
+                    f"expires=1000&signature={signature}", f"signature={signature}", "expires=abc&signature=x"]:
+            assert requests.get(f"{server.url}/local_Preview12/preview?{bad}").status_code == 404, bad
+        # the link is for its pool only
+        assert requests.get(f"{server.url}/local_Other1234/preview?{query}").status_code == 404
+        # a page that is not one, or a client of another pool
+        assert requests.get(f"{server.url}/local_Preview12/preview/nothing?client_id=previewplain00000000000000&{query}").status_code == 404
+        assert requests.get(f"{server.url}/local_Preview12/preview/login?client_id=nope&{query}").status_code == 404
+    finally:
+        server.stop()
+
+
+def test_the_preview_in_chromium_shows_a_themes_change_and_nothing_else(data_dir):
+    """One template and one catalog entry overridden: of every page of the preview, only the
+    forgot-password pages and the two pages that say "Send a new code" look different. The
+    preview's screenshots, in two languages and both modes, are kept with the suite's."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
+    import screenshots
+    from conftest import SCREENSHOTS
+    from test_browser import axe_violations
+    server, _, _ = preview_server(data_dir, COGNATE_DEVELOPMENT="true")
+    driver = screenshots.browser()
+    try:
+        out = os.path.join(data_dir, "shots")
+        plain = screenshots.capture(driver, server.url, "local_Preview12", "previewplain00000000000000", ["en"], ["light"], out, prefix="plain-")
+        tweaked = screenshots.capture(driver, server.url, "local_Preview12", "previewtweaked000000000000", ["en"], ["light"], out, prefix="tweaked-")
+        assert len(plain) >= 20
+
+        def read(path):
+            with open(path, "rb") as f:
+                return f.read()
+        changed = {name[len("plain-en-light-"):] for name in plain if read(plain[name]) != read(tweaked["tweaked-" + name[len("plain-"):]])}
+        assert changed == {"forgot", "forgot-error", "confirm", "confirm-error"}, changed
+        # the artefacts: every page in English and Arabic, light and dark; axe on each
+        for locale in ["en", "ar"]:
+            for mode in ["light", "dark"]:
+                shots = screenshots.capture(driver, server.url, "local_Preview12", "previewplain00000000000000", [locale], [mode],
+                                            SCREENSHOTS, prefix="preview-")
+                assert len(shots) == len(plain)
+        # every page in every state, in every shipped language, light and dark: axe-core finds nothing
+        samples = screenshots.sample_ids(server.url, "local_Preview12", "previewplain00000000000000")
+        for locale in ["ar", "de", "en", "es", "fr", "ja", "pt-BR"]:
+            for mode in ["light", "dark"]:
+                for sample in samples:
+                    driver.get(f"{server.url}/local_Preview12/preview/{sample}?client_id=previewplain00000000000000&lang={locale}&mode={mode}")
+                    assert driver.find_element("tag name", "html").get_attribute("lang") == locale
+                    violations = axe_violations(driver)
+                    assert violations == [], (locale, mode, sample, violations)
+    finally:
+        driver.quit()
+        server.stop()

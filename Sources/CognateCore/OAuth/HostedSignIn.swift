@@ -29,6 +29,27 @@ public struct AuthorizationRequest: Sendable, Equatable, Codable {
     /// stored request; never from the page).
     public var userSub: UUID?
 
+    /// A request made here rather than at /oauth2/authorize (the designers' preview's).
+    public init(clientId: String, redirectURI: String, scopes: [String]) {
+        self.clientId = clientId
+        self.redirectURI = redirectURI
+        self.scopes = scopes
+    }
+
+    init(responseType: String, clientId: String, redirectURI: String, scopes: [String], state: String?, nonce: String?, codeChallenge: String?,
+         prompt: String?, maxAge: Int?, identityProvider: String?) {
+        self.responseType = responseType
+        self.clientId = clientId
+        self.redirectURI = redirectURI
+        self.scopes = scopes
+        self.state = state
+        self.nonce = nonce
+        self.codeChallenge = codeChallenge
+        self.prompt = prompt
+        self.maxAge = maxAge
+        self.identityProvider = identityProvider
+    }
+
     /// What carries the request from page to page: its id, and nothing else.
     public var parameters: [(String, String)] { [("request", id)] }
 

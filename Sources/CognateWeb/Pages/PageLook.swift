@@ -34,8 +34,9 @@ struct PageLook: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey { case header, headerLogo, formLogo, footer, footerLogo, icons }
 
-    /// The look of `clientId`'s pages, or nil for the built-in one.
-    static func of(_ request: Request, pool: UserPool, clientId: String) async throws -> PageLook? {
+    /// The look of `clientId`'s pages, or nil for the built-in one. `forcedMode`: the preview's
+    /// light or dark, whatever the style or the system says (so the look is never nil then).
+    static func of(_ request: Request, pool: UserPool, clientId: String, forcedMode: ManagedLoginStyle.Mode? = nil) async throws -> PageLook? {
         let store = try request.services().store
         let base = HostedPool.base(request, pool)
         var look = PageLook()
@@ -44,6 +45,7 @@ struct PageLook: Encodable, Sendable {
             found = true
             // checked when set; a style that no longer reads (rules tightened since) is worn as the built-in one
             var style = (try? ManagedLoginStyle.read(branding.settings)) ?? .builtIn
+            if let forcedMode { style.mode = forcedMode }
             func link(_ asset: ManagedLoginAsset) -> String {
                 "\(base)/managed-login/assets/\(branding.id)/\(asset.category)/\(asset.colorMode)?v=\(asset.digest.prefix(16))"
             }
@@ -74,6 +76,12 @@ struct PageLook: Encodable, Sendable {
                 style.light[variable] = "url(\"\(image.light)\")"
                 style.dark[variable] = "url(\"\(image.dark ?? image.light)\")"
             }
+            look.css = style.css
+        }
+        if let forcedMode, !found {
+            found = true
+            var style = ManagedLoginStyle.builtIn
+            style.mode = forcedMode
             look.css = style.css
         }
         if let custom = try await UICustomizationRules.effective(poolId: pool.id, clientId: clientId, store: store) {

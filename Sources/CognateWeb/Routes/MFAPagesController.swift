@@ -10,11 +10,26 @@ struct MFAPagesController: Sendable {
     /// The page for a challenge a sign-in just met.
     static func render(_ request: Request, pool: UserPool, authorization: AuthorizationRequest, challenge: String, session: String,
                        parameters: [String: String], error: PageText? = nil, status: HTTPStatus = .ok) async throws -> Response {
-        let services = try request.services()
+        var setup: (uri: String, secret: String)?
+        if challenge == "MFA_SETUP" {
+            let made = try await request.services().hosted.softwareTokenSetup(pool: pool, request: authorization, session: session)
+            setup = (made.uri, made.secret)
+        }
+        guard var context = context(challenge: challenge, parameters: parameters, setup: setup, action: "\(HostedPool.base(request, pool))/mfa",
+                                    csrf: HostedPagesController.csrfToken(request), session: session,
+                                    hidden: AccountPagesController.hidden(authorization))
+        else { throw Abort(.badRequest) }
+        context.error = error
+        return try await HostedPagesController.page(request, MFAContext.template, context, csrf: context.csrf, redirectURI: authorization.redirectURI,
+                                                    status: status, pool: pool, authorization: authorization)
+    }
+
+    /// The page's context for a challenge (nil for one the pages do not answer); `setup`: the
+    /// authenticator's otpauth URI and key, for MFA_SETUP.
+    static func context(challenge: String, parameters: [String: String], setup: (uri: String, secret: String)?, action: String, csrf: String,
+                        session: String, hidden: [HostedPagesController.Hidden]) -> MFAContext? {
         var context = MFAContext(
-            title: "mfa.title", heading: "mfa.title", action: "\(HostedPool.base(request, pool))/mfa",
-            csrf: HostedPagesController.csrfToken(request), challenge: challenge, session: session,
-            hidden: AccountPagesController.hidden(authorization),
+            title: "mfa.title", heading: "mfa.title", action: action, csrf: csrf, challenge: challenge, session: session, hidden: hidden,
             challengeParameters: parameters.sorted { $0.key < $1.key }.map { HostedPagesController.Hidden(name: $0.key, value: $0.value) },
             choices: [], codeLabel: "mfa.code", button: "mfa.submit")
         switch challenge {
@@ -30,23 +45,21 @@ struct MFAPagesController: Sendable {
             let offered = (try? JSONDecoder().decode([String].self, from: Data((parameters["MFAS_CAN_CHOOSE"] ?? "[]").utf8))) ?? []
             context.choices = offered.map { Choice(value: $0, label: names[$0] ?? .verbatim($0)) }
         case "MFA_SETUP":
+            guard let setup else { return nil }
             context.title = "mfa.setupTitle"
             context.heading = "mfa.setupTitle"
             context.instructions = "mfa.setupInstructions"
             context.codeLabel = "mfa.totpCode"
             context.button = "mfa.setupSubmit"
-            let setup = try await services.hosted.softwareTokenSetup(pool: pool, request: authorization, session: session)
             context.qr = QRCode.svg(setup.uri)
             context.setupLink = setup.uri
             // in groups of four, easier to type into an app
             let key = Array(setup.secret)
             context.secret = stride(from: 0, to: key.count, by: 4).map { String(key[$0..<min($0 + 4, key.count)]) }.joined(separator: " ")
         default:
-            throw Abort(.badRequest)
+            return nil
         }
-        context.error = error
-        return try await HostedPagesController.page(request, MFAContext.template, context, csrf: context.csrf, redirectURI: authorization.redirectURI,
-                                                    status: status, pool: pool, authorization: authorization)
+        return context
     }
 
     /// What a sign-in step leads to: the app (with a session cookie) or the next page.

@@ -25,6 +25,9 @@ enum RoutePath {
     /// A client's (or ALL's) classic customization logo.
     static let logo: [PathComponent] = ["ui", "logo"]
     static let themeFiles: [PathComponent] = ["themes", ":theme", "**"]
+    /// The designers' preview, and one page of it.
+    static let preview: [PathComponent] = ["preview"]
+    static let previewSample: [PathComponent] = ["preview", ":sample"]
     /// A managed login style's image: {id}/{category}/{colour mode}.
     static let managedLoginAsset: [PathComponent] = ["managed-login", "assets", ":id", ":category", ":mode"]
     static let login: [PathComponent] = ["login"]

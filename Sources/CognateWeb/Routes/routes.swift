@@ -28,6 +28,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
     let hosted = HostedPagesController()
     let accounts = AccountPagesController()
     let mfa = MFAPagesController()
+    let preview = PreviewController()
     let oauth = OAuthController()
     let pages = app.grouped(HostedErrorMiddleware())
     for prefix in [RoutePath.poolPrefix, []] {
@@ -37,6 +38,8 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.get(prefix + RoutePath.samlMetadata, use: hosted.samlMetadata)
         pages.get(prefix + RoutePath.logo, use: hosted.logo)
         pages.get(prefix + RoutePath.managedLoginAsset, use: hosted.managedLoginAsset)
+        pages.get(prefix + RoutePath.preview, use: preview.index)
+        pages.get(prefix + RoutePath.previewSample, use: preview.sample)
         pages.post(prefix + RoutePath.providerResponse, use: hosted.providerResponse)
         // Cognito takes SAML responses of up to 100,000 characters (form-encoded, a little more)
         pages.on(.POST, prefix + RoutePath.samlResponse, body: .collect(maxSize: "160kb"), use: hosted.samlResponse)

@@ -69,6 +69,7 @@ public func configure(
     app.asyncCommands.use(KeysCommand(), as: "keys")
     app.asyncCommands.use(OutboxCommand(), as: "outbox")
     app.asyncCommands.use(AdminKeysCommand(), as: "admin-keys")
+    app.asyncCommands.use(PreviewLinkCommand(), as: "preview-link")
     try routes(app, publicDirectory: root + "Public/")
 }
 
