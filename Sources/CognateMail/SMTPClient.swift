@@ -32,17 +32,23 @@ public struct SMTPClient: MessageSender {
     let timeout: TimeAmount
     let now: Now
 
+    /// The HTML part of a message, as the pages' theme designs it; nil: text alone.
+    let design: (@Sendable (OutboundMessage) async -> MailMessage.HTMLPart?)?
+
     public init(configuration: SMTPConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                timeout: TimeAmount = .seconds(20), now: @escaping Now) {
+                timeout: TimeAmount = .seconds(20), now: @escaping Now,
+                design: (@Sendable (OutboundMessage) async -> MailMessage.HTMLPart?)? = nil) {
         self.configuration = configuration
         self.group = group
         self.timeout = timeout
         self.now = now
+        self.design = design
     }
 
     public func send(_ message: OutboundMessage) async throws {
+        let html = await design?(message)
         let data = try MailMessage.render(
-            from: configuration.from, to: message.destination, subject: message.subject, body: message.body,
+            from: configuration.from, to: message.destination, subject: message.subject, body: message.body, html: html,
             date: now(), messageID: "\(message.id.uuidString.lowercased())@\(configuration.heloName)")
         let tls = try makeTLSContext()
         let connection = try await SMTPConnection.open(

@@ -22,12 +22,15 @@ public struct OutboundMessage: Sendable, Equatable, Codable {
     public var nextAttemptAt: Date?
     /// A node is sending it until then; after that any node may take it up.
     public var claimedUntil: Date?
+    /// The language its text is in (a catalog's locale), for the HTML part of an email; nil: English.
+    public var locale: String?
 
     public init(
         id: UUID, poolId: String, userSub: UUID?, channel: Channel, destination: String, subject: String,
         body: String, createdAt: Date, attempts: Int = 0, deliveredAt: Date? = nil, lastError: String? = nil,
-        nextAttemptAt: Date? = nil, claimedUntil: Date? = nil
+        nextAttemptAt: Date? = nil, claimedUntil: Date? = nil, locale: String? = nil
     ) {
+        self.locale = locale
         self.id = id
         self.poolId = poolId
         self.userSub = userSub

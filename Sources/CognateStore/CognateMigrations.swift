@@ -12,6 +12,6 @@ public enum CognateMigrations {
         M020_CreateVerificationCodes(), M021_AddUserMFA(), M022_CreateRateCounters(), M023_AddLookupIndexes(),
         M024_CreateUserCodes(), M025_AddOutboxLease(), M026_CreateAuthEvents(),
         M027_CreateAuthorizationRequests(), M028_CreateIdentityProviders(),
-        M029_AddSessionFederation(), M030_CreateUICustomizations(), M031_CreateManagedLoginBrandings(),
+        M029_AddSessionFederation(), M030_CreateUICustomizations(), M031_CreateManagedLoginBrandings(), M032_AddOutboxLocale(),
     ]
 }

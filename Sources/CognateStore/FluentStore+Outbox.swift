@@ -25,6 +25,7 @@ extension FluentStore: OutboxStore {
         row.lastError = message.lastError
         row.nextAttemptAt = message.nextAttemptAt
         row.claimedUntil = message.claimedUntil
+        row.locale = message.locale
         return row
     }
 
@@ -94,6 +95,7 @@ extension FluentStore: OutboxStore {
         return OutboundMessage(
             id: id, poolId: row.poolId, userSub: row.userSub, channel: channel, destination: row.destination,
             subject: row.subject, body: row.body, createdAt: row.createdAt, attempts: row.attempts,
-            deliveredAt: row.deliveredAt, lastError: row.lastError, nextAttemptAt: row.nextAttemptAt, claimedUntil: row.claimedUntil)
+            deliveredAt: row.deliveredAt, lastError: row.lastError, nextAttemptAt: row.nextAttemptAt, claimedUntil: row.claimedUntil,
+            locale: row.locale)
     }
 }

@@ -15,6 +15,31 @@ import Testing
         #expect(text.hasSuffix("\r\n"))
     }
 
+    @Test func anHTMLPartGoesBesideTheTextWithItsImages() throws {
+        let logo = Data([0x89, 0x50, 0x4E, 0x47, 1, 2, 3])
+        let text = try MailMessage.render(from: "no-reply@example.com", to: "ann@example.com", subject: "Your code", body: "Your code is 123456.",
+                                          html: .init(html: "<p>Your code is 123456.</p>", images: [.init(contentID: "logo@cognate", type: "image/png", data: logo)]),
+                                          date: Self.date, messageID: "m1@example.com")
+        let head = text.components(separatedBy: "\r\n\r\n")[0]
+        #expect(head.contains("Content-Type: multipart/related; boundary=\"rel-m1examplecom\"; type=\"multipart/alternative\""))
+        let parts = text.components(separatedBy: "--rel-m1examplecom")
+        #expect(parts.count == 4 && parts[3].hasPrefix("--"), "two parts and the closing boundary")
+        // the alternative: text first, then HTML (RFC 2046: the preferred one last)
+        let plain = try #require(parts[1].range(of: "text/plain")), html = try #require(parts[1].range(of: "text/html"))
+        #expect(plain.lowerBound < html.lowerBound)
+        #expect(parts[1].contains(Data("<p>Your code is 123456.</p>".utf8).base64EncodedString()))
+        #expect(parts[2].contains("Content-ID: <logo@cognate>") && parts[2].contains(logo.base64EncodedString()))
+        // without images: multipart/alternative alone
+        let plainer = try MailMessage.render(from: "a@example.com", to: "b@example.com", subject: "s", body: "b", html: .init(html: "<p>b</p>"),
+                                             date: Self.date, messageID: "m2@x")
+        #expect(plainer.contains("Content-Type: multipart/alternative; boundary=\"alt-m2x\"") && !plainer.contains("multipart/related"))
+        #expect(throws: MailMessage.Problem.self) {
+            try MailMessage.render(from: "a@example.com", to: "b@example.com", subject: "s", body: "b",
+                                   html: .init(html: "x", images: [.init(contentID: "a>\r\nBcc: x@example.com", type: "image/png", data: logo)]),
+                                   date: Self.date, messageID: "m3@x")
+        }
+    }
+
     @Test func nonASCIISubjectIsAnEncodedWord() throws {
         let text = try MailMessage.render(from: "a@example.com", to: "b@example.com", subject: "Ihr Passwort für Cognate",
                                           body: "x", date: Self.date, messageID: "m@x")

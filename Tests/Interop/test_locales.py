@@ -219,6 +219,11 @@ def test_sign_up_in_german_gets_the_code_in_german_and_keeps_the_locale(world):
     body = mail.get_body(("plain",)).get_content()
     code = re.search(r"\d{6}", body).group(0)
     assert body.strip() == german["message.verificationBody"].replace("{####}", code)
+    # and an HTML part beside the text, designed as the pages are, in the same language
+    assert mail.get_content_type() == "multipart/alternative"
+    html = mail.get_body(("html",)).get_content()
+    assert '<html lang="de" dir="ltr">' in html and code in html and german["message.footer"].replace("{pool}", "worldwide") in html
+    assert "<img" not in html
     # the language is kept as the standard locale attribute: later messages speak it too
     user = idp.admin_get_user(UserPoolId="local_World1234", Username="greta")
     assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["locale"] == "de"
@@ -229,6 +234,30 @@ def test_sign_up_in_german_gets_the_code_in_german_and_keeps_the_locale(world):
     idp.admin_reset_user_password(UserPoolId="local_World1234", Username="greta")
     mail = inbox.wait(before + 1)[before]["message"]
     assert mail["Subject"] == catalog("ja")["message.verificationSubject"]
+
+
+def test_the_html_part_carries_the_pools_logo(world):
+    """The pool's logo (its classic customization for ALL) travels in the email itself, by cid:."""
+    from test_ui_customization import png
+    server, inbox = world
+    idp = cognito(server.url)
+    logo = png(24, 12)
+    idp.set_ui_customization(UserPoolId="local_World1234", ImageFile=logo)
+    try:
+        before = len(inbox.messages)
+        browser = requests.Session()
+        browser.headers["Accept-Language"] = "ar"
+        browser, page = open_login(server, browser=browser)
+        assert sign_up(server, browser, page, "layla", "layla@example.com").status_code == 200
+        mail = inbox.wait(before + 1)[before]["message"]
+        assert mail.get_content_type() == "multipart/related"
+        html = mail.get_body(("html",)).get_content()
+        assert '<html lang="ar" dir="rtl">' in html and '<img src="cid:logo@cognate"' in html
+        images = [part for part in mail.walk() if part.get_content_type() == "image/png"]
+        assert len(images) == 1 and images[0]["Content-ID"] == "<logo@cognate>" and images[0].get_payload(decode=True) == logo
+        assert mail.get_body(("plain",)).get_content().strip().startswith(catalog("ar")["message.verificationBody"].split("{")[0].strip())
+    finally:
+        idp.set_ui_customization(UserPoolId="local_World1234")
 
 
 def test_the_pools_own_message_template_still_wins(world):

@@ -278,3 +278,29 @@ def test_the_preview_in_chromium_shows_a_themes_change_and_nothing_else(data_dir
     finally:
         driver.quit()
         server.stop()
+
+
+def test_a_themes_email_template_designs_its_pools_emails(data_dir):
+    import smtp_server
+    from conftest import cognito, free_port
+    port = free_port()
+    controller, inbox = smtp_server.start(port)
+    themes = make_themes(os.path.join(data_dir, "themes"))
+    write(f"{themes}/acme/templates/email.leaf",
+          '<!doctype html><html lang="#(lang)"><body><h1>Acme</h1>#for(p in paragraphs):<p class="acme">#(p)</p>#endfor</body></html>')
+    config = os.path.join(data_dir, "cognate.yaml")
+    write(config, CONFIG % "acme")
+    server = Server(data_dir, args=["--config", config], COGNATE_THEMES_DIR=themes, COGNATE_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                    COGNATE_MAIL_FROM="no-reply@cognate.test", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        idp.admin_create_user(UserPoolId="local_Themed123", Username="rita", DesiredDeliveryMediums=["EMAIL"], UserAttributes=[
+            {"Name": "email", "Value": "rita@example.com"}, {"Name": "email_verified", "Value": "true"}, {"Name": "locale", "Value": "de"}])
+        mail = inbox.wait(1)[0]["message"]
+        html = mail.get_body(("html",)).get_content()
+        assert '<html lang="de"><body><h1>Acme</h1><p class="acme">' in html and "rita" in html
+        # the text part is the message as before
+        assert "rita" in mail.get_body(("plain",)).get_content()
+    finally:
+        server.stop()
+        controller.stop()

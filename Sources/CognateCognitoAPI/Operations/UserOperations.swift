@@ -342,7 +342,8 @@ extension APIContext {
                 id: UUID(), poolId: user.poolId, userSub: user.sub, channel: channel, destination: destination,
                 subject: messages.inviteEmailSubject ?? catalog.text("message.inviteSubject", fallback: PoolMessages.defaultInviteSubject),
                 body: MessageTemplates.render(template, username: displayName, code: password),
-                createdAt: now()))
+                createdAt: now(), locale: (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage) == nil
+                    ? catalog.locale : pool.defaultLocale))
         }
     }
 

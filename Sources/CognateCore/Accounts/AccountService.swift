@@ -358,11 +358,13 @@ public struct AccountService: Sendable {
             : (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage)
                 ?? catalog.text("message.verificationBody", fallback: PoolMessages.defaultVerificationMessage)
         let body = MessageTemplates.render(template, username: name, code: code)
+        let poolsOwn = isSignIn ? (isEmail ? nil : messages.authenticationSMSMessage)
+            : (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage)
         let message = try delivery.prepare(OutboundMessage(
             id: UUID(), poolId: pool.id, userSub: user.sub, channel: isEmail ? .email : .sms, destination: channel.value,
             subject: isSignIn ? catalog.text("message.signInSubject", fallback: "Your sign-in code")
                 : messages.verificationEmailSubject ?? catalog.text("message.verificationSubject", fallback: PoolMessages.defaultVerificationSubject),
-            body: body, createdAt: date))
+            body: body, createdAt: date, locale: poolsOwn == nil ? catalog.locale : pool.defaultLocale))
         // the code and its message are stored together; then the message goes out
         try await countSend(purpose, poolId: pool.id, sub: user.sub, hash: codeHash(code, purpose: purpose, user: user), at: date,
                             pendingValue: pendingValue, message: message.stored)

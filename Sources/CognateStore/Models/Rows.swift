@@ -196,6 +196,7 @@ final class OutboxRow: Model, @unchecked Sendable {
     @OptionalField(key: "last_error") var lastError: String?
     @OptionalField(key: "next_attempt_at") var nextAttemptAt: Date?
     @OptionalField(key: "claimed_until") var claimedUntil: Date?
+    @OptionalField(key: "locale") var locale: String?
     init() {}
 }
 

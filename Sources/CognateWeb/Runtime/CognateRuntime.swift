@@ -46,7 +46,9 @@ public enum CognateRuntime {
             guard let smtp = SMTPConfiguration(url: url, from: configuration.mailFrom ?? "", caFile: configuration.smtpCAFile) else {
                 throw StartupError("COGNATE_SMTP_URL is not a usable SMTP URL")
             }
-            return SMTPClient(configuration: smtp, group: app.eventLoopGroup, now: settings.now)
+            let design = EmailDesign(themes: app.themes, store: store, configuration: app.leaf.configuration, eventLoopGroup: app.eventLoopGroup,
+                                     logger: app.logger)
+            return SMTPClient(configuration: smtp, group: app.eventLoopGroup, now: settings.now, design: { await design.html(for: $0) })
         }
         let sms = configuration.smsWebhookURL.map { url in
             WebhookSMSSender(client: app.client, url: URI(string: url.absoluteString),
