@@ -288,6 +288,8 @@ def test_a_themes_email_template_designs_its_pools_emails(data_dir):
     themes = make_themes(os.path.join(data_dir, "themes"))
     write(f"{themes}/acme/templates/email.leaf",
           '<!doctype html><html lang="#(lang)"><body><h1>Acme</h1>#for(p in paragraphs):<p class="acme">#(p)</p>#endfor</body></html>')
+    # the theme's catalog words the message itself too
+    write(f"{themes}/acme/messages/de.json", json.dumps({"login": {"submit": "Los geht's"}, "message": {"inviteSubject": "Willkommen bei Acme"}}))
     config = os.path.join(data_dir, "cognate.yaml")
     write(config, CONFIG % "acme")
     server = Server(data_dir, args=["--config", config], COGNATE_THEMES_DIR=themes, COGNATE_SMTP_URL=f"smtp://127.0.0.1:{port}",
@@ -297,6 +299,7 @@ def test_a_themes_email_template_designs_its_pools_emails(data_dir):
         idp.admin_create_user(UserPoolId="local_Themed123", Username="rita", DesiredDeliveryMediums=["EMAIL"], UserAttributes=[
             {"Name": "email", "Value": "rita@example.com"}, {"Name": "email_verified", "Value": "true"}, {"Name": "locale", "Value": "de"}])
         mail = inbox.wait(1)[0]["message"]
+        assert mail["Subject"] == "Willkommen bei Acme"
         html = mail.get_body(("html",)).get_content()
         assert '<html lang="de"><body><h1>Acme</h1><p class="acme">' in html and "rita" in html
         # the text part is the message as before

@@ -61,17 +61,19 @@ public struct AccountService: Sendable {
         }
     }
 
-    /// The message catalogs codes and invitations are written from where the pool sets no text.
-    public let catalogs: MessageCatalogs
+    /// The message catalogs a pool's codes and invitations are written from where the pool sets
+    /// no text: the built-in ones, with its theme's over them.
+    public let catalogs: @Sendable (UserPool) -> MessageCatalogs
 
     /// The language of a message to `user`: their `locale` attribute, else the pool's
     /// `defaultLocale`, else English.
     public func catalog(for user: User, pool: UserPool) -> MessageCatalog {
-        catalogs.catalog(catalogs.match([user.attributes["locale"], pool.defaultLocale].compactMap { $0 }))
+        let catalogs = catalogs(pool)
+        return catalogs.catalog(catalogs.match([user.attributes["locale"], pool.defaultLocale].compactMap { $0 }))
     }
 
     public init(store: any Store, credentials: Credentials, hasher: PasswordHasher, delivery: MessageDelivery, tokens: TokenService,
-                masterKey: MasterKey, events: AuthEvents, catalogs: MessageCatalogs = .none, random: any RandomSource = SystemRandomSource(),
+                masterKey: MasterKey, events: AuthEvents, catalogs: @escaping @Sendable (UserPool) -> MessageCatalogs = { _ in .none }, random: any RandomSource = SystemRandomSource(),
                 now: @escaping Now) {
         self.store = store
         self.catalogs = catalogs

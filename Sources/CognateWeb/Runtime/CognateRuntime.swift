@@ -61,7 +61,7 @@ public enum CognateRuntime {
         let accounts = AccountService(store: store, credentials: credentials, hasher: hasher, delivery: delivery, tokens: tokens,
                                       masterKey: masterKey, events: AuthEvents(store: store, days: configuration.authEventDays, now: settings.now,
                                                                               logger: app.logger),
-                                      catalogs: app.pageLanguages.catalogs, now: settings.now)
+                                      catalogs: { [themes = app.themes] pool in themes.theme(pool.theme).languages.catalogs }, now: settings.now)
         let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, accounts: accounts, masterKey: masterKey,
                                    decoyHash: decoyHash, now: settings.now)
         let limits = AddressLimits(store: store, perHour: configuration.addressLimitPerHour,
