@@ -562,6 +562,13 @@ extension MemoryStore: SettingStore {
         state.settings[name] = value
         return value
     }
+
+    public func replaceSetting(_ name: String, expected: String?, value: String) throws -> Bool {
+        try available()
+        guard state.settings[name] == expected else { return false }
+        state.settings[name] = value
+        return true
+    }
 }
 
 extension MemoryStore: OutboxStore {

@@ -179,6 +179,9 @@ public protocol SettingStore: Sendable {
     func setting(_ name: String) async throws -> String?
     /// Stores the value only if the name has none yet; returns the value now stored.
     func setSettingIfAbsent(_ name: String, value: String) async throws -> String
+    /// Replaces the value, but only if it is still `expected` (nil: absent); false when another
+    /// writer changed it first (read again and retry).
+    func replaceSetting(_ name: String, expected: String?, value: String) async throws -> Bool
 }
 
 public protocol DomainStore: Sendable {

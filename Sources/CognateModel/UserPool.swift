@@ -32,6 +32,8 @@ public struct UserPool: Sendable, Equatable, Codable {
     /// The language of the hosted pages and messages where nothing closer is known (a BCP 47
     /// tag, `de`); nil: English. Set in the config file (`locale`); Cognito has no such setting.
     public var defaultLocale: String?
+    /// Cognito's LambdaConfig: the triggers the pool calls (see `Triggers` in CognateCore).
+    public var lambdaConfig: LambdaConfig?
     /// The theme of the pool's hosted pages (a folder of COGNATE_THEMES_DIR); nil: the built-in one.
     /// Set in the config file (`theme`).
     public var theme: String?
@@ -160,4 +162,32 @@ public struct PoolMessages: Sendable, Equatable, Codable {
     public static let defaultVerificationSubject = "Your verification code"
     public static let defaultVerificationMessage = "Your verification code is {####}."
     public static let defaultAuthenticationMessage = "Your authentication code is {####}."
+}
+
+/// A pool's triggers, as Cognito's LambdaConfig names them: for each, the `https://` URL
+/// Cognate POSTs the event to (http only on a loopback host), or the `arn:aws:lambda:…` function
+/// it invokes.
+public struct LambdaConfig: Sendable, Equatable, Codable {
+    /// The triggers Cognito's LambdaConfig has, by its member names.
+    public static let names = ["PreSignUp", "CustomMessage", "PostConfirmation", "PreAuthentication", "PostAuthentication",
+                               "DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse", "PreTokenGeneration",
+                               "UserMigration", "CustomSMSSender", "CustomEmailSender", "InboundFederation"]
+
+    /// Trigger name → target.
+    public var targets: [String: String]
+    /// PreTokenGenerationConfig's LambdaVersion (V1_0, V2_0, V3_0); nil: V1_0.
+    public var preTokenGenerationVersion: String?
+    /// The senders' and InboundFederation's LambdaVersion, as given.
+    public var versions: [String: String]
+    /// KMSKeyID, kept as given (the custom senders' key).
+    public var kmsKeyID: String?
+
+    public init(targets: [String: String] = [:], preTokenGenerationVersion: String? = nil, versions: [String: String] = [:], kmsKeyID: String? = nil) {
+        self.targets = targets
+        self.preTokenGenerationVersion = preTokenGenerationVersion
+        self.versions = versions
+        self.kmsKeyID = kmsKeyID
+    }
+
+    public subscript(_ trigger: String) -> String? { targets[trigger] }
 }

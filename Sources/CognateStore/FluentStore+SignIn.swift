@@ -1,5 +1,6 @@
 import CognateModel
 import FluentKit
+import SQLKit
 import Foundation
 
 extension FluentStore: AuthorizationCodeStore {
@@ -251,6 +252,17 @@ extension FluentStore: SettingStore {
             } catch where Self.isUniqueViolation(error) {
                 return try await SettingRow.find(name, on: database)?.value ?? value
             }
+        }
+    }
+
+    public func replaceSetting(_ name: String, expected: String?, value: String) async throws -> Bool {
+        try await run("setting") {
+            guard let expected else { return try await setSettingIfAbsent(name, value: value) == value }
+            // compare-and-set in one statement: of two writers, one finds its expected value gone
+            let changed = try await sql.update(SettingRow.schema).set(SQLIdentifier("value"), to: SQLBind(value))
+                .where(SQLIdentifier("id"), .equal, SQLBind(name)).where(SQLIdentifier("value"), .equal, SQLBind(expected))
+                .returning(SQLIdentifier("id")).all()
+            return !changed.isEmpty
         }
     }
 }

@@ -88,6 +88,7 @@ struct SignUp: APIOperation {
         var Password: String?
         var UserAttributes: [AttributeType]?
         var ValidationData: [AttributeType]?
+        var ClientMetadata: [String: String]?
     }
 
     struct Output: Encodable, Sendable {
@@ -103,7 +104,8 @@ struct SignUp: APIOperation {
         guard let password = input.Password else { throw CognitoError.invalidParameter("A password is required to sign up.") }
         let (user, delivery) = try await Accounts.answer(client: client) {
             try await context.accounts.signUp(
-                pool: pool, client: client, username: input.Username, password: password, attributes: UserAttributes.dictionary(input.UserAttributes))
+                pool: pool, client: client, username: input.Username, password: password, attributes: UserAttributes.dictionary(input.UserAttributes),
+                validationData: UserAttributes.dictionary(input.ValidationData), clientMetadata: input.ClientMetadata ?? [:])
         }
         return Output(UserConfirmed: user.status == .confirmed, CodeDeliveryDetails: delivery.map(CodeDeliveryDetailsType.init),
                       UserSub: user.sub.uuidString.lowercased())

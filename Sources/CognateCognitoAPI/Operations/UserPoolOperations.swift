@@ -15,6 +15,7 @@ struct CreateUserPool: APIOperation {
         var UsernameConfiguration: UsernameConfigurationType?
         var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
         var messages: PoolMessageSettings
+        var triggers: PoolTriggerSettings
 
         enum CodingKeys: String, CodingKey {
             case PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, AliasAttributes, UsernameAttributes
@@ -34,6 +35,7 @@ struct CreateUserPool: APIOperation {
             UsernameConfiguration = try container.decodeIfPresent(UsernameConfigurationType.self, forKey: .UsernameConfiguration)
             UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
             messages = try PoolMessageSettings(from: decoder)
+            triggers = try PoolTriggerSettings(from: decoder)
         }
     }
 
@@ -45,6 +47,7 @@ struct CreateUserPool: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         let schema = try (input.Schema ?? []).enumerated().map { try StandardSchema.attribute(from: $1, index: $0) }
+        let lambdaConfig = try input.triggers.LambdaConfig?.config()
         if try await context.store.pool(named: input.PoolName) != nil {
             throw CognitoError.invalidParameter("A user pool named \(input.PoolName) already exists.")
         }
@@ -60,6 +63,7 @@ struct CreateUserPool: APIOperation {
             pool.caseSensitive = input.UsernameConfiguration?.CaseSensitive ?? false
             pool.attributesRequireVerificationBeforeUpdate = input.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate
             input.messages.apply(to: &pool)
+            pool.lambdaConfig = lambdaConfig
         }
         return Output(UserPool: UserPoolType(pool, region: context.region))
     }
@@ -116,6 +120,7 @@ struct UpdateUserPool: APIOperation {
         var MfaConfiguration: String?
         var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
         var messages: PoolMessageSettings
+        var triggers: PoolTriggerSettings
 
         enum CodingKeys: String, CodingKey {
             case UserPoolId, PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, MfaConfiguration, UserAttributeUpdateSettings
@@ -131,6 +136,7 @@ struct UpdateUserPool: APIOperation {
             MfaConfiguration = try container.decodeIfPresent(String.self, forKey: .MfaConfiguration)
             UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
             messages = try PoolMessageSettings(from: decoder)
+            triggers = try PoolTriggerSettings(from: decoder)
         }
     }
 
@@ -144,7 +150,10 @@ struct UpdateUserPool: APIOperation {
             throw CognitoError.invalidParameter("A user pool named \(name) already exists.")
         }
         let date = context.now()
+        // as in Cognito, what UpdateUserPool leaves out goes back to its default: no triggers
+        let lambdaConfig = try input.triggers.LambdaConfig?.config()
         try await context.store.updatePool(id: input.UserPoolId) { pool in
+            pool.lambdaConfig = lambdaConfig
             pool.name = input.PoolName ?? pool.name
             pool.passwordPolicy = PasswordPolicy(input.Policies?.PasswordPolicy)
             pool.deletionProtection = input.DeletionProtection == "ACTIVE"

@@ -135,6 +135,8 @@ public struct CognitoAPI: Sendable {
             return Self.render(error)
         } catch let error as ValidationError {
             return Self.render(.invalidParameter(error.message))
+        } catch let error as TriggerError {
+            return Self.render(CognitoError.trigger(error))
         } catch let error as AccountError {
             return Self.render(Accounts.translate(error))
         } catch let error as SignInError {

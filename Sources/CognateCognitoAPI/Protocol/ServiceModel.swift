@@ -22,6 +22,12 @@ public struct ServiceModel: Sendable {
         var member: String?
         var key: String?
         var value: String?
+
+        init(type: String, min: Double? = nil, max: Double? = nil) {
+            self.type = type
+            self.min = min
+            self.max = max
+        }
     }
 
     private struct Document: Decodable {
@@ -44,6 +50,7 @@ public struct ServiceModel: Sendable {
     static let overrides: [String: (pattern: String, max: Double)] = [
         "DomainType": ("^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$", 253),
     ]
+    static let triggerTarget = "CognateTriggerTargetType"
     /// Patterns compiled once, anchored: AWS checks the whole value.
     let patterns: [String: NSRegularExpression]
 
@@ -59,6 +66,14 @@ public struct ServiceModel: Sendable {
         targetPrefix = document.targetPrefix
         var shapes = document.shapes
         for (name, override) in Self.overrides { shapes[name]?.pattern = override.pattern; shapes[name]?.max = override.max }
+        // a trigger may name an https:// URL as well as a Lambda ARN: its members get a shape without the ARN pattern
+        shapes[Self.triggerTarget] = Shape(type: "string", min: 1, max: 2048)
+        for name in ["LambdaConfigType", "PreTokenGenerationVersionConfigType", "CustomSMSLambdaVersionConfigType",
+                     "CustomEmailLambdaVersionConfigType", "InboundFederationLambdaType"] {
+            for (member, shape) in shapes[name]?.members ?? [:] where shape == "ArnType" && member != "KMSKeyID" {
+                shapes[name]?.members?[member] = Self.triggerTarget
+            }
+        }
         self.shapes = shapes
         operations = Dictionary(uniqueKeysWithValues: document.operations.map { name, op in
             (name, Operation(name: name, input: op.input, requiresSignature: op.auth != "none"))

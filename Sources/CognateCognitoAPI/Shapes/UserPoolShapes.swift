@@ -87,6 +87,109 @@ struct PoolMessageSettings: Decodable, Sendable {
     }
 }
 
+/// Cognito's LambdaConfigType: each trigger's target (an https:// URL, or a Lambda ARN).
+struct LambdaConfigType: Codable, Sendable {
+    struct VersionedType: Codable, Sendable {
+        var LambdaVersion: String?
+        var LambdaArn: String?
+    }
+
+    var PreSignUp: String?
+    var CustomMessage: String?
+    var PostConfirmation: String?
+    var PreAuthentication: String?
+    var PostAuthentication: String?
+    var DefineAuthChallenge: String?
+    var CreateAuthChallenge: String?
+    var VerifyAuthChallengeResponse: String?
+    var PreTokenGeneration: String?
+    var UserMigration: String?
+    var PreTokenGenerationConfig: VersionedType?
+    var CustomSMSSender: VersionedType?
+    var CustomEmailSender: VersionedType?
+    var InboundFederation: VersionedType?
+    var KMSKeyID: String?
+
+    init() {}
+
+    init(_ config: LambdaConfig?) {
+        guard let config else { return }
+        PreSignUp = config["PreSignUp"]
+        CustomMessage = config["CustomMessage"]
+        PostConfirmation = config["PostConfirmation"]
+        PreAuthentication = config["PreAuthentication"]
+        PostAuthentication = config["PostAuthentication"]
+        DefineAuthChallenge = config["DefineAuthChallenge"]
+        CreateAuthChallenge = config["CreateAuthChallenge"]
+        VerifyAuthChallengeResponse = config["VerifyAuthChallengeResponse"]
+        PreTokenGeneration = config["PreTokenGeneration"]
+        UserMigration = config["UserMigration"]
+        if let target = config["PreTokenGeneration"] {
+            PreTokenGenerationConfig = .init(LambdaVersion: config.preTokenGenerationVersion ?? "V1_0", LambdaArn: target)
+        }
+        for name in ["CustomSMSSender", "CustomEmailSender", "InboundFederation"] {
+            guard let target = config[name] else { continue }
+            let versioned = VersionedType(LambdaVersion: config.versions[name], LambdaArn: target)
+            switch name {
+            case "CustomSMSSender": CustomSMSSender = versioned
+            case "CustomEmailSender": CustomEmailSender = versioned
+            default: InboundFederation = versioned
+            }
+        }
+        KMSKeyID = config.kmsKeyID
+    }
+
+    /// The pool's LambdaConfig; nil when no trigger is named. Every target checked.
+    func config() throws -> LambdaConfig? {
+        var config = LambdaConfig()
+        let plain: [(String, String?)] = [("PreSignUp", PreSignUp), ("CustomMessage", CustomMessage), ("PostConfirmation", PostConfirmation),
+                                          ("PreAuthentication", PreAuthentication), ("PostAuthentication", PostAuthentication),
+                                          ("DefineAuthChallenge", DefineAuthChallenge), ("CreateAuthChallenge", CreateAuthChallenge),
+                                          ("VerifyAuthChallengeResponse", VerifyAuthChallengeResponse), ("UserMigration", UserMigration)]
+        for (name, target) in plain { if let target { config.targets[name] = try TriggerTargets.checked(target, trigger: name) } }
+        if let versioned = PreTokenGenerationConfig {
+            guard let version = versioned.LambdaVersion, ["V1_0", "V2_0", "V3_0"].contains(version), let target = versioned.LambdaArn else {
+                throw CognitoError.invalidParameter("PreTokenGenerationConfig needs LambdaVersion V1_0, V2_0 or V3_0 and LambdaArn.")
+            }
+            if let plain = PreTokenGeneration, plain != target {
+                throw CognitoError.invalidParameter("PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must be the same.")
+            }
+            config.targets["PreTokenGeneration"] = try TriggerTargets.checked(target, trigger: "PreTokenGeneration")
+            config.preTokenGenerationVersion = version
+        } else if let target = PreTokenGeneration {
+            config.targets["PreTokenGeneration"] = try TriggerTargets.checked(target, trigger: "PreTokenGeneration")
+        }
+        for (name, versioned) in [("CustomSMSSender", CustomSMSSender), ("CustomEmailSender", CustomEmailSender), ("InboundFederation", InboundFederation)] {
+            guard let versioned else { continue }
+            guard let target = versioned.LambdaArn, let version = versioned.LambdaVersion else {
+                throw CognitoError.invalidParameter("\(name) needs LambdaVersion and LambdaArn.")
+            }
+            config.targets[name] = try TriggerTargets.checked(target, trigger: name)
+            config.versions[name] = version
+        }
+        config.kmsKeyID = KMSKeyID
+        return config.targets.isEmpty && config.kmsKeyID == nil ? nil : config
+    }
+}
+
+/// What a trigger may name: an https:// URL (http only on a loopback host, for a receiver beside
+/// Cognate), or an AWS Lambda function's ARN.
+enum TriggerTargets {
+    static func checked(_ target: String, trigger: String) throws -> String {
+        if target.hasPrefix("arn:aws:lambda:"), target.split(separator: ":").count >= 7, target.count <= 2048 { return target }
+        if let url = URLComponents(string: target), let host = url.host, !host.isEmpty, url.user == nil, url.password == nil, target.count <= 2048 {
+            if url.scheme == "https" { return target }
+            if url.scheme == "http", ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) { return target }
+        }
+        throw CognitoError.invalidParameter("\(trigger) must be an https:// URL (http only on a loopback host) or an arn:aws:lambda: function ARN.")
+    }
+}
+
+/// LambdaConfig, read from the same body as the rest of CreateUserPool or UpdateUserPool.
+struct PoolTriggerSettings: Decodable, Sendable {
+    var LambdaConfig: LambdaConfigType?
+}
+
 struct UserPoolType: Encodable, Sendable {
     var Id: String
     var Name: String
@@ -112,8 +215,10 @@ struct UserPoolType: Encodable, Sendable {
     var SmsVerificationMessage: String
     var SmsAuthenticationMessage: String
     var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType
+    var LambdaConfig: LambdaConfigType
 
     init(_ pool: UserPool, region: String, domains: [UserPoolDomain] = []) {
+        LambdaConfig = LambdaConfigType(pool.lambdaConfig)
         UserAttributeUpdateSettings = .init(AttributesRequireVerificationBeforeUpdate: pool.verifiedBeforeUpdate)
         let messages = pool.messages
         AdminCreateUserConfig = .init(

@@ -47,6 +47,8 @@ public struct AccountService: Sendable {
     public let events: AuthEvents
     let random: any RandomSource
     let now: Now
+    /// The pool's triggers (PreSignUp, PostConfirmation, CustomMessage); nil: none are called.
+    public let triggers: Triggers?
 
     public static let maxFailedAttempts = 5
     public static let maxSendsPerWindow = 5
@@ -73,8 +75,9 @@ public struct AccountService: Sendable {
     }
 
     public init(store: any Store, credentials: Credentials, hasher: PasswordHasher, delivery: MessageDelivery, tokens: TokenService,
-                masterKey: MasterKey, events: AuthEvents, catalogs: @escaping @Sendable (UserPool) -> MessageCatalogs = { _ in .none }, random: any RandomSource = SystemRandomSource(),
-                now: @escaping Now) {
+                masterKey: MasterKey, events: AuthEvents, catalogs: @escaping @Sendable (UserPool) -> MessageCatalogs = { _ in .none }, triggers: Triggers? = nil,
+                random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+        self.triggers = triggers
         self.store = store
         self.catalogs = catalogs
         self.events = events
@@ -95,8 +98,11 @@ public struct AccountService: Sendable {
     /// `locale`: the language the person signed up in on the hosted pages (one Cognate has a
     /// catalog for); kept as the standard `locale` attribute where none was given, so their
     /// messages, this sign-up's code first, speak it.
+    /// The PreSignUp trigger sees the sign-up first (`validationData` and `clientMetadata` as
+    /// given): its error refuses it, and it may confirm the user and verify their addresses.
     public func signUp(pool: UserPool, client: AppClient, username requested: String, password: String,
-                       attributes requestedAttributes: [String: String], locale: String? = nil) async throws -> (user: User, delivery: CodeDelivery?)
+                       attributes requestedAttributes: [String: String], locale: String? = nil, validationData: [String: String] = [:],
+                       clientMetadata: [String: String] = [:]) async throws -> (user: User, delivery: CodeDelivery?)
     {
         guard !pool.allowAdminCreateUserOnly else { throw AccountError.signUpNotPermitted }
         try AttributePermissions.checkWrite(requestedAttributes.keys, client: client)
@@ -105,15 +111,25 @@ public struct AccountService: Sendable {
         var attributes = named
         if let locale, attributes["locale"] == nil { attributes["locale"] = locale }
         if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
+        var status = UserStatus.unconfirmed
+        if let answer = try await triggers?.call("PreSignUp", source: "PreSignUp_SignUp", pool: pool, userName: resolved, clientId: client.clientId,
+                                                 request: ["userAttributes": attributes, "validationData": validationData,
+                                                           "clientMetadata": clientMetadata]) {
+            if answer["autoConfirmUser"] as? Bool == true {
+                status = .confirmed
+                if answer["autoVerifyEmail"] as? Bool == true, attributes["email"] != nil { attributes["email_verified"] = "true" }
+                if answer["autoVerifyPhone"] as? Bool == true, attributes["phone_number"] != nil { attributes["phone_number_verified"] = "true" }
+            }
+        }
         let user: User
         do {
             user = try await UserCreator(store: store, credentials: credentials, now: now)
-                .create(NewUser(username: resolved, status: .unconfirmed, attributes: attributes, password: .plain(password)), in: pool)
+                .create(NewUser(username: resolved, status: status, attributes: attributes, password: .plain(password)), in: pool)
         } catch AccountError.aliasExists {
             throw AccountError.usernameExists
         }
         await events.record(.signUp, .pass, user: user, clientId: client.clientId)
-        guard let channel = Self.confirmationChannel(user, pool: pool) else { return (user, nil) }
+        guard status == .unconfirmed, let channel = Self.confirmationChannel(user, pool: pool) else { return (user, nil) }
         return (user, try await sendCode(.signUp, to: user, pool: pool, via: channel))
     }
 
@@ -133,6 +149,14 @@ public struct AccountService: Sendable {
             throw AccountError.cannotConfirm(user.status)
         }
         try await check(code, purpose: .signUp, user: user)
+        let confirmed = try await confirm(user, pool: pool, forceAliasCreation: forceAliasCreation)
+        // after the record is kept: a failing trigger is the caller's error, the account stays confirmed
+        _ = try await triggers?.call("PostConfirmation", source: "PostConfirmation_ConfirmSignUp", pool: pool, userName: confirmed.username,
+                                     clientId: nil, request: ["userAttributes": Triggers.attributes(confirmed), "clientMetadata": [String: String]()])
+        return confirmed
+    }
+
+    func confirm(_ user: User, pool: UserPool, forceAliasCreation: Bool) async throws -> User {
         let verified = Self.confirmationChannel(user, pool: pool)?.attribute
         let date = now()
         do {
@@ -359,14 +383,35 @@ public struct AccountService: Sendable {
                 ?? catalog.text("message.signInBody", fallback: PoolMessages.defaultAuthenticationMessage)
             : (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage)
                 ?? catalog.text("message.verificationBody", fallback: PoolMessages.defaultVerificationMessage)
-        let body = MessageTemplates.render(template, username: name, code: code)
         let poolsOwn = isSignIn ? (isEmail ? nil : messages.authenticationSMSMessage)
             : (isEmail ? messages.verificationEmailMessage : messages.verificationSMSMessage)
+        var subject = isSignIn ? catalog.text("message.signInSubject", fallback: "Your sign-in code")
+            : messages.verificationEmailSubject ?? catalog.text("message.verificationSubject", fallback: PoolMessages.defaultVerificationSubject)
+        var text = template
+        // the CustomMessage trigger may word it: its message must keep the code's placeholder
+        let source = switch purpose {
+        case .signUp: "CustomMessage_SignUp"
+        case .resetPassword: "CustomMessage_ForgotPassword"
+        case .mfaSMS, .mfaEmail: "CustomMessage_Authentication"
+        default: pendingValue == nil ? "CustomMessage_VerifyUserAttribute" : "CustomMessage_UpdateUserAttribute"
+        }
+        var custom = false
+        if let answer = try await triggers?.call("CustomMessage", source: source, pool: pool, userName: user.username, clientId: nil, request: [
+            "userAttributes": Triggers.attributes(user), "codeParameter": "{####}", "usernameParameter": "{username}",
+            "linkParameter": "{##Click Here##}", "clientMetadata": [String: String](),
+        ]) {
+            let worded = answer[isEmail ? "emailMessage" : "smsMessage"] as? String
+            if let worded, !worded.isEmpty {
+                guard worded.contains("{####}") else { throw TriggerError.unreadable(trigger: "CustomMessage") }
+                text = worded
+                custom = true
+            }
+            if isEmail, let wordedSubject = answer["emailSubject"] as? String, !wordedSubject.isEmpty { subject = wordedSubject }
+        }
+        let body = MessageTemplates.render(text, username: name, code: code)
         let message = try delivery.prepare(OutboundMessage(
             id: UUID(), poolId: pool.id, userSub: user.sub, channel: isEmail ? .email : .sms, destination: channel.value,
-            subject: isSignIn ? catalog.text("message.signInSubject", fallback: "Your sign-in code")
-                : messages.verificationEmailSubject ?? catalog.text("message.verificationSubject", fallback: PoolMessages.defaultVerificationSubject),
-            body: body, createdAt: date, locale: poolsOwn == nil ? catalog.locale : pool.defaultLocale))
+            subject: subject, body: body, createdAt: date, locale: poolsOwn == nil && !custom ? catalog.locale : pool.defaultLocale))
         // the code and its message are stored together; then the message goes out
         try await countSend(purpose, poolId: pool.id, sub: user.sub, hash: codeHash(code, purpose: purpose, user: user), at: date,
                             pendingValue: pendingValue, message: message.stored)

@@ -16,6 +16,8 @@ public struct ConfigFile: Sendable {
         public var identityProviders: [IdentityProviderDeclaration] = []
         /// The classic customization of every client without its own (Cognito's `ALL`).
         public var uiCustomization: UICustomizationDeclaration?
+        /// The secret the pool's trigger requests are signed with (`whsec_…`); nil: made on first use.
+        public var triggerSecret: String?
     }
 
     /// A classic hosted-page customization, as SetUICustomization takes it: the CSS, and a logo
@@ -119,7 +121,7 @@ public struct ConfigFile: Sendable {
         let f = try field.mapping([
             "id", "name", "passwordPolicy", "usernameAttributes", "aliasAttributes", "caseSensitive",
             "autoVerifiedAttributes", "mfa", "signingAlgorithm", "tokenValidity", "schema", "clients",
-            "resourceServers", "groups", "users", "identityProviders", "uiCustomization", "locale", "theme",
+            "resourceServers", "groups", "users", "identityProviders", "uiCustomization", "locale", "theme", "lambdaConfig", "triggerSecret",
         ])
         guard let nameField = f["name"] else { throw field.error("missing required field 'name'") }
         var pool = UserPool(id: "", name: try nameField.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
@@ -154,6 +156,12 @@ public struct ConfigFile: Sendable {
             pool.defaultLocale = tag
         }
         if let v = f["theme"] { pool.theme = try themeName(v) }
+        if let v = f["lambdaConfig"] { pool.lambdaConfig = try parseLambdaConfig(v) }
+        let triggerSecret = try f["triggerSecret"].map { field -> String in
+            let secret = try field.nonEmptyString()
+            guard WebhookSigning.key(secret) != nil else { throw field.error("must be whsec_ and the base64 of 24 to 64 random bytes") }
+            return secret
+        }
         try check(PoolRules.validate(pool), in: field)
 
         let resourceServers = try f["resourceServers"]?.sequence().map(parseResourceServer) ?? []
@@ -171,7 +179,8 @@ public struct ConfigFile: Sendable {
         try unique(groups.map(\.name), in: f["groups"], what: "group name")
         try unique(users.map { UserIdentifier.key($0.username, caseSensitive: pool.caseSensitive) }, in: f["users"], what: "user name")
         return PoolDeclaration(id: id, pool: pool, clients: clients, resourceServers: resourceServers, groups: groups, users: users,
-                               identityProviders: providers, uiCustomization: try f["uiCustomization"].map(parseUICustomization))
+                               identityProviders: providers, uiCustomization: try f["uiCustomization"].map(parseUICustomization),
+                               triggerSecret: triggerSecret)
     }
 
     /// `uiCustomization: {css: …, logo: path}`, checked as SetUICustomization checks it.
@@ -199,6 +208,28 @@ public struct ConfigFile: Sendable {
             declaration.logo = data
         }
         return declaration
+    }
+
+    /// `lambdaConfig: {PreSignUp: https://…, …, preTokenGenerationVersion: V2_0}`: Cognito's trigger names.
+    static func parseLambdaConfig(_ field: YAMLField) throws -> LambdaConfig {
+        let f = try field.mapping(Set(LambdaConfig.names + ["preTokenGenerationVersion"]))
+        var config = LambdaConfig()
+        for name in LambdaConfig.names {
+            guard let value = f[name] else { continue }
+            let target = try value.nonEmptyString()
+            let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(URLComponents(string: target)?.host ?? "")
+            guard target.hasPrefix("https://") || (target.hasPrefix("http://") && loopback) || target.hasPrefix("arn:aws:lambda:") else {
+                throw value.error("must be an https:// URL (http only on a loopback host) or an arn:aws:lambda: function ARN")
+            }
+            config.targets[name] = target
+        }
+        if let version = f["preTokenGenerationVersion"] {
+            let text = try version.string()
+            guard ["V1_0", "V2_0", "V3_0"].contains(text) else { throw version.error("must be V1_0, V2_0 or V3_0") }
+            config.preTokenGenerationVersion = text
+        }
+        for name in ["CustomSMSSender", "CustomEmailSender"] where config[name] != nil { config.versions[name] = "V1_0" }
+        return config
     }
 
     /// A theme's name: a folder of COGNATE_THEMES_DIR (that it is there is checked at start).

@@ -10,12 +10,19 @@ public struct OutboundRequest: Sendable {
     public var headers: [String: String]
     /// Sent as application/x-www-form-urlencoded when set.
     public var form: [(String, String)]?
+    /// Sent as it is (with the Content-Type in `headers`) when set and there is no form.
+    public var body: Data?
+    /// How long to wait for the answer; nil: the sender's own bound (ten seconds).
+    public var timeout: TimeInterval?
 
-    public init(_ method: Method = .get, _ url: String, headers: [String: String] = [:], form: [(String, String)]? = nil) {
+    public init(_ method: Method = .get, _ url: String, headers: [String: String] = [:], form: [(String, String)]? = nil,
+                body: Data? = nil, timeout: TimeInterval? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.form = form
+        self.body = body
+        self.timeout = timeout
     }
 }
 
@@ -32,7 +39,12 @@ public struct OutboundAnswer: Sendable {
 /// Why an outside request gave nothing usable; the message says what, never a secret.
 public struct OutboundError: Error, Equatable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The time allowed ran out (rather than the host refusing or the answer being too large).
+    public var timedOut = false
+    public init(_ description: String, timedOut: Bool = false) {
+        self.description = description
+        self.timedOut = timedOut
+    }
 }
 
 public protocol OutboundHTTP: Sendable {

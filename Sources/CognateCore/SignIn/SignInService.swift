@@ -77,6 +77,14 @@ public struct SignInService: Sendable {
     public func verifyPassword(pool: UserPool, client: AppClient, username: String, password: String, hidingUsers: Bool? = nil) async throws -> User {
         let hiding = hidingUsers ?? client.preventUserExistenceErrors
         let found = try await store.user(in: pool, named: username)
+        // PreAuthentication sees every password sign-in first; a name no one holds only where
+        // the client hides users (`userNotFound`), as Cognito calls it
+        if found != nil || hiding {
+            _ = try await accounts.triggers?.call(
+                "PreAuthentication", source: "PreAuthentication_Authentication", pool: pool, userName: found?.username ?? username,
+                clientId: client.clientId, request: ["userAttributes": found.map(Triggers.attributes) ?? [:], "validationData": [String: String](),
+                                                     "userNotFound": found == nil])
+        }
         let counted = found?.sub ?? (hiding ? phantoms.sub(pool: pool, name: username) : nil)
         guard let user = found, let hash = user.passwordHash else {
             // the phantom's event is written as an account's would be, locked or not

@@ -1,3 +1,4 @@
+import CognateCognitoAPI
 import CognateCore
 import CognateModel
 import Vapor
@@ -21,6 +22,11 @@ struct HostedErrorMiddleware: AsyncMiddleware {
                 response.headers.contentType = .html
                 response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
                 return response
+            }
+            if let trigger = error as? TriggerError {
+                request.logger.error("hosted page \(request.method) \(request.url.path): \(CognitoError.trigger(trigger).message)")
+                let message: PageText = if case .failed(_, let said) = trigger { .verbatim(said) } else { "error.tryInAMoment" }
+                return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "error.unavailable", message: message)
             }
             if let flow = error as? HostedFlowError {
                 let (status, heading, message): (HTTPResponseStatus, PageText, PageText) = switch flow {

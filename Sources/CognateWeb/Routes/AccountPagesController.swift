@@ -47,6 +47,15 @@ struct AccountPagesController: Sendable {
                 pool: page.pool, client: client, username: username, password: password, attributes: attributes,
                 locale: try await HostedPagesController.theme(request, pool: page.pool, clientId: client.clientId).languages
                     .choose(request, pool: page.pool, authorization: authorization).locale)
+            if user.status == .confirmed {
+                // confirmed by the PreSignUp trigger: signed in at once, as after a confirmation
+                try await page.services.hosted.advance(authorization, to: .confirmation, user: user)
+                if let result = try await page.services.hosted.completeConfirmedSignIn(pool: page.pool, request: authorization, user: user) {
+                    return try await MFAPagesController.respond(request, pool: page.pool, authorization: authorization, result: result)
+                }
+                return try await HostedPagesController.renderLogin(request, pool: page.pool, authorization: authorization, username: username,
+                                                                   error: nil, notice: "login.confirmed", status: .ok)
+            }
             guard let delivery else {
                 return try await HostedPagesController.renderLogin(
                     request, pool: page.pool, authorization: authorization, username: "", error: nil,
@@ -75,6 +84,10 @@ struct AccountPagesController: Sendable {
                                                              message: "error.adminCreatesAccounts")
         } catch let error as ValidationError {
             return try await again(Self.friendly(error), field: error.field)
+        } catch let error as TriggerError {
+            // the app's PreSignUp refused: its own words (they are the app's to choose)
+            guard case .failed(_, let message) = error else { return try await again("error.tryInAMoment", field: "username") }
+            return try await again(.verbatim(message), field: "username")
         }
     }
 

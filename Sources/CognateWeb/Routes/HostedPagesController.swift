@@ -183,6 +183,14 @@ struct HostedPagesController: Sendable {
         } catch AccountError.limitExceeded {
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username,
                                               error: "login.tooManyCodes", status: .badRequest)
+        } catch let error as TriggerError {
+            // the app's PreAuthentication refused: its own words
+            guard case .failed(_, let message) = error else {
+                return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: "error.tryInAMoment",
+                                                  status: .badRequest)
+            }
+            return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: .verbatim(message),
+                                              status: .badRequest)
         } catch let error as SignInError {
             let message: PageText = switch error {
             case .userNotConfirmed: "login.notConfirmed"

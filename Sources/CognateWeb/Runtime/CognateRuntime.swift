@@ -58,15 +58,18 @@ public enum CognateRuntime {
         let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, now: settings.now)
         let decoyHash = try await hasher.hash(MasterKey.generate().base64)
         let credentials = Credentials(hasher: hasher, masterKey: masterKey)
+        let outbound = VaporOutboundHTTP(client: app.client)
+        let triggers = Triggers(http: outbound, secrets: TriggerSecrets(store: store, masterKey: masterKey), region: configuration.region,
+                                now: settings.now)
         let accounts = AccountService(store: store, credentials: credentials, hasher: hasher, delivery: delivery, tokens: tokens,
                                       masterKey: masterKey, events: AuthEvents(store: store, days: configuration.authEventDays, now: settings.now,
                                                                               logger: app.logger),
-                                      catalogs: { [themes = app.themes] pool in themes.theme(pool.theme).languages.catalogs }, now: settings.now)
+                                      catalogs: { [themes = app.themes] pool in themes.theme(pool.theme).languages.catalogs }, triggers: triggers,
+                                      now: settings.now)
         let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, accounts: accounts, masterKey: masterKey,
                                    decoyHash: decoyHash, now: settings.now)
         let limits = AddressLimits(store: store, perHour: configuration.addressLimitPerHour,
                                    signInFailuresPerHour: configuration.addressSignInFailuresPerHour, now: settings.now)
-        let outbound = VaporOutboundHTTP(client: app.client)
         let identityProviders = IdentityProviderService(store: store, masterKey: masterKey, http: outbound, now: settings.now)
         let hosted = HostedSignIn(store: store, signIn: signIn, tokens: tokens, limits: limits, now: settings.now)
         let saml = SAMLServiceProvider(store: store, masterKey: masterKey, now: settings.now)
@@ -111,6 +114,13 @@ public enum CognateRuntime {
             for item in report.updated { app.logger.info("config file: updated \(item)") }
             if report.created.isEmpty && report.updated.isEmpty { lines.append("Config file \(file.path): already applied, nothing changed") }
             for secret in report.generatedSecrets { lines.append("Generated client secret (shown once): \(secret)") }
+            for declaration in file.pools {
+                guard let secret = declaration.triggerSecret else { continue }
+                let found = if let id = declaration.id { try await services.store.pool(id: id) } else {
+                    try await services.store.pool(named: declaration.pool.name)
+                }
+                if let found { try await TriggerSecrets(store: services.store, masterKey: services.masterKey).set(poolId: found.id, secret: secret) }
+            }
         }
 
         lines.insert("Cognate is ready at \(services.publicURL)", at: 0)

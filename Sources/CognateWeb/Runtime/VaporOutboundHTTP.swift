@@ -12,16 +12,21 @@ struct VaporOutboundHTTP: OutboundHTTP {
     static let largestAnswer = 1 << 20
 
     func send(_ outbound: OutboundRequest) async throws -> OutboundAnswer {
+        let timeout = outbound.timeout.map { TimeAmount.milliseconds(Int64($0 * 1000)) } ?? Self.timeout
         var request = ClientRequest(method: outbound.method == .post ? .POST : .GET, url: URI(string: outbound.url), headers: [:],
-                                    body: nil, timeout: Self.timeout)
+                                    body: nil, timeout: timeout)
         for (name, value) in outbound.headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let form = outbound.form {
             request.headers.contentType = HTTPMediaType.urlEncodedForm
             request.body = ByteBuffer(string: FormEncoding.encode(form))
+        } else if let body = outbound.body {
+            request.body = ByteBuffer(data: body)
         }
         let response: ClientResponse
         do {
             response = try await client.send(request)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw OutboundError("\(URI(string: outbound.url).host ?? "the provider") did not answer in time", timedOut: true)
         } catch {
             throw OutboundError("\(URI(string: outbound.url).host ?? "the provider") could not be reached")
         }

@@ -70,6 +70,7 @@ public func configure(
     app.asyncCommands.use(OutboxCommand(), as: "outbox")
     app.asyncCommands.use(AdminKeysCommand(), as: "admin-keys")
     app.asyncCommands.use(PreviewLinkCommand(), as: "preview-link")
+    app.asyncCommands.use(TriggersCommand(), as: "triggers")
     try routes(app, publicDirectory: root + "Public/")
 }
 

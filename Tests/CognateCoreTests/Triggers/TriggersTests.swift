@@ -1,0 +1,92 @@
+import CognateCore
+import CognateMemoryStore
+import CognateModel
+import Foundation
+import Testing
+
+/// Trigger calls: Standard Webhooks signatures (the scheme's own example), the secrets' rotation,
+/// and how answers become Cognito's errors: refusals are not tried again, silence is, three times.
+@Suite struct TriggersTests {
+    @Test func signaturesFollowTheStandardWebhooksExample() {
+        // from the Standard Webhooks specification's example
+        let body = Data(#"{"test": 2432232314}"#.utf8)
+        #expect(WebhookSigning.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body,
+                                         secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+            == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        // two secrets during a rotation: two signatures; a malformed secret signs nothing
+        let both = WebhookSigning.signature(id: "m", timestamp: 1, body: body, secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                                                                         WebhookSigning.makeSecret(CountingRandom())])
+        #expect(both.split(separator: " ").count == 2)
+        #expect(WebhookSigning.key("whsec_c2hvcnQ=") == nil && WebhookSigning.key("nope") == nil)
+    }
+
+    @Test func secretsAreMadeOnceRotatedAndRetired() async throws {
+        let store = MemoryStore()
+        let secrets = TriggerSecrets(store: store, masterKey: MasterKey.generate())
+        let first = try await secrets.secrets(poolId: "local_Abc123456")
+        #expect(first.count == 1 && first[0].hasPrefix("whsec_"))
+        #expect(try await secrets.secrets(poolId: "local_Abc123456") == first, "made once")
+        let rotated = try await secrets.rotate(poolId: "local_Abc123456")
+        #expect(rotated.count == 2 && rotated[1] == first[0] && rotated[0] != first[0])
+        #expect(try await secrets.retire(poolId: "local_Abc123456") == [rotated[0]])
+        // kept sealed, never as written
+        #expect(try await store.setting("trigger-secrets:local_Abc123456")?.contains("whsec_") == false)
+        // many rotations at once: each lands on what the one before left
+        try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 { group.addTask { try await secrets.rotate(poolId: "local_Abc123456") } }
+            for try await _ in group {}
+        }
+        #expect(try await secrets.secrets(poolId: "local_Abc123456").count == 2)
+    }
+
+    /// An outside endpoint answering as told, counting the requests.
+    final class Endpoint: OutboundHTTP, @unchecked Sendable {
+        let answer: @Sendable (Int) throws -> OutboundAnswer
+        private let lock = NSLock()
+        private var count = 0
+        var requests: Int { lock.withLock { count } }
+        init(_ answer: @escaping @Sendable (Int) throws -> OutboundAnswer) { self.answer = answer }
+        func send(_ request: OutboundRequest) async throws -> OutboundAnswer {
+            let attempt = lock.withLock { count += 1; return count }
+            #expect(request.timeout == 5 && request.headers["webhook-signature"]?.hasPrefix("v1,") == true)
+            return try answer(attempt)
+        }
+    }
+
+    static func pool(_ target: String = "https://hooks.example.com/x") -> UserPool {
+        var pool = UserPool(id: "local_Abc123456", name: "p", createdAt: fixedNow, updatedAt: fixedNow)
+        pool.lambdaConfig = LambdaConfig(targets: ["PreSignUp": target])
+        return pool
+    }
+
+    func call(_ endpoint: Endpoint, pool: UserPool = pool()) async throws -> [String: Any]? {
+        let triggers = Triggers(http: endpoint, secrets: TriggerSecrets(store: MemoryStore(), masterKey: MasterKey.generate()), region: "local",
+                                now: { fixedNow })
+        return try await triggers.call("PreSignUp", source: "PreSignUp_SignUp", pool: pool, userName: "ann", clientId: "c", request: [:])
+    }
+
+    @Test func answersBecomeCognitosErrors() async throws {
+        let ok = Endpoint { _ in OutboundAnswer(status: 200, body: Data(#"{"response": {"autoConfirmUser": true}}"#.utf8)) }
+        #expect(try await call(ok)?["autoConfirmUser"] as? Bool == true)
+        let refusing = Endpoint { _ in OutboundAnswer(status: 400, body: Data(#"{"errorMessage": "no"}"#.utf8)) }
+        await #expect(throws: TriggerError.failed(trigger: "PreSignUp", message: "no")) { try await call(refusing) }
+        #expect(refusing.requests == 1, "a refusal is not tried again")
+        let silent = Endpoint { _ in throw OutboundError("late", timedOut: true) }
+        await #expect(throws: TriggerError.unreachable(trigger: "PreSignUp", reason: "Socket timeout while invoking Lambda function")) {
+            try await call(silent)
+        }
+        #expect(silent.requests == 3)
+        let failingThenFine = Endpoint { attempt in
+            attempt < 3 ? OutboundAnswer(status: 503, body: Data()) : OutboundAnswer(status: 200, body: Data(#"{"response": {}}"#.utf8))
+        }
+        #expect(try await call(failingThenFine) != nil && failingThenFine.requests == 3)
+        let garbled = Endpoint { _ in OutboundAnswer(status: 200, body: Data("<html>".utf8)) }
+        await #expect(throws: TriggerError.unreadable(trigger: "PreSignUp")) { try await call(garbled) }
+        let wrongShape = Endpoint { _ in OutboundAnswer(status: 200, body: Data(#"{"response": "yes"}"#.utf8)) }
+        await #expect(throws: TriggerError.unreadable(trigger: "PreSignUp")) { try await call(wrongShape) }
+        // no trigger, no call
+        var plain = Self.pool()
+        plain.lambdaConfig = nil
+        #expect(try await call(ok, pool: plain) == nil && ok.requests == 1)
+    }
+}

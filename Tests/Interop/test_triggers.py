@@ -1,0 +1,265 @@
+"""Cognito's Lambda triggers as signed webhooks: the events exactly as Cognito sends them, the
+receiver verifying every request with the `standardwebhooks` package, Cognito Lambda handlers
+unchanged behind a few lines (webhook_receiver.serve); each trigger's effect through boto3 and the
+hosted pages, and Cognito's errors when a trigger refuses, cannot be reached in time, or answers
+nonsense."""
+import base64
+import os
+import re
+import time
+from urllib.parse import urlencode, urljoin
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+import smtp_server
+from conftest import ADMIN, Form, Server, cognito, free_port, run_command
+from webhook_receiver import Receiver
+
+SECRET = "whsec_" + base64.b64encode(b"a trigger secret of 32 bytes!!!!").decode()
+CLIENT = "triggerweb0000000000000000"
+CONFIG = """
+pools:
+  - name: triggered
+    id: local_Trigger12
+    autoVerifiedAttributes: [email]
+    triggerSecret: %(secret)s
+    lambdaConfig:
+      PreSignUp: %(url)s/pre-sign-up
+      CustomMessage: %(url)s/custom-message
+      PostConfirmation: %(url)s/post-confirmation
+      PreAuthentication: %(url)s/pre-authentication
+    clients:
+      - name: web
+        id: triggerweb0000000000000000
+        secret: trigger-client-secret-0123456789abcdef
+        explicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+        callbackURLs: [http://localhost:3000/cb]
+        allowedOAuthFlows: [code]
+        allowedOAuthScopes: [openid, email]
+      - name: api
+        id: triggerapi0000000000000000
+        explicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+"""
+
+
+# The app's trigger functions, written for Cognito's events.
+def pre_sign_up(event, context):
+    if not event["request"]["userAttributes"].get("email", "").endswith("@example.com"):
+        raise Exception("Only example.com addresses may sign up")
+    if event["request"]["validationData"].get("invite") == "yes":
+        event["response"]["autoConfirmUser"] = True
+        event["response"]["autoVerifyEmail"] = True
+    return event
+
+
+def custom_message(event, context):
+    if event["triggerSource"] == "CustomMessage_SignUp":
+        event["response"]["emailSubject"] = "Welcome to Triggered"
+        event["response"]["emailMessage"] = f"Hello {event['userName']}, your code is {event['request']['codeParameter']}."
+    return event
+
+
+def pre_authentication(event, context):
+    if event["request"]["userAttributes"].get("custom:blocked") == "yes" or event["userName"] == "blocked":
+        raise Exception("This account is on hold")
+    return event
+
+
+def post_confirmation(event, context):
+    if event["userName"] == "unlucky":
+        raise Exception("The welcome gift could not be sent")
+    return event
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    data_dir = str(tmp_path_factory.mktemp("triggers"))
+    receiver = Receiver(SECRET)
+    receiver.handlers = {"/pre-sign-up": pre_sign_up, "/custom-message": custom_message, "/pre-authentication": pre_authentication,
+                         "/post-confirmation": post_confirmation}
+    smtp_port = free_port()
+    controller, inbox = smtp_server.start(smtp_port)
+    config = os.path.join(data_dir, "cognate.yaml")
+    with open(config, "w") as f:
+        f.write(CONFIG % {"secret": SECRET, "url": receiver.url})
+    server = Server(data_dir, args=["--config", config], COGNATE_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
+                    COGNATE_MAIL_FROM="no-reply@cognate.test", **ADMIN)
+    yield server, receiver, inbox, cognito(server.url), data_dir, config
+    server.stop()
+    controller.stop()
+    receiver.stop()
+
+
+def refused(call, code, message=None):
+    with pytest.raises(ClientError) as caught:
+        call()
+    error = caught.value.response["Error"]
+    assert error["Code"] == code, error
+    if message is not None:
+        assert error["Message"] == message, error
+    return error["Message"]
+
+
+def sign_up(idp, name, email, **extra):
+    return idp.sign_up(ClientId="triggerapi0000000000000000", Username=name, Password="Corr3ct-Horse!",
+                       UserAttributes=[{"Name": "email", "Value": email}], **extra)
+
+
+def test_pre_sign_up_refuses_with_its_message_and_nothing_is_kept(world):
+    server, receiver, inbox, idp, _, _ = world
+    refused(lambda: sign_up(idp, "mallory", "mallory@elsewhere.test"), "UserLambdaValidationException",
+            "PreSignUp failed with error Only example.com addresses may sign up.")
+    refused(lambda: idp.admin_get_user(UserPoolId="local_Trigger12", Username="mallory"), "UserNotFoundException")
+    # the event, as Cognito sends it, verified by the receiver's library
+    path, event, verified = next(call for call in reversed(receiver.calls) if call[0] == "/pre-sign-up")
+    assert verified
+    assert event["version"] == "1" and event["triggerSource"] == "PreSignUp_SignUp" and event["region"] == "local"
+    assert event["userPoolId"] == "local_Trigger12" and event["userName"] == "mallory"
+    assert event["callerContext"] == {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "triggerapi0000000000000000"}
+    assert event["request"]["userAttributes"] == {"email": "mallory@elsewhere.test"} and event["response"] == {}
+    assert event["request"]["validationData"] == {} and event["request"]["clientMetadata"] == {}
+
+
+def test_pre_sign_up_may_confirm_and_verify(world):
+    server, receiver, inbox, idp, _, _ = world
+    before = len(inbox.messages)
+    answer = sign_up(idp, "invited", "invited@example.com", ValidationData=[{"Name": "invite", "Value": "yes"}],
+                     ClientMetadata={"source": "test"})
+    assert answer["UserConfirmed"] is True and "CodeDeliveryDetails" not in answer
+    user = idp.admin_get_user(UserPoolId="local_Trigger12", Username="invited")
+    assert user["UserStatus"] == "CONFIRMED"
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email_verified"] == "true"
+    time.sleep(0.5)
+    assert len(inbox.messages) == before, "no code for a confirmed account"
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-sign-up")
+    assert event["request"]["validationData"] == {"invite": "yes"} and event["request"]["clientMetadata"] == {"source": "test"}
+    # and signs in at once
+    tokens = idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "invited", "PASSWORD": "Corr3ct-Horse!"})
+    assert tokens["AuthenticationResult"]["IdToken"]
+
+
+def test_custom_message_words_the_code_email(world):
+    server, receiver, inbox, idp, _, _ = world
+    before = len(inbox.messages)
+    sign_up(idp, "carol", "carol@example.com")
+    mail = inbox.wait(before + 1)[before]["message"]
+    assert mail["Subject"] == "Welcome to Triggered"
+    body = mail.get_body(("plain",)).get_content()
+    assert re.fullmatch(r"Hello carol, your code is \d{6}\.\s*", body), body
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/custom-message")
+    assert event["triggerSource"] == "CustomMessage_SignUp" and event["request"]["codeParameter"] == "{####}"
+    assert event["request"]["userAttributes"]["email"] == "carol@example.com" and event["request"]["userAttributes"]["sub"]
+
+
+def test_post_confirmation_failing_keeps_the_confirmation(world):
+    server, receiver, inbox, idp, _, _ = world
+    before = len(inbox.messages)
+    sign_up(idp, "unlucky", "unlucky@example.com")
+    code = re.search(r"\d{6}", inbox.wait(before + 1)[before]["message"].get_body(("plain",)).get_content()).group(0)
+    refused(lambda: idp.confirm_sign_up(ClientId="triggerapi0000000000000000", Username="unlucky", ConfirmationCode=code),
+            "UserLambdaValidationException", "PostConfirmation failed with error The welcome gift could not be sent.")
+    assert idp.admin_get_user(UserPoolId="local_Trigger12", Username="unlucky")["UserStatus"] == "CONFIRMED"
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/post-confirmation")
+    assert event["triggerSource"] == "PostConfirmation_ConfirmSignUp" and event["request"]["userAttributes"]["email_verified"] == "true"
+
+
+def test_pre_authentication_refuses_a_sign_in_through_the_api_and_the_hosted_page(world):
+    server, receiver, inbox, idp, _, _ = world
+    idp.admin_create_user(UserPoolId="local_Trigger12", Username="blocked", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "blocked@example.com"}])
+    idp.admin_set_user_password(UserPoolId="local_Trigger12", Username="blocked", Password="Corr3ct-Horse!", Permanent=True)
+    refused(lambda: idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "blocked", "PASSWORD": "Corr3ct-Horse!"}),
+            "UserLambdaValidationException", "PreAuthentication failed with error This account is on hold.")
+    browser = requests.Session()
+    first = browser.get(f"{server.url}/local_Trigger12/oauth2/authorize?" + urlencode(
+        {"response_type": "code", "client_id": CLIENT, "redirect_uri": "http://localhost:3000/cb", "scope": "openid"}), allow_redirects=False)
+    page = browser.get(urljoin(server.url, first.headers["Location"]))
+    form = Form()
+    form.feed(page.text)
+    form.fields.update(username="blocked", password="Corr3ct-Horse!")
+    answer = browser.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
+    assert answer.status_code == 400 and "This account is on hold" in answer.text and "Location" not in answer.headers
+
+
+def test_a_trigger_that_does_not_answer_in_time_is_tried_three_times(world):
+    server, receiver, inbox, idp, _, _ = world
+    receiver.delays["/pre-sign-up"] = 6
+    try:
+        before = len([c for c in receiver.calls if c[0] == "/pre-sign-up"])
+        started = time.time()
+        message = refused(lambda: sign_up(idp, "slowpoke", "slowpoke@example.com"), "UnexpectedLambdaException")
+        assert "PreSignUp invocation failed due to error" in message
+        assert len([c for c in receiver.calls if c[0] == "/pre-sign-up"]) - before == 3
+        assert 14 <= time.time() - started < 30
+        refused(lambda: idp.admin_get_user(UserPoolId="local_Trigger12", Username="slowpoke"), "UserNotFoundException")
+    finally:
+        receiver.delays.pop("/pre-sign-up")
+
+
+def test_an_unreadable_reply_is_invalid_lambda_response(world):
+    server, receiver, inbox, idp, _, _ = world
+    receiver.raw["/pre-sign-up"] = (200, b"this is not the event")
+    try:
+        refused(lambda: sign_up(idp, "garbled", "garbled@example.com"), "InvalidLambdaResponseException")
+    finally:
+        receiver.raw.pop("/pre-sign-up")
+    # a custom message that drops the code is refused too, and no code is sent
+    receiver.handlers["/custom-message"] = lambda event, context: {**event, "response": {"emailMessage": "Hi there"}}
+    try:
+        refused(lambda: sign_up(idp, "nocode", "nocode@example.com"), "InvalidLambdaResponseException")
+    finally:
+        receiver.handlers["/custom-message"] = custom_message
+
+
+def test_the_hosted_sign_up_shows_the_triggers_refusal(world):
+    server, receiver, inbox, idp, _, _ = world
+    browser = requests.Session()
+    page = browser.get(f"{server.url}/local_Trigger12/signup?" + urlencode(
+        {"response_type": "code", "client_id": CLIENT, "redirect_uri": "http://localhost:3000/cb", "scope": "openid"}))
+    form = Form()
+    form.feed(page.text)
+    form.fields.update(username="eve", email="eve@elsewhere.test", password="Corr3ct-Horse!", confirm_password="Corr3ct-Horse!")
+    answer = browser.post(urljoin(page.url, form.action), data=form.fields)
+    assert answer.status_code == 400 and "Only example.com addresses may sign up" in answer.text
+
+
+def test_lambda_config_through_the_api(world):
+    server, receiver, inbox, idp, _, _ = world
+    config = {"PreSignUp": "https://hooks.example.com/pre-sign-up", "PostConfirmation": "arn:aws:lambda:eu-west-1:123456789012:function:welcome",
+              "PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": "https://hooks.example.com/tokens"}}
+    pool = idp.create_user_pool(PoolName="hooked", LambdaConfig=config)["UserPool"]
+    described = idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["LambdaConfig"]
+    assert described["PreSignUp"] == config["PreSignUp"] and described["PostConfirmation"] == config["PostConfirmation"]
+    assert described["PreTokenGeneration"] == "https://hooks.example.com/tokens"
+    assert described["PreTokenGenerationConfig"] == {"LambdaVersion": "V2_0", "LambdaArn": "https://hooks.example.com/tokens"}
+    for bad in ["http://hooks.example.com/x", "ftp://hooks.example.com/x", "https://user:pw@hooks.example.com/x", "arn:aws:s3:::my-bucket-name"]:
+        refused(lambda: idp.update_user_pool(UserPoolId=pool["Id"], LambdaConfig={"PreSignUp": bad}), "InvalidParameterException")
+    # UpdateUserPool without LambdaConfig clears it, as in Cognito
+    idp.update_user_pool(UserPoolId=pool["Id"])
+    assert idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["LambdaConfig"] == {}
+
+
+def test_the_secret_rotates_with_both_signatures_meanwhile(world):
+    server, receiver, inbox, idp, data_dir, config = world
+    shown = run_command(["triggers", "secret", "--pool", "local_Trigger12", "--config", config], data_dir)
+    assert shown.returncode == 0 and shown.stdout.strip().splitlines()[-1] == SECRET
+    rotated = run_command(["triggers", "secret", "--pool", "local_Trigger12", "--rotate", "--config", config], data_dir)
+    lines = rotated.stdout.strip().splitlines()
+    new = lines[-2]
+    assert new.startswith("whsec_") and new != SECRET and lines[-1].startswith(SECRET)
+    # a receiver that knows only the new secret, and one that knows only the old, both verify
+    for index, secret in enumerate([new, SECRET]):
+        receiver.secrets = [secret]
+        calls_before = len(receiver.calls)
+        sign_up(idp, f"rotated{index}", f"rotated{index}@example.com")
+        assert len(receiver.calls) > calls_before and all(call[2] for call in receiver.calls[calls_before:])
+    receiver.secrets = [SECRET]
+    retired = run_command(["triggers", "secret", "--pool", "local_Trigger12", "--retire", "--config", config], data_dir)
+    assert retired.stdout.strip().splitlines()[-1] == new
+    receiver.secrets = [SECRET]
+    refused(lambda: sign_up(idp, "afterretire", "after@example.com"), "UserLambdaValidationException", "PreSignUp failed with error bad signature.")
+    receiver.secrets = [new]
