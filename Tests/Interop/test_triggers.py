@@ -30,6 +30,7 @@ pools:
       CustomMessage: %(url)s/custom-message
       PostConfirmation: %(url)s/post-confirmation
       PreAuthentication: %(url)s/pre-authentication
+      PostAuthentication: %(url)s/post-authentication
     clients:
       - name: web
         id: triggerweb0000000000000000
@@ -55,6 +56,9 @@ def pre_sign_up(event, context):
 
 
 def custom_message(event, context):
+    if event["triggerSource"] == "CustomMessage_AdminCreateUser":
+        event["response"]["emailSubject"] = "You are invited"
+        event["response"]["emailMessage"] = f"Sign in as {event['request']['usernameParameter']} with {event['request']['codeParameter']}."
     if event["triggerSource"] == "CustomMessage_SignUp":
         event["response"]["emailSubject"] = "Welcome to Triggered"
         event["response"]["emailMessage"] = f"Hello {event['userName']}, your code is {event['request']['codeParameter']}."
@@ -64,6 +68,12 @@ def custom_message(event, context):
 def pre_authentication(event, context):
     if event["request"]["userAttributes"].get("custom:blocked") == "yes" or event["userName"] == "blocked":
         raise Exception("This account is on hold")
+    return event
+
+
+def post_authentication(event, context):
+    if event["userName"] == "nomad":
+        raise Exception("Sign-ins from this account are paused")
     return event
 
 
@@ -78,7 +88,7 @@ def world(tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("triggers"))
     receiver = Receiver(SECRET)
     receiver.handlers = {"/pre-sign-up": pre_sign_up, "/custom-message": custom_message, "/pre-authentication": pre_authentication,
-                         "/post-confirmation": post_confirmation}
+                         "/post-confirmation": post_confirmation, "/post-authentication": post_authentication}
     smtp_port = free_port()
     controller, inbox = smtp_server.start(smtp_port)
     config = os.path.join(data_dir, "cognate.yaml")
@@ -263,3 +273,60 @@ def test_the_secret_rotates_with_both_signatures_meanwhile(world):
     receiver.secrets = [SECRET]
     refused(lambda: sign_up(idp, "afterretire", "after@example.com"), "UserLambdaValidationException", "PreSignUp failed with error bad signature.")
     receiver.secrets = [new]
+
+
+def test_post_authentication_ends_a_sign_in_it_refuses(world):
+    server, receiver, inbox, idp, _, _ = world
+    for name in ["nomad", "settler"]:
+        idp.admin_create_user(UserPoolId="local_Trigger12", Username=name, MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}])
+        idp.admin_set_user_password(UserPoolId="local_Trigger12", Username=name, Password="Corr3ct-Horse!", Permanent=True)
+    refused(lambda: idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "nomad", "PASSWORD": "Corr3ct-Horse!"}),
+            "UserLambdaValidationException", "PostAuthentication failed with error Sign-ins from this account are paused.")
+    tokens = idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "settler", "PASSWORD": "Corr3ct-Horse!"})
+    assert tokens["AuthenticationResult"]["AccessToken"]
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/post-authentication")
+    assert event["triggerSource"] == "PostAuthentication_Authentication" and event["userName"] == "settler"
+    assert event["request"]["newDeviceUsed"] is False and event["callerContext"]["clientId"] == "triggerapi0000000000000000"
+    # the hosted form: no session, no code for the app
+    browser = requests.Session()
+    first = browser.get(f"{server.url}/local_Trigger12/oauth2/authorize?" + urlencode(
+        {"response_type": "code", "client_id": CLIENT, "redirect_uri": "http://localhost:3000/cb", "scope": "openid"}), allow_redirects=False)
+    page = browser.get(urljoin(server.url, first.headers["Location"]))
+    form = Form()
+    form.feed(page.text)
+    form.fields.update(username="nomad", password="Corr3ct-Horse!")
+    answer = browser.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
+    assert answer.status_code == 400 and "Sign-ins from this account are paused" in answer.text
+    assert not any(c.name.startswith("cognate_session") for c in browser.cookies)
+
+
+def test_admin_create_user_meets_pre_sign_up_and_custom_message(world):
+    server, receiver, inbox, idp, _, _ = world
+    refused(lambda: idp.admin_create_user(UserPoolId="local_Trigger12", Username="outsider", DesiredDeliveryMediums=["EMAIL"],
+                                          UserAttributes=[{"Name": "email", "Value": "outsider@elsewhere.test"}]),
+            "UserLambdaValidationException", "PreSignUp failed with error Only example.com addresses may sign up.")
+    refused(lambda: idp.admin_get_user(UserPoolId="local_Trigger12", Username="outsider"), "UserNotFoundException")
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-sign-up")
+    assert event["triggerSource"] == "PreSignUp_AdminCreateUser" and event["callerContext"]["clientId"] == "CLIENT_ID_NOT_APPLICABLE"
+    before = len(inbox.messages)
+    idp.admin_create_user(UserPoolId="local_Trigger12", Username="newhire", DesiredDeliveryMediums=["EMAIL"],
+                          UserAttributes=[{"Name": "email", "Value": "newhire@example.com"}])
+    mail = inbox.wait(before + 1)[before]["message"]
+    assert mail["Subject"] == "You are invited"
+    assert re.fullmatch(r"Sign in as newhire with \S+\.\s*", mail.get_body(("plain",)).get_content())
+
+
+def test_a_reset_password_meets_post_confirmation(world):
+    server, receiver, inbox, idp, _, _ = world
+    idp.admin_create_user(UserPoolId="local_Trigger12", Username="forgetful", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "forgetful@example.com"}, {"Name": "email_verified", "Value": "true"}])
+    idp.admin_set_user_password(UserPoolId="local_Trigger12", Username="forgetful", Password="Corr3ct-Horse!", Permanent=True)
+    before = len(inbox.messages)
+    idp.forgot_password(ClientId="triggerapi0000000000000000", Username="forgetful")
+    code = re.search(r"\d{6}", inbox.wait(before + 1)[before]["message"].get_body(("plain",)).get_content()).group(0)
+    idp.confirm_forgot_password(ClientId="triggerapi0000000000000000", Username="forgetful", ConfirmationCode=code, Password="N3w-Horse-Pass!")
+    sources = [call[1]["triggerSource"] for call in receiver.calls if call[0] in ("/post-confirmation", "/custom-message") and call[1]]
+    assert "CustomMessage_ForgotPassword" in sources and sources[-1] == "PostConfirmation_ConfirmForgotPassword"

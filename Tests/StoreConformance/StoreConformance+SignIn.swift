@@ -330,6 +330,20 @@ extension StoreConformance {
             try check(values.count == 1, "writers saw different values: \(values)")
             try check(try await store.setting(name) == values.first, "stored value differs")
         },
+        test("settingsAreReplacedOnlyFromTheValueTheWriterSaw") { store in
+            let name = "setting-\(UUID())"
+            try check(try await store.replaceSetting(name, expected: nil, value: "a"), "an absent setting was not made")
+            try check(!(try await store.replaceSetting(name, expected: nil, value: "b")), "made twice")
+            try check(!(try await store.replaceSetting(name, expected: "x", value: "b")), "replaced from a value it did not have")
+            try check(try await store.replaceSetting(name, expected: "a", value: "b"), "not replaced")
+            try check(try await store.setting(name) == "b", "replaced value differs")
+            // writers racing from the same value: one wins
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<8 { group.addTask { try await store.replaceSetting(name, expected: "b", value: "c\(index)") } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            try check(wins == 1, "\(wins) writers replaced the same value")
+        },
         test("authEventsListNewestFirstPerUserAndExpire") { store in
             let pool = try await makePool(store)
             let (ana, bob) = (UUID(), UUID())

@@ -11,6 +11,8 @@ struct AdminCreateUser: APIOperation {
         var ForceAliasCreation: Bool?
         var MessageAction: String?
         var DesiredDeliveryMediums: [String]?
+        var ValidationData: [AttributeType]?
+        var ClientMetadata: [String: String]?
     }
 
     struct Output: Encodable, Sendable {
@@ -27,6 +29,11 @@ struct AdminCreateUser: APIOperation {
         try UserAttributeRules.validate(attributes, pool: pool, existing: nil)
         let password = try context.temporaryPassword(input.TemporaryPassword, pool: pool)
         let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: attributes, suppressed: input.MessageAction == "SUPPRESS")
+        // PreSignUp sees it first: its error refuses the user (an administrator's user is confirmed by the first sign-in)
+        _ = try await context.accounts.triggers?.call(
+            "PreSignUp", source: "PreSignUp_AdminCreateUser", pool: pool, userName: username.isEmpty ? input.Username : username, clientId: nil,
+            request: ["userAttributes": attributes, "validationData": UserAttributes.dictionary(input.ValidationData),
+                      "clientMetadata": input.ClientMetadata ?? [:]])
 
         let expiry = context.now().addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400)
         let user: User
@@ -335,12 +342,26 @@ extension APIContext {
         let displayName = signsInBySub ? (user.attributes["email"] ?? user.attributes["phone_number"] ?? user.username) : user.username
         let messages = pool.messages
         let catalog = accounts.catalog(for: user, pool: pool)
+        // the CustomMessage trigger may word the invitation: it must keep both placeholders
+        var worded: [String: Any]?
+        if !channels.isEmpty {
+            worded = try await accounts.triggers?.call(
+                "CustomMessage", source: "CustomMessage_AdminCreateUser", pool: pool, userName: user.username, clientId: nil,
+                request: ["userAttributes": Triggers.attributes(user), "codeParameter": "{####}", "usernameParameter": "{username}",
+                          "linkParameter": "{##Click Here##}", "clientMetadata": [String: String]()])
+        }
         for (channel, destination) in channels {
-            let template = (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage)
+            var template = (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage)
                 ?? catalog.text("message.inviteBody", fallback: PoolMessages.defaultInviteMessage)
+            var subject = messages.inviteEmailSubject ?? catalog.text("message.inviteSubject", fallback: PoolMessages.defaultInviteSubject)
+            if let text = worded?[channel == .email ? "emailMessage" : "smsMessage"] as? String, !text.isEmpty {
+                guard text.contains("{####}"), text.contains("{username}") else { throw TriggerError.unreadable(trigger: "CustomMessage") }
+                template = text
+            }
+            if channel == .email, let wordedSubject = worded?["emailSubject"] as? String, !wordedSubject.isEmpty { subject = wordedSubject }
             try await delivery.deliver(OutboundMessage(
                 id: UUID(), poolId: user.poolId, userSub: user.sub, channel: channel, destination: destination,
-                subject: messages.inviteEmailSubject ?? catalog.text("message.inviteSubject", fallback: PoolMessages.defaultInviteSubject),
+                subject: subject,
                 body: MessageTemplates.render(template, username: displayName, code: password),
                 createdAt: now(), locale: (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage) == nil
                     ? catalog.locale : pool.defaultLocale))

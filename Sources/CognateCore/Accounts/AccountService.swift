@@ -236,6 +236,9 @@ public struct AccountService: Sendable {
             try await setPassword(password, for: user, pool: pool, status: .confirmed)
             try await endSessions(of: user)
         }
+        // after the new password is kept: a failing trigger is the caller's error, the password stays
+        _ = try await triggers?.call("PostConfirmation", source: "PostConfirmation_ConfirmForgotPassword", pool: pool, userName: user.username,
+                                     clientId: nil, request: ["userAttributes": Triggers.attributes(user), "clientMetadata": [String: String]()])
     }
 
     /// ChangePassword: the previous password proves the caller; every other sign-in of the user

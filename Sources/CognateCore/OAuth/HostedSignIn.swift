@@ -382,6 +382,10 @@ public struct HostedSignIn: Sendable {
     /// and opens the hosted session that the code is issued under.
     func openSession(pool: UserPool, request: AuthorizationRequest, user: User,
                      federation: FederatedSession? = nil) async throws -> (session: String, redirect: String) {
+        // PostAuthentication before anything is kept: its error ends this sign-in
+        if Triggers.has("PostAuthentication", pool), let client = try await store.client(poolId: pool.id, clientId: request.clientId) {
+            try await signIn.postAuthentication(user: user, pool: pool, client: client)
+        }
         let cookie = Data(random.bytes(32)).base64URLEncoded
         let authTime = now()
         let session = SignInSession(idHash: SecretDigest.sha256Hex(cookie), poolId: pool.id, userSub: user.sub,

@@ -138,7 +138,7 @@ extension SignInService {
         switch try await answerMFA(pool: pool, client: client, challenge: challenge, session: session, responses: responses) {
         case .next(let outcome): return outcome
         case .passed(let user):
-            return .tokens(try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
+            return .tokens(try await tokensAfterSignIn(user: user, pool: pool, client: client, scopes: scopes))
         }
     }
 

@@ -196,8 +196,21 @@ public struct SignInService: Sendable {
             ])
         case .confirmed:
             if let challenge = try await mfaChallenge(user: user, pool: pool, client: client, eventId: eventId) { return challenge }
-            return .tokens(try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true))
+            return .tokens(try await tokensAfterSignIn(user: user, pool: pool, client: client, scopes: scopes))
         }
+    }
+
+    /// The PostAuthentication trigger (its error ends the sign-in), then the tokens.
+    func tokensAfterSignIn(user: User, pool: UserPool, client: AppClient, scopes: [String]) async throws -> IssuedTokens {
+        try await postAuthentication(user: user, pool: pool, client: client)
+        return try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true)
+    }
+
+    /// PostAuthentication_Authentication, once the user is proven, before anything is issued.
+    public func postAuthentication(user: User, pool: UserPool, client: AppClient) async throws {
+        _ = try await accounts.triggers?.call("PostAuthentication", source: "PostAuthentication_Authentication", pool: pool, userName: user.username,
+                                              clientId: client.clientId, request: ["userAttributes": Triggers.attributes(user), "newDeviceUsed": false,
+                                                                                   "clientMetadata": [String: String]()])
     }
 
     /// NEW_PASSWORD_REQUIRED: the new password (checked against the policy) and any required attributes.
@@ -206,7 +219,7 @@ public struct SignInService: Sendable {
         let (updated, eventId) = try await setNewPassword(pool: pool, client: client, session: session, newPassword: newPassword,
                                                           attributes: attributes)
         if let challenge = try await mfaChallenge(user: updated, pool: pool, client: client, eventId: eventId) { return challenge }
-        let issued = try await tokens.issue(user: updated, client: client, scopes: scopes, authTime: now(), withRefreshToken: true)
+        let issued = try await tokensAfterSignIn(user: updated, pool: pool, client: client, scopes: scopes)
         await events.settle(eventId, poolId: pool.id, .pass, steps: [.init(.password, true)])
         return .tokens(issued)
     }
