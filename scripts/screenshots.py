@@ -67,7 +67,9 @@ def capture(driver, url, pool, client, locales, modes, out, query="", prefix="")
             for mode in modes:
                 driver.set_window_size(520, 760)
                 driver.get(f"{url}/{pool}/preview/{sample}?client_id={client}&lang={locale}&mode={mode}{query}")
-                driver.execute_script("return document.fonts.ready")
+                # fonts loaded (or two seconds, whichever comes first)
+                driver.execute_async_script("const done = arguments[arguments.length - 1];"
+                                            "Promise.race([document.fonts.ready, new Promise(r => setTimeout(r, 2000))]).then(() => done(true));")
                 # the whole page, not only what fits the window
                 height = driver.execute_script("return document.documentElement.scrollHeight")
                 driver.set_window_size(520, max(760, min(height + 120, 4000)))

@@ -42,6 +42,30 @@ pools:
       - name: api
         id: triggerapi0000000000000000
         explicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+  - name: tokens-v2
+    id: local_TokensV2x
+    triggerSecret: %(secret)s
+    lambdaConfig:
+      PreTokenGeneration: %(url)s/pre-token-v2
+      preTokenGenerationVersion: V2_0
+    clients:
+      - name: api
+        id: tokensv2api000000000000000
+        explicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+    users:
+      - {username: tess, password: Corr3ct-Horse!, attributes: {email: tess@example.com, email_verified: "true"}}
+      - {username: denied, password: Corr3ct-Horse!}
+  - name: tokens-v1
+    id: local_TokensV1x
+    triggerSecret: %(secret)s
+    lambdaConfig:
+      PreTokenGeneration: %(url)s/pre-token-v1
+    clients:
+      - name: api
+        id: tokensv1api000000000000000
+        explicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+    users:
+      - {username: vic, password: Corr3ct-Horse!, attributes: {email: vic@example.com}}
 """
 
 
@@ -77,6 +101,23 @@ def post_authentication(event, context):
     return event
 
 
+def pre_token_v2(event, context):
+    if event["userName"] == "denied":
+        raise Exception("No tokens today")
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "idTokenGeneration": {"claimsToAddOrOverride": {"tenant": "acme", "sub": "someone-else"}, "claimsToSuppress": ["email"]},
+        "accessTokenGeneration": {"claimsToAddOrOverride": {"roles": ["admin", "ops"], "tier": 3, "beta": True, "limits": {"orders": 10}},
+                                  "scopesToAdd": ["orders.read"], "scopesToSuppress": ["aws.cognito.signin.user.admin"]},
+        "groupOverrideDetails": {"groupsToOverride": ["vip"]},
+    }
+    return event
+
+
+def pre_token_v1(event, context):
+    event["response"]["claimsOverrideDetails"] = {"claimsToAddOrOverride": {"tenant": "acme"}, "claimsToSuppress": ["email"]}
+    return event
+
+
 def post_confirmation(event, context):
     if event["userName"] == "unlucky":
         raise Exception("The welcome gift could not be sent")
@@ -88,7 +129,8 @@ def world(tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("triggers"))
     receiver = Receiver(SECRET)
     receiver.handlers = {"/pre-sign-up": pre_sign_up, "/custom-message": custom_message, "/pre-authentication": pre_authentication,
-                         "/post-confirmation": post_confirmation, "/post-authentication": post_authentication}
+                         "/post-confirmation": post_confirmation, "/post-authentication": post_authentication,
+                         "/pre-token-v2": pre_token_v2, "/pre-token-v1": pre_token_v1}
     smtp_port = free_port()
     controller, inbox = smtp_server.start(smtp_port)
     config = os.path.join(data_dir, "cognate.yaml")
@@ -272,7 +314,8 @@ def test_the_secret_rotates_with_both_signatures_meanwhile(world):
     assert retired.stdout.strip().splitlines()[-1] == new
     receiver.secrets = [SECRET]
     refused(lambda: sign_up(idp, "afterretire", "after@example.com"), "UserLambdaValidationException", "PreSignUp failed with error bad signature.")
-    receiver.secrets = [new]
+    # the other pools keep the config file's secret
+    receiver.secrets = [new, SECRET]
 
 
 def test_post_authentication_ends_a_sign_in_it_refuses(world):
@@ -330,3 +373,44 @@ def test_a_reset_password_meets_post_confirmation(world):
     idp.confirm_forgot_password(ClientId="triggerapi0000000000000000", Username="forgetful", ConfirmationCode=code, Password="N3w-Horse-Pass!")
     sources = [call[1]["triggerSource"] for call in receiver.calls if call[0] in ("/post-confirmation", "/custom-message") and call[1]]
     assert "CustomMessage_ForgotPassword" in sources and sources[-1] == "PostConfirmation_ConfirmForgotPassword"
+
+
+def claims(token):
+    import json
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def test_pre_token_generation_v2_shapes_both_tokens_and_their_scopes(world):
+    server, receiver, inbox, idp, _, _ = world
+    result = idp.initiate_auth(ClientId="tokensv2api000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "tess", "PASSWORD": "Corr3ct-Horse!"})["AuthenticationResult"]
+    id_claims, access = claims(result["IdToken"]), claims(result["AccessToken"])
+    assert id_claims["tenant"] == "acme" and "email" not in id_claims and id_claims["cognito:groups"] == ["vip"]
+    assert id_claims["sub"] != "someone-else", "the claims that say who may not be changed"
+    assert access["roles"] == ["admin", "ops"] and access["tier"] == 3 and access["beta"] is True and access["limits"] == {"orders": 10}
+    assert access["scope"] == "orders.read" and access["cognito:groups"] == ["vip"]
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-token-v2")
+    assert event["triggerSource"] == "TokenGeneration_Authentication" and event["request"]["scopes"] == ["aws.cognito.signin.user.admin"]
+    assert event["request"]["groupConfiguration"]["groupsToOverride"] == [] and event["request"]["userAttributes"]["email"] == "tess@example.com"
+    # refreshed tokens go through it again
+    refreshed = idp.initiate_auth(ClientId="tokensv2api000000000000000", AuthFlow="REFRESH_TOKEN_AUTH",
+                                  AuthParameters={"REFRESH_TOKEN": result["RefreshToken"]})["AuthenticationResult"]
+    assert claims(refreshed["IdToken"])["tenant"] == "acme" and claims(refreshed["AccessToken"])["tier"] == 3
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-token-v2")
+    assert event["triggerSource"] == "TokenGeneration_RefreshTokens"
+    # a refusal: no tokens
+    refused(lambda: idp.initiate_auth(ClientId="tokensv2api000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "denied", "PASSWORD": "Corr3ct-Horse!"}),
+            "UserLambdaValidationException", "PreTokenGeneration failed with error No tokens today.")
+
+
+def test_pre_token_generation_v1_changes_the_id_token_only(world):
+    server, receiver, inbox, idp, _, _ = world
+    result = idp.initiate_auth(ClientId="tokensv1api000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "vic", "PASSWORD": "Corr3ct-Horse!"})["AuthenticationResult"]
+    id_claims, access = claims(result["IdToken"]), claims(result["AccessToken"])
+    assert id_claims["tenant"] == "acme" and "email" not in id_claims
+    assert "tenant" not in access and access["scope"] == "aws.cognito.signin.user.admin"
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-token-v1")
+    assert "scopes" not in event["request"]

@@ -26,13 +26,7 @@ public struct CognitoError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func tooManyRequests(_ message: String) -> CognitoError { .init("TooManyRequestsException", message) }
     public static func managedLoginBrandingExists(_ message: String) -> CognitoError { .init("ManagedLoginBrandingExistsException", message) }
     /// A trigger's failure as Cognito reports its Lambda's.
-    public static func trigger(_ error: TriggerError) -> CognitoError {
-        switch error {
-        case .failed(let trigger, let message): .init("UserLambdaValidationException", "\(trigger) failed with error \(message).")
-        case .unreachable(let trigger, let reason): .init("UnexpectedLambdaException", "\(trigger) invocation failed due to error \(reason).")
-        case .unreadable: .init("InvalidLambdaResponseException", "Unrecognizable lambda output")
-        }
-    }
+    public static func trigger(_ error: TriggerError) -> CognitoError { .init(error.exception, error.message) }
     public static let internalError = CognitoError("InternalErrorException", "Internal error.", status: 500)
     /// The database does not answer: Cognito's internal error type, with 503 so that SDKs
     /// (botocore retries 500–504) and operators tell "try again" from a fault.

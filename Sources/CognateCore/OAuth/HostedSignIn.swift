@@ -453,7 +453,7 @@ public struct HostedSignIn: Sendable {
     func implicitRedirect(_ request: AuthorizationRequest, pool: UserPool, user: User, authTime: Date) async throws -> String {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
         let issued = try await tokens.issue(user: user, client: client, scopes: request.scopes, authTime: authTime, nonce: request.nonce,
-                                            withRefreshToken: false, accessTokenHashForIDToken: true)
+                                            withRefreshToken: false, accessTokenHashForIDToken: true, source: "TokenGeneration_HostedAuth")
         return Self.append(to: request.redirectURI, [
             "access_token": issued.accessToken, "id_token": issued.idToken, "token_type": "Bearer",
             "expires_in": String(issued.expiresIn), "state": request.state,
@@ -484,7 +484,7 @@ public struct HostedSignIn: Sendable {
             throw OAuthError.invalidGrant("the user is no longer enabled")
         }
         return try await tokens.issue(user: user, client: client, scopes: stored.scopes, authTime: stored.authTime, nonce: stored.nonce,
-                                      withRefreshToken: true, accessTokenHashForIDToken: true, family: family)
+                                      withRefreshToken: true, accessTokenHashForIDToken: true, family: family, source: "TokenGeneration_HostedAuth")
     }
 
     /// The token family of a code is derived from it, so a replay can find and end it.

@@ -33,10 +33,14 @@ public struct TokenService: Sendable {
     let random: any RandomSource
     let now: Now
     let issuerBase: String
+    /// Calls the pools' PreTokenGeneration triggers; nil: none are called.
+    let triggers: Triggers?
 
     /// - Parameter issuerBase: the public URL; issuers are `{issuerBase}/{pool id}`.
     public init(store: any RefreshTokenStore & RevocationStore & GroupStore & UserStore & UserPoolStore & SigningKeyStore,
-                keyring: Keyring, issuerBase: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+                keyring: Keyring, issuerBase: String, triggers: Triggers? = nil, random: any RandomSource = SystemRandomSource(),
+                now: @escaping Now) {
+        self.triggers = triggers
         self.store = store
         self.keyring = keyring
         self.issuerBase = issuerBase
@@ -48,8 +52,12 @@ public struct TokenService: Sendable {
 
     /// Tokens for a fresh authentication. A refresh token starts a new family; its id is the
     /// tokens' `origin_jti`, so revoking the refresh token revokes what it produced.
+    /// `source`: the PreTokenGeneration trigger's triggerSource for this issue.
     public func issue(user: User, client: AppClient, scopes: [String], authTime: Date, nonce: String? = nil,
-                      withRefreshToken: Bool = true, accessTokenHashForIDToken: Bool = false, family: UUID = UUID()) async throws -> IssuedTokens {
+                      withRefreshToken: Bool = true, accessTokenHashForIDToken: Bool = false, family: UUID = UUID(),
+                      source: String = "TokenGeneration_Authentication") async throws -> IssuedTokens {
+        // the trigger before anything is kept: its refusal leaves no refresh token behind
+        let custom = try await customization(user: user, client: client, scopes: scopes, source: source)
         var refresh: String?
         if withRefreshToken {
             let token = newOpaqueToken()
@@ -60,7 +68,7 @@ public struct TokenService: Sendable {
             refresh = token
         }
         var tokens = try await signPair(user: user, client: client, scopes: scopes, authTime: authTime, originJTI: family,
-                                        nonce: nonce, atHash: accessTokenHashForIDToken)
+                                        nonce: nonce, atHash: accessTokenHashForIDToken, custom: custom)
         tokens.refreshToken = refresh
         return tokens
     }
@@ -87,6 +95,9 @@ public struct TokenService: Sendable {
         let user = found
         guard user.enabled else { throw TokenError.invalidToken("the user no longer exists or is disabled") }
         try check(user)
+        // the trigger before the token is rotated: its refusal burns nothing
+        let custom = try await customization(user: user, client: client, scopes: stored.scopes, source: "TokenGeneration_RefreshTokens",
+                                             groups: groups)
         var newRefresh: String?
         if client.refreshTokenRotation {
             let next = newOpaqueToken()
@@ -101,7 +112,7 @@ public struct TokenService: Sendable {
             newRefresh = next
         }
         var tokens = try await signPair(user: user, client: client, scopes: stored.scopes, authTime: stored.authTime,
-                                        originJTI: stored.familyId, nonce: nil, atHash: false, groups: groups)
+                                        originJTI: stored.familyId, nonce: nil, atHash: false, groups: groups, custom: custom)
         tokens.refreshToken = newRefresh
         return (tokens, user)
     }
@@ -166,12 +177,27 @@ public struct TokenService: Sendable {
                                                expiresAt: now().addingTimeInterval(Double(TokenValidity.idAccessRange.upperBound))))
     }
 
-    func signPair(user: User, client: AppClient, scopes: [String], authTime: Date, originJTI: UUID,
-                  nonce: String?, atHash: Bool, groups known: [Group]? = nil) async throws -> IssuedTokens {
+    /// The pool's PreTokenGeneration trigger's wishes for this pair; nil without the trigger.
+    func customization(user: User, client: AppClient, scopes: [String], source: String, groups known: [Group]? = nil) async throws
+        -> TokenCustomization?
+    {
+        guard let triggers, let pool = try await store.pool(id: user.poolId), Triggers.has("PreTokenGeneration", pool) else { return nil }
         var found = known
         if found == nil { found = try await store.groups(poolId: user.poolId, userSub: user.sub) }
-        let groups = (found ?? [])
-            .sorted { ($0.precedence ?? Int.max, $0.name) < ($1.precedence ?? Int.max, $1.name) }.map(\.name)
+        let groups = Self.groupNames(found ?? [])
+        return try await TokenCustomization.ask(triggers, pool: pool, user: user, client: client, scopes: scopes, groups: groups, source: source)
+    }
+
+    static func groupNames(_ groups: [Group]) -> [String] {
+        groups.sorted { ($0.precedence ?? Int.max, $0.name) < ($1.precedence ?? Int.max, $1.name) }.map(\.name)
+    }
+
+    func signPair(user: User, client: AppClient, scopes granted: [String], authTime: Date, originJTI: UUID,
+                  nonce: String?, atHash: Bool, groups known: [Group]? = nil, custom: TokenCustomization? = nil) async throws -> IssuedTokens {
+        var found = known
+        if found == nil, custom?.groups == nil { found = try await store.groups(poolId: user.poolId, userSub: user.sub) }
+        let groups = custom?.groups ?? Self.groupNames(found ?? [])
+        let scopes = custom?.scopes(granted) ?? granted
         let issuedAt = Int(now().timeIntervalSince1970)
         let eventID = UUID().uuidString.lowercased()
         var access: [String: ClaimValue] = [
@@ -183,10 +209,14 @@ public struct TokenService: Sendable {
             "username": .string(user.username), "version": .int(2),
         ]
         if !groups.isEmpty { access["cognito:groups"] = .strings(groups) }
+        if let custom {
+            for name in custom.accessSuppressed { access[name] = nil }
+            for (name, value) in custom.accessClaims { access[name] = value }
+        }
         let accessToken = try await keyring.sign(TokenClaims(access), poolId: user.poolId)
 
         var idToken: String?
-        if scopes.contains("openid") || scopes.contains("aws.cognito.signin.user.admin") || scopes.isEmpty {
+        if granted.contains("openid") || granted.contains("aws.cognito.signin.user.admin") || granted.isEmpty {
             var id: [String: ClaimValue] = [
                 "sub": .string(user.sub.uuidString.lowercased()), "aud": .string(client.clientId), "iss": .string(issuer(user.poolId)),
                 "token_use": .string("id"), "auth_time": .int(Int(authTime.timeIntervalSince1970)), "iat": .int(issuedAt),
@@ -195,7 +225,11 @@ public struct TokenService: Sendable {
                 "cognito:username": .string(user.username),
             ]
             if !groups.isEmpty { id["cognito:groups"] = .strings(groups) }
-            for (name, value) in Self.attributeClaims(user, scopes: scopes, client: client) { id[name] = value }
+            for (name, value) in Self.attributeClaims(user, scopes: granted, client: client) { id[name] = value }
+            if let custom {
+                for name in custom.idSuppressed { id[name] = nil }
+                for (name, value) in custom.idClaims { id[name] = value }
+            }
             if let nonce { id["nonce"] = .string(nonce) }
             if atHash { id["at_hash"] = .string(Self.atHash(accessToken)) }
             idToken = try await keyring.sign(TokenClaims(id), poolId: user.poolId)

@@ -11,6 +11,24 @@ public enum TriggerError: Error, Equatable, Sendable {
     case unreachable(trigger: String, reason: String)
     /// Its answer is not the event with a response: InvalidLambdaResponseException.
     case unreadable(trigger: String)
+
+    /// Cognito's words for it.
+    public var message: String {
+        switch self {
+        case .failed(let trigger, let message): "\(trigger) failed with error \(message)."
+        case .unreachable(let trigger, let reason): "\(trigger) invocation failed due to error \(reason)."
+        case .unreadable: "Unrecognizable lambda output"
+        }
+    }
+
+    /// The exception Cognito's API names it by.
+    public var exception: String {
+        switch self {
+        case .failed: "UserLambdaValidationException"
+        case .unreachable: "UnexpectedLambdaException"
+        case .unreadable: "InvalidLambdaResponseException"
+        }
+    }
 }
 
 /// The Standard Webhooks signing scheme (standardwebhooks.com): a secret `whsec_<base64>`, and

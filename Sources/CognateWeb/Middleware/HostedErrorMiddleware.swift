@@ -1,4 +1,3 @@
-import CognateCognitoAPI
 import CognateCore
 import CognateModel
 import Vapor
@@ -24,7 +23,7 @@ struct HostedErrorMiddleware: AsyncMiddleware {
                 return response
             }
             if let trigger = error as? TriggerError {
-                request.logger.error("hosted page \(request.method) \(request.url.path): \(CognitoError.trigger(trigger).message)")
+                request.logger.error("hosted page \(request.method) \(request.url.path): \(trigger.message)")
                 let message: PageText = if case .failed(_, let said) = trigger { .verbatim(said) } else { "error.tryInAMoment" }
                 return try await HostedPagesController.errorPage(request, status: .badRequest, heading: "error.unavailable", message: message)
             }

@@ -22,6 +22,9 @@ struct OAuthErrorMiddleware: AsyncMiddleware {
             return try Self.render(Self.unavailable, bearer: false)
         } catch is PasswordHasherBusy {
             return try Self.render(Self.unavailable, bearer: false)
+        } catch let error as TriggerError {
+            // PreTokenGeneration refused or failed: the request fails, said as Cognito says it
+            return try Self.render(OAuthError("invalid_request", error.message), bearer: false)
         }
     }
 

@@ -338,15 +338,21 @@ struct HostedPagesController: Sendable {
     /// a form reaches (a second step, a new password), or where there is one language.
     static func selector(_ request: Request, _ languages: PageLanguages, chosen: String) -> LanguageSelector? {
         guard languages.choices.count > 1 else { return nil }
+        // only the pages a link opens (never an answer from a provider, whose query holds its code)
+        let reopens = [RoutePath.login, RoutePath.signUp, RoutePath.confirmUser, RoutePath.forgotPassword, RoutePath.confirmForgotPassword,
+                       RoutePath.previewSample]
+        guard reopens.contains(where: { path in
+            let parts = path.map(\.description)
+            return request.url.path.split(separator: "/").suffix(parts.count).enumerated().allSatisfy { index, part in
+                parts[index].hasPrefix(":") || parts[index] == part
+            } && request.url.path.split(separator: "/").count >= parts.count
+        }) else { return nil }
         var hidden: [Hidden] = []
         if request.method == .GET {
             let query = (try? request.query.decode([String: String].self)) ?? [:]
             hidden = query.filter { $0.key != "lang" }.sorted { $0.key < $1.key }.map { Hidden(name: $0.key, value: $0.value) }
         } else {
-            let reopens = [RoutePath.login, RoutePath.signUp, RoutePath.confirmUser, RoutePath.forgotPassword, RoutePath.confirmForgotPassword]
-            guard reopens.contains(where: { request.url.path.hasSuffix("/" + $0.string) }),
-                let id = try? request.content.get(String.self, at: "request"), !id.isEmpty
-            else { return nil }
+            guard let id = try? request.content.get(String.self, at: "request"), !id.isEmpty else { return nil }
             hidden = [Hidden(name: "request", value: id)]
         }
         return .init(action: request.url.path, hidden: hidden, options: languages.choices.map {

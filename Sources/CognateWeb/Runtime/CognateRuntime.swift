@@ -55,12 +55,12 @@ public enum CognateRuntime {
                              secret: SymmetricKey(data: Data((configuration.smsWebhookSecret ?? "").utf8)), now: settings.now)
         }
         let delivery = MessageDelivery(outbox: store, email: email, sms: sms, masterKey: masterKey, now: settings.now, logger: app.logger)
-        let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, now: settings.now)
-        let decoyHash = try await hasher.hash(MasterKey.generate().base64)
-        let credentials = Credentials(hasher: hasher, masterKey: masterKey)
         let outbound = VaporOutboundHTTP(client: app.client)
         let triggers = Triggers(http: outbound, secrets: TriggerSecrets(store: store, masterKey: masterKey), region: configuration.region,
                                 now: settings.now)
+        let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, triggers: triggers, now: settings.now)
+        let decoyHash = try await hasher.hash(MasterKey.generate().base64)
+        let credentials = Credentials(hasher: hasher, masterKey: masterKey)
         let accounts = AccountService(store: store, credentials: credentials, hasher: hasher, delivery: delivery, tokens: tokens,
                                       masterKey: masterKey, events: AuthEvents(store: store, days: configuration.authEventDays, now: settings.now,
                                                                               logger: app.logger),
