@@ -154,6 +154,18 @@ def refused(call, code, message=None):
     return error["Message"]
 
 
+def hosted_sign_in(server, username, password="Corr3ct-Horse!"):
+    """The hosted form, as a browser sends it; returns the answer and the browser."""
+    browser = requests.Session()
+    first = browser.get(f"{server.url}/local_Trigger12/oauth2/authorize?" + urlencode(
+        {"response_type": "code", "client_id": CLIENT, "redirect_uri": "http://localhost:3000/cb", "scope": "openid"}), allow_redirects=False)
+    page = browser.get(urljoin(server.url, first.headers["Location"]))
+    form = Form()
+    form.feed(page.text)
+    form.fields.update(username=username, password=password)
+    return browser.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False), browser
+
+
 def sign_up(idp, name, email, **extra):
     return idp.sign_up(ClientId="triggerapi0000000000000000", Username=name, Password="Corr3ct-Horse!",
                        UserAttributes=[{"Name": "email", "Value": email}], **extra)
@@ -226,14 +238,7 @@ def test_pre_authentication_refuses_a_sign_in_through_the_api_and_the_hosted_pag
     refused(lambda: idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
                                       AuthParameters={"USERNAME": "blocked", "PASSWORD": "Corr3ct-Horse!"}),
             "UserLambdaValidationException", "PreAuthentication failed with error This account is on hold.")
-    browser = requests.Session()
-    first = browser.get(f"{server.url}/local_Trigger12/oauth2/authorize?" + urlencode(
-        {"response_type": "code", "client_id": CLIENT, "redirect_uri": "http://localhost:3000/cb", "scope": "openid"}), allow_redirects=False)
-    page = browser.get(urljoin(server.url, first.headers["Location"]))
-    form = Form()
-    form.feed(page.text)
-    form.fields.update(username="blocked", password="Corr3ct-Horse!")
-    answer = browser.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
+    answer, _ = hosted_sign_in(server, "blocked")
     assert answer.status_code == 400 and "This account is on hold" in answer.text and "Location" not in answer.headers
 
 
@@ -334,14 +339,7 @@ def test_post_authentication_ends_a_sign_in_it_refuses(world):
     assert event["triggerSource"] == "PostAuthentication_Authentication" and event["userName"] == "settler"
     assert event["request"]["newDeviceUsed"] is False and event["callerContext"]["clientId"] == "triggerapi0000000000000000"
     # the hosted form: no session, no code for the app
-    browser = requests.Session()
-    first = browser.get(f"{server.url}/local_Trigger12/oauth2/authorize?" + urlencode(
-        {"response_type": "code", "client_id": CLIENT, "redirect_uri": "http://localhost:3000/cb", "scope": "openid"}), allow_redirects=False)
-    page = browser.get(urljoin(server.url, first.headers["Location"]))
-    form = Form()
-    form.feed(page.text)
-    form.fields.update(username="nomad", password="Corr3ct-Horse!")
-    answer = browser.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
+    answer, browser = hosted_sign_in(server, "nomad")
     assert answer.status_code == 400 and "Sign-ins from this account are paused" in answer.text
     assert not any(c.name.startswith("cognate_session") for c in browser.cookies)
 

@@ -2,17 +2,8 @@ import CognateCore
 import CognateModel
 import Foundation
 
-/// Cognito's AssetType, in a request: an image, its role and colour mode.
-struct AssetInput: Decodable, Sendable {
-    var Category: String
-    var ColorMode: String
-    var Extension: String
-    var Bytes: Data?
-    var ResourceId: String?
-}
-
-/// Cognito's AssetType, answered with its bytes.
-struct AssetOutput: Encodable, Sendable {
+/// Cognito's AssetType: an image, its role and colour mode (answered with its bytes).
+struct AssetType: Codable, Sendable {
     var Category: String
     var ColorMode: String
     var Extension: String
@@ -26,7 +17,7 @@ struct ManagedLoginBrandingType: Encodable, Sendable {
     var UserPoolId: String
     var UseCognitoProvidedValues: Bool
     var Settings: JSONValue?
-    var Assets: [AssetOutput]
+    var Assets: [AssetType]
     var CreationDate: Date
     var LastModifiedDate: Date
 }
@@ -45,7 +36,7 @@ struct CreateManagedLoginBranding: APIOperation {
         var ClientId: String
         var UseCognitoProvidedValues: Bool?
         var Settings: JSONValue?
-        var Assets: [AssetInput]?
+        var Assets: [AssetType]?
     }
 
     static let name = "CreateManagedLoginBranding"
@@ -76,7 +67,7 @@ struct UpdateManagedLoginBranding: APIOperation {
         var ManagedLoginBrandingId: String?
         var UseCognitoProvidedValues: Bool?
         var Settings: JSONValue?
-        var Assets: [AssetInput]?
+        var Assets: [AssetType]?
     }
 
     static let name = "UpdateManagedLoginBranding"
@@ -179,7 +170,7 @@ struct DeleteManagedLoginBranding: APIOperation {
 /// What the managed login branding operations share: the request's rules and the answer's shape.
 enum ManagedLoginBrandingRules {
     /// UseCognitoProvidedValues: true only alone, as Cognito requires.
-    static func builtInWanted(_ flag: Bool?, settings: JSONValue?, assets: [AssetInput]?) throws -> Bool {
+    static func builtInWanted(_ flag: Bool?, settings: JSONValue?, assets: [AssetType]?) throws -> Bool {
         guard flag == true else { return false }
         guard settings == nil, (assets ?? []).isEmpty else {
             throw CognitoError.invalidParameter("When UseCognitoProvidedValues is true, Settings and Assets must be left out.")
@@ -207,7 +198,7 @@ enum ManagedLoginBrandingRules {
 
     /// The assets of a request checked: one per role and mode, each of its type and size. An
     /// asset without Bytes keeps the bytes of the one it names (same role and mode) in `existing`.
-    static func assets(_ input: [AssetInput], existing: [ManagedLoginAsset]) throws
+    static func assets(_ input: [AssetType], existing: [ManagedLoginAsset]) throws
         -> (assets: [ManagedLoginAsset], files: [ManagedLoginAsset.Key: Data])
     {
         var assets: [ManagedLoginAsset] = []
@@ -245,10 +236,10 @@ extension APIContext {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             settings = try JSONDecoder().decode(JSONValue.self, from: data)
         }
-        var assets: [AssetOutput] = []
+        var assets: [AssetType] = []
         for asset in branding.assets {
             let bytes = try await store.managedLoginAssetFile(brandingId: branding.id, key: asset.key)
-            assets.append(AssetOutput(Category: asset.category, ColorMode: asset.colorMode, Extension: asset.fileExtension, Bytes: bytes,
+            assets.append(AssetType(Category: asset.category, ColorMode: asset.colorMode, Extension: asset.fileExtension, Bytes: bytes,
                                       ResourceId: asset.resourceId))
         }
         return ManagedLoginBrandingType(ManagedLoginBrandingId: branding.id, UserPoolId: branding.poolId,

@@ -172,16 +172,13 @@ struct LambdaConfigType: Codable, Sendable {
     }
 }
 
-/// What a trigger may name: an https:// URL (http only on a loopback host, for a receiver beside
-/// Cognate), or an AWS Lambda function's ARN.
+/// A trigger's target, checked (Triggers.isTarget).
 enum TriggerTargets {
     static func checked(_ target: String, trigger: String) throws -> String {
-        if target.hasPrefix("arn:aws:lambda:"), target.split(separator: ":").count >= 7, target.count <= 2048 { return target }
-        if let url = URLComponents(string: target), let host = url.host, !host.isEmpty, url.user == nil, url.password == nil, target.count <= 2048 {
-            if url.scheme == "https" { return target }
-            if url.scheme == "http", ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) { return target }
+        guard Triggers.isTarget(target) else {
+            throw CognitoError.invalidParameter("\(trigger) must be an https:// URL (http only on a loopback host) or an arn:aws:lambda: function ARN.")
         }
-        throw CognitoError.invalidParameter("\(trigger) must be an https:// URL (http only on a loopback host) or an arn:aws:lambda: function ARN.")
+        return target
     }
 }
 

@@ -217,8 +217,7 @@ public struct ConfigFile: Sendable {
         for name in LambdaConfig.names {
             guard let value = f[name] else { continue }
             let target = try value.nonEmptyString()
-            let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(URLComponents(string: target)?.host ?? "")
-            guard target.hasPrefix("https://") || (target.hasPrefix("http://") && loopback) || target.hasPrefix("arn:aws:lambda:") else {
+            guard Triggers.isTarget(target) else {
                 throw value.error("must be an https:// URL (http only on a loopback host) or an arn:aws:lambda: function ARN")
             }
             config.targets[name] = target

@@ -144,6 +144,15 @@ public struct Triggers: Sendable {
         self.now = now
     }
 
+    /// What a trigger may name: an https:// URL (http only on a loopback host, for a receiver
+    /// beside Cognate), or an AWS Lambda function's ARN.
+    public static func isTarget(_ target: String) -> Bool {
+        guard target.count <= 2048 else { return false }
+        if target.hasPrefix("arn:aws:lambda:") { return target.split(separator: ":").count >= 7 }
+        guard let url = URLComponents(string: target), let host = url.host, !host.isEmpty, url.user == nil, url.password == nil else { return false }
+        return url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host))
+    }
+
     /// Whether the pool has the trigger.
     public static func has(_ trigger: String, _ pool: UserPool) -> Bool { pool.lambdaConfig?[trigger] != nil }
 
