@@ -31,6 +31,7 @@ pools:
       PostConfirmation: %(url)s/post-confirmation
       PreAuthentication: %(url)s/pre-authentication
       PostAuthentication: %(url)s/post-authentication
+      UserMigration: %(url)s/user-migration
     clients:
       - name: web
         id: triggerweb0000000000000000
@@ -118,6 +119,23 @@ def pre_token_v1(event, context):
     return event
 
 
+LEGACY = {"olduser": ("Old-Passw0rd!", {"email": "olduser@example.com", "email_verified": "true", "given_name": "Olga"}),
+          "olduser2": ("Old-Passw0rd!", {"email": "olduser2@example.com", "email_verified": "true"}),
+          "olduser3": ("Old-Passw0rd!", {"email": "olduser3@example.com", "email_verified": "true"})}
+
+
+def user_migration(event, context):
+    """The old system's check, as a Cognito UserMigration function does it."""
+    if event["triggerSource"] == "UserMigration_Authentication":
+        known = LEGACY.get(event["userName"])
+        if not known or known[0] != event["request"]["password"]:
+            raise Exception("Bad password")
+        event["response"]["userAttributes"] = known[1]
+        event["response"]["finalUserStatus"] = "CONFIRMED"
+        event["response"]["messageAction"] = "SUPPRESS"
+    return event
+
+
 def post_confirmation(event, context):
     if event["userName"] == "unlucky":
         raise Exception("The welcome gift could not be sent")
@@ -130,7 +148,7 @@ def world(tmp_path_factory):
     receiver = Receiver(SECRET)
     receiver.handlers = {"/pre-sign-up": pre_sign_up, "/custom-message": custom_message, "/pre-authentication": pre_authentication,
                          "/post-confirmation": post_confirmation, "/post-authentication": post_authentication,
-                         "/pre-token-v2": pre_token_v2, "/pre-token-v1": pre_token_v1}
+                         "/pre-token-v2": pre_token_v2, "/pre-token-v1": pre_token_v1, "/user-migration": user_migration}
     smtp_port = free_port()
     controller, inbox = smtp_server.start(smtp_port)
     config = os.path.join(data_dir, "cognate.yaml")
@@ -412,3 +430,52 @@ def test_pre_token_generation_v1_changes_the_id_token_only(world):
     assert "tenant" not in access and access["scope"] == "aws.cognito.signin.user.admin"
     event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-token-v1")
     assert "scopes" not in event["request"]
+
+
+def test_user_migration_brings_a_user_over_at_the_first_sign_in(world):
+    server, receiver, inbox, idp, _, _ = world
+
+    def migrations():
+        return len([call for call in receiver.calls if call[0] == "/user-migration"])
+    # a wrong password: the old system says no; nobody is made, and the answer is the usual one
+    refused(lambda: idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "olduser", "PASSWORD": "Wrong-Passw0rd!"}),
+            "NotAuthorizedException", "Incorrect username or password.")
+    refused(lambda: idp.admin_get_user(UserPoolId="local_Trigger12", Username="olduser"), "UserNotFoundException")
+    # the right one: the user is here with their attributes, and signed in
+    before = migrations()
+    tokens = idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "olduser", "PASSWORD": "Old-Passw0rd!"})["AuthenticationResult"]
+    assert claims(tokens["IdToken"])["given_name"] == "Olga" and claims(tokens["IdToken"])["email_verified"] is True
+    user = idp.admin_get_user(UserPoolId="local_Trigger12", Username="olduser")
+    assert user["UserStatus"] == "CONFIRMED" and {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email"] == "olduser@example.com"
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/user-migration")
+    assert event["triggerSource"] == "UserMigration_Authentication" and event["request"]["password"] == "Old-Passw0rd!"
+    assert migrations() == before + 1
+    # the second sign-in is Cognate's alone
+    idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                      AuthParameters={"USERNAME": "olduser", "PASSWORD": "Old-Passw0rd!"})
+    assert migrations() == before + 1
+    # and on the hosted form, a client that hides users answers a wrong password as for anyone
+    answer, _ = hosted_sign_in(server, "olduser2", "Wrong-Passw0rd!")
+    assert answer.status_code == 400 and "Incorrect username or password." in answer.text
+    answer, _ = hosted_sign_in(server, "olduser2", "Old-Passw0rd!")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("http://localhost:3000/cb?code=")
+
+
+def test_many_first_sign_ins_of_one_user_at_once_make_one_user(world):
+    import concurrent.futures
+    server, receiver, inbox, idp, _, _ = world
+
+    def sign_in(_):
+        try:
+            cognito(server.url).initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                                              AuthParameters={"USERNAME": "olduser3", "PASSWORD": "Old-Passw0rd!"})
+            return "ok"
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(sign_in, range(6)))
+    assert outcomes == ["ok"] * 6, outcomes
+    listed = idp.list_users(UserPoolId="local_Trigger12", Filter='username = "olduser3"')["Users"]
+    assert len(listed) == 1

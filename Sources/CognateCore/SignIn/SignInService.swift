@@ -76,7 +76,10 @@ public struct SignInService: Sendable {
     /// count), so the lockout does not tell them apart.
     public func verifyPassword(pool: UserPool, client: AppClient, username: String, password: String, hidingUsers: Bool? = nil) async throws -> User {
         let hiding = hidingUsers ?? client.preventUserExistenceErrors
-        let found = try await store.user(in: pool, named: username)
+        // a name no one holds may be one the old system knows (UserMigration): then it is here now,
+        // with this password, and the sign-in goes on as any other
+        var found = try await store.user(in: pool, named: username)
+        if found == nil { found = try await migrate(pool: pool, client: client, username: username, password: password) }
         // PreAuthentication sees every password sign-in first; a name no one holds only where
         // the client hides users (`userNotFound`), as Cognito calls it
         if found != nil || hiding {
@@ -135,6 +138,40 @@ public struct SignInService: Sendable {
             }
         }
         return current
+    }
+
+    /// UserMigration_Authentication: a name no one holds here, with a password, is offered to
+    /// the pool's UserMigration trigger; if it answers with the user's attributes, the user is
+    /// made here with that password (hashed as any other) and the sign-in goes on. A refusal, or
+    /// no answer, is a name no one holds: the usual refusal follows, and nothing is made.
+    func migrate(pool: UserPool, client: AppClient, username: String, password: String) async throws -> User? {
+        guard let triggers = accounts.triggers, Triggers.has("UserMigration", pool), !password.isEmpty else { return nil }
+        let answer: [String: Any]?
+        do {
+            answer = try await triggers.call("UserMigration", source: "UserMigration_Authentication", pool: pool, userName: username,
+                                             clientId: client.clientId, request: ["password": password, "validationData": [String: String](),
+                                                                                  "clientMetadata": [String: String]()])
+        } catch is TriggerError {
+            return nil
+        }
+        guard let answer, let given = answer["userAttributes"] as? [String: Any] else { return nil }
+        let attributes = given.compactMapValues { value -> String? in
+            if let text = value as? String { return text }
+            if let flag = value as? Bool { return flag ? "true" : "false" }
+            return nil
+        }.filter { $0.key != "sub" && $0.key != "cognito:user_status" }
+        let status: UserStatus = (answer["finalUserStatus"] as? String) == "RESET_REQUIRED" ? .resetRequired : .confirmed
+        let (resolved, named) = try UserNaming.resolve(username, pool: pool, attributes: attributes)
+        try UserAttributeRules.validate(named, pool: pool, existing: nil)
+        do {
+            let user = try await UserCreator(store: store, credentials: credentials, now: now)
+                .create(NewUser(username: resolved, status: status, attributes: named, password: .plain(password)), in: pool)
+            await events.record(.signUp, .pass, user: user, clientId: client.clientId)
+            return user
+        } catch AccountError.usernameExists {
+            // made meanwhile by another sign-in of the same person: this one is checked against it
+            return try await store.user(in: pool, named: username)
+        }
     }
 
     /// What follows a proven password: the account's state decides between tokens and a
