@@ -121,7 +121,8 @@ def pre_token_v1(event, context):
 
 LEGACY = {"olduser": ("Old-Passw0rd!", {"email": "olduser@example.com", "email_verified": "true", "given_name": "Olga"}),
           "olduser2": ("Old-Passw0rd!", {"email": "olduser2@example.com", "email_verified": "true"}),
-          "olduser3": ("Old-Passw0rd!", {"email": "olduser3@example.com", "email_verified": "true"})}
+          "olduser3": ("Old-Passw0rd!", {"email": "olduser3@example.com", "email_verified": "true"}),
+          "oddone": ("Old-Passw0rd!", {"email": "not an address"})}
 
 
 def user_migration(event, context):
@@ -461,6 +462,10 @@ def test_user_migration_brings_a_user_over_at_the_first_sign_in(world):
     assert answer.status_code == 400 and "Incorrect username or password." in answer.text
     answer, _ = hosted_sign_in(server, "olduser2", "Old-Passw0rd!")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("http://localhost:3000/cb?code=")
+    # attributes this pool cannot hold: the function's answer is unusable, and nobody is made
+    refused(lambda: idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "oddone", "PASSWORD": "Old-Passw0rd!"}), "InvalidLambdaResponseException")
+    refused(lambda: idp.admin_get_user(UserPoolId="local_Trigger12", Username="oddone"), "UserNotFoundException")
 
 
 def test_many_first_sign_ins_of_one_user_at_once_make_one_user(world):

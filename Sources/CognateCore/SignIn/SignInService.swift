@@ -161,8 +161,15 @@ public struct SignInService: Sendable {
             return nil
         }.filter { $0.key != "sub" && $0.key != "cognito:user_status" }
         let status: UserStatus = (answer["finalUserStatus"] as? String) == "RESET_REQUIRED" ? .resetRequired : .confirmed
-        let (resolved, named) = try UserNaming.resolve(username, pool: pool, attributes: attributes)
-        try UserAttributeRules.validate(named, pool: pool, existing: nil)
+        let naming: (username: String?, attributes: [String: String])
+        do {
+            naming = try UserNaming.resolve(username, pool: pool, attributes: attributes)
+            try UserAttributeRules.validate(naming.attributes, pool: pool, existing: nil)
+        } catch {
+            // attributes this pool cannot hold: the function's answer is not one Cognate can use
+            throw TriggerError.unreadable(trigger: "UserMigration")
+        }
+        let (resolved, named) = naming
         do {
             let user = try await UserCreator(store: store, credentials: credentials, now: now)
                 .create(NewUser(username: resolved, status: status, attributes: named, password: .plain(password)), in: pool)
