@@ -179,6 +179,8 @@ def test_error_pages_speak_the_language_too(world):
     assert language(page)[:2] == ("ja", "ltr") and catalog("ja")["error.invalidSignInLink"] in page.text
     page = requests.get(f"{server.url}/local_World1234/oauth2/authorize", params={"client_id": "nope"}, headers={"Accept-Language": "ar"})
     assert page.status_code == 400 and language(page)[:2] == ("ar", "rtl")
+    # no language selector where the page is an answer rather than one a link opens (its query is not carried)
+    assert '<footer class="languages">' not in page.text
 
 
 def test_many_people_in_different_languages_at_once(world):

@@ -341,12 +341,10 @@ struct HostedPagesController: Sendable {
         // only the pages a link opens (never an answer from a provider, whose query holds its code)
         let reopens = [RoutePath.login, RoutePath.signUp, RoutePath.confirmUser, RoutePath.forgotPassword, RoutePath.confirmForgotPassword,
                        RoutePath.previewSample]
-        guard reopens.contains(where: { path in
-            let parts = path.map(\.description)
-            return request.url.path.split(separator: "/").suffix(parts.count).enumerated().allSatisfy { index, part in
-                parts[index].hasPrefix(":") || parts[index] == part
-            } && request.url.path.split(separator: "/").count >= parts.count
-        }) else { return nil }
+        // the route the request matched (under a pool's prefix or on its domain) ends with one of them
+        guard let route = request.route?.path.map(\.description),
+            reopens.contains(where: { path in route.suffix(path.count).elementsEqual(path.map(\.description)) })
+        else { return nil }
         var hidden: [Hidden] = []
         if request.method == .GET {
             let query = (try? request.query.decode([String: String].self)) ?? [:]
