@@ -45,10 +45,38 @@ import Testing
 
     @Test(arguments: vectors)
     func signatureWeComputeMatchesTheSuite(_ vector: Vector) {
-        let computed = SigV4Verifier.signature(
+        let computed = SigV4.signature(
             request: Self.request(vector.method, query: vector.query, signature: ""), signedHeaders: ["host", "x-amz-date"],
             amzDate: "20150830T123600Z", scope: "20150830/us-east-1/service/aws4_request", secret: Self.secret)
         #expect(computed == vector.signature)
+    }
+
+    @Test(arguments: vectors)
+    func theSignerSignsAsTheSuite(_ vector: Vector) {
+        var request = OutboundRequest(vector.method == "POST" ? .post : .get,
+                                      "https://example.amazonaws.com/" + (vector.query.isEmpty ? "" : "?" + vector.query))
+        SigV4.sign(&request, service: "service", region: "us-east-1",
+                   credentials: AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: Self.secret), date: Self.signedAt)
+        #expect(request.headers["Host"] == "example.amazonaws.com" && request.headers["X-Amz-Date"] == "20150830T123600Z")
+        #expect(request.headers["Authorization"] == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+                + "SignedHeaders=host;x-amz-date, Signature=\(vector.signature)")
+    }
+
+    /// What Cognate signs (to an old Cognito pool) its own verifier takes, target, body, port and
+    /// session token signed; a changed body is refused.
+    @Test func signedRequestsVerify() async throws {
+        var request = OutboundRequest(.post, "http://127.0.0.1:9229/", headers: [
+            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUsers",
+        ], body: Data(#"{"UserPoolId":"us-east-1_abc"}"#.utf8))
+        SigV4.sign(&request, service: "service", region: "us-east-1",
+                   credentials: AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: Self.secret, sessionToken: "token"),
+                   date: Self.signedAt)
+        #expect(request.headers["Host"] == "127.0.0.1:9229" && request.headers["X-Amz-Security-Token"] == "token")
+        var signable = SignableRequest(method: "POST", path: "/", query: "", headers: request.headers.map { ($0.key, $0.value) },
+                                       body: Array(request.body ?? Data()))
+        #expect(try await Self.verifier().verify(signable) == "AKIDEXAMPLE")
+        signable.body = Array(#"{"UserPoolId":"us-east-1_xyz"}"#.utf8)
+        #expect(await Self.failure(signable)?.type == "InvalidSignatureException")
     }
 
     static func failure(_ request: SignableRequest, verifier: SigV4Verifier = verifier()) async -> CognitoError? {
@@ -122,13 +150,13 @@ import Testing
     }
 
     @Test func amzDatesAreReadAndWrittenInUTC() {
-        #expect(SigV4Verifier.parseDate("20150830T123600Z") == Date(timeIntervalSince1970: 1_440_938_160))
-        #expect(SigV4Verifier.format(Date(timeIntervalSince1970: 1_440_938_160)) == "20150830T123600Z")
-        #expect(SigV4Verifier.format(Date(timeIntervalSince1970: 951_782_400.9)) == "20000229T000000Z")
-        #expect(SigV4Verifier.parseDate("20000229T000000Z") == Date(timeIntervalSince1970: 951_782_400))
+        #expect(SigV4.parseDate("20150830T123600Z") == Date(timeIntervalSince1970: 1_440_938_160))
+        #expect(SigV4.format(Date(timeIntervalSince1970: 1_440_938_160)) == "20150830T123600Z")
+        #expect(SigV4.format(Date(timeIntervalSince1970: 951_782_400.9)) == "20000229T000000Z")
+        #expect(SigV4.parseDate("20000229T000000Z") == Date(timeIntervalSince1970: 951_782_400))
         for bad in ["20150830T123600", "2015-08-30T12:36:00Z", "20150230T123600Z", "20151301T000000Z", "20150830T240000Z",
                     "20150830T126000Z", "2015083OT123600Z", "20150830X123600Z", "+0150830T123600Z", "", "20150830T123600Z "] {
-            #expect(SigV4Verifier.parseDate(bad) == nil, "\(bad)")
+            #expect(SigV4.parseDate(bad) == nil, "\(bad)")
         }
     }
 }

@@ -22,7 +22,7 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
           signedHeaders: [String] = ["content-type", "host", "x-amz-date", "x-amz-target"]) async throws -> APIAnswer {
     let date = date ?? app.cognate!.now()
     let body = Array(try JSONSerialization.data(withJSONObject: input))
-    let amzDate = SigV4Verifier.format(date)
+    let amzDate = SigV4.format(date)
     var headers: [(name: String, value: String)] = [
         ("Host", "127.0.0.1:8080"), ("X-Amz-Date", amzDate),
         ("X-Amz-Target", "AWSCognitoIdentityProviderService.\(operation)"),
@@ -31,7 +31,7 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
     if signed {
         let scope = "\(amzDate.prefix(8))/local/cognito-idp/aws4_request"
         let signed = signedHeaders
-        let signature = SigV4Verifier.signature(
+        let signature = SigV4.signature(
             request: SignableRequest(method: "POST", path: "/", query: "", headers: headers, body: body),
             signedHeaders: signed, amzDate: amzDate, scope: scope, secret: secret)
         headers.append(("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/\(scope), SignedHeaders=\(signed.joined(separator: ";")), Signature=\(signature)"))

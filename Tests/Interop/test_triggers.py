@@ -122,7 +122,8 @@ def pre_token_v1(event, context):
 LEGACY = {"olduser": ("Old-Passw0rd!", {"email": "olduser@example.com", "email_verified": "true", "given_name": "Olga"}),
           "olduser2": ("Old-Passw0rd!", {"email": "olduser2@example.com", "email_verified": "true"}),
           "olduser3": ("Old-Passw0rd!", {"email": "olduser3@example.com", "email_verified": "true"}),
-          "oddone": ("Old-Passw0rd!", {"email": "not an address"})}
+          "oddone": ("Old-Passw0rd!", {"email": "not an address"}),
+          "absentminded": ("Old-Passw0rd!", {"email": "absentminded@example.com", "email_verified": "true"})}
 
 
 def user_migration(event, context):
@@ -133,6 +134,12 @@ def user_migration(event, context):
             raise Exception("Bad password")
         event["response"]["userAttributes"] = known[1]
         event["response"]["finalUserStatus"] = "CONFIRMED"
+        event["response"]["messageAction"] = "SUPPRESS"
+    if event["triggerSource"] == "UserMigration_ForgotPassword":
+        known = LEGACY.get(event["userName"])
+        if not known:
+            raise Exception("Unknown user")
+        event["response"]["userAttributes"] = known[1]
         event["response"]["messageAction"] = "SUPPRESS"
     return event
 
@@ -466,6 +473,29 @@ def test_user_migration_brings_a_user_over_at_the_first_sign_in(world):
     refused(lambda: idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
                                       AuthParameters={"USERNAME": "oddone", "PASSWORD": "Old-Passw0rd!"}), "InvalidLambdaResponseException")
     refused(lambda: idp.admin_get_user(UserPoolId="local_Trigger12", Username="oddone"), "UserNotFoundException")
+
+
+def test_user_migration_of_a_forgotten_password_sends_the_code(world):
+    server, receiver, inbox, idp, _, _ = world
+    before = len(inbox.messages)
+    answer = idp.forgot_password(ClientId="triggerapi0000000000000000", Username="absentminded")
+    assert answer["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/user-migration")
+    assert event["triggerSource"] == "UserMigration_ForgotPassword" and event["userName"] == "absentminded"
+    assert "password" not in event["request"] and event["request"]["validationData"] == {}
+    assert event["callerContext"]["clientId"] == "triggerapi0000000000000000"
+    # made as Cognito makes them: waiting for the reset
+    assert idp.admin_get_user(UserPoolId="local_Trigger12", Username="absentminded")["UserStatus"] == "RESET_REQUIRED"
+    mail = inbox.wait(before + 1)[before]
+    assert mail["to"] == ["absentminded@example.com"]
+    code = re.search(r"\d{6}", mail["message"].get_body(("plain",)).get_content()).group(0)
+    idp.confirm_forgot_password(ClientId="triggerapi0000000000000000", Username="absentminded", ConfirmationCode=code, Password="New-Passw0rd!")
+    assert idp.initiate_auth(ClientId="triggerapi0000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "absentminded", "PASSWORD": "New-Passw0rd!"})["AuthenticationResult"]
+    # a name the old system does not know either: the same answer a client that hides users always gives, nothing made
+    hidden = idp.forgot_password(ClientId="triggerapi0000000000000000", Username="stranger")
+    assert hidden["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    refused(lambda: idp.admin_get_user(UserPoolId="local_Trigger12", Username="stranger"), "UserNotFoundException")
 
 
 def test_many_first_sign_ins_of_one_user_at_once_make_one_user(world):

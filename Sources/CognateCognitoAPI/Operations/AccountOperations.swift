@@ -171,7 +171,7 @@ struct ForgotPassword: APIOperation {
         return try await Accounts.answer(client: client, hidden: { try await Accounts.simulatedSend(.resetPassword, input.Username, pool: pool, context, refused: $0) },
                                          hiding: Accounts.accountOnly) {
             CodeDeliveryOutput(CodeDeliveryDetails: CodeDeliveryDetailsType(
-                try await context.accounts.forgotPassword(pool: pool, username: input.Username)))
+                try await context.accounts.forgotPassword(pool: pool, username: input.Username, clientId: client.clientId)))
         }
     }
 }

@@ -49,6 +49,8 @@ public struct AccountService: Sendable {
     let now: Now
     /// The pool's triggers (PreSignUp, PostConfirmation, CustomMessage); nil: none are called.
     public let triggers: Triggers?
+    /// Users brought over from the Cognito pool a pool names (`migrateFrom`); nil: none are.
+    public let migration: CognitoMigration?
 
     public static let maxFailedAttempts = 5
     public static let maxSendsPerWindow = 5
@@ -76,8 +78,9 @@ public struct AccountService: Sendable {
 
     public init(store: any Store, credentials: Credentials, hasher: PasswordHasher, delivery: MessageDelivery, tokens: TokenService,
                 masterKey: MasterKey, events: AuthEvents, catalogs: @escaping @Sendable (UserPool) -> MessageCatalogs = { _ in .none }, triggers: Triggers? = nil,
-                random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+                migration: CognitoMigration? = nil, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.triggers = triggers
+        self.migration = migration
         self.store = store
         self.catalogs = catalogs
         self.events = events
@@ -111,6 +114,8 @@ public struct AccountService: Sendable {
         var attributes = named
         if let locale, attributes["locale"] == nil { attributes["locale"] = locale }
         if let problem = pool.passwordPolicy.problem(with: password) { throw AccountError.invalidPassword(problem) }
+        // a name the old Cognito pool holds is its owner's, who has not come over yet
+        if let migration, try await migration.holds(pool: pool, username: requested) { throw AccountError.usernameExists }
         var status = UserStatus.unconfirmed
         if let answer = try await triggers?.call("PreSignUp", source: "PreSignUp_SignUp", pool: pool, userName: resolved, clientId: client.clientId,
                                                  request: ["userAttributes": attributes, "validationData": validationData,
@@ -205,12 +210,58 @@ public struct AccountService: Sendable {
     // MARK: Recovery
 
     /// Sends a reset code by the user's verified email, else verified phone.
-    public func forgotPassword(pool: UserPool, username: String) async throws -> CodeDelivery {
-        guard let user = try await store.user(in: pool, named: username) else { throw AccountError.userNotFound }
+    /// A name no one holds here may be one the old system knows (UserMigration_ForgotPassword, or
+    /// the pool's `migrateFrom`): its profile is brought over without a password, and the code
+    /// sent to it.
+    public func forgotPassword(pool: UserPool, username: String, clientId: String? = nil) async throws -> CodeDelivery {
+        var found = try await store.user(in: pool, named: username)
+        if found == nil { found = try await migrateForReset(pool: pool, username: username, clientId: clientId) }
+        guard let user = found else { throw AccountError.userNotFound }
         return try await recorded(.forgotPassword, user: user) {
             guard user.enabled else { throw AccountError.userDisabled }
             guard let channel = Self.recoveryChannel(user) else { throw AccountError.noVerifiedChannel }
             return try await sendCode(.resetPassword, to: user, pool: pool, via: channel)
+        }
+    }
+
+    /// UserMigration_ForgotPassword, else the pool's old Cognito pool: the user whose password is
+    /// to be reset, made here (RESET_REQUIRED for the trigger's, as Cognito makes them); nil when
+    /// neither knows the name. A trigger's refusal or silence is a name no one holds.
+    func migrateForReset(pool: UserPool, username: String, clientId: String?) async throws -> User? {
+        if let triggers, Triggers.has("UserMigration", pool) {
+            let answer: [String: Any]?
+            do {
+                answer = try await triggers.call("UserMigration", source: "UserMigration_ForgotPassword", pool: pool, userName: username,
+                                                 clientId: clientId, request: ["validationData": [String: String](),
+                                                                               "clientMetadata": [String: String]()])
+            } catch is TriggerError {
+                return nil
+            }
+            guard let given = answer?["userAttributes"] as? [String: Any] else { return nil }
+            let attributes = Triggers.textAttributes(given)
+            let naming: (username: String?, attributes: [String: String])
+            do {
+                naming = try UserNaming.resolve(username, pool: pool, attributes: attributes)
+                try UserAttributeRules.validate(naming.attributes, pool: pool, existing: nil)
+            } catch {
+                throw TriggerError.unreadable(trigger: "UserMigration")
+            }
+            do {
+                let user = try await UserCreator(store: store, credentials: credentials, now: now)
+                    .create(NewUser(username: naming.username, status: .resetRequired, attributes: naming.attributes, password: .none), in: pool)
+                await events.record(.signUp, .pass, user: user, clientId: clientId)
+                return user
+            } catch AccountError.usernameExists {
+                return try await store.user(in: pool, named: username)
+            }
+        }
+        guard let migration else { return nil }
+        do {
+            guard let user = try await migration.forgettingPassword(pool: pool, username: username) else { return nil }
+            await events.record(.signUp, .pass, user: user, clientId: clientId)
+            return user
+        } catch AccountError.usernameExists {
+            return try await store.user(in: pool, named: username)
         }
     }
 

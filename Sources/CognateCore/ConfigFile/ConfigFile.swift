@@ -18,6 +18,8 @@ public struct ConfigFile: Sendable {
         public var uiCustomization: UICustomizationDeclaration?
         /// The secret the pool's trigger requests are signed with (`whsec_…`); nil: made on first use.
         public var triggerSecret: String?
+        /// The Cognito pool its users move over from (`migrateFrom`); nil: left as it is.
+        public var migrateFrom: MigrationSource?
     }
 
     /// A classic hosted-page customization, as SetUICustomization takes it: the CSS, and a logo
@@ -122,6 +124,7 @@ public struct ConfigFile: Sendable {
             "id", "name", "passwordPolicy", "usernameAttributes", "aliasAttributes", "caseSensitive",
             "autoVerifiedAttributes", "mfa", "signingAlgorithm", "tokenValidity", "schema", "clients",
             "resourceServers", "groups", "users", "identityProviders", "uiCustomization", "locale", "theme", "lambdaConfig", "triggerSecret",
+            "migrateFrom",
         ])
         guard let nameField = f["name"] else { throw field.error("missing required field 'name'") }
         var pool = UserPool(id: "", name: try nameField.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
@@ -180,7 +183,7 @@ public struct ConfigFile: Sendable {
         try unique(users.map { UserIdentifier.key($0.username, caseSensitive: pool.caseSensitive) }, in: f["users"], what: "user name")
         return PoolDeclaration(id: id, pool: pool, clients: clients, resourceServers: resourceServers, groups: groups, users: users,
                                identityProviders: providers, uiCustomization: try f["uiCustomization"].map(parseUICustomization),
-                               triggerSecret: triggerSecret)
+                               triggerSecret: triggerSecret, migrateFrom: try f["migrateFrom"].map(parseMigrationSource))
     }
 
     /// `uiCustomization: {css: …, logo: path}`, checked as SetUICustomization checks it.
@@ -229,6 +232,30 @@ public struct ConfigFile: Sendable {
         }
         for name in ["CustomSMSSender", "CustomEmailSender"] where config[name] != nil { config.versions[name] = "V1_0" }
         return config
+    }
+
+    /// `migrateFrom: {endpoint, region, userPoolId, clientId, clientSecret, credentials: {accessKeyId,
+    /// secretAccessKey, sessionToken}}`: the Cognito pool users move over from.
+    static func parseMigrationSource(_ field: YAMLField) throws -> MigrationSource {
+        let f = try field.mapping(["endpoint", "region", "userPoolId", "clientId", "clientSecret", "credentials"])
+        func required(_ name: String) throws -> String {
+            guard let value = f[name] else { throw field.error("missing required field '\(name)'") }
+            return try value.nonEmptyString()
+        }
+        var credentials: AWSCredentials?
+        if let given = f["credentials"] {
+            let c = try given.mapping(["accessKeyId", "secretAccessKey", "sessionToken"])
+            guard let id = c["accessKeyId"], let secret = c["secretAccessKey"] else {
+                throw given.error("needs accessKeyId and secretAccessKey (or leave it out for AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+            }
+            credentials = AWSCredentials(accessKeyId: try id.nonEmptyString(), secretAccessKey: try secret.nonEmptyString(),
+                                         sessionToken: try c["sessionToken"]?.nonEmptyString())
+        }
+        let source = MigrationSource(endpoint: try f["endpoint"]?.nonEmptyString(), region: try required("region"),
+                                     userPoolId: try required("userPoolId"), clientId: try required("clientId"),
+                                     clientSecret: try f["clientSecret"]?.nonEmptyString(), credentials: credentials)
+        if let (name, message) = source.problem { throw (f[name] ?? field).error(message) }
+        return source
     }
 
     /// A theme's name: a folder of COGNATE_THEMES_DIR (that it is there is checked at start).

@@ -50,7 +50,12 @@ public enum PasswordHashFormat {
 
     /// Checks `password` against a hash in any format Cognate accepts: Argon2 (PHC), bcrypt
     /// (`$2a$`, `$2b$`, `$2y$`), PBKDF2-SHA256/SHA512 (PHC, passlib or Django) and scrypt (PHC or passlib).
+    /// Stands where a hash would for a user whose password is still another system's (a user
+    /// brought from a Cognito pool ahead of their first sign-in): no password matches it here.
+    public static let elsewhere = "$cognito-pool$"
+
     public static func verify(_ password: String, against hash: String, current: Argon2Parameters) throws -> PasswordVerification {
+        if hash == elsewhere { return .mismatch }
         if hash.hasPrefix("$argon2") {
             return try verifyArgon2(password, hash: hash, current: current)
         } else if hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$") {

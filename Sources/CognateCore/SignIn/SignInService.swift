@@ -80,6 +80,15 @@ public struct SignInService: Sendable {
         // with this password, and the sign-in goes on as any other
         var found = try await store.user(in: pool, named: username)
         if found == nil { found = try await migrate(pool: pool, client: client, username: username, password: password) }
+        if found == nil, let migration = accounts.migration {
+            do {
+                found = try await migration.signingIn(pool: pool, username: username, password: password)
+                if let found { await events.record(.signUp, .pass, user: found, clientId: client.clientId) }
+            } catch AccountError.usernameExists {
+                // brought over meanwhile by another sign-in of the same person: checked against it
+                found = try await store.user(in: pool, named: username)
+            }
+        }
         // PreAuthentication sees every password sign-in first; a name no one holds only where
         // the client hides users (`userNotFound`), as Cognito calls it
         if found != nil || hiding {
@@ -112,6 +121,13 @@ public struct SignInService: Sendable {
         let right: Bool
         do {
             right = try await lockout.attempt(poolId: pool.id, sub: counted) {
+                if hash == CognitoMigration.pendingPassword {
+                    // brought over ahead of time: the old pool still holds the password; once it
+                    // takes it, it is hashed here like any other
+                    let accepted = try await accounts.migration?.passwordAccepted(pool: pool, user: user, password: password) ?? false
+                    verification = accepted ? .match(needsUpgrade: true) : .mismatch
+                    return accepted
+                }
                 verification = try await hasher.verify(password, against: hash)
                 return verification.isMatch
             }
@@ -155,11 +171,7 @@ public struct SignInService: Sendable {
             return nil
         }
         guard let answer, let given = answer["userAttributes"] as? [String: Any] else { return nil }
-        let attributes = given.compactMapValues { value -> String? in
-            if let text = value as? String { return text }
-            if let flag = value as? Bool { return flag ? "true" : "false" }
-            return nil
-        }.filter { $0.key != "sub" && $0.key != "cognito:user_status" }
+        let attributes = Triggers.textAttributes(given)
         let status: UserStatus = (answer["finalUserStatus"] as? String) == "RESET_REQUIRED" ? .resetRequired : .confirmed
         let naming: (username: String?, attributes: [String: String])
         do {

@@ -203,6 +203,16 @@ public struct Triggers: Sendable {
         throw TriggerError.unreachable(trigger: trigger, reason: lastReason)
     }
 
+    /// Attributes a function answered (`userAttributes`): text as it is, true and false as text,
+    /// and never the sub or the status, which are Cognate's to say.
+    public static func textAttributes(_ given: [String: Any]) -> [String: String] {
+        given.compactMapValues { value -> String? in
+            if let text = value as? String { return text }
+            if let flag = value as? Bool { return flag ? "true" : "false" }
+            return nil
+        }.filter { $0.key != "sub" && $0.key != "cognito:user_status" }
+    }
+
     /// `userAttributes` as events carry them: every attribute as text, the sub included.
     public static func attributes(_ user: User) -> [String: String] {
         var attributes = user.attributes

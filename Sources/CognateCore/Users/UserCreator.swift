@@ -19,9 +19,12 @@ public struct NewUser: Sendable {
     public var attributes: [String: String]
     public var password: Password
     public var temporaryPasswordExpiresAt: Date?
+    /// The sub to give the user (one brought from another pool); nil: a new one.
+    public var sub: UUID?
 
     public init(username: String?, status: UserStatus, enabled: Bool = true, attributes: [String: String], password: Password,
-                temporaryPasswordExpiresAt: Date? = nil) {
+                temporaryPasswordExpiresAt: Date? = nil, sub: UUID? = nil) {
+        self.sub = sub
         self.username = username
         self.status = status
         self.enabled = enabled
@@ -49,7 +52,7 @@ public struct UserCreator: Sendable {
     /// address is another account's alias; with `takeAliases` (ForceAliasCreation) the alias
     /// moves to the new user instead.
     public func create(_ new: NewUser, in pool: UserPool, takeAliases: Bool = false) async throws -> User {
-        let sub = UUID()
+        let sub = new.sub ?? UUID()
         let username = new.username ?? sub.uuidString.lowercased()
         var hash: String?
         var verifier: Data?

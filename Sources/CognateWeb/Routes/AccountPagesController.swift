@@ -195,7 +195,7 @@ struct AccountPagesController: Sendable {
         if let refused = try await page.refuseFlood(.codeRequest) { return refused }
         let delivery: CodeDelivery
         do {
-            delivery = try await page.services.accounts.forgotPassword(pool: page.pool, username: username)
+            delivery = try await page.services.accounts.forgotPassword(pool: page.pool, username: username, clientId: client.clientId)
         } catch let error as AccountError where client.preventUserExistenceErrors && error != .limitExceeded {
             // unknown, disabled or unreachable accounts look like any other, send limit included
             do {

@@ -65,6 +65,8 @@ public enum CognateRuntime {
                                       masterKey: masterKey, events: AuthEvents(store: store, days: configuration.authEventDays, now: settings.now,
                                                                               logger: app.logger),
                                       catalogs: { [themes = app.themes] pool in themes.theme(pool.theme).languages.catalogs }, triggers: triggers,
+                                      migration: CognitoMigration(store: store, credentials: credentials, masterKey: masterKey, http: outbound,
+                                                                  now: settings.now),
                                       now: settings.now)
         let signIn = SignInService(store: store, hasher: hasher, credentials: credentials, tokens: tokens, accounts: accounts, masterKey: masterKey,
                                    decoyHash: decoyHash, now: settings.now)
@@ -114,12 +116,17 @@ public enum CognateRuntime {
             for item in report.updated { app.logger.info("config file: updated \(item)") }
             if report.created.isEmpty && report.updated.isEmpty { lines.append("Config file \(file.path): already applied, nothing changed") }
             for secret in report.generatedSecrets { lines.append("Generated client secret (shown once): \(secret)") }
-            for declaration in file.pools {
-                guard let secret = declaration.triggerSecret else { continue }
+            for declaration in file.pools where declaration.triggerSecret != nil || declaration.migrateFrom != nil {
                 let found = if let id = declaration.id { try await services.store.pool(id: id) } else {
                     try await services.store.pool(named: declaration.pool.name)
                 }
-                if let found { try await TriggerSecrets(store: services.store, masterKey: services.masterKey).set(poolId: found.id, secret: secret) }
+                guard let found else { continue }
+                if let secret = declaration.triggerSecret {
+                    try await TriggerSecrets(store: services.store, masterKey: services.masterKey).set(poolId: found.id, secret: secret)
+                }
+                if let source = declaration.migrateFrom {
+                    try await MigrationSources(store: services.store, masterKey: services.masterKey).set(poolId: found.id, source)
+                }
             }
         }
 

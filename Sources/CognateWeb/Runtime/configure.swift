@@ -71,6 +71,7 @@ public func configure(
     app.asyncCommands.use(AdminKeysCommand(), as: "admin-keys")
     app.asyncCommands.use(PreviewLinkCommand(), as: "preview-link")
     app.asyncCommands.use(TriggersCommand(), as: "triggers")
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
     try routes(app, publicDirectory: root + "Public/")
 }
 

@@ -62,6 +62,23 @@ import Testing
         #expect(pool.users[0].groups == ["admins"])
     }
 
+    @Test func aMigrationSourceIsRead() throws {
+        let file = try ConfigFile.parse("""
+            pools:
+              - name: moved
+                migrateFrom:
+                  region: eu-west-1
+                  userPoolId: eu-west-1_Ab3dE6gH9
+                  clientId: 1example23456789
+                  clientSecret: old-client-secret
+                  credentials: {accessKeyId: AKIDEXAMPLE, secretAccessKey: wJalrXUtnFEMI/K7MDENG}
+            """, path: "cognate.yaml")
+        let source = try #require(file.pools.first?.migrateFrom)
+        #expect(source.url == "https://cognito-idp.eu-west-1.amazonaws.com/")
+        #expect(source.userPoolId == "eu-west-1_Ab3dE6gH9" && source.clientId == "1example23456789" && source.clientSecret == "old-client-secret")
+        #expect(source.credentials == AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG"))
+    }
+
     @Test func emptyFileDeclaresNothing() throws {
         #expect(try ConfigFile.parse("", path: "empty.yaml").pools.isEmpty)
     }
@@ -106,6 +123,14 @@ import Testing
             line: 6, field: "pools[0].identityProviders[0].details", message: "required"),
         Bad(yaml: "pools:\n  - name: a\n    identityProviders:\n      - {name: Corp, type: Twitter}\n",
             line: 4, field: "pools[0].identityProviders[0].type", message: "expected one of"),
+        Bad(yaml: "pools:\n  - name: a\n    migrateFrom: {region: us-east-1, clientId: abc}\n", line: 3, field: "pools[0].migrateFrom",
+            message: "missing required field 'userPoolId'"),
+        Bad(yaml: "pools:\n  - name: a\n    migrateFrom:\n      endpoint: http://old.example/\n      region: us-east-1\n      userPoolId: us-east-1_abc\n      clientId: abc\n",
+            line: 4, field: "pools[0].migrateFrom.endpoint", message: "https://"),
+        Bad(yaml: "pools:\n  - name: a\n    migrateFrom:\n      region: us-east-1\n      userPoolId: nope\n      clientId: abc\n",
+            line: 5, field: "pools[0].migrateFrom.userPoolId", message: "user pool id"),
+        Bad(yaml: "pools:\n  - name: a\n    migrateFrom:\n      region: us-east-1\n      userPoolId: us-east-1_abc\n      clientId: abc\n      credentials: {accessKeyId: AKID}\n",
+            line: 7, field: "pools[0].migrateFrom.credentials", message: "secretAccessKey"),
     ]
 
     static let federated = """

@@ -20,6 +20,15 @@ struct PasswordVector: Decodable, Sendable, CustomTestStringConvertible {
 
 /// Hashes made by argon2-cffi, bcrypt and hashlib (Tests/Interop/password_vectors.py).
 @Suite struct PasswordVectorTests {
+    /// A user whose password is still an old Cognito pool's: no password matches here, and the
+    /// mark is not a hash an import may bring.
+    @Test func thePasswordHeldElsewhereMatchesNothing() throws {
+        for password in ["", "$cognito-pool$", "Old-Passw0rd!"] {
+            #expect(try PasswordHashFormat.verify(password, against: PasswordHashFormat.elsewhere, current: .owasp) == .mismatch)
+        }
+        #expect(!PasswordHashFormat.isSupported(PasswordHashFormat.elsewhere))
+    }
+
     @Test func vectorsAreLoaded() {
         #expect(PasswordVector.all.count >= 30)
     }
