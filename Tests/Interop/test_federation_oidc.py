@@ -16,8 +16,9 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import ADMIN, Form, Server, b64url_decode, cognito
+from conftest import ADMIN, Form, Server, b64url_decode, cognito, run_command
 from oidc_provider import OIDCProvider
+from webhook_receiver import Receiver
 
 CALLBACK = "http://localhost:3000/cb"
 
@@ -421,3 +422,36 @@ def test_an_authlib_app_signs_a_person_in_through_the_openid_provider(world):
 
     id_token = authlib_app_sign_in(world, "Corp", through)
     assert id_token["cognito:username"] == "Corp_u-1001" and id_token["email"] == "ana@corp.example"
+
+
+def test_pre_sign_up_external_provider_decides_on_a_new_federated_user(world):
+    server, idp, pool_id, client_id, provider = world
+
+    def pre_sign_up(event, context):
+        if event["request"]["userAttributes"].get("name") == "Mallory":
+            raise Exception("Mallory may not come in")
+        return event
+
+    # the pool's secret, made and shown by the command, is what the receiver verifies with
+    shown = run_command(["triggers", "secret", "--pool", pool_id], server.data_dir)
+    assert shown.returncode == 0, shown.stderr
+    receiver = Receiver(shown.stdout.strip().splitlines()[-1])
+    receiver.handlers = {"/pre-sign-up": pre_sign_up}
+    try:
+        idp.update_user_pool(UserPoolId=pool_id, LambdaConfig={"PreSignUp": f"{receiver.url}/pre-sign-up"})
+        provider.user = provider.user | {"name": "Mallory"}
+        query, _, _ = sign_in(world, identity_provider="Corp")
+        assert query["error"] == "invalid_request" and query["state"] == "app-state-7" and "code" not in query, query
+        assert query["error_description"] == "PreSignUp failed with error Mallory may not come in."
+        assert users(idp, pool_id) == []
+        (path, event, verified), = receiver.calls
+        assert verified and event["triggerSource"] == "PreSignUp_ExternalProvider" and event["userName"] == "Corp_u-1001"
+        assert event["callerContext"]["clientId"] == client_id and event["request"]["userAttributes"]["email"] == "ana@corp.example"
+        # someone it lets in is made, and the trigger is not asked again at the next sign-in
+        provider.user = provider.user | {"name": "Ana Lima"}
+        query, verifier, _ = sign_in(world, identity_provider="Corp")
+        assert claims(redeem(world, query["code"], verifier)["id_token"])["cognito:username"] == "Corp_u-1001"
+        query, verifier, _ = sign_in(world, identity_provider="Corp")
+        assert "code" in query and len(receiver.calls) == 2
+    finally:
+        receiver.stop()

@@ -87,6 +87,9 @@ def custom_message(event, context):
     if event["triggerSource"] == "CustomMessage_SignUp":
         event["response"]["emailSubject"] = "Welcome to Triggered"
         event["response"]["emailMessage"] = f"Hello {event['userName']}, your code is {event['request']['codeParameter']}."
+    if event["triggerSource"] == "CustomMessage_ResendCode":
+        event["response"]["emailSubject"] = "Your code, again"
+        event["response"]["emailMessage"] = f"Here it is again: {event['request']['codeParameter']}."
     return event
 
 
@@ -242,6 +245,19 @@ def test_custom_message_words_the_code_email(world):
     event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/custom-message")
     assert event["triggerSource"] == "CustomMessage_SignUp" and event["request"]["codeParameter"] == "{####}"
     assert event["request"]["userAttributes"]["email"] == "carol@example.com" and event["request"]["userAttributes"]["sub"]
+
+
+def test_a_resent_code_is_worded_as_resend_code(world):
+    server, receiver, inbox, idp, _, _ = world
+    before = len(inbox.messages)
+    sign_up(idp, "repeat", "repeat@example.com")
+    inbox.wait(before + 1)
+    idp.resend_confirmation_code(ClientId="triggerapi0000000000000000", Username="repeat")
+    mail = inbox.wait(before + 2)[before + 1]["message"]
+    assert mail["Subject"] == "Your code, again"
+    assert re.fullmatch(r"Here it is again: \d{6}\.\s*", mail.get_body(("plain",)).get_content())
+    sources = [call[1]["triggerSource"] for call in receiver.calls if call[0] == "/custom-message" and call[1]["userName"] == "repeat"]
+    assert sources == ["CustomMessage_SignUp", "CustomMessage_ResendCode"]
 
 
 def test_post_confirmation_failing_keeps_the_confirmation(world):

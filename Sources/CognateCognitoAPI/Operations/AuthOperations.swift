@@ -43,7 +43,7 @@ enum AuthFlows {
     /// The scope API sign-ins grant, as in Cognito.
     static let apiScopes = ["aws.cognito.signin.user.admin"]
 
-    static func initiate(flow: String, parameters: [String: String], client: AppClient, admin: Bool,
+    static func initiate(flow: String, parameters: [String: String], client: AppClient, admin: Bool, clientMetadata: [String: String] = [:],
                          _ context: APIContext) async throws -> AuthOutput {
         let pool = try await context.existingPool(client.poolId)
         func require(_ allowed: String, legacy: String? = nil) throws {
@@ -76,7 +76,13 @@ enum AuthFlows {
                 var output = AuthOutput(outcome)
                 output.Session = nil
                 return output
-            case "CUSTOM_AUTH", "USER_AUTH":
+            case "CUSTOM_AUTH":
+                try require("ALLOW_CUSTOM_AUTH", legacy: "CUSTOM_AUTH_FLOW_ONLY")
+                let username = try parameter("USERNAME", parameters)
+                try checkSecretHash(parameters["SECRET_HASH"], usernames: [username], client: client, context)
+                return AuthOutput(try await context.signIn.startCustom(pool: pool, client: client, username: username, srpA: parameters["SRP_A"],
+                                                                       clientMetadata: clientMetadata, scopes: apiScopes))
+            case "USER_AUTH":
                 throw CognitoError.invalidParameter("\(flow) is not supported by Cognate yet")
             default:
                 throw CognitoError.invalidParameter("Invalid authentication flow: \(flow)")
@@ -92,17 +98,25 @@ enum AuthFlows {
     }
 
     static func respond(challenge: String, session: String?, responses: [String: String], client: AppClient,
-                        _ context: APIContext) async throws -> AuthOutput {
+                        clientMetadata: [String: String] = [:], _ context: APIContext) async throws -> AuthOutput {
         let pool = try await context.existingPool(client.poolId)
         // An answer is refused where the client does not allow the flow that asks it: SRP's
-        // PASSWORD_VERIFIER needs ALLOW_USER_SRP_AUTH, the others some password flow.
+        // PASSWORD_VERIFIER needs ALLOW_USER_SRP_AUTH (ALLOW_CUSTOM_AUTH where a custom flow asked
+        // it, with a Session), CUSTOM_CHALLENGE ALLOW_CUSTOM_AUTH, the others some password flow.
+        let custom = challenge == "CUSTOM_CHALLENGE" || (challenge == "PASSWORD_VERIFIER" && !(session ?? "").isEmpty)
         let passwordFlows = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
-        let needed = challenge == "PASSWORD_VERIFIER" ? ["ALLOW_USER_SRP_AUTH"] : passwordFlows
+        let needed = custom ? ["ALLOW_CUSTOM_AUTH"] : challenge == "PASSWORD_VERIFIER" ? ["ALLOW_USER_SRP_AUTH"] : passwordFlows
         guard client.explicitAuthFlows.contains(where: needed.contains) else {
-            throw CognitoError.invalidParameter("\(challenge == "PASSWORD_VERIFIER" ? "USER_SRP_AUTH" : challenge) flow not enabled for this client")
+            let flow = custom ? "CUSTOM_AUTH" : challenge == "PASSWORD_VERIFIER" ? "USER_SRP_AUTH" : challenge
+            throw CognitoError.invalidParameter("\(flow) flow not enabled for this client")
         }
         do {
             switch challenge {
+            case "CUSTOM_CHALLENGE", "PASSWORD_VERIFIER" where custom:
+                guard let session, !session.isEmpty else { throw CognitoError.invalidParameter("Missing required parameter Session") }
+                try checkSecretHash(responses["SECRET_HASH"], usernames: [try parameter("USERNAME", responses)], client: client, context)
+                return AuthOutput(try await context.signIn.answerCustom(pool: pool, client: client, challenge: challenge, session: session,
+                                                                        responses: responses, clientMetadata: clientMetadata, scopes: apiScopes))
             case "PASSWORD_VERIFIER":
                 let username = try parameter("USERNAME", responses)
                 try checkSecretHash(responses["SECRET_HASH"], usernames: [username], client: client, context)
@@ -225,13 +239,15 @@ struct InitiateAuth: APIOperation {
         var AuthFlow: String
         var AuthParameters: [String: String]?
         var ClientId: String
+        var ClientMetadata: [String: String]?
     }
 
     static let name = "InitiateAuth"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> AuthOutput {
         let client = try await context.publicClient(input.ClientId)
-        return try await AuthFlows.initiate(flow: input.AuthFlow, parameters: input.AuthParameters ?? [:], client: client, admin: false, context)
+        return try await AuthFlows.initiate(flow: input.AuthFlow, parameters: input.AuthParameters ?? [:], client: client, admin: false,
+                                            clientMetadata: input.ClientMetadata ?? [:], context)
     }
 }
 
@@ -241,13 +257,15 @@ struct AdminInitiateAuth: APIOperation {
         var ClientId: String
         var AuthFlow: String
         var AuthParameters: [String: String]?
+        var ClientMetadata: [String: String]?
     }
 
     static let name = "AdminInitiateAuth"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> AuthOutput {
         let client = try await context.existingClient(input.UserPoolId, input.ClientId)
-        return try await AuthFlows.initiate(flow: input.AuthFlow, parameters: input.AuthParameters ?? [:], client: client, admin: true, context)
+        return try await AuthFlows.initiate(flow: input.AuthFlow, parameters: input.AuthParameters ?? [:], client: client, admin: true,
+                                            clientMetadata: input.ClientMetadata ?? [:], context)
     }
 }
 
@@ -257,13 +275,15 @@ struct RespondToAuthChallenge: APIOperation {
         var ChallengeName: String
         var Session: String?
         var ChallengeResponses: [String: String]?
+        var ClientMetadata: [String: String]?
     }
 
     static let name = "RespondToAuthChallenge"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> AuthOutput {
         let client = try await context.publicClient(input.ClientId)
-        return try await AuthFlows.respond(challenge: input.ChallengeName, session: input.Session, responses: input.ChallengeResponses ?? [:], client: client, context)
+        return try await AuthFlows.respond(challenge: input.ChallengeName, session: input.Session, responses: input.ChallengeResponses ?? [:],
+                                           client: client, clientMetadata: input.ClientMetadata ?? [:], context)
     }
 }
 
@@ -274,13 +294,15 @@ struct AdminRespondToAuthChallenge: APIOperation {
         var ChallengeName: String
         var Session: String?
         var ChallengeResponses: [String: String]?
+        var ClientMetadata: [String: String]?
     }
 
     static let name = "AdminRespondToAuthChallenge"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> AuthOutput {
         let client = try await context.existingClient(input.UserPoolId, input.ClientId)
-        return try await AuthFlows.respond(challenge: input.ChallengeName, session: input.Session, responses: input.ChallengeResponses ?? [:], client: client, context)
+        return try await AuthFlows.respond(challenge: input.ChallengeName, session: input.Session, responses: input.ChallengeResponses ?? [:],
+                                           client: client, clientMetadata: input.ClientMetadata ?? [:], context)
     }
 }
 

@@ -189,7 +189,7 @@ public struct AccountService: Sendable {
         return try await recorded(.resendCode, user: user) {
             guard user.status == .unconfirmed else { throw AccountError.alreadyConfirmed }
             guard let channel = Self.confirmationChannel(user, pool: pool) else { throw AccountError.noVerifiedChannel }
-            return try await sendCode(.signUp, to: user, pool: pool, via: channel)
+            return try await sendCode(.signUp, to: user, pool: pool, via: channel, resent: true)
         }
     }
 
@@ -421,8 +421,9 @@ public struct AccountService: Sendable {
 
     // MARK: Codes
 
+    /// `resent`: ResendConfirmationCode asked for it again (CustomMessage_ResendCode).
     func sendCode(_ purpose: VerificationCode.Purpose, to user: User, pool: UserPool, via channel: (attribute: String, value: String),
-                  pendingValue: String? = nil) async throws -> CodeDelivery
+                  pendingValue: String? = nil, resent: Bool = false) async throws -> CodeDelivery
     {
         let date = now()
         let code = random.string(count: 6, alphabet: "0123456789")
@@ -444,7 +445,7 @@ public struct AccountService: Sendable {
         var text = template
         // the CustomMessage trigger may word it: its message must keep the code's placeholder
         let source = switch purpose {
-        case .signUp: "CustomMessage_SignUp"
+        case .signUp: resent ? "CustomMessage_ResendCode" : "CustomMessage_SignUp"
         case .resetPassword: "CustomMessage_ForgotPassword"
         case .mfaSMS, .mfaEmail: "CustomMessage_Authentication"
         default: pendingValue == nil ? "CustomMessage_VerifyUserAttribute" : "CustomMessage_UpdateUserAttribute"

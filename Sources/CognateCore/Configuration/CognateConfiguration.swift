@@ -52,6 +52,9 @@ public struct CognateConfiguration: Sendable {
     /// COGNATE_DEVELOPMENT: theme files read again on every page, template errors shown with
     /// their file and line, the preview open without a signed link. Never on a server people use.
     public var development = false
+    /// Where Lambda functions named by ARN in a pool's LambdaConfig are invoked
+    /// (COGNATE_LAMBDA_ENDPOINT); nil: AWS's endpoint of the function's region.
+    public var lambdaEndpoint: URL?
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -202,6 +205,18 @@ public struct CognateConfiguration: Sendable {
             }
         }
 
+        var lambdaEndpoint: URL?
+        if let text = value("COGNATE_LAMBDA_ENDPOINT") {
+            let url = URL(string: text)
+            let loopback = ["127.0.0.1", "localhost", "::1"].contains(url?.host ?? "")
+            if let url, url.host?.isEmpty == false, url.query == nil, url.user == nil,
+                url.scheme == "https" || (url.scheme == "http" && loopback) {
+                lambdaEndpoint = url
+            } else {
+                fail("COGNATE_LAMBDA_ENDPOINT", "must be an https:// URL (http only on loopback)")
+            }
+        }
+
         let file = configFile ?? value("COGNATE_CONFIG")
         if let file, !FileManager.default.isReadableFile(atPath: file) {
             fail(configFile == nil ? "COGNATE_CONFIG" : "--config", "cannot read \(file)")
@@ -214,7 +229,7 @@ public struct CognateConfiguration: Sendable {
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
             hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour,
             addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
-            trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development)
+            trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development, lambdaEndpoint: lambdaEndpoint)
     }
 }
 

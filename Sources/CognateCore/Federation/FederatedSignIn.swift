@@ -157,9 +157,12 @@ public struct FederatedSignIn: Sendable {
                 subject: String? = nil, federation: FederatedSession? = nil) async throws -> Outcome {
         let user: User
         do {
-            user = try await federatedUser(claims: claims, provider: provider, pool: pool, subject: subject)
+            user = try await federatedUser(claims: claims, provider: provider, pool: pool, subject: subject, clientId: request.clientId)
         } catch let refusal as Refusal {
             return try await refuse(request, "access_denied", "\(provider.name) signed in someone this pool cannot take: \(refusal.reason)")
+        } catch let error as TriggerError {
+            // PreSignUp_ExternalProvider refused the new user (or could not say): Cognito's words, to the app
+            return try await refuse(request, "invalid_request", error.message)
         }
         guard user.enabled else { return try await refuse(request, "access_denied", "the user is disabled") }
         try await hosted.advance(request, to: .login, user: user)
@@ -352,7 +355,10 @@ public struct FederatedSignIn: Sendable {
     /// EXTERNAL_PROVIDER, the `identities` attribute, the group `<poolId>_<ProviderName>`; the
     /// mapped attributes written at every sign-in.
     /// `subject` names the user when the claims do not (a SAML assertion's NameID).
-    func federatedUser(claims: [String: ClaimValue], provider: IdentityProvider, pool: UserPool, subject: String? = nil) async throws -> User {
+    /// A new user is first offered to the pool's PreSignUp trigger (PreSignUp_ExternalProvider),
+    /// whose refusal (a `TriggerError`) makes nobody.
+    func federatedUser(claims: [String: ClaimValue], provider: IdentityProvider, pool: UserPool, subject: String? = nil,
+                       clientId: String? = nil) async throws -> User {
         guard let id = Self.subject(claims, provider: provider, given: subject) else {
             throw Refusal("the provider named no \(Self.subjectClaim(provider))")
         }
@@ -392,6 +398,9 @@ public struct FederatedSignIn: Sendable {
             }
         }
         var attributes = try checked(nil)
+        _ = try await tokens.triggers?.call("PreSignUp", source: "PreSignUp_ExternalProvider", pool: pool, userName: username, clientId: clientId,
+                                            request: ["userAttributes": attributes, "validationData": [String: String](),
+                                                      "clientMetadata": [String: String]()])
         attributes["identities"] = FederatedIdentity.attribute([
             FederatedIdentity(userId: id, providerName: provider.name, providerType: provider.type.rawValue, primary: true, dateCreated: date),
         ])

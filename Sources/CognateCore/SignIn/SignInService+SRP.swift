@@ -60,6 +60,13 @@ extension SignInService {
     /// PASSWORD_VERIFIER: checks the client's proof of the password; then as a password sign-in.
     public func completeSRP(pool: UserPool, client: AppClient, secretBlock: String, timestamp: String,
                             signature: String, scopes: [String] = []) async throws -> SignInOutcome {
+        let user = try await proveSRP(pool: pool, client: client, secretBlock: secretBlock, timestamp: timestamp, signature: signature)
+        return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes)
+    }
+
+    /// The user whose password the PASSWORD_VERIFIER answer proves (each SECRET_BLOCK answers
+    /// once, each try counted by the lockout); refused as a wrong password otherwise.
+    func proveSRP(pool: UserPool, client: AppClient, secretBlock: String, timestamp: String, signature: String) async throws -> User {
         let refused = SignInError.notAuthorized("Incorrect username or password.")
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
@@ -90,6 +97,6 @@ extension SignInService {
             return true
         }
         guard right, let user = found else { throw refused }
-        return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes)
+        return user
     }
 }

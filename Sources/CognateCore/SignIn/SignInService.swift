@@ -242,18 +242,22 @@ public struct SignInService: Sendable {
     func proceed(user: User, pool: UserPool, client: AppClient, scopes: [String], eventId: UUID) async throws -> SignInOutcome {
         switch try afterPassword(user: user, pool: pool, client: client, eventId: eventId) {
         case .unconfirmed: throw SignInError.userNotConfirmed
-        case .newPassword(let session):
-            let visible = AttributePermissions.readable(user.attributes, client: client).filter { !UserAttributeRules.verificationFlags.contains($0.key) }
-            let attributes = String(decoding: try JSONEncoder().encode(visible), as: UTF8.self)
-            let required = pool.schema.filter { $0.required && (user.attributes[$0.name] ?? "").isEmpty }.map { "userAttributes.\($0.name)" }
-            return .challenge(name: "NEW_PASSWORD_REQUIRED", session: session, parameters: [
-                "USER_ID_FOR_SRP": user.username, "userAttributes": attributes,
-                "requiredAttributes": String(decoding: try JSONEncoder().encode(required), as: UTF8.self),
-            ])
+        case .newPassword(let session): return try newPasswordChallenge(user: user, pool: pool, client: client, session: session)
         case .confirmed:
             if let challenge = try await mfaChallenge(user: user, pool: pool, client: client, eventId: eventId) { return challenge }
             return .tokens(try await tokensAfterSignIn(user: user, pool: pool, client: client, scopes: scopes))
         }
+    }
+
+    /// NEW_PASSWORD_REQUIRED as the API asks it: the attributes the client may read, and those still required.
+    func newPasswordChallenge(user: User, pool: UserPool, client: AppClient, session: String) throws -> SignInOutcome {
+        let visible = AttributePermissions.readable(user.attributes, client: client).filter { !UserAttributeRules.verificationFlags.contains($0.key) }
+        let attributes = String(decoding: try JSONEncoder().encode(visible), as: UTF8.self)
+        let required = pool.schema.filter { $0.required && (user.attributes[$0.name] ?? "").isEmpty }.map { "userAttributes.\($0.name)" }
+        return .challenge(name: "NEW_PASSWORD_REQUIRED", session: session, parameters: [
+            "USER_ID_FOR_SRP": user.username, "userAttributes": attributes,
+            "requiredAttributes": String(decoding: try JSONEncoder().encode(required), as: UTF8.self),
+        ])
     }
 
     /// The PostAuthentication trigger (its error ends the sign-in), then the tokens.

@@ -50,12 +50,11 @@ public enum SigV4 {
                 signedHeaders.joined(separator: ";"), payloadHash].joined(separator: "\n")
     }
 
-    /// Each path segment URI-encoded once (after undoing the client's encoding), as AWS services other than S3 expect.
+    /// Each segment of the path as sent URI-encoded once more: encoded twice in all, as AWS
+    /// services other than S3 expect (a Lambda function's `arn%3Aaws…` is signed as `arn%253Aaws…`).
     public static func canonicalURI(_ path: String) -> String {
         guard !path.isEmpty else { return "/" }
-        return path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { uriEncode(String($0).removingPercentEncoding ?? String($0)) }
-            .joined(separator: "/")
+        return path.split(separator: "/", omittingEmptySubsequences: false).map { uriEncode(String($0)) }.joined(separator: "/")
     }
 
     public static func canonicalQuery(_ query: String) -> String {

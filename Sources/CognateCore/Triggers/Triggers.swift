@@ -130,16 +130,19 @@ public struct Triggers: Sendable {
     let http: any OutboundHTTP
     let secrets: TriggerSecrets
     let region: String
+    let lambda: LambdaInvocation
     let random: any RandomSource
     let now: Now
 
     public static let timeout: TimeInterval = 5
     public static let attempts = 3
 
-    public init(http: any OutboundHTTP, secrets: TriggerSecrets, region: String, random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
+    public init(http: any OutboundHTTP, secrets: TriggerSecrets, region: String, lambda: LambdaInvocation = LambdaInvocation(),
+                random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.http = http
         self.secrets = secrets
         self.region = region
+        self.lambda = lambda
         self.random = random
         self.now = now
     }
@@ -148,7 +151,15 @@ public struct Triggers: Sendable {
     /// beside Cognate), or an AWS Lambda function's ARN.
     public static func isTarget(_ target: String) -> Bool {
         guard target.count <= 2048 else { return false }
-        if target.hasPrefix("arn:aws:lambda:") { return target.split(separator: ":").count >= 7 }
+        if target.hasPrefix("arn:") {
+            // arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>]; the region
+            // becomes part of a host name, so it is letters, digits and dashes only
+            let parts = target.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            func plain(_ text: String) -> Bool { !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } }
+            return (7...8).contains(parts.count) && parts[1].hasPrefix("aws") && parts[2] == "lambda" && plain(parts[3])
+                && !parts[3].contains("_") && parts[4].count == 12 && parts[4].allSatisfy(\.isNumber) && parts[5] == "function"
+                && parts[6...].allSatisfy(plain)
+        }
         guard let url = URLComponents(string: target), let host = url.host, !host.isEmpty, url.user == nil, url.password == nil else { return false }
         return url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host))
     }
@@ -167,19 +178,25 @@ public struct Triggers: Sendable {
             "request": request, "response": [String: Any](),
         ]
         let body = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes])
-        guard target.hasPrefix("https://") || target.hasPrefix("http://") else {
-            // Lambda ARNs are taken and shown; invoking them is not built yet
-            throw TriggerError.unreachable(trigger: trigger, reason: "AWS Lambda functions cannot be invoked from here yet")
-        }
-        let signingSecrets = try await secrets.secrets(poolId: pool.id)
+        let function = target.hasPrefix("arn:") ? target : nil
+        let signingSecrets = function == nil ? try await secrets.secrets(poolId: pool.id) : []
         var lastReason = "no answer"
         for _ in 0..<Self.attempts {
-            let id = "msg_" + random.string(count: 24, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789")
-            let timestamp = Int(now().timeIntervalSince1970)
-            let request = OutboundRequest(.post, target, headers: [
-                "Content-Type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp),
-                "webhook-signature": WebhookSigning.signature(id: id, timestamp: timestamp, body: body, secrets: signingSecrets),
-            ], body: body, timeout: Self.timeout)
+            let request: OutboundRequest
+            if let function {
+                // an AWS Lambda function, invoked as the Lambda API does it (SigV4)
+                guard let signed = lambda.request(function: function, body: body, timeout: Self.timeout, date: now()) else {
+                    throw TriggerError.unreachable(trigger: trigger, reason: "no AWS credentials to invoke \(function) with")
+                }
+                request = signed
+            } else {
+                let id = "msg_" + random.string(count: 24, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789")
+                let timestamp = Int(now().timeIntervalSince1970)
+                request = OutboundRequest(.post, target, headers: [
+                    "Content-Type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp),
+                    "webhook-signature": WebhookSigning.signature(id: id, timestamp: timestamp, body: body, secrets: signingSecrets),
+                ], body: body, timeout: Self.timeout)
+            }
             let answer: OutboundAnswer
             do {
                 answer = try await http.send(request)
@@ -190,6 +207,10 @@ public struct Triggers: Sendable {
             let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any]
             if (200..<300).contains(answer.status) {
                 guard let object else { throw TriggerError.unreadable(trigger: trigger) }
+                // a function's own error: Lambda answers it with 200 and its errorMessage
+                if object["response"] == nil, let message = object["errorMessage"] as? String {
+                    throw TriggerError.failed(trigger: trigger, message: message)
+                }
                 guard let response = object["response"] else { return [:] }
                 guard let filled = response as? [String: Any] else {
                     if response is NSNull { return [:] }
@@ -199,6 +220,11 @@ public struct Triggers: Sendable {
             }
             if let message = object?["errorMessage"] as? String { throw TriggerError.failed(trigger: trigger, message: message) }
             lastReason = "the trigger answered HTTP \(answer.status)"
+            if function != nil, (400..<500).contains(answer.status), answer.status != 429 {
+                // Lambda refused the call itself (no such function, not allowed): trying again changes nothing
+                let said = (object?["message"] ?? object?["Message"]) as? String
+                throw TriggerError.unreachable(trigger: trigger, reason: said.map { "Lambda answered HTTP \(answer.status): \($0)" } ?? lastReason)
+            }
         }
         throw TriggerError.unreachable(trigger: trigger, reason: lastReason)
     }
@@ -219,5 +245,31 @@ public struct Triggers: Sendable {
         attributes["sub"] = user.sub.uuidString.lowercased()
         attributes["cognito:user_status"] = user.status.rawValue
         return attributes
+    }
+}
+
+/// How a trigger named by a Lambda function's ARN is invoked: the Lambda Invoke API
+/// (`POST /2015-03-31/functions/{arn}/invocations`, RequestResponse) at COGNATE_LAMBDA_ENDPOINT,
+/// else AWS's endpoint of the function's region, signed (SigV4) with the usual AWS variables.
+public struct LambdaInvocation: Sendable {
+    let endpoint: String?
+    let credentials: AWSCredentials?
+
+    public init(endpoint: String? = nil, credentials: AWSCredentials? = nil) {
+        self.endpoint = endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.credentials = credentials
+    }
+
+    /// The signed Invoke request; nil without credentials.
+    func request(function arn: String, body: Data, timeout: TimeInterval, date: Date) -> OutboundRequest? {
+        guard let credentials else { return nil }
+        // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
+        let region = arn.split(separator: ":", omittingEmptySubsequences: false).dropFirst(3).first.map(String.init) ?? "us-east-1"
+        let base = endpoint ?? "https://lambda.\(region).amazonaws.com"
+        var request = OutboundRequest(.post, "\(base)/2015-03-31/functions/\(SigV4.uriEncode(arn))/invocations", headers: [
+            "Content-Type": "application/json", "X-Amz-Invocation-Type": "RequestResponse",
+        ], body: body, timeout: timeout)
+        SigV4.sign(&request, service: "lambda", region: region, credentials: credentials, date: date)
+        return request
     }
 }

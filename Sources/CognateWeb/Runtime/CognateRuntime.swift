@@ -57,6 +57,7 @@ public enum CognateRuntime {
         let delivery = MessageDelivery(outbox: store, email: email, sms: sms, masterKey: masterKey, now: settings.now, logger: app.logger)
         let outbound = VaporOutboundHTTP(client: app.client)
         let triggers = Triggers(http: outbound, secrets: TriggerSecrets(store: store, masterKey: masterKey), region: configuration.region,
+                                lambda: LambdaInvocation(endpoint: configuration.lambdaEndpoint?.absoluteString, credentials: .fromEnvironment()),
                                 now: settings.now)
         let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, triggers: triggers, now: settings.now)
         let decoyHash = try await hasher.hash(MasterKey.generate().base64)

@@ -89,4 +89,57 @@ import Testing
         plain.lambdaConfig = nil
         #expect(try await call(ok, pool: plain) == nil && ok.requests == 1)
     }
+
+    /// A Lambda Invoke endpoint answering as told, keeping the requests.
+    final class LambdaAPI: OutboundHTTP, @unchecked Sendable {
+        let answer: @Sendable (Int) -> OutboundAnswer
+        private let lock = NSLock()
+        private var seen: [OutboundRequest] = []
+        var requests: [OutboundRequest] { lock.withLock { seen } }
+        init(_ answer: @escaping @Sendable (Int) -> OutboundAnswer) { self.answer = answer }
+        func send(_ request: OutboundRequest) async throws -> OutboundAnswer {
+            let attempt = lock.withLock { seen.append(request); return seen.count }
+            return answer(attempt)
+        }
+    }
+
+    @Test func lambdaFunctionsAreInvokedThroughTheLambdaAPISigned() async throws {
+        let arn = "arn:aws:lambda:eu-west-1:123456789012:function:pre-sign-up:live"
+        for good in [arn, "arn:aws:lambda:us-east-1:123456789012:function:x_y-z"] { #expect(Triggers.isTarget(good), "\(good)") }
+        for bad in ["arn:aws:lambda:eu.evil.test:123456789012:function:x", "arn:aws:lambda:eu-west-1:123:function:x",
+                    "arn:aws:sqs:eu-west-1:123456789012:function:x", "arn:aws:lambda:eu-west-1:123456789012:layer:x",
+                    "arn:aws:lambda:eu-west-1:123456789012:function:a/b", "arn:aws:lambda:eu-west-1:123456789012:function:"] {
+            #expect(!Triggers.isTarget(bad), "\(bad)")
+        }
+        func call(_ api: LambdaAPI, credentials: AWSCredentials? = AWSCredentials(accessKeyId: "AKID", secretAccessKey: "secret", sessionToken: "tok"))
+            async throws -> [String: Any]? {
+            let triggers = Triggers(http: api, secrets: TriggerSecrets(store: MemoryStore(), masterKey: MasterKey.generate()), region: "local",
+                                    lambda: LambdaInvocation(endpoint: "http://127.0.0.1:9999/", credentials: credentials), now: { fixedNow })
+            return try await triggers.call("PreSignUp", source: "PreSignUp_SignUp", pool: Self.pool(arn), userName: "ann", clientId: "c", request: [:])
+        }
+        let ok = LambdaAPI { _ in OutboundAnswer(status: 200, body: Data(#"{"response": {"autoConfirmUser": true}}"#.utf8)) }
+        #expect(try await call(ok)?["autoConfirmUser"] as? Bool == true)
+        let sent = try #require(ok.requests.first)
+        #expect(sent.url == "http://127.0.0.1:9999/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Apre-sign-up%3Alive/invocations")
+        #expect(sent.headers["Authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKID/") == true
+            && sent.headers["Authorization"]?.contains("/eu-west-1/lambda/aws4_request") == true)
+        #expect(sent.headers["X-Amz-Security-Token"] == "tok" && sent.headers["webhook-signature"] == nil)
+        // the function's own error (Lambda answers it with 200): the app's refusal, not tried again
+        let failing = LambdaAPI { _ in OutboundAnswer(status: 200, body: Data(#"{"errorMessage": "closed", "errorType": "Exception"}"#.utf8)) }
+        await #expect(throws: TriggerError.failed(trigger: "PreSignUp", message: "closed")) { try await call(failing) }
+        #expect(failing.requests.count == 1)
+        // Lambda refusing the call: not tried again; throttled: tried three times
+        let missing = LambdaAPI { _ in OutboundAnswer(status: 404, body: Data(#"{"Type": "User", "message": "Function not found"}"#.utf8)) }
+        await #expect(throws: TriggerError.unreachable(trigger: "PreSignUp", reason: "Lambda answered HTTP 404: Function not found")) {
+            try await call(missing)
+        }
+        #expect(missing.requests.count == 1)
+        let throttled = LambdaAPI { _ in OutboundAnswer(status: 429, body: Data(#"{"message": "Rate exceeded"}"#.utf8)) }
+        await #expect(throws: TriggerError.self) { try await call(throttled) }
+        #expect(throttled.requests.count == 3)
+        // no credentials: nothing is sent
+        let unused = LambdaAPI { _ in OutboundAnswer(status: 200, body: Data("{}".utf8)) }
+        await #expect(throws: TriggerError.self) { try await call(unused, credentials: nil) }
+        #expect(unused.requests.isEmpty)
+    }
 }
