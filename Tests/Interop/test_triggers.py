@@ -56,6 +56,22 @@ pools:
     users:
       - {username: tess, password: Corr3ct-Horse!, attributes: {email: tess@example.com, email_verified: "true"}}
       - {username: denied, password: Corr3ct-Horse!}
+      - {username: newbie, temporaryPassword: Temp-Passw0rd!1}
+  - name: tokens-v3
+    id: local_TokensV3x
+    triggerSecret: %(secret)s
+    lambdaConfig:
+      PreTokenGeneration: %(url)s/pre-token-v3
+      preTokenGenerationVersion: V3_0
+    resourceServers:
+      - identifier: orders
+        scopes: [{name: read}, {name: write}]
+    clients:
+      - name: machine
+        id: tokensv3m2m000000000000000
+        secret: machine-client-secret-0123456789abcdef
+        allowedOAuthFlows: [client_credentials]
+        allowedOAuthScopes: [orders/read, orders/write]
   - name: tokens-v1
     id: local_TokensV1x
     triggerSecret: %(secret)s
@@ -117,6 +133,16 @@ def pre_token_v2(event, context):
     return event
 
 
+def pre_token_v3(event, context):
+    if event["triggerSource"] == "TokenGeneration_ClientCredentials":
+        if event["request"]["scopes"] == ["orders/write"]:
+            raise Exception("Writers must ask a person")
+        event["response"]["claimsAndScopeOverrideDetails"] = {"accessTokenGeneration": {
+            "claimsToAddOrOverride": {"tenant": "acme", "client_id": "someone-else", "limits": {"orders": 10}},
+            "scopesToAdd": ["orders/audit"], "scopesToSuppress": []}}
+    return event
+
+
 def pre_token_v1(event, context):
     event["response"]["claimsOverrideDetails"] = {"claimsToAddOrOverride": {"tenant": "acme"}, "claimsToSuppress": ["email"]}
     return event
@@ -159,7 +185,8 @@ def world(tmp_path_factory):
     receiver = Receiver(SECRET)
     receiver.handlers = {"/pre-sign-up": pre_sign_up, "/custom-message": custom_message, "/pre-authentication": pre_authentication,
                          "/post-confirmation": post_confirmation, "/post-authentication": post_authentication,
-                         "/pre-token-v2": pre_token_v2, "/pre-token-v1": pre_token_v1, "/user-migration": user_migration}
+                         "/pre-token-v2": pre_token_v2, "/pre-token-v1": pre_token_v1,
+                         "/pre-token-v3": pre_token_v3, "/user-migration": user_migration}
     smtp_port = free_port()
     controller, inbox = smtp_server.start(smtp_port)
     config = os.path.join(data_dir, "cognate.yaml")
@@ -432,6 +459,7 @@ def test_pre_token_generation_v2_shapes_both_tokens_and_their_scopes(world):
     assert access["scope"] == "orders.read" and access["cognito:groups"] == ["vip"]
     event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-token-v2")
     assert event["triggerSource"] == "TokenGeneration_Authentication" and event["request"]["scopes"] == ["aws.cognito.signin.user.admin"]
+    assert event["version"] == "2"
     assert event["request"]["groupConfiguration"]["groupsToOverride"] == [] and event["request"]["userAttributes"]["email"] == "tess@example.com"
     # refreshed tokens go through it again
     refreshed = idp.initiate_auth(ClientId="tokensv2api000000000000000", AuthFlow="REFRESH_TOKEN_AUTH",
@@ -530,3 +558,36 @@ def test_many_first_sign_ins_of_one_user_at_once_make_one_user(world):
     assert outcomes == ["ok"] * 6, outcomes
     listed = idp.list_users(UserPoolId="local_Trigger12", Filter='username = "olduser3"')["Users"]
     assert len(listed) == 1
+
+
+def test_pre_token_generation_v3_words_a_clients_own_token(world):
+    server, receiver, inbox, idp, _, _ = world
+    auth = ("tokensv3m2m000000000000000", "machine-client-secret-0123456789abcdef")
+    answer = requests.post(f"{server.url}/local_TokensV3x/oauth2/token", auth=auth, timeout=30,
+                           data={"grant_type": "client_credentials", "scope": "orders/read"})
+    assert answer.status_code == 200, answer.text
+    access = claims(answer.json()["access_token"])
+    assert access["tenant"] == "acme" and access["limits"] == {"orders": 10}
+    assert access["client_id"] == "tokensv3m2m000000000000000" and access["sub"] == "tokensv3m2m000000000000000"
+    assert access["scope"] == "orders/read orders/audit"
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-token-v3")
+    assert event["triggerSource"] == "TokenGeneration_ClientCredentials" and event["version"] == "3"
+    assert event["callerContext"]["clientId"] == "tokensv3m2m000000000000000" and event["userName"] is None
+    assert event["request"]["userAttributes"] == {} and event["request"]["scopes"] == ["orders/read"]
+    # its refusal is the token endpoint's invalid_request, with Cognito's words; nothing is issued
+    refused = requests.post(f"{server.url}/local_TokensV3x/oauth2/token", auth=auth, timeout=30,
+                            data={"grant_type": "client_credentials", "scope": "orders/write"})
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+    assert "PreTokenGeneration failed with error Writers must ask a person." in refused.json()["error_description"]
+
+
+def test_a_new_password_answered_is_token_generation_new_password_challenge(world):
+    server, receiver, inbox, idp, _, _ = world
+    challenge = idp.initiate_auth(ClientId="tokensv2api000000000000000", AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "newbie", "PASSWORD": "Temp-Passw0rd!1"})
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    result = idp.respond_to_auth_challenge(ClientId="tokensv2api000000000000000", ChallengeName="NEW_PASSWORD_REQUIRED", Session=challenge["Session"],
+                                           ChallengeResponses={"USERNAME": "newbie", "NEW_PASSWORD": "Br4nd-New-Passw0rd!"})
+    assert claims(result["AuthenticationResult"]["IdToken"])["tenant"] == "acme"
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-token-v2")
+    assert event["triggerSource"] == "TokenGeneration_NewPasswordChallenge" and event["userName"] == "newbie"

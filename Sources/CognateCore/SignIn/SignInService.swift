@@ -261,9 +261,10 @@ public struct SignInService: Sendable {
     }
 
     /// The PostAuthentication trigger (its error ends the sign-in), then the tokens.
-    func tokensAfterSignIn(user: User, pool: UserPool, client: AppClient, scopes: [String]) async throws -> IssuedTokens {
+    func tokensAfterSignIn(user: User, pool: UserPool, client: AppClient, scopes: [String],
+                           source: String = "TokenGeneration_Authentication") async throws -> IssuedTokens {
         try await postAuthentication(user: user, pool: pool, client: client)
-        return try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true)
+        return try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true, source: source)
     }
 
     /// PostAuthentication_Authentication, once the user is proven, before anything is issued.
@@ -279,7 +280,8 @@ public struct SignInService: Sendable {
         let (updated, eventId) = try await setNewPassword(pool: pool, client: client, session: session, newPassword: newPassword,
                                                           attributes: attributes)
         if let challenge = try await mfaChallenge(user: updated, pool: pool, client: client, eventId: eventId) { return challenge }
-        let issued = try await tokensAfterSignIn(user: updated, pool: pool, client: client, scopes: scopes)
+        let issued = try await tokensAfterSignIn(user: updated, pool: pool, client: client, scopes: scopes,
+                                                 source: "TokenGeneration_NewPasswordChallenge")
         await events.settle(eventId, poolId: pool.id, .pass, steps: [.init(.password, true)])
         return .tokens(issued)
     }

@@ -118,14 +118,24 @@ public struct TokenService: Sendable {
     }
 
     /// client_credentials (RFC 6749 §4.4): an access token for the client itself, no user, no refresh token.
+    /// A pool's PreTokenGeneration trigger of version V3_0 may word it (TokenGeneration_ClientCredentials).
     public func issueForClient(_ client: AppClient, scopes: [String]) async throws -> IssuedTokens {
+        var custom: TokenCustomization?
+        if let triggers, let pool = try await store.pool(id: client.poolId) {
+            custom = try await TokenCustomization.ask(triggers, pool: pool, user: nil, client: client, scopes: scopes, groups: [],
+                                                      source: "TokenGeneration_ClientCredentials")
+        }
         let issuedAt = Int(now().timeIntervalSince1970)
-        let claims: [String: ClaimValue] = [
+        var claims: [String: ClaimValue] = [
             "sub": .string(client.clientId), "iss": .string(issuer(client.poolId)), "client_id": .string(client.clientId),
-            "token_use": .string("access"), "scope": .string(scopes.joined(separator: " ")), "auth_time": .int(issuedAt),
+            "token_use": .string("access"), "scope": .string((custom?.scopes(scopes) ?? scopes).joined(separator: " ")), "auth_time": .int(issuedAt),
             "iat": .int(issuedAt), "exp": .int(issuedAt + client.tokenValidity.accessToken),
             "jti": .string(UUID().uuidString.lowercased()), "version": .int(2),
         ]
+        if let custom {
+            for name in custom.accessSuppressed { claims[name] = nil }
+            for (name, value) in custom.accessClaims { claims[name] = value }
+        }
         let token = try await keyring.sign(TokenClaims(claims), poolId: client.poolId)
         return IssuedTokens(idToken: nil, accessToken: token, refreshToken: nil, expiresIn: client.tokenValidity.accessToken)
     }

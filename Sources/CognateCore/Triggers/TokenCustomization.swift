@@ -22,19 +22,22 @@ public struct TokenCustomization: Sendable, Equatable {
     ]
 
     /// Calls the pool's PreTokenGeneration trigger (version from its PreTokenGenerationConfig) and
-    /// reads its answer; nil when the pool has none.
-    public static func ask(_ triggers: Triggers, pool: UserPool, user: User, client: AppClient, scopes: [String], groups: [String],
+    /// reads its answer; nil when the pool has none. Without a user (a client's own token,
+    /// TokenGeneration_ClientCredentials) only V3_0 is called, as in Cognito.
+    public static func ask(_ triggers: Triggers, pool: UserPool, user: User?, client: AppClient, scopes: [String], groups: [String],
                            source: String) async throws -> TokenCustomization? {
         guard Triggers.has("PreTokenGeneration", pool) else { return nil }
         let version = pool.lambdaConfig?.preTokenGenerationVersion ?? "V1_0"
+        if user == nil, version != "V3_0" { return nil }
         var request: [String: Any] = [
-            "userAttributes": Triggers.attributes(user),
+            "userAttributes": user.map(Triggers.attributes) ?? [:],
             "groupConfiguration": ["groupsToOverride": groups, "iamRolesToOverride": [String](), "preferredRole": NSNull()] as [String: Any],
             "clientMetadata": [String: String](),
         ]
         if version != "V1_0" { request["scopes"] = scopes }
-        guard let response = try await triggers.call("PreTokenGeneration", source: source, pool: pool, userName: user.username,
-                                                      clientId: client.clientId, request: request)
+        guard let response = try await triggers.call("PreTokenGeneration", source: source, pool: pool, userName: user?.username,
+                                                      clientId: client.clientId, request: request,
+                                                      version: version == "V3_0" ? "3" : version == "V2_0" ? "2" : "1")
         else { return nil }
         var made = TokenCustomization()
         func unreadable() -> TriggerError { .unreadable(trigger: "PreTokenGeneration") }

@@ -168,12 +168,13 @@ public struct Triggers: Sendable {
     public static func has(_ trigger: String, _ pool: UserPool) -> Bool { pool.lambdaConfig?[trigger] != nil }
 
     /// Calls `trigger` with `request` and answers the reply's `response` object; nil when the
-    /// pool has no such trigger. Throws `TriggerError`.
+    /// pool has no such trigger. Throws `TriggerError`. `version` is the event's (PreTokenGeneration's
+    /// V2_0 and V3_0 events say "2" and "3").
     public func call(_ trigger: String, source: String, pool: UserPool, userName: String?, clientId: String?,
-                     request: [String: Any]) async throws -> [String: Any]? {
+                     request: [String: Any], version: String = "1") async throws -> [String: Any]? {
         guard let target = pool.lambdaConfig?[trigger] else { return nil }
         let event: [String: Any] = [
-            "version": "1", "triggerSource": source, "region": region, "userPoolId": pool.id, "userName": userName ?? NSNull(),
+            "version": version, "triggerSource": source, "region": region, "userPoolId": pool.id, "userName": userName ?? NSNull(),
             "callerContext": ["awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": clientId ?? "CLIENT_ID_NOT_APPLICABLE"],
             "request": request, "response": [String: Any](),
         ]
