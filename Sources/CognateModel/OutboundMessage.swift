@@ -5,6 +5,9 @@ import Foundation
 public struct OutboundMessage: Sendable, Equatable, Codable {
     public enum Channel: String, Sendable, Codable {
         case email, sms
+        /// Handed to the pool's CustomEmailSender or CustomSMSSender trigger (CustomSenders),
+        /// which delivers it by email or SMS itself.
+        case customEmail = "custom-email", customSMS = "custom-sms"
     }
 
     public var id: UUID

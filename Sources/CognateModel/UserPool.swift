@@ -190,4 +190,19 @@ public struct LambdaConfig: Sendable, Equatable, Codable {
     }
 
     public subscript(_ trigger: String) -> String? { targets[trigger] }
+
+    /// What is wrong with the custom senders' settings: they need LambdaVersion V1_0 and a KMS
+    /// key's ARN to encrypt the codes with; nil when all is well.
+    public var customSenderProblem: String? {
+        let senders = ["CustomEmailSender", "CustomSMSSender"].filter { targets[$0] != nil }
+        for sender in senders where versions[sender] != "V1_0" { return "\(sender) needs LambdaVersion V1_0." }
+        guard let key = kmsKeyID else {
+            return senders.isEmpty ? nil : "KMSKeyID is required with \(senders.joined(separator: " and ")): the codes are encrypted with it."
+        }
+        let parts = key.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[1].hasPrefix("aws"), parts[2] == "kms", !parts[3].isEmpty,
+            parts[3].allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }), parts[5].hasPrefix("key/") || parts[5].hasPrefix("alias/")
+        else { return "KMSKeyID must be a KMS key's ARN (arn:aws:kms:<region>:<account>:key/<id>)." }
+        return nil
+    }
 }

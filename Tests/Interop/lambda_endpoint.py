@@ -19,6 +19,7 @@ class LambdaEndpoint:
         self.functions = {}      # ARN -> handler(event, context)
         self.calls = []          # (arn, event or None, verified)
         self.status = {}         # ARN -> (status, body) answered instead, as Lambda's own refusals
+        self.errors = []         # (ARN, exception) of functions invoked asynchronously that failed
         endpoint = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -33,8 +34,18 @@ class LambdaEndpoint:
                 if arn in endpoint.status:
                     status, payload = endpoint.status[arn]
                     return self.answer(status, payload)
-                if self.headers.get("X-Amz-Invocation-Type", "RequestResponse") != "RequestResponse" or arn not in endpoint.functions:
+                if arn not in endpoint.functions:
                     return self.answer(404, {"Type": "User", "message": f"Function not found: {arn}"})
+                if self.headers.get("X-Amz-Invocation-Type") == "Event":
+                    # queued by Lambda: 202 and no body; the function's outcome is not the caller's
+                    try:
+                        endpoint.functions[arn](json.loads(body), None)
+                    except Exception as error:
+                        endpoint.errors.append((arn, error))
+                    self.send_response(202)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 try:
                     self.answer(200, endpoint.functions[arn](json.loads(body), None))
                 except Exception as error:

@@ -344,13 +344,19 @@ extension APIContext {
         let catalog = accounts.catalog(for: user, pool: pool)
         // the CustomMessage trigger may word the invitation: it must keep both placeholders
         var worded: [String: Any]?
-        if !channels.isEmpty {
+        if channels.contains(where: { !Triggers.has($0.0 == .email ? "CustomEmailSender" : "CustomSMSSender", pool) }) {
             worded = try await accounts.triggers?.call(
                 "CustomMessage", source: "CustomMessage_AdminCreateUser", pool: pool, userName: user.username, clientId: nil,
                 request: ["userAttributes": Triggers.attributes(user), "codeParameter": "{####}", "usernameParameter": "{username}",
                           "linkParameter": "{##Click Here##}", "clientMetadata": [String: String]()])
         }
         for (channel, destination) in channels {
+            // a custom sender trigger sends the invitation itself, with the temporary password as its code
+            if let sentByTrigger = try CustomSenderRequest.message(pool: pool, user: user, email: channel == .email, destination: destination,
+                                                                   source: "AdminCreateUser", code: password, now: now()) {
+                try await delivery.deliver(sentByTrigger)
+                continue
+            }
             var template = (channel == .email ? messages.inviteEmailMessage : messages.inviteSMSMessage)
                 ?? catalog.text("message.inviteBody", fallback: PoolMessages.defaultInviteMessage)
             var subject = messages.inviteEmailSubject ?? catalog.text("message.inviteSubject", fallback: PoolMessages.defaultInviteSubject)

@@ -168,6 +168,7 @@ struct LambdaConfigType: Codable, Sendable {
             config.versions[name] = version
         }
         config.kmsKeyID = KMSKeyID
+        if let problem = config.customSenderProblem { throw CognitoError.invalidParameter(problem) }
         return config.targets.isEmpty && config.kmsKeyID == nil ? nil : config
     }
 }

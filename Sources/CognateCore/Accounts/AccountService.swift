@@ -451,7 +451,10 @@ public struct AccountService: Sendable {
         default: pendingValue == nil ? "CustomMessage_VerifyUserAttribute" : "CustomMessage_UpdateUserAttribute"
         }
         var custom = false
-        if let answer = try await triggers?.call("CustomMessage", source: source, pool: pool, userName: user.username, clientId: nil, request: [
+        // a custom sender trigger sends it itself: the code goes to it (encrypted when it is sent), no text is worded here
+        let sentByTrigger = try CustomSenderRequest.message(pool: pool, user: user, email: isEmail, destination: channel.value,
+                                                            source: String(source.dropFirst("CustomMessage_".count)), code: code, now: date)
+        if sentByTrigger == nil, let answer = try await triggers?.call("CustomMessage", source: source, pool: pool, userName: user.username, clientId: nil, request: [
             "userAttributes": Triggers.attributes(user), "codeParameter": "{####}", "usernameParameter": "{username}",
             "linkParameter": "{##Click Here##}", "clientMetadata": [String: String](),
         ]) {
@@ -464,7 +467,7 @@ public struct AccountService: Sendable {
             if isEmail, let wordedSubject = answer["emailSubject"] as? String, !wordedSubject.isEmpty { subject = wordedSubject }
         }
         let body = MessageTemplates.render(text, username: name, code: code)
-        let message = try delivery.prepare(OutboundMessage(
+        let message = try delivery.prepare(sentByTrigger ?? OutboundMessage(
             id: UUID(), poolId: pool.id, userSub: user.sub, channel: isEmail ? .email : .sms, destination: channel.value,
             subject: subject, body: body, createdAt: date, locale: poolsOwn == nil && !custom ? catalog.locale : pool.defaultLocale))
         // the code and its message are stored together; then the message goes out

@@ -215,7 +215,7 @@ public struct ConfigFile: Sendable {
 
     /// `lambdaConfig: {PreSignUp: https://…, …, preTokenGenerationVersion: V2_0}`: Cognito's trigger names.
     static func parseLambdaConfig(_ field: YAMLField) throws -> LambdaConfig {
-        let f = try field.mapping(Set(LambdaConfig.names + ["preTokenGenerationVersion"]))
+        let f = try field.mapping(Set(LambdaConfig.names + ["preTokenGenerationVersion", "kmsKeyID"]))
         var config = LambdaConfig()
         for name in LambdaConfig.names {
             guard let value = f[name] else { continue }
@@ -231,6 +231,8 @@ public struct ConfigFile: Sendable {
             config.preTokenGenerationVersion = text
         }
         for name in ["CustomSMSSender", "CustomEmailSender"] where config[name] != nil { config.versions[name] = "V1_0" }
+        if let key = f["kmsKeyID"] { config.kmsKeyID = try key.nonEmptyString() }
+        if let problem = config.customSenderProblem { throw field.error(problem) }
         return config
     }
 

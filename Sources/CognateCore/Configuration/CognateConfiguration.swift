@@ -55,6 +55,9 @@ public struct CognateConfiguration: Sendable {
     /// Where Lambda functions named by ARN in a pool's LambdaConfig are invoked
     /// (COGNATE_LAMBDA_ENDPOINT); nil: AWS's endpoint of the function's region.
     public var lambdaEndpoint: URL?
+    /// Where the custom sender triggers' data keys come from (COGNATE_KMS_ENDPOINT); nil: AWS's
+    /// KMS endpoint of the key's region.
+    public var kmsEndpoint: URL?
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -205,17 +208,19 @@ public struct CognateConfiguration: Sendable {
             }
         }
 
-        var lambdaEndpoint: URL?
-        if let text = value("COGNATE_LAMBDA_ENDPOINT") {
+        /// An AWS service's endpoint: https, or http on loopback.
+        func endpoint(_ variable: String) -> URL? {
+            guard let text = value(variable) else { return nil }
             let url = URL(string: text)
             let loopback = ["127.0.0.1", "localhost", "::1"].contains(url?.host ?? "")
-            if let url, url.host?.isEmpty == false, url.query == nil, url.user == nil,
-                url.scheme == "https" || (url.scheme == "http" && loopback) {
-                lambdaEndpoint = url
-            } else {
-                fail("COGNATE_LAMBDA_ENDPOINT", "must be an https:// URL (http only on loopback)")
+            if let url, url.host?.isEmpty == false, url.query == nil, url.user == nil, url.scheme == "https" || (url.scheme == "http" && loopback) {
+                return url
             }
+            fail(variable, "must be an https:// URL (http only on loopback)")
+            return nil
         }
+        let lambdaEndpoint = endpoint("COGNATE_LAMBDA_ENDPOINT")
+        let kmsEndpoint = endpoint("COGNATE_KMS_ENDPOINT")
 
         let file = configFile ?? value("COGNATE_CONFIG")
         if let file, !FileManager.default.isReadableFile(atPath: file) {
@@ -229,7 +234,8 @@ public struct CognateConfiguration: Sendable {
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
             hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour,
             addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
-            trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development, lambdaEndpoint: lambdaEndpoint)
+            trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development, lambdaEndpoint: lambdaEndpoint,
+            kmsEndpoint: kmsEndpoint)
     }
 }
 

@@ -17,15 +17,18 @@ public struct MessageDelivery: Sendable {
     let outbox: any OutboxStore
     let email: (any MessageSender)?
     let sms: (any MessageSender)?
+    /// The pools' custom sender triggers (CustomEmailSender, CustomSMSSender).
+    let custom: (any MessageSender)?
     let masterKey: MasterKey
     let now: Now
     let logger: Logger
 
-    public init(outbox: any OutboxStore, email: (any MessageSender)?, sms: (any MessageSender)?, masterKey: MasterKey,
-                now: @escaping Now, logger: Logger) {
+    public init(outbox: any OutboxStore, email: (any MessageSender)?, sms: (any MessageSender)?, custom: (any MessageSender)? = nil,
+                masterKey: MasterKey, now: @escaping Now, logger: Logger) {
         self.outbox = outbox
         self.email = email
         self.sms = sms
+        self.custom = custom
         self.masterKey = masterKey
         self.now = now
         self.logger = logger
@@ -63,7 +66,11 @@ public struct MessageDelivery: Sendable {
     public static let lease: TimeInterval = 300
 
     func sender(for channel: OutboundMessage.Channel) -> (any MessageSender)? {
-        channel == .email ? email : sms
+        switch channel {
+        case .email: email
+        case .sms: sms
+        case .customEmail, .customSMS: custom
+        }
     }
 
     /// Stores the message, claimed by this node and due now, and returns; it is sent in the
@@ -106,7 +113,7 @@ public struct MessageDelivery: Sendable {
     /// returns how many it tried.
     @discardableResult
     public func sendDue(limit: Int = 20) async throws -> Int {
-        let channels = [OutboundMessage.Channel.email, .sms].filter { sender(for: $0) != nil }
+        let channels = [OutboundMessage.Channel.email, .sms, .customEmail, .customSMS].filter { sender(for: $0) != nil }
         let start = now()
         let due = try await outbox.claimDue(channels: channels, at: start, leaseUntil: start.addingTimeInterval(Self.lease), limit: limit)
         for message in due {

@@ -169,9 +169,10 @@ public struct Triggers: Sendable {
 
     /// Calls `trigger` with `request` and answers the reply's `response` object; nil when the
     /// pool has no such trigger. Throws `TriggerError`. `version` is the event's (PreTokenGeneration's
-    /// V2_0 and V3_0 events say "2" and "3").
+    /// V2_0 and V3_0 events say "2" and "3"). `asynchronous`: the event is handed over and no
+    /// answer is read (the custom senders; a Lambda function is invoked with InvocationType Event).
     public func call(_ trigger: String, source: String, pool: UserPool, userName: String?, clientId: String?,
-                     request: [String: Any], version: String = "1") async throws -> [String: Any]? {
+                     request: [String: Any], version: String = "1", asynchronous: Bool = false) async throws -> [String: Any]? {
         guard let target = pool.lambdaConfig?[trigger] else { return nil }
         let event: [String: Any] = [
             "version": version, "triggerSource": source, "region": region, "userPoolId": pool.id, "userName": userName ?? NSNull(),
@@ -186,7 +187,8 @@ public struct Triggers: Sendable {
             let request: OutboundRequest
             if let function {
                 // an AWS Lambda function, invoked as the Lambda API does it (SigV4)
-                guard let signed = lambda.request(function: function, body: body, timeout: Self.timeout, date: now()) else {
+                guard let signed = lambda.request(function: function, body: body, timeout: Self.timeout, date: now(),
+                                                  invocationType: asynchronous ? "Event" : "RequestResponse") else {
                     throw TriggerError.unreachable(trigger: trigger, reason: "no AWS credentials to invoke \(function) with")
                 }
                 request = signed
@@ -207,6 +209,7 @@ public struct Triggers: Sendable {
             }
             let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any]
             if (200..<300).contains(answer.status) {
+                if asynchronous { return [:] }
                 guard let object else { throw TriggerError.unreadable(trigger: trigger) }
                 // a function's own error: Lambda answers it with 200 and its errorMessage
                 if object["response"] == nil, let message = object["errorMessage"] as? String {
@@ -250,7 +253,8 @@ public struct Triggers: Sendable {
 }
 
 /// How a trigger named by a Lambda function's ARN is invoked: the Lambda Invoke API
-/// (`POST /2015-03-31/functions/{arn}/invocations`, RequestResponse) at COGNATE_LAMBDA_ENDPOINT,
+/// (`POST /2015-03-31/functions/{arn}/invocations`, RequestResponse, or Event for the custom
+/// senders) at COGNATE_LAMBDA_ENDPOINT,
 /// else AWS's endpoint of the function's region, signed (SigV4) with the usual AWS variables.
 public struct LambdaInvocation: Sendable {
     let endpoint: String?
@@ -262,13 +266,13 @@ public struct LambdaInvocation: Sendable {
     }
 
     /// The signed Invoke request; nil without credentials.
-    func request(function arn: String, body: Data, timeout: TimeInterval, date: Date) -> OutboundRequest? {
+    func request(function arn: String, body: Data, timeout: TimeInterval, date: Date, invocationType: String = "RequestResponse") -> OutboundRequest? {
         guard let credentials else { return nil }
         // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
         let region = arn.split(separator: ":", omittingEmptySubsequences: false).dropFirst(3).first.map(String.init) ?? "us-east-1"
         let base = endpoint ?? "https://lambda.\(region).amazonaws.com"
         var request = OutboundRequest(.post, "\(base)/2015-03-31/functions/\(SigV4.uriEncode(arn))/invocations", headers: [
-            "Content-Type": "application/json", "X-Amz-Invocation-Type": "RequestResponse",
+            "Content-Type": "application/json", "X-Amz-Invocation-Type": invocationType,
         ], body: body, timeout: timeout)
         SigV4.sign(&request, service: "lambda", region: region, credentials: credentials, date: date)
         return request

@@ -54,11 +54,16 @@ public enum CognateRuntime {
             WebhookSMSSender(client: app.client, url: URI(string: url.absoluteString),
                              secret: SymmetricKey(data: Data((configuration.smsWebhookSecret ?? "").utf8)), now: settings.now)
         }
-        let delivery = MessageDelivery(outbox: store, email: email, sms: sms, masterKey: masterKey, now: settings.now, logger: app.logger)
         let outbound = VaporOutboundHTTP(client: app.client)
         let triggers = Triggers(http: outbound, secrets: TriggerSecrets(store: store, masterKey: masterKey), region: configuration.region,
                                 lambda: LambdaInvocation(endpoint: configuration.lambdaEndpoint?.absoluteString, credentials: .fromEnvironment()),
                                 now: settings.now)
+        let customSenders = CustomSenders(
+            triggers: triggers, kms: KMSDataKeys(http: outbound, endpoint: configuration.kmsEndpoint?.absoluteString, credentials: .fromEnvironment(),
+                                                 now: settings.now),
+            pool: { [store] id in try await store.pool(id: id) })
+        let delivery = MessageDelivery(outbox: store, email: email, sms: sms, custom: customSenders, masterKey: masterKey, now: settings.now,
+                                       logger: app.logger)
         let tokens = TokenService(store: store, keyring: keyring, issuerBase: publicURL, triggers: triggers, now: settings.now)
         let decoyHash = try await hasher.hash(MasterKey.generate().base64)
         let credentials = Credentials(hasher: hasher, masterKey: masterKey)

@@ -142,4 +142,44 @@ import Testing
         await #expect(throws: TriggerError.self) { try await call(unused, credentials: nil) }
         #expect(unused.requests.isEmpty)
     }
+
+    @Test func customSendersNeedAKMSKeyAndV1() {
+        let sender = "arn:aws:lambda:eu-west-1:123456789012:function:send"
+        var config = LambdaConfig(targets: ["CustomEmailSender": sender], versions: ["CustomEmailSender": "V1_0"])
+        #expect(config.customSenderProblem?.contains("KMSKeyID is required") == true)
+        config.kmsKeyID = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        #expect(config.customSenderProblem == nil)
+        for bad in ["arn:aws:kms:eu.evil.test:123456789012:key/x", "arn:aws:lambda:eu-west-1:123456789012:function:x", "key/x"] {
+            config.kmsKeyID = bad
+            #expect(config.customSenderProblem != nil, "\(bad)")
+        }
+        config.kmsKeyID = "arn:aws:kms:eu-west-1:123456789012:alias/senders"
+        config.versions["CustomEmailSender"] = "V2_0"
+        #expect(config.customSenderProblem == "CustomEmailSender needs LambdaVersion V1_0.")
+        #expect(LambdaConfig(targets: ["PreSignUp": sender]).customSenderProblem == nil)
+    }
+
+    @Test func encryptionSDKMessagesAreFramedAsTheFormatSays() throws {
+        let message = try EncryptionSDKMessage.encrypt(Array("864209".utf8), dataKey: [UInt8](repeating: 7, count: 32),
+                                                       encryptedDataKey: [1, 2, 3], keyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+                                                       context: ["userpool-id": "local_Abc123456"], messageId: [UInt8](repeating: 9, count: 32))
+        // version 2, suite 0x0478, the message id, then the context: one pair
+        #expect(Array(message.prefix(3)) == [0x02, 0x04, 0x78] && Array(message[3..<35]) == [UInt8](repeating: 9, count: 32))
+        #expect(Array(message[35..<39]) == [0x00, 0x20, 0x00, 0x01])  // 2 + 2 + 11 + 2 + 15 bytes
+        // the body ends with the final frame: marker, sequence 1, IV, six bytes of ciphertext and a tag
+        let frame = Array(message.suffix(4 + 4 + 12 + 4 + 6 + 16))
+        #expect(Array(frame.prefix(8)) == [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1] && Array(frame[8..<20]) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        #expect(Array(frame[20..<24]) == [0, 0, 0, 6] && !message.contains(subsequence: Array("864209".utf8)))
+        #expect(throws: EncryptionSDKError.tooLong) {
+            try EncryptionSDKMessage.encrypt([UInt8](repeating: 0, count: 5000), dataKey: [UInt8](repeating: 7, count: 32), encryptedDataKey: [1],
+                                             keyArn: "k", context: [:], messageId: [UInt8](repeating: 9, count: 32))
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    func contains(subsequence: [UInt8]) -> Bool {
+        guard subsequence.count <= count else { return false }
+        return (0...(count - subsequence.count)).contains { Array(self[$0..<($0 + subsequence.count)]) == subsequence }
+    }
 }
