@@ -455,3 +455,48 @@ def test_pre_sign_up_external_provider_decides_on_a_new_federated_user(world):
         assert "code" in query and len(receiver.calls) == 2
     finally:
         receiver.stop()
+
+
+def test_inbound_federation_reshapes_the_attributes_at_every_sign_in(world):
+    server, idp, pool_id, client_id, provider = world
+
+    def inbound_federation(event, context):
+        given = event["request"]["attributes"]
+        if given["idToken"].get("name") == "Mallory":
+            raise Exception("Mallory's attributes are not taken")
+        if given["idToken"].get("name") == "Garbled":
+            event["response"]["userAttributesToMap"] = {"email": ["not", "text"]}
+            return event
+        event["response"]["userAttributesToMap"] = {
+            "email": given["idToken"]["email"], "name": given["idToken"]["name"].upper(), "nickname": "via-" + event["request"]["providerType"]}
+        return event
+
+    shown = run_command(["triggers", "secret", "--pool", pool_id], server.data_dir)
+    receiver = Receiver(shown.stdout.strip().splitlines()[-1])
+    receiver.handlers = {"/inbound": inbound_federation}
+    try:
+        idp.update_user_pool(UserPoolId=pool_id, LambdaConfig={"InboundFederation": {"LambdaVersion": "V1_0", "LambdaArn": f"{receiver.url}/inbound"}})
+        query, verifier, _ = sign_in(world, identity_provider="Corp")
+        id_token = claims(redeem(world, query["code"], verifier)["id_token"])
+        assert id_token["name"] == "ANA LIMA" and id_token["nickname"] == "via-OIDC" and id_token["email"] == "ana@corp.example"
+        (path, event, verified), = receiver.calls
+        assert verified and event["triggerSource"] == "InboundFederation_ExternalProvider" and event["userName"] == "Corp_u-1001"
+        request = event["request"]
+        assert request["providerName"] == "Corp" and request["providerType"] == "OIDC"
+        assert request["attributes"]["idToken"]["sub"] == "u-1001" and request["attributes"]["tokenResponse"]["token_type"].lower() == "bearer"
+        assert "refresh_token" not in request["attributes"]["tokenResponse"]
+        # at the next sign-in too: what it answers is written again
+        provider.user = provider.user | {"name": "Ana Souza"}
+        query, verifier, _ = sign_in(world, identity_provider="Corp")
+        assert claims(redeem(world, query["code"], verifier)["id_token"])["name"] == "ANA SOUZA" and len(receiver.calls) == 2
+        # its refusal, and an answer that is not text, reach the app as errors; nothing changes
+        provider.user = provider.user | {"name": "Mallory"}
+        query, _, _ = sign_in(world, identity_provider="Corp")
+        assert query["error"] == "invalid_request" and query["error_description"] == "InboundFederation failed with error Mallory's attributes are not taken."
+        provider.user = provider.user | {"name": "Garbled"}
+        query, _, _ = sign_in(world, identity_provider="Corp")
+        assert query["error"] == "invalid_request" and query["error_description"] == "Unrecognizable lambda output"
+        attributes = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool_id, Username="Corp_u-1001")["UserAttributes"]}
+        assert attributes["name"] == "ANA SOUZA"
+    finally:
+        receiver.stop()

@@ -17,10 +17,13 @@ import boto3
 import botocore
 import pytest
 import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 import smtp_server
-from conftest import ADMIN, Form, Server, cognito, free_port, run_command
+from conftest import ADMIN, ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Form, Server, cognito, free_port, run_command
 
 PASSWORD = "Old-Passw0rd!"
 CONFIG = """
@@ -316,3 +319,46 @@ def test_a_bad_source_in_the_config_file_stops_start_up(data_dir):
     assert result.returncode == 1
     assert f"{config}:4:" in result.stderr and "pools[0].migrateFrom.endpoint" in result.stderr
     assert "https://" in result.stderr
+
+
+def raw_call(server, operation, body):
+    """Cognate's own MigrateFrom member: AWS's SDKs cannot send or show it, so the request is
+    made by hand, signed with the admin key by botocore's signer."""
+    request = AWSRequest(method="POST", url=server.url + "/", data=json.dumps(body), headers={
+        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}"})
+    SigV4Auth(Credentials(ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY), "cognito-idp", "local").add_auth(request)
+    return requests.post(request.url, data=request.body, headers=dict(request.headers), timeout=30)
+
+
+def test_the_api_sets_shows_and_removes_a_pools_source(world):
+    server, idp, old = world["server"], world["idp"], world["old"]
+    client = old.create_user_pool_client(UserPoolId=world["pool"], ClientName="api-app",
+                                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    old_user(old, world["pool"], "viaapi", email="viaapi@example.com")
+    source = {"Endpoint": world["endpoint"], "Region": "us-east-1", "UserPoolId": world["pool"], "ClientId": client,
+              "Credentials": {"AccessKeyId": "testing", "SecretAccessKey": "testing"}}
+    made = raw_call(server, "CreateUserPool", {"PoolName": "from-the-api", "MigrateFrom": source})
+    assert made.status_code == 200, made.text
+    pool = made.json()["UserPool"]["Id"]
+    # shown without its secrets
+    shown = raw_call(server, "DescribeUserPool", {"UserPoolId": pool}).json()["UserPool"]["MigrateFrom"]
+    assert shown == {"Endpoint": world["endpoint"], "Region": "us-east-1", "UserPoolId": world["pool"], "ClientId": client,
+                     "Credentials": {"AccessKeyId": "testing"}}
+    app = idp.create_user_pool_client(UserPoolId=pool, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    assert sign_in(idp, "viaapi", client=app)["AuthenticationResult"]["IdToken"]
+    # an UpdateUserPool from an AWS SDK (which cannot send it) leaves it; bad sources are refused
+    idp.update_user_pool(UserPoolId=pool, MfaConfiguration="OFF")
+    assert "MigrateFrom" in raw_call(server, "DescribeUserPool", {"UserPoolId": pool}).json()["UserPool"]
+    for bad, word in [({"Region": "us-east-1", "UserPoolId": world["pool"]}, "needs Region, UserPoolId and ClientId"),
+                      (dict(source, Endpoint="http://203.0.113.9/"), "MigrateFrom.Endpoint"),
+                      (dict(source, UserPoolId="not a pool"), "MigrateFrom.UserPoolId"),
+                      (dict(source, Credentials={"AccessKeyId": "x"}), "SecretAccessKey")]:
+        refusal = raw_call(server, "UpdateUserPool", {"UserPoolId": pool, "MigrateFrom": bad})
+        assert refusal.status_code == 400 and refusal.json()["__type"] == "InvalidParameterException" and word in refusal.json()["message"], refusal.text
+    assert raw_call(server, "DescribeUserPool", {"UserPoolId": pool}).json()["UserPool"]["MigrateFrom"]["ClientId"] == client
+    # an empty object stops migrating: the next old user is a name no one holds
+    assert raw_call(server, "UpdateUserPool", {"UserPoolId": pool, "MigrateFrom": {}}).status_code == 200
+    assert "MigrateFrom" not in raw_call(server, "DescribeUserPool", {"UserPoolId": pool}).json()["UserPool"]
+    old_user(old, world["pool"], "tooLate", email="toolate@example.com")
+    with pytest.raises(ClientError):
+        sign_in(idp, "tooLate", client=app)

@@ -16,6 +16,7 @@ struct CreateUserPool: APIOperation {
         var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
         var messages: PoolMessageSettings
         var triggers: PoolTriggerSettings
+        var migration: PoolMigrationSettings
 
         enum CodingKeys: String, CodingKey {
             case PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, AliasAttributes, UsernameAttributes
@@ -36,6 +37,7 @@ struct CreateUserPool: APIOperation {
             UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
             messages = try PoolMessageSettings(from: decoder)
             triggers = try PoolTriggerSettings(from: decoder)
+            migration = try PoolMigrationSettings(from: decoder)
         }
     }
 
@@ -48,6 +50,7 @@ struct CreateUserPool: APIOperation {
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         let schema = try (input.Schema ?? []).enumerated().map { try StandardSchema.attribute(from: $1, index: $0) }
         let lambdaConfig = try input.triggers.LambdaConfig?.config()
+        let migrateFrom = try input.migration.MigrateFrom?.source()
         if try await context.store.pool(named: input.PoolName) != nil {
             throw CognitoError.invalidParameter("A user pool named \(input.PoolName) already exists.")
         }
@@ -65,7 +68,12 @@ struct CreateUserPool: APIOperation {
             input.messages.apply(to: &pool)
             pool.lambdaConfig = lambdaConfig
         }
-        return Output(UserPool: UserPoolType(pool, region: context.region))
+        var shown = UserPoolType(pool, region: context.region)
+        if let migrateFrom {
+            try await input.migration.apply(poolId: pool.id, context)
+            shown.MigrateFrom = MigrateFromType(migrateFrom)
+        }
+        return Output(UserPool: shown)
     }
 }
 
@@ -82,7 +90,9 @@ struct DescribeUserPool: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         let pool = try await context.existingPool(input.UserPoolId)
-        return Output(UserPool: UserPoolType(pool, region: context.region, domains: try await context.store.domains(poolId: pool.id)))
+        var shown = UserPoolType(pool, region: context.region, domains: try await context.store.domains(poolId: pool.id))
+        shown.MigrateFrom = try await context.accounts.migration?.source(poolId: pool.id).map(MigrateFromType.init)
+        return Output(UserPool: shown)
     }
 }
 
@@ -121,6 +131,7 @@ struct UpdateUserPool: APIOperation {
         var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
         var messages: PoolMessageSettings
         var triggers: PoolTriggerSettings
+        var migration: PoolMigrationSettings
 
         enum CodingKeys: String, CodingKey {
             case UserPoolId, PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, MfaConfiguration, UserAttributeUpdateSettings
@@ -137,6 +148,7 @@ struct UpdateUserPool: APIOperation {
             UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
             messages = try PoolMessageSettings(from: decoder)
             triggers = try PoolTriggerSettings(from: decoder)
+            migration = try PoolMigrationSettings(from: decoder)
         }
     }
 
@@ -152,6 +164,7 @@ struct UpdateUserPool: APIOperation {
         let date = context.now()
         // as in Cognito, what UpdateUserPool leaves out goes back to its default: no triggers
         let lambdaConfig = try input.triggers.LambdaConfig?.config()
+        _ = try input.migration.MigrateFrom?.source()  // checked before anything changes
         try await context.store.updatePool(id: input.UserPoolId) { pool in
             pool.lambdaConfig = lambdaConfig
             pool.name = input.PoolName ?? pool.name
@@ -164,6 +177,7 @@ struct UpdateUserPool: APIOperation {
             pool.updatedAt = date
             if let error = PoolRules.validate(pool).first { throw error }
         }
+        try await input.migration.apply(poolId: input.UserPoolId, context)
         return Output()
     }
 }

@@ -183,6 +183,65 @@ enum TriggerTargets {
     }
 }
 
+/// Cognate's own member of CreateUserPool, UpdateUserPool and DescribeUserPool: the Cognito pool
+/// the pool's users move from (see "Migration"). Secrets are taken, never shown. An empty object
+/// stops migrating; UpdateUserPool without it leaves it as it is (AWS's SDKs cannot send it).
+struct MigrateFromType: Codable, Sendable {
+    struct CredentialsType: Codable, Sendable {
+        var AccessKeyId: String
+        var SecretAccessKey: String?
+        var SessionToken: String?
+    }
+
+    var Endpoint: String?
+    var Region: String?
+    var UserPoolId: String?
+    var ClientId: String?
+    var ClientSecret: String?
+    var Credentials: CredentialsType?
+
+    init(_ source: MigrationSource) {
+        Endpoint = source.endpoint
+        Region = source.region
+        UserPoolId = source.userPoolId
+        ClientId = source.clientId
+        Credentials = source.credentials.map { CredentialsType(AccessKeyId: $0.accessKeyId) }
+    }
+
+    /// The source it names; nil for an empty object (stop migrating).
+    func source() throws -> MigrationSource? {
+        if Endpoint == nil, Region == nil, UserPoolId == nil, ClientId == nil, ClientSecret == nil, Credentials == nil { return nil }
+        guard let Region, let UserPoolId, let ClientId else {
+            throw CognitoError.invalidParameter("MigrateFrom needs Region, UserPoolId and ClientId.")
+        }
+        var credentials: AWSCredentials?
+        if let given = Credentials {
+            guard let secret = given.SecretAccessKey, !secret.isEmpty, !given.AccessKeyId.isEmpty else {
+                throw CognitoError.invalidParameter("MigrateFrom.Credentials needs AccessKeyId and SecretAccessKey.")
+            }
+            credentials = AWSCredentials(accessKeyId: given.AccessKeyId, secretAccessKey: secret, sessionToken: given.SessionToken)
+        }
+        let source = MigrationSource(endpoint: Endpoint, region: Region, userPoolId: UserPoolId, clientId: ClientId,
+                                     clientSecret: ClientSecret, credentials: credentials)
+        if let (field, message) = source.problem {
+            let member = field.prefix(1).uppercased() + field.dropFirst()
+            throw CognitoError.invalidParameter("MigrateFrom.\(member) \(message).")
+        }
+        return source
+    }
+}
+
+struct PoolMigrationSettings: Decodable, Sendable {
+    var MigrateFrom: MigrateFromType?
+
+    /// Stores what the request says, if it says anything.
+    func apply(poolId: String, _ context: APIContext) async throws {
+        guard let given = MigrateFrom else { return }
+        guard let migration = context.accounts.migration else { throw CognitoError.invalidParameter("Migration is not available here.") }
+        try await migration.setSource(poolId: poolId, try given.source())
+    }
+}
+
 /// LambdaConfig, read from the same body as the rest of CreateUserPool or UpdateUserPool.
 struct PoolTriggerSettings: Decodable, Sendable {
     var LambdaConfig: LambdaConfigType?
@@ -214,6 +273,8 @@ struct UserPoolType: Encodable, Sendable {
     var SmsAuthenticationMessage: String
     var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType
     var LambdaConfig: LambdaConfigType
+    /// Cognate's own: the Cognito pool users move from, without its secrets.
+    var MigrateFrom: MigrateFromType?
 
     init(_ pool: UserPool, region: String, domains: [UserPoolDomain] = []) {
         LambdaConfig = LambdaConfigType(pool.lambdaConfig)

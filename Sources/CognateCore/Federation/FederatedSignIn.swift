@@ -133,15 +133,15 @@ public struct FederatedSignIn: Sendable {
             return try await refuse(known.contains(error) ? error : "access_denied", "\(name) did not sign the user in")
         }
         guard let code = parameters["code"], !code.isEmpty else { return try await refuse("invalid_request", "\(name) sent no code") }
-        let claims: [String: ClaimValue]
+        let answer: ProviderAnswer
         do {
-            claims = try await claimsFor(code: code, provider: provider, pool: pool, request: request, parameters: parameters)
+            answer = try await claimsFor(code: code, provider: provider, pool: pool, request: request, parameters: parameters)
         } catch let refusal as Refusal {
             return try await refuse("access_denied", "the answer of \(name) could not be verified: \(refusal.reason)")
         } catch let error as OutboundError {
             return try await refuse("temporarily_unavailable", "\(name) could not be reached: \(error.description)")
         }
-        return try await finish(pool: pool, provider: provider, request: request, claims: claims)
+        return try await finish(pool: pool, provider: provider, request: request, claims: answer.claims, sources: answer.sources)
     }
 
     /// The provider's refusal, or Cognate's of its answer, to the app (RFC 6749 §4.1.2.1); the stored request is finished.
@@ -153,15 +153,17 @@ public struct FederatedSignIn: Sendable {
     }
 
     /// The verified answer's user signed in: made or updated, a session opened, Cognate's code to the app.
+    /// `sources`: what the provider said, by where it said it (InboundFederation's `attributes`).
     func finish(pool: UserPool, provider: IdentityProvider, request: AuthorizationRequest, claims: [String: ClaimValue],
-                subject: String? = nil, federation: FederatedSession? = nil) async throws -> Outcome {
+                subject: String? = nil, federation: FederatedSession? = nil, sources: [String: [String: String]] = [:]) async throws -> Outcome {
         let user: User
         do {
-            user = try await federatedUser(claims: claims, provider: provider, pool: pool, subject: subject, clientId: request.clientId)
+            user = try await federatedUser(claims: claims, provider: provider, pool: pool, subject: subject, clientId: request.clientId,
+                                           sources: sources)
         } catch let refusal as Refusal {
             return try await refuse(request, "access_denied", "\(provider.name) signed in someone this pool cannot take: \(refusal.reason)")
         } catch let error as TriggerError {
-            // PreSignUp_ExternalProvider refused the new user (or could not say): Cognito's words, to the app
+            // InboundFederation or PreSignUp_ExternalProvider refused the user (or could not say): Cognito's words, to the app
             return try await refuse(request, "invalid_request", error.message)
         }
         guard user.enabled else { return try await refuse(request, "access_denied", "the user is disabled") }
@@ -178,14 +180,27 @@ public struct FederatedSignIn: Sendable {
     /// Redeems the code and learns who signed in: from the verified ID token and the userinfo
     /// endpoint (OIDC, Google), or from the profile endpoint with the access token (Facebook's
     /// Graph API, Login with Amazon).
+    /// The provider's answer: the claims (ID token first, then what the userinfo or profile
+    /// endpoint adds), and each source apart, as text, for the InboundFederation trigger.
+    struct ProviderAnswer {
+        var claims: [String: ClaimValue]
+        var sources: [String: [String: String]]
+    }
+
+    static func textMap(_ claims: [String: ClaimValue]) -> [String: String] { claims.compactMapValues(text) }
+
     func claimsFor(code: String, provider: IdentityProvider, pool: UserPool, request: AuthorizationRequest,
-                   parameters: [String: String] = [:]) async throws -> [String: ClaimValue] {
+                   parameters: [String: String] = [:]) async throws -> ProviderAnswer {
         guard let tokenURL = provider.details["token_url"], let clientId = provider.details["client_id"] else {
             throw Refusal("the provider's endpoints are not known")
         }
         let secret = provider.type == .signInWithApple
             ? try await appleClientSecret(provider) : try providers.openSecret("client_secret", of: provider)
         let body = try await redeem(code: code, tokenURL: tokenURL, clientId: clientId, secret: secret, provider: provider, pool: pool, request: request)
+        // the token response as the trigger sees it: its text and numbers, never the refresh token
+        var sources: [String: [String: String]] = ["tokenResponse": body.filter { $0.key != "refresh_token" }.compactMapValues { value in
+            (value as? String) ?? (value as? NSNumber).map { $0.stringValue }
+        }]
         switch provider.type {
         case .oidc, .google:
             guard let idToken = body["id_token"] as? String else { throw Refusal("the token endpoint sent no ID token") }
@@ -195,6 +210,7 @@ public struct FederatedSignIn: Sendable {
             else { throw Refusal("the provider's endpoints are not known") }
             var claims = try await verifiedIDToken(idToken, jwksURI: jwksURI, issuers: google ? Self.googleIssuers : [issuer],
                                                    clientId: clientId, nonce: nonce(request))
+            sources["idToken"] = Self.textMap(claims)
             // Google's people API answers in its own shape; its ID token has what Cognito maps
             if !google, let userInfoURL = provider.details["attributes_url"], let accessToken = body["access_token"] as? String {
                 let method: OutboundRequest.Method = provider.details["attributes_request_method"] == "POST" ? .post : .get
@@ -204,8 +220,9 @@ public struct FederatedSignIn: Sendable {
                 // OIDC Core §5.3.2: the userinfo's sub must be the ID token's
                 guard extra["sub"] == claims["sub"] else { throw Refusal("the userinfo is about another user") }
                 for (name, value) in extra where claims[name] == nil { claims[name] = value }
+                sources["userInfo"] = Self.textMap(extra)
             }
-            return claims
+            return ProviderAnswer(claims: claims, sources: sources)
         case .facebook:
             guard let accessToken = body["access_token"] as? String, let base = provider.details["attributes_url"] else {
                 throw Refusal("the token endpoint sent no access token")
@@ -213,20 +230,25 @@ public struct FederatedSignIn: Sendable {
             // the Graph API answers the fields asked for: the id and every mapped one
             let fields = Set(["id"] + provider.attributeMapping.values).sorted().joined(separator: ",")
             let url = HostedSignIn.append(to: base + fields, ["access_token": accessToken])
-            return try await profile(OutboundRequest(.get, url, headers: ["Accept": "application/json"]), what: "Graph API")
+            let claims = try await profile(OutboundRequest(.get, url, headers: ["Accept": "application/json"]), what: "Graph API")
+            sources["userInfo"] = Self.textMap(claims)
+            return ProviderAnswer(claims: claims, sources: sources)
         case .loginWithAmazon:
             guard let accessToken = body["access_token"] as? String, let url = provider.details["attributes_url"] else {
                 throw Refusal("the token endpoint sent no access token")
             }
-            return try await profile(OutboundRequest(.get, url, headers: ["Authorization": "Bearer \(accessToken)", "Accept": "application/json"]),
-                                     what: "profile")
+            let claims = try await profile(OutboundRequest(.get, url, headers: ["Authorization": "Bearer \(accessToken)", "Accept": "application/json"]),
+                                           what: "profile")
+            sources["userInfo"] = Self.textMap(claims)
+            return ProviderAnswer(claims: claims, sources: sources)
         case .signInWithApple:
             guard let idToken = body["id_token"] as? String else { throw Refusal("the token endpoint sent no ID token") }
             var claims = try await verifiedIDToken(idToken, jwksURI: Self.appleKeys, issuers: [Self.appleIssuer], clientId: clientId,
                                                    nonce: nonce(request))
             // the name comes once, in the first answer's `user` field, never in the ID token
+            sources["idToken"] = Self.textMap(claims)
             for (name, value) in Self.appleUser(parameters["user"]) where claims[name] == nil { claims[name] = .string(value) }
-            return claims
+            return ProviderAnswer(claims: claims, sources: sources)
         case .saml:
             throw Refusal("a SAML provider answers at /saml2/idpresponse")
         }
@@ -357,8 +379,10 @@ public struct FederatedSignIn: Sendable {
     /// `subject` names the user when the claims do not (a SAML assertion's NameID).
     /// A new user is first offered to the pool's PreSignUp trigger (PreSignUp_ExternalProvider),
     /// whose refusal (a `TriggerError`) makes nobody.
+    /// The InboundFederation trigger sees what the provider said (`sources`) at every sign-in; its
+    /// `userAttributesToMap`, when not empty, is what the user's attributes become.
     func federatedUser(claims: [String: ClaimValue], provider: IdentityProvider, pool: UserPool, subject: String? = nil,
-                       clientId: String? = nil) async throws -> User {
+                       clientId: String? = nil, sources: [String: [String: String]] = [:]) async throws -> User {
         guard let id = Self.subject(claims, provider: provider, given: subject) else {
             throw Refusal("the provider named no \(Self.subjectClaim(provider))")
         }
@@ -366,6 +390,20 @@ public struct FederatedSignIn: Sendable {
         var mapped: [String: String] = [:]
         for (attribute, claim) in provider.attributeMapping where attribute != "username" {
             if let value = claims[claim].flatMap(Self.text) { mapped[attribute] = value }
+        }
+        if let answer = try await tokens.triggers?.call(
+            "InboundFederation", source: "InboundFederation_ExternalProvider", pool: pool, userName: username, clientId: clientId,
+            request: ["providerName": provider.name, "providerType": provider.type.rawValue, "attributes": sources])
+        {
+            switch answer["userAttributesToMap"] {
+            case nil, is NSNull: break
+            case let given as [String: Any]:
+                let attributes = given.compactMapValues { $0 as? String }
+                guard attributes.count == given.count else { throw TriggerError.unreadable(trigger: "InboundFederation") }
+                // an empty answer keeps what the mapping made; else the answer is the whole of it
+                if !attributes.isEmpty { mapped = attributes.filter { !["sub", "identities", "username"].contains($0.key) } }
+            default: throw TriggerError.unreadable(trigger: "InboundFederation")
+            }
         }
         let date = now()
         let group = "\(pool.id)_\(provider.name)"

@@ -138,7 +138,8 @@ extension FederatedSignIn {
         let subject = provider.attributeMapping["username"].flatMap { claims[$0] }.flatMap(Self.text) ?? assertion.nameId
         let federation = FederatedSession(providerName: provider.name, nameId: assertion.nameId, nameIdFormat: assertion.nameIdFormat,
                                           sessionIndex: assertion.sessionIndex)
-        return try await finish(pool: pool, provider: provider, request: request, claims: claims, subject: subject, federation: federation)
+        return try await finish(pool: pool, provider: provider, request: request, claims: claims, subject: subject, federation: federation,
+                                sources: ["samlResponse": Self.textMap(claims)])
     }
 
     // MARK: Single logout (SP-initiated, SAML 2.0 Profiles §4.4)

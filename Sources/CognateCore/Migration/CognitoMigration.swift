@@ -281,6 +281,16 @@ public struct CognitoMigration: Sendable {
         self.now = now
     }
 
+    /// The pool's `migrateFrom`, as set (the API's MigrateFrom and the config file).
+    public func source(poolId: String) async throws -> MigrationSource? {
+        try await sources.source(poolId: poolId)
+    }
+
+    /// Sets the pool's `migrateFrom`, or (nil) stops migrating.
+    public func setSource(poolId: String, _ source: MigrationSource?) async throws {
+        try await sources.set(poolId: poolId, source)
+    }
+
     func oldPool(_ pool: UserPool) async throws -> OldCognitoPool? {
         try await sources.source(poolId: pool.id).map { OldCognitoPool(source: $0, http: http, now: now) }
     }
