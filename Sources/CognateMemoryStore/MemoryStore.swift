@@ -137,6 +137,7 @@ extension MemoryStore: UserPoolStore {
         state.userCodes = state.userCodes.filter { $0.value.poolId != id }
         state.events = state.events.filter { $0.value.poolId != id }
         state.providers[id] = nil
+        for name in PoolSettings.names(poolId: id) { state.settings[name] = nil }
     }
 }
 

@@ -174,6 +174,16 @@ public protocol AdminCredentialStore: Sendable {
     func deleteAdminCredential(accessKeyId: String) async throws -> Bool
 }
 
+/// Settings that belong to one pool, named `<kind>:<pool id>` (its trigger secrets, the Cognito
+/// pool it migrates from, its SAML keys): deleting the pool deletes them with it.
+public enum PoolSettings {
+    public static let kinds = ["trigger-secrets", "migrate-from", "saml-sp-keys"]
+
+    public static func name(_ kind: String, poolId: String) -> String { "\(kind):\(poolId)" }
+
+    public static func names(poolId: String) -> [String] { kinds.map { name($0, poolId: poolId) } }
+}
+
 /// Small named values the server keeps for itself (the master-key check, the bootstrap mark).
 public protocol SettingStore: Sendable {
     func setting(_ name: String) async throws -> String?

@@ -54,8 +54,12 @@ extension FluentStore: UserPoolStore {
     public func deletePool(id: String) async throws {
         defer { cache.invalidate(poolId: id) }
         try await run("user pool") {
-            guard let row = try await PoolRow.find(id, on: database) else { throw StoreError.notFound("user pool \(id)") }
-            try await row.delete(on: database)
+            try await database.transaction { db in
+                guard let row = try await PoolRow.find(id, on: db) else { throw StoreError.notFound("user pool \(id)") }
+                try await row.delete(on: db)
+                // its own settings (sealed secrets among them) go with it
+                try await SettingRow.query(on: db).filter(\.$id ~~ PoolSettings.names(poolId: id)).delete()
+            }
         }
     }
 

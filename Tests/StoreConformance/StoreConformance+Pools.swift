@@ -62,7 +62,17 @@ extension StoreConformance {
             let user = makeUser(pool, "doomed", email: "doomed@example.com")
             try await store.createUser(user, identifiers: [.init(kind: .username, key: "doomed")])
             try await store.createClient(makeClient(pool, "app"))
+            let other = try await makePool(store)
+            for name in PoolSettings.names(poolId: pool.id) + PoolSettings.names(poolId: other.id) {
+                _ = try await store.setSettingIfAbsent(name, value: "sealed")
+            }
             try await store.deletePool(id: pool.id)
+            for name in PoolSettings.names(poolId: pool.id) {
+                try check(try await store.setting(name) == nil, "\(name) outlived its pool")
+            }
+            for name in PoolSettings.names(poolId: other.id) {
+                try check(try await store.setting(name) == "sealed", "\(name) of another pool went too")
+            }
             try check(try await store.pool(id: pool.id) == nil, "pool still there")
             try check(try await store.user(poolId: pool.id, sub: user.sub) == nil, "user outlived its pool")
             try check(try await store.listClients(poolId: pool.id, limit: 10, after: nil).items.isEmpty, "client outlived its pool")

@@ -48,7 +48,7 @@ public struct SAMLServiceProvider: Sendable {
     /// The pool's keys, made on first use; two nodes making them at once keep the first stored.
     public func keys(poolId: String) async throws -> Keys {
         if let keys = kept.withLockedValue({ $0[poolId] }) { return keys }
-        let name = "saml-sp-keys:\(poolId)"
+        let name = PoolSettings.name("saml-sp-keys", poolId: poolId)
         let text: String
         if let existing = try await store.setting(name) {
             text = existing

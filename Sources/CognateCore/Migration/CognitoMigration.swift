@@ -59,7 +59,7 @@ public struct MigrationSources: Sendable {
         self.masterKey = masterKey
     }
 
-    static func name(_ poolId: String) -> String { "migrate-from:\(poolId)" }
+    static func name(_ poolId: String) -> String { PoolSettings.name("migrate-from", poolId: poolId) }
 
     public func source(poolId: String) async throws -> MigrationSource? {
         guard let stored = try await store.setting(Self.name(poolId)), !stored.isEmpty, let sealed = Data(lenientBase64: stored) else { return nil }

@@ -71,7 +71,7 @@ public struct TriggerSecrets: Sendable {
         self.random = random
     }
 
-    static func name(_ poolId: String) -> String { "trigger-secrets:\(poolId)" }
+    static func name(_ poolId: String) -> String { PoolSettings.name("trigger-secrets", poolId: poolId) }
 
     func open(_ stored: String?, poolId: String) -> [String] {
         guard let stored, let sealed = Data(lenientBase64: stored),
