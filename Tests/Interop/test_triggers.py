@@ -591,3 +591,16 @@ def test_a_new_password_answered_is_token_generation_new_password_challenge(worl
     assert claims(result["AuthenticationResult"]["IdToken"])["tenant"] == "acme"
     event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/pre-token-v2")
     assert event["triggerSource"] == "TokenGeneration_NewPasswordChallenge" and event["userName"] == "newbie"
+
+
+def test_a_name_no_one_holds_waits_on_custom_message_as_an_account_does(world):
+    server, receiver, inbox, idp, _, _ = world
+    before = len(inbox.messages)
+    answer = idp.forgot_password(ClientId="triggerapi0000000000000000", Username="no-such-person")
+    assert answer["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    # the trigger was asked as for an account (so the time taken tells nothing), and nothing was sent
+    event = next(call[1] for call in reversed(receiver.calls) if call[0] == "/custom-message")
+    assert event["userName"] == "no-such-person" and event["triggerSource"] == "CustomMessage_ForgotPassword"
+    assert event["request"]["userAttributes"] == {}
+    time.sleep(0.5)
+    assert len(inbox.messages) == before
