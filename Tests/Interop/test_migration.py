@@ -362,3 +362,17 @@ def test_the_api_sets_shows_and_removes_a_pools_source(world):
     old_user(old, world["pool"], "tooLate", email="toolate@example.com")
     with pytest.raises(ClientError):
         sign_in(idp, "tooLate", client=app)
+
+
+def test_an_unconfirmed_old_user_comes_over_unconfirmed(world):
+    idp, old, pool = world["idp"], world["old"], world["pool"]
+    signup_client = old.create_user_pool_client(UserPoolId=pool, ClientName="signup-app")["UserPoolClient"]["ClientId"]
+    old.sign_up(ClientId=signup_client, Username="ursula", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "ursula@example.com"}])
+    # a wrong password makes nobody, as ever
+    refused(lambda: sign_in(idp, "ursula", "Not-Her-Passw0rd!"), "NotAuthorizedException", "Incorrect username or password.")
+    refused(lambda: idp.admin_get_user(UserPoolId="local_Moved1234", Username="ursula"), "UserNotFoundException")
+    # the right one: she is told, as she would have been there, and is here now, unconfirmed
+    refused(lambda: sign_in(idp, "ursula"), "UserNotConfirmedException")
+    assert idp.admin_get_user(UserPoolId="local_Moved1234", Username="ursula")["UserStatus"] == "UNCONFIRMED"
+    idp.admin_confirm_sign_up(UserPoolId="local_Moved1234", Username="ursula")
+    assert sign_in(idp, "ursula")["AuthenticationResult"]["IdToken"]

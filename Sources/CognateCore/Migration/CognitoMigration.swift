@@ -163,8 +163,9 @@ public struct OldCognitoPool: Sendable {
     }
 
     /// Whether the old pool takes this password for this name: tokens, or any challenge that
-    /// comes after the password (NEW_PASSWORD_REQUIRED, the MFA ones), mean it does.
-    /// Answers the challenge's name, if any; nil: refused.
+    /// comes after the password (NEW_PASSWORD_REQUIRED, the MFA ones), mean it does, and so does
+    /// UserNotConfirmedException, which Cognito answers only once the password is right.
+    /// Answers the challenge's name, if any (`UNCONFIRMED` for the latter); nil: refused.
     public func passwordAccepted(username: String, password: String) async throws(OldPoolError) -> (accepted: Bool, challenge: String?) {
         var parameters = ["USERNAME": username, "PASSWORD": password]
         if let secret = source.clientSecret {
@@ -180,9 +181,13 @@ public struct OldCognitoPool: Sendable {
             do {
                 answer = try await call("AdminInitiateAuth", ["AuthFlow": "ADMIN_USER_PASSWORD_AUTH", "UserPoolId": source.userPoolId,
                                                               "ClientId": source.clientId, "AuthParameters": parameters], signed: true)
+            } catch .refused(let type, _) where type == "UserNotConfirmedException" {
+                return (true, "UNCONFIRMED")
             } catch .refused {
                 return (false, nil)
             }
+        } catch .refused(let type, _) where type == "UserNotConfirmedException" {
+            return (true, "UNCONFIRMED")
         } catch .refused {
             return (false, nil)
         }
@@ -304,6 +309,8 @@ public struct CognitoMigration: Sendable {
             guard accepted, let found = try await old.user(username) else { return nil }
             var status: UserStatus? = challenge == "NEW_PASSWORD_REQUIRED" ? .forceChangePassword : .confirmed
             if found.status == "FORCE_CHANGE_PASSWORD" { status = .forceChangePassword }
+            // not confirmed there: not confirmed here either (the sign-in says so, and a code confirms it)
+            if challenge == "UNCONFIRMED" || found.status == "UNCONFIRMED" { status = .unconfirmed }
             return try await adopt(found, groups: try await old.groups(of: found.username), pool: pool, password: .plain(password),
                                    status: status).user
         } catch is OldPoolError {
