@@ -1,6 +1,6 @@
 # Cognate — two commands: `make run` and `make test`.
 SHELL := /bin/bash
-APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql apache2 libapache2-mod-auth-openidc libqrencode-dev libxml2-dev libxmlsec1-dev xmlsec1 chromium chromium-driver zbar-tools
+APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql apache2 libapache2-mod-auth-openidc libqrencode-dev libxml2-dev libxmlsec1-dev xmlsec1 chromium chromium-driver zbar-tools nginx
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 HOST ?= 127.0.0.1
@@ -8,14 +8,20 @@ PORT ?= 8080
 
 .PHONY: run test bench deps build build-tests test-swift test-interop venv clean-data screenshots
 
-## Install what is missing from Debian (needs root or sudo), once.
+## Install what is missing from Debian (needs root or sudo), once; no service they bring is started
+## (the tests run their own apache2, nginx and PostgreSQL on loopback ports).
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	  case "$$missing" in *apache2*) $$SUDO service apache2 stop >/dev/null 2>&1 || true;; esac; \
+	  policy=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    policy=yes; printf '#!/bin/sh\nexit 101\n' | $$SUDO tee /usr/sbin/policy-rc.d >/dev/null; $$SUDO chmod +x /usr/sbin/policy-rc.d; \
+	  fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; status=$$?; \
+	  [ -z "$$policy" ] || $$SUDO rm -f /usr/sbin/policy-rc.d; \
+	  for service in apache2 nginx; do $$SUDO service $$service stop >/dev/null 2>&1 || true; done; \
+	  exit $$status; \
 	fi
 
 build: deps

@@ -37,6 +37,9 @@ public struct CognateConfiguration: Sendable {
     /// How long a node keeps pool configuration it read (pools, clients, keys, resource
     /// servers, domains); another node's change to them is seen within this time. 0: no cache.
     public var cacheSeconds: Int = 2
+    /// How long a node keeps a gateway check's decision (COGNATE_GATEWAY_CACHE_SECONDS); a
+    /// revoked token is refused within this time. 0: no cache.
+    public var gatewayCacheSeconds: Int = 5
     /// Sign-ups, and recovery or confirmation code requests, accepted per client address per hour (each); 0: no limit.
     public var addressLimitPerHour: Int = 30
     /// Failed password sign-ins accepted per client address (an IPv6 address counts per /64) per hour; 0: no limit.
@@ -159,6 +162,7 @@ public struct CognateConfiguration: Sendable {
         let hashQueueLimit = number("COGNATE_HASH_QUEUE_LIMIT", default: hashWorkers * 64, range: 1...1_000_000)
 
         let cacheSeconds = number("COGNATE_CACHE_SECONDS", default: 2, range: 0...300)
+        let gatewayCacheSeconds = number("COGNATE_GATEWAY_CACHE_SECONDS", default: 5, range: 0...300)
         let addressLimitPerHour = number("COGNATE_ADDRESS_LIMIT_PER_HOUR", default: 30, range: 0...1_000_000)
         let addressSignInFailuresPerHour = number("COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR", default: 100, range: 0...1_000_000)
         let sweepSeconds = number("COGNATE_SWEEP_SECONDS", default: 300, range: 0...86_400)
@@ -232,7 +236,7 @@ public struct CognateConfiguration: Sendable {
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
-            hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, addressLimitPerHour: addressLimitPerHour,
+            hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, gatewayCacheSeconds: gatewayCacheSeconds, addressLimitPerHour: addressLimitPerHour,
             addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
             trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development, lambdaEndpoint: lambdaEndpoint,
             kmsEndpoint: kmsEndpoint)

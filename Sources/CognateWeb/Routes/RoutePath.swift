@@ -38,6 +38,9 @@ enum RoutePath {
     static let forgotPassword: [PathComponent] = ["forgotPassword"]
     static let confirmForgotPassword: [PathComponent] = ["confirmForgotPassword"]
     static let mfa: [PathComponent] = ["mfa"]
+    /// Token checks for proxies; Envoy's ext_authz appends the original path.
+    static let gatewayCheck: [PathComponent] = ["gateway", "check"]
+    static let gatewayCheckPath: [PathComponent] = ["gateway", "check", "**"]
     /// Files under Public/css.
     static let styles: [PathComponent] = ["css", "**"]
     /// Files under Public/js (the one script: continue.js).

@@ -64,5 +64,11 @@ func routes(_ app: Application, publicDirectory: String) throws {
         bearerEndpoints.get(prefix + RoutePath.userInfo, use: oauth.userInfo)
         bearerEndpoints.post(prefix + RoutePath.userInfo, use: oauth.userInfo)
         clientEndpoints.post(prefix + RoutePath.revoke, use: oauth.revoke)
+        // proxies ask with the original request's method (Envoy's ext_authz) or GET (nginx, Traefik)
+        let gateway = GatewayController()
+        for method: HTTPMethod in [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS] {
+            app.on(method, prefix + RoutePath.gatewayCheck, body: .collect(maxSize: "1kb"), use: gateway.check)
+            app.on(method, prefix + RoutePath.gatewayCheckPath, body: .collect(maxSize: "1kb"), use: gateway.check)
+        }
     }
 }

@@ -31,6 +31,8 @@ public final class CognateServices: Sendable {
     /// Sends messages; reads the outbox with the texts opened.
     public let delivery: MessageDelivery
     public let limits: AddressLimits
+    /// `{base}/gateway/check`: token checks for proxies.
+    public let gateway: GatewayCheck
     /// The public base URL without a trailing slash; issuers are `{publicURL}/{pool id}`.
     public let publicURL: String
     public let now: Now
@@ -57,6 +59,7 @@ public final class CognateServices: Sendable {
         self.accounts = accounts
         self.delivery = delivery
         self.limits = limits
+        self.gateway = GatewayCheck(tokens: tokens, keyring: keyring, store: store, cacheSeconds: configuration.gatewayCacheSeconds, now: now)
         self.publicURL = publicURL
         self.now = now
     }
