@@ -12,17 +12,19 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
 import requests
 from jwcrypto import jwk, jwt
 
-from conftest import ADMIN, Server, cognito, free_port
+from conftest import ADMIN, Form, Server, cognito, free_port
 
 POOL = "local_Gateway12"
 MACHINE, MACHINE_SECRET = "gatewaym2m000000000000000a", "gateway-machine-secret-0123456789abcdef"
 WRITER, WRITER_SECRET = "gatewaywriter0000000000000", "gateway-writer-secret-0123456789abcdefg"
 APP = "gatewayapp0000000000000000"
+SITE = "gatewaysite000000000000000"
 CONFIG = """
 pools:
   - name: gated
@@ -37,6 +39,11 @@ pools:
       - name: app
         id: %(app)s
         explicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+      - name: site
+        id: %(site)s
+        callbackURLs: [%(callback)s]
+        allowedOAuthFlows: [code]
+        allowedOAuthScopes: [openid, email]
       - name: machine
         id: %(machine)s
         secret: %(machine_secret)s
@@ -93,6 +100,29 @@ http {
       proxy_set_header X-Amzn-Oidc-Data $oidc_data;
       proxy_pass http://127.0.0.1:%(backend)d/;
     }
+    # the browser mode: a turned-away browser signs in through the hosted pages and comes back
+    # with a session cookie on this host (Cognate answers /_cognate/ through it)
+    location = /_check/site {
+      internal;
+      proxy_pass %(cognate)s/%(pool)s/gateway/check;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+    }
+    location /site/ {
+      auth_request /_check/site;
+      auth_request_set $cognate_user $upstream_http_x_cognate_username;
+      add_header X-Seen-As $cognate_user always;
+      error_page 401 = @signin;
+      alias %(dir)s/site/;
+    }
+    location @signin {
+      return 302 /_cognate/signin?rd=$request_uri;
+    }
+    location /_cognate/ {
+      proxy_pass %(cognate)s/%(pool)s/gateway/;
+      proxy_set_header X-Cognate-Gateway-Client %(site)s;
+      proxy_set_header X-Cognate-Gateway-Callback %(callback)s;
+    }
     location /staff/ {
       auth_request /_check/staff;
       auth_request_set $cognate_user $upstream_http_x_cognate_username;
@@ -133,20 +163,22 @@ def world(tmp_path_factory):
         pytest.fail("nginx is not installed (make deps installs it)")
     data_dir = str(tmp_path_factory.mktemp("gateway"))
     config = os.path.join(data_dir, "cognate.yaml")
+    port = free_port()
+    callback = f"http://127.0.0.1:{port}/_cognate/callback"
     with open(config, "w") as f:
         f.write(CONFIG % {"pool": POOL, "app": APP, "machine": MACHINE, "machine_secret": MACHINE_SECRET,
-                          "writer": WRITER, "writer_secret": WRITER_SECRET})
+                          "writer": WRITER, "writer_secret": WRITER_SECRET, "site": SITE, "callback": callback})
     server = Server(data_dir, args=["--config", config], COGNATE_GATEWAY_CACHE_SECONDS="2", **ADMIN)
     backend = Backend()
     nginx_dir = os.path.join(data_dir, "nginx")
     os.makedirs(os.path.join(nginx_dir, "site"))
     with open(os.path.join(nginx_dir, "site", "index.html"), "w") as f:
         f.write("the staff area\n")
-    port = free_port()
     with open(os.path.join(nginx_dir, "nginx.conf"), "w") as f:
         # run as root (CI), nginx's workers would be `nobody`, who cannot read the test's private folders
         user = "user root;" if os.geteuid() == 0 else ""
-        f.write(NGINX % {"user": user, "dir": nginx_dir, "port": port, "cognate": server.url, "pool": POOL, "backend": backend.port})
+        f.write(NGINX % {"user": user, "dir": nginx_dir, "port": port, "cognate": server.url, "pool": POOL, "backend": backend.port,
+                         "site": SITE, "callback": callback})
     nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", nginx_dir, "-c", os.path.join(nginx_dir, "nginx.conf")],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
@@ -278,3 +310,48 @@ def test_a_revoked_token_or_a_disabled_user_is_refused_within_the_cache_time(wor
         assert time.time() - disabled_at < 3.5
         time.sleep(0.2)
     idp.admin_enable_user(UserPoolId=POOL, Username="alice")
+
+
+def test_the_browser_mode_signs_in_through_the_hosted_page_and_keeps_a_session_on_the_apps_host(world):
+    server, url, idp = world
+    browser = requests.Session()
+    # turned away, with where it was going kept
+    first = browser.get(url + "/site/index.html?tab=2", allow_redirects=False, timeout=10)
+    assert first.status_code == 302 and first.headers["Location"].endswith("/_cognate/signin?rd=/site/index.html?tab=2")
+    to_hosted = browser.get(urljoin(url, first.headers["Location"]), allow_redirects=False, timeout=10)
+    assert to_hosted.status_code == 302, to_hosted.text
+    authorize = urlparse(to_hosted.headers["Location"])
+    sent = parse_qs(authorize.query)
+    assert to_hosted.headers["Location"].startswith(f"{server.url}/{POOL}/oauth2/authorize?")
+    assert sent["client_id"] == [SITE] and sent["code_challenge_method"] == ["S256"] and sent["redirect_uri"] == [url + "/_cognate/callback"]
+    assert "cognate_gateway_state" in to_hosted.headers["Set-Cookie"] and "HttpOnly" in to_hosted.headers["Set-Cookie"]
+    # the hosted page, as a person fills it
+    page = browser.get(to_hosted.headers["Location"], timeout=10)
+    form = Form()
+    form.feed(page.text)
+    form.fields.update(username="bob", password="Gateway-Passw0rd!")
+    back = browser.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False, timeout=10)
+    assert back.status_code == 302 and back.headers["Location"].startswith(url + "/_cognate/callback?"), back.headers
+    home = browser.get(back.headers["Location"], allow_redirects=False, timeout=10)
+    assert home.status_code == 302 and home.headers["Location"] == "/site/index.html?tab=2", home.headers
+    assert f"cognate_gateway_{POOL}=" in home.headers["Set-Cookie"] and "HttpOnly" in home.headers["Set-Cookie"]
+    # signed in: the site answers, and the proxy knows who
+    answer = browser.get(url + "/site/index.html?tab=2", allow_redirects=False, timeout=10)
+    assert answer.status_code == 200 and answer.text == "the staff area\n" and answer.headers["X-Seen-As"] == "bob"
+    # the callback once more (a replayed code), a forged state, a foreign return path: a page, never a redirect elsewhere
+    replay = requests.get(back.headers["Location"], allow_redirects=False, timeout=10)
+    assert replay.status_code == 400 and "Location" not in replay.headers
+    evil = requests.get(url + "/_cognate/signin?rd=//evil.example/x", allow_redirects=False, timeout=10)
+    state_cookie = evil.cookies.get("cognate_gateway_state")
+    assert evil.status_code == 302 and state_cookie
+    forged = requests.get(url + "/_cognate/callback?code=x&state=forged", cookies={"cognate_gateway_state": state_cookie},
+                          allow_redirects=False, timeout=10)
+    assert forged.status_code == 400
+    # a callback the client does not have is refused before any sign-in
+    direct = requests.get(f"{server.url}/{POOL}/gateway/signin?client_id={SITE}&callback=https://evil.example/cb&rd=/", allow_redirects=False,
+                          timeout=10)
+    assert direct.status_code == 400 and "Location" not in direct.headers
+    # signing out of the app's host ends its session
+    out = browser.get(url + "/_cognate/signout?rd=/site/", allow_redirects=False, timeout=10)
+    assert out.status_code == 302 and out.headers["Location"] == "/site/"
+    assert browser.get(url + "/site/index.html", allow_redirects=False, timeout=10).status_code == 302

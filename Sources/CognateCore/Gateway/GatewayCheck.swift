@@ -16,7 +16,9 @@ public struct GatewayCheck: Sendable {
     let tokens: TokenService
     let keyring: Keyring
     let store: any Store
+    let masterKey: MasterKey
     let cacheSeconds: Int
+    let random: any RandomSource
     let now: Now
     let cache = DecisionCache()
 
@@ -25,11 +27,14 @@ public struct GatewayCheck: Sendable {
     /// Requirements a proxy may pass at once.
     public static let maxRequirements = 32
 
-    public init(tokens: TokenService, keyring: Keyring, store: any Store, cacheSeconds: Int, now: @escaping Now) {
+    public init(tokens: TokenService, keyring: Keyring, store: any Store, masterKey: MasterKey, cacheSeconds: Int,
+                random: any RandomSource = SystemRandomSource(), now: @escaping Now) {
         self.tokens = tokens
         self.keyring = keyring
         self.store = store
+        self.masterKey = masterKey
         self.cacheSeconds = cacheSeconds
+        self.random = random
         self.now = now
     }
 

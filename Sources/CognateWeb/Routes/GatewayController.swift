@@ -19,7 +19,13 @@ struct GatewayController: Sendable {
         }
         // the query's pairs in order, repeats kept (FormEncoding's rule); empty values ask nothing
         let query = FormEncoding.pairs(Array((request.url.query ?? "").utf8)).filter { !$0.value.isEmpty }
-        let authorizations = request.headers[.authorization]
+        var authorizations = request.headers[.authorization]
+        // the browser mode: a session cookie on the app's host stands for its Bearer token
+        if authorizations.isEmpty, let cookie = request.cookies[GatewayCheck.sessionCookie(poolId: pool.id)]?.string,
+            let token = services.gateway.token(fromSession: cookie, poolId: pool.id)
+        {
+            authorizations = ["Bearer \(token)"]
+        }
         guard authorizations.count <= 1 else {
             response.status = .unauthorized
             response.headers.replaceOrAdd(name: .wwwAuthenticate, value: #"Bearer realm="\#(realm)", error="invalid_request""#)
@@ -48,6 +54,89 @@ struct GatewayController: Sendable {
         case .notInGroup:
             response.status = .forbidden
         }
+        return response
+    }
+
+    // MARK: The browser mode (reached through the app's host: the proxy maps a path of its own here)
+
+    /// The proxy sends a turned-away browser here: `rd` is where it was going (the rest of the
+    /// query: put it last), the app client and its callback on the app's host come from the
+    /// proxy's `X-Cognate-Gateway-Client` / `X-Cognate-Gateway-Callback` (or `client_id` /
+    /// `callback`); the callback must be one of the client's CallbackURLs.
+    func signIn(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let query = request.url.query ?? ""
+        let parameters = Dictionary(FormEncoding.pairs(Array(query.utf8)).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let returnPath = query.range(of: "rd=").map { String(query[$0.upperBound...]).removingPercentEncoding ?? "/" }
+        do {
+            let start = try await services.gateway.startSignIn(
+                pool: pool, clientId: request.headers.first(name: "X-Cognate-Gateway-Client") ?? parameters["client_id"],
+                callback: request.headers.first(name: "X-Cognate-Gateway-Callback") ?? parameters["callback"], returnPath: returnPath,
+                issuer: services.issuer(poolId: pool.id))
+            let response = Self.found(start.authorizeURL)
+            response.cookies[GatewayCheck.stateCookie] = Self.cookie(start.stateCookie, maxAge: GatewayCheck.signInSeconds,
+                                                                     secure: start.authorizeURL.hasPrefix("https://"))
+            OAuthController.noStore(response)
+            return response
+        } catch let refusal as GatewayCheck.BrowserRefusal {
+            return Self.page(refusal.description)
+        }
+    }
+
+    /// The hosted sign-in comes back here (the client's callback on the app's host): the code is
+    /// redeemed, the session cookie set, and the browser goes where it was going.
+    func callback(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let parameters = Dictionary(FormEncoding.pairs(Array((request.url.query ?? "").utf8)).map { ($0.name, $0.value) },
+                                    uniquingKeysWith: { first, _ in first })
+        do {
+            let done = try await services.gateway.finishSignIn(pool: pool, code: parameters["code"], state: parameters["state"],
+                                                               stateCookie: request.cookies[GatewayCheck.stateCookie]?.string,
+                                                               tokenEndpoint: services.tokenEndpoint)
+            let response = Self.found(done.returnPath)
+            response.cookies[GatewayCheck.sessionCookie(poolId: pool.id)] = Self.cookie(done.session, maxAge: done.maxAge, secure: done.secure)
+            response.cookies[GatewayCheck.stateCookie] = Self.cookie("", maxAge: 0, secure: done.secure)
+            OAuthController.noStore(response)
+            return response
+        } catch let refusal as GatewayCheck.BrowserRefusal {
+            return Self.page(refusal.description)
+        }
+    }
+
+    /// Ends the app host's session (the hosted pages' own session is ended by `{base}/logout`).
+    func signOut(_ request: Request) async throws -> Response {
+        let services = try request.services()
+        let pool = try await HostedPool.resolve(request, services)
+        let query = request.url.query ?? ""
+        let returnPath = query.range(of: "rd=").map { String(query[$0.upperBound...]).removingPercentEncoding ?? "/" }
+        let response = Self.found(GatewayCheck.returnPath(returnPath))
+        response.cookies[GatewayCheck.sessionCookie(poolId: pool.id)] = Self.cookie("", maxAge: 0, secure: false)
+        OAuthController.noStore(response)
+        return response
+    }
+
+    /// 302, as the hosted pages and the ALB redirect.
+    static func found(_ location: String) -> Response {
+        let response = Response(status: .found)
+        response.headers.replaceOrAdd(name: .location, value: location)
+        return response
+    }
+
+    static func cookie(_ value: String, maxAge: Int, secure: Bool) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    /// A short page for a sign-in that cannot go on (never a redirect elsewhere).
+    static func page(_ message: String) -> Response {
+        let escaped = message.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        let response = Response(status: .badRequest, body: .init(string: """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in could not go on</title></head>
+            <body><main><h1>Sign-in could not go on</h1><p>\(escaped)</p></main></body></html>
+            """))
+        response.headers.contentType = .html
+        OAuthController.noStore(response)
         return response
     }
 }

@@ -41,6 +41,10 @@ enum RoutePath {
     /// Token checks for proxies; Envoy's ext_authz appends the original path.
     static let gatewayCheck: [PathComponent] = ["gateway", "check"]
     static let gatewayCheckPath: [PathComponent] = ["gateway", "check", "**"]
+    /// The browser mode, reached through the app's host.
+    static let gatewaySignIn: [PathComponent] = ["gateway", "signin"]
+    static let gatewayCallback: [PathComponent] = ["gateway", "callback"]
+    static let gatewaySignOut: [PathComponent] = ["gateway", "signout"]
     /// Files under Public/css.
     static let styles: [PathComponent] = ["css", "**"]
     /// Files under Public/js (the one script: continue.js).

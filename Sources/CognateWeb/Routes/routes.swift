@@ -70,5 +70,8 @@ func routes(_ app: Application, publicDirectory: String) throws {
             app.on(method, prefix + RoutePath.gatewayCheck, body: .collect(maxSize: "1kb"), use: gateway.check)
             app.on(method, prefix + RoutePath.gatewayCheckPath, body: .collect(maxSize: "1kb"), use: gateway.check)
         }
+        app.get(prefix + RoutePath.gatewaySignIn, use: gateway.signIn)
+        app.get(prefix + RoutePath.gatewayCallback, use: gateway.callback)
+        app.get(prefix + RoutePath.gatewaySignOut, use: gateway.signOut)
     }
 }

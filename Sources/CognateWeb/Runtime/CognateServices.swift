@@ -59,7 +59,8 @@ public final class CognateServices: Sendable {
         self.accounts = accounts
         self.delivery = delivery
         self.limits = limits
-        self.gateway = GatewayCheck(tokens: tokens, keyring: keyring, store: store, cacheSeconds: configuration.gatewayCacheSeconds, now: now)
+        self.gateway = GatewayCheck(tokens: tokens, keyring: keyring, store: store, masterKey: masterKey,
+                                    cacheSeconds: configuration.gatewayCacheSeconds, now: now)
         self.publicURL = publicURL
         self.now = now
     }
