@@ -1,6 +1,7 @@
 """Runs the real `cognate` binary for the interop suites: a fresh data dir, a free loopback port."""
 import base64
 import html.parser
+import json
 import os
 import re
 import signal
@@ -134,3 +135,20 @@ def pytest_terminal_summary(terminalreporter):
     """Names the folder of the browser suite's screenshots, when it made any."""
     if os.path.isdir(SCREENSHOTS) and os.listdir(SCREENSHOTS):
         terminalreporter.write_line(f"screenshots of the hosted pages ({len(os.listdir(SCREENSHOTS))}): {SCREENSHOTS}")
+
+
+def refused(call, code, message=None):
+    """A boto3 call answered with Cognito's error `code` (and `message`, when given); its message."""
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as caught:
+        call()
+    error = caught.value.response["Error"]
+    assert error["Code"] == code, error
+    if message is not None:
+        assert error["Message"] == message, error
+    return error["Message"]
+
+
+def claims(token):
+    """A JWT's claims, unverified (the tests that verify use jwcrypto against the JWKS)."""
+    return json.loads(b64url_decode(token.split(".")[1]))

@@ -4,7 +4,6 @@ drive the sign-in through boto3; SRP_A and PASSWORD_VERIFIER within the flow wit
 client; the session list, the private parameters kept from the app, one answer per session, and
 Cognito's errors when the functions are missing, refuse, or answer nonsense."""
 import base64
-import json
 import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from conftest import ADMIN, Server, cognito
+from conftest import ADMIN, Server, claims, cognito, refused
 from webhook_receiver import Receiver
 
 SECRET = "whsec_" + base64.b64encode(b"the custom auth secret, 32 bytes").decode()
@@ -107,21 +106,6 @@ def world(tmp_path_factory):
     yield server, receiver, idp, public, clients
     server.stop()
     receiver.stop()
-
-
-def claims(token):
-    part = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
-def refused(call, code, message=None):
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response["Error"]
-    assert error["Code"] == code, error
-    if message is not None:
-        assert error["Message"] == message, error
-    return error["Message"]
 
 
 def begin(public, client, username, **extra):

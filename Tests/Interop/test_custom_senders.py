@@ -12,9 +12,8 @@ import aws_encryption_sdk
 import boto3
 import pytest
 from aws_encryption_sdk.identifiers import CommitmentPolicy
-from botocore.exceptions import ClientError
 
-from conftest import ADMIN, Server, cognito, run_command
+from conftest import ADMIN, Server, cognito, refused, run_command
 from lambda_endpoint import LambdaEndpoint
 from test_migration import start_moto
 from webhook_receiver import Receiver
@@ -91,16 +90,6 @@ def wait_for(count, timeout=20):
             return SENT
         time.sleep(0.1)
     raise AssertionError(f"{len(SENT)} messages sent, {count} expected")
-
-
-def refused(call, code, message=None):
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response["Error"]
-    assert error["Code"] == code, error
-    if message is not None:
-        assert error["Message"] == message, error
-    return error["Message"]
 
 
 def test_a_sign_up_code_reaches_the_email_sender_encrypted_and_confirms(world):

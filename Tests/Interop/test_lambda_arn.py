@@ -2,14 +2,10 @@
 (SigV4 with the usual AWS variables, at COGNATE_LAMBDA_ENDPOINT), so functions already on AWS run
 as they are. The endpoint here checks every signature with botocore's own signer and runs the
 handlers as Lambda runs Python: a return is the answer, an exception Lambda's function error."""
-import base64
-import json
-import time
 
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import ADMIN, Server, cognito
+from conftest import ADMIN, Server, claims, cognito, refused
 from lambda_endpoint import LambdaEndpoint
 
 KEY, SECRET, TOKEN = "AKIDLAMBDAINVOKER000", "lambda-invoker-secret-key-0123456789abcd", "session-token-for-the-invoker"
@@ -45,21 +41,6 @@ def world(tmp_path_factory):
     yield server, endpoint, idp, pool, client, data_dir
     server.stop()
     endpoint.stop()
-
-
-def refused(call, code, message=None):
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response["Error"]
-    assert error["Code"] == code, error
-    if message is not None:
-        assert error["Message"] == message, error
-    return error["Message"]
-
-
-def claims(token):
-    part = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 def test_functions_on_lambda_run_as_they_are(world):

@@ -3,7 +3,6 @@
 same password (API and hosted page) and keeps name, sub, attributes and groups; later sign-ins no
 longer ask the old pool; a wrong password makes nobody; a forgotten password brings the profile
 and sends the code; `cognate migrate` copies a thousand users ahead of time, with progress."""
-import base64
 import json
 import os
 import re
@@ -23,7 +22,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 import smtp_server
-from conftest import ADMIN, ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Form, Server, cognito, free_port, run_command
+from conftest import ADMIN, ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Form, Server, claims, cognito, free_port, refused, run_command
 
 PASSWORD = "Old-Passw0rd!"
 CONFIG = """
@@ -117,21 +116,6 @@ def world(tmp_path_factory):
 
 def sign_in(idp, name, password=PASSWORD, client=APP):
     return idp.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": name, "PASSWORD": password})
-
-
-def claims(token):
-    part = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
-def refused(call, code, message=None):
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response["Error"]
-    assert error["Code"] == code, error
-    if message is not None:
-        assert error["Message"] == message, error
-    return error
 
 
 def attributes(user):

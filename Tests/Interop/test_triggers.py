@@ -14,7 +14,7 @@ import requests
 from botocore.exceptions import ClientError
 
 import smtp_server
-from conftest import ADMIN, Form, Server, cognito, free_port, run_command
+from conftest import ADMIN, Form, Server, claims, cognito, free_port, refused, run_command
 from webhook_receiver import Receiver
 
 SECRET = "whsec_" + base64.b64encode(b"a trigger secret of 32 bytes!!!!").decode()
@@ -198,16 +198,6 @@ def world(tmp_path_factory):
     server.stop()
     controller.stop()
     receiver.stop()
-
-
-def refused(call, code, message=None):
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response["Error"]
-    assert error["Code"] == code, error
-    if message is not None:
-        assert error["Message"] == message, error
-    return error["Message"]
 
 
 def hosted_sign_in(server, username, password="Corr3ct-Horse!"):
@@ -440,12 +430,6 @@ def test_a_reset_password_meets_post_confirmation(world):
     idp.confirm_forgot_password(ClientId="triggerapi0000000000000000", Username="forgetful", ConfirmationCode=code, Password="N3w-Horse-Pass!")
     sources = [call[1]["triggerSource"] for call in receiver.calls if call[0] in ("/post-confirmation", "/custom-message") and call[1]]
     assert "CustomMessage_ForgotPassword" in sources and sources[-1] == "PostConfirmation_ConfirmForgotPassword"
-
-
-def claims(token):
-    import json
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def test_pre_token_generation_v2_shapes_both_tokens_and_their_scopes(world):

@@ -228,32 +228,9 @@ public struct AccountService: Sendable {
     /// to be reset, made here (RESET_REQUIRED for the trigger's, as Cognito makes them); nil when
     /// neither knows the name. A trigger's refusal or silence is a name no one holds.
     func migrateForReset(pool: UserPool, username: String, clientId: String?) async throws -> User? {
-        if let triggers, Triggers.has("UserMigration", pool) {
-            let answer: [String: Any]?
-            do {
-                answer = try await triggers.call("UserMigration", source: "UserMigration_ForgotPassword", pool: pool, userName: username,
-                                                 clientId: clientId, request: ["validationData": [String: String](),
-                                                                               "clientMetadata": [String: String]()])
-            } catch is TriggerError {
-                return nil
-            }
-            guard let given = answer?["userAttributes"] as? [String: Any] else { return nil }
-            let attributes = Triggers.textAttributes(given)
-            let naming: (username: String?, attributes: [String: String])
-            do {
-                naming = try UserNaming.resolve(username, pool: pool, attributes: attributes)
-                try UserAttributeRules.validate(naming.attributes, pool: pool, existing: nil)
-            } catch {
-                throw TriggerError.unreadable(trigger: "UserMigration")
-            }
-            do {
-                let user = try await UserCreator(store: store, credentials: credentials, now: now)
-                    .create(NewUser(username: naming.username, status: .resetRequired, attributes: naming.attributes, password: .none), in: pool)
-                await events.record(.signUp, .pass, user: user, clientId: clientId)
-                return user
-            } catch AccountError.usernameExists {
-                return try await store.user(in: pool, named: username)
-            }
+        if Triggers.has("UserMigration", pool) {
+            return try await userMigration(pool: pool, username: username, clientId: clientId, source: "UserMigration_ForgotPassword",
+                                           request: [:], password: .none) { _ in .resetRequired }
         }
         guard let migration else { return nil }
         do {
@@ -261,6 +238,41 @@ public struct AccountService: Sendable {
             await events.record(.signUp, .pass, user: user, clientId: clientId)
             return user
         } catch AccountError.usernameExists {
+            return try await store.user(in: pool, named: username)
+        }
+    }
+
+    /// The pool's UserMigration trigger asked about a name no one here holds (`source`
+    /// _Authentication with the password in `request`, or _ForgotPassword): the user it answers
+    /// `userAttributes` for is made here with `password` and the status `status` reads from the
+    /// answer. A refusal, or no answer, is nil (a name no one holds); attributes this pool cannot
+    /// hold are `InvalidLambdaResponseException`; racing calls for one name make one user.
+    func userMigration(pool: UserPool, username: String, clientId: String?, source: String, request: [String: Any],
+                       password: NewUser.Password, status: ([String: Any]) -> UserStatus) async throws -> User? {
+        guard let triggers else { return nil }
+        let answer: [String: Any]?
+        do {
+            answer = try await triggers.call("UserMigration", source: source, pool: pool, userName: username, clientId: clientId,
+                                             request: request.merging(["validationData": [String: String](), "clientMetadata": [String: String]()]) { given, _ in given })
+        } catch is TriggerError {
+            return nil
+        }
+        guard let answer, let given = answer["userAttributes"] as? [String: Any] else { return nil }
+        let naming: (username: String?, attributes: [String: String])
+        do {
+            naming = try UserNaming.resolve(username, pool: pool, attributes: Triggers.textAttributes(given))
+            try UserAttributeRules.validate(naming.attributes, pool: pool, existing: nil)
+        } catch {
+            // attributes this pool cannot hold: the function's answer is not one Cognate can use
+            throw TriggerError.unreadable(trigger: "UserMigration")
+        }
+        do {
+            let user = try await UserCreator(store: store, credentials: credentials, now: now)
+                .create(NewUser(username: naming.username, status: status(answer), attributes: naming.attributes, password: password), in: pool)
+            await events.record(.signUp, .pass, user: user, clientId: clientId)
+            return user
+        } catch AccountError.usernameExists {
+            // made meanwhile by another request for the same person: that one is theirs
             return try await store.user(in: pool, named: username)
         }
     }

@@ -161,35 +161,10 @@ public struct SignInService: Sendable {
     /// made here with that password (hashed as any other) and the sign-in goes on. A refusal, or
     /// no answer, is a name no one holds: the usual refusal follows, and nothing is made.
     func migrate(pool: UserPool, client: AppClient, username: String, password: String) async throws -> User? {
-        guard let triggers = accounts.triggers, Triggers.has("UserMigration", pool), !password.isEmpty else { return nil }
-        let answer: [String: Any]?
-        do {
-            answer = try await triggers.call("UserMigration", source: "UserMigration_Authentication", pool: pool, userName: username,
-                                             clientId: client.clientId, request: ["password": password, "validationData": [String: String](),
-                                                                                  "clientMetadata": [String: String]()])
-        } catch is TriggerError {
-            return nil
-        }
-        guard let answer, let given = answer["userAttributes"] as? [String: Any] else { return nil }
-        let attributes = Triggers.textAttributes(given)
-        let status: UserStatus = (answer["finalUserStatus"] as? String) == "RESET_REQUIRED" ? .resetRequired : .confirmed
-        let naming: (username: String?, attributes: [String: String])
-        do {
-            naming = try UserNaming.resolve(username, pool: pool, attributes: attributes)
-            try UserAttributeRules.validate(naming.attributes, pool: pool, existing: nil)
-        } catch {
-            // attributes this pool cannot hold: the function's answer is not one Cognate can use
-            throw TriggerError.unreadable(trigger: "UserMigration")
-        }
-        let (resolved, named) = naming
-        do {
-            let user = try await UserCreator(store: store, credentials: credentials, now: now)
-                .create(NewUser(username: resolved, status: status, attributes: named, password: .plain(password)), in: pool)
-            await events.record(.signUp, .pass, user: user, clientId: client.clientId)
-            return user
-        } catch AccountError.usernameExists {
-            // made meanwhile by another sign-in of the same person: this one is checked against it
-            return try await store.user(in: pool, named: username)
+        guard Triggers.has("UserMigration", pool), !password.isEmpty else { return nil }
+        return try await accounts.userMigration(pool: pool, username: username, clientId: client.clientId, source: "UserMigration_Authentication",
+                                                request: ["password": password], password: .plain(password)) { answer in
+            (answer["finalUserStatus"] as? String) == "RESET_REQUIRED" ? .resetRequired : .confirmed
         }
     }
 

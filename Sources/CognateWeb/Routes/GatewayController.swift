@@ -66,13 +66,11 @@ struct GatewayController: Sendable {
     func signIn(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
-        let query = request.url.query ?? ""
-        let parameters = Dictionary(FormEncoding.pairs(Array(query.utf8)).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-        let returnPath = query.range(of: "rd=").map { String(query[$0.upperBound...]).removingPercentEncoding ?? "/" }
+        let parameters = Self.query(request)
         do {
             let start = try await services.gateway.startSignIn(
                 pool: pool, clientId: request.headers.first(name: "X-Cognate-Gateway-Client") ?? parameters["client_id"],
-                callback: request.headers.first(name: "X-Cognate-Gateway-Callback") ?? parameters["callback"], returnPath: returnPath,
+                callback: request.headers.first(name: "X-Cognate-Gateway-Callback") ?? parameters["callback"], returnPath: Self.returnPath(request),
                 issuer: services.issuer(poolId: pool.id))
             let response = Self.found(start.authorizeURL)
             response.cookies[GatewayCheck.stateCookie] = Self.cookie(start.stateCookie, maxAge: GatewayCheck.signInSeconds,
@@ -89,8 +87,7 @@ struct GatewayController: Sendable {
     func callback(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
-        let parameters = Dictionary(FormEncoding.pairs(Array((request.url.query ?? "").utf8)).map { ($0.name, $0.value) },
-                                    uniquingKeysWith: { first, _ in first })
+        let parameters = Self.query(request)
         do {
             let done = try await services.gateway.finishSignIn(pool: pool, code: parameters["code"], state: parameters["state"],
                                                                stateCookie: request.cookies[GatewayCheck.stateCookie]?.string,
@@ -109,12 +106,22 @@ struct GatewayController: Sendable {
     func signOut(_ request: Request) async throws -> Response {
         let services = try request.services()
         let pool = try await HostedPool.resolve(request, services)
-        let query = request.url.query ?? ""
-        let returnPath = query.range(of: "rd=").map { String(query[$0.upperBound...]).removingPercentEncoding ?? "/" }
-        let response = Self.found(GatewayCheck.returnPath(returnPath))
+        let response = Self.found(GatewayCheck.returnPath(Self.returnPath(request)))
         response.cookies[GatewayCheck.sessionCookie(poolId: pool.id)] = Self.cookie("", maxAge: 0, secure: false)
         OAuthController.noStore(response)
         return response
+    }
+
+    /// The query's parameters, the first of each name.
+    static func query(_ request: Request) -> [String: String] {
+        Dictionary(FormEncoding.pairs(Array((request.url.query ?? "").utf8)).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// `rd`: the rest of the query after it (the proxy writes the original path and query
+    /// there unencoded, so it comes last), decoded.
+    static func returnPath(_ request: Request) -> String? {
+        let query = "&" + (request.url.query ?? "")
+        return query.range(of: "&rd=").map { String(query[$0.upperBound...]).removingPercentEncoding ?? "/" }
     }
 
     /// 302, as the hosted pages and the ALB redirect.
