@@ -49,6 +49,25 @@ public struct MasterKey: Sendable {
     }
 }
 
+extension MasterKey {
+    /// A value as an opaque token for a client to hand back (a challenge session, a cookie):
+    /// JSON with dates as seconds, sealed under `context`, base64url. Any node opens it.
+    public func sealToken(_ value: some Encodable, context: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return try seal(try encoder.encode(value), context: context).base64URLEncoded
+    }
+
+    /// What a token holds; nil when it is not one sealed under `context` (or is longer than
+    /// `maxLength`, which no token of ours is).
+    public func openToken<T: Decodable>(_ text: String, as type: T.Type, context: String, maxLength: Int = 8192) -> T? {
+        guard text.utf8.count <= maxLength, let sealed = Data(lenientBase64: text), let plain = try? open(sealed, context: context) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try? decoder.decode(type, from: plain)
+    }
+}
+
 public enum MasterKeyError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(String)
     /// The key given does not open what the database was sealed with.

@@ -63,7 +63,7 @@ extension GatewayCheck {
         }
         let verifier = Data(random.bytes(32)).base64URLEncoded
         let state = Data(random.bytes(24)).base64URLEncoded
-        let sealed = try seal(SignInState(poolId: pool.id, clientId: client.clientId, callback: callback, returnPath: Self.returnPath(given),
+        let sealed = try masterKey.sealToken(SignInState(poolId: pool.id, clientId: client.clientId, callback: callback, returnPath: Self.returnPath(given),
                                           state: state, verifier: verifier,
                                           expiresAt: now().addingTimeInterval(Double(Self.signInSeconds))), context: "gateway-sign-in")
         let scopes = client.allowedOAuthScopes.contains("openid") ? ["openid"] : client.allowedOAuthScopes
@@ -80,7 +80,7 @@ extension GatewayCheck {
     /// whether the app's host is https (the cookie is Secure there).
     public func finishSignIn(pool: UserPool, code: String?, state: String?, stateCookie: String?,
                              tokenEndpoint: TokenEndpoint) async throws -> (session: String, maxAge: Int, returnPath: String, secure: Bool) {
-        guard let stateCookie, let started: SignInState = open(stateCookie, context: "gateway-sign-in"), started.poolId == pool.id,
+        guard let stateCookie, let started = masterKey.openToken(stateCookie, as: SignInState.self, context: "gateway-sign-in"), started.poolId == pool.id,
             started.expiresAt > now(), let state, constantTimeEquals(Array(state.utf8), Array(started.state.utf8))
         else { throw BrowserRefusal(description: "this sign-in was not started here, or took too long; go back to the app and try again") }
         guard let code, !code.isEmpty else { throw BrowserRefusal(description: "the sign-in did not finish") }
@@ -93,30 +93,16 @@ extension GatewayCheck {
         } catch is OAuthError {
             throw BrowserRefusal(description: "the sign-in could not be finished; go back to the app and try again")
         }
-        let session = try seal(Session(poolId: pool.id, accessToken: tokens.accessToken), context: "gateway-session")
+        let session = try masterKey.sealToken(Session(poolId: pool.id, accessToken: tokens.accessToken), context: "gateway-session")
         return (session, tokens.expiresIn, started.returnPath, started.callback.hasPrefix("https://"))
     }
 
     /// The access token a session cookie holds, for this pool; nil when it does not open.
     public func token(fromSession cookie: String, poolId: String) -> String? {
-        guard let session: Session = open(cookie, context: "gateway-session"), session.poolId == poolId else { return nil }
+        guard let session = masterKey.openToken(cookie, as: Session.self, context: "gateway-session"), session.poolId == poolId else { return nil }
         return session.accessToken
     }
 
-    func seal(_ value: some Encodable, context: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return try masterKey.seal(try encoder.encode(value), context: context).base64URLEncoded
-    }
-
-    func open<T: Decodable>(_ text: String, context: String) -> T? {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        guard text.utf8.count <= 4096, let sealed = Data(lenientBase64: text), let plain = try? masterKey.open(sealed, context: context) else {
-            return nil
-        }
-        return try? decoder.decode(T.self, from: plain)
-    }
 }
 
 extension TokenEndpoint {

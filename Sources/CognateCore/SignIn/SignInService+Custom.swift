@@ -81,10 +81,7 @@ extension SignInService {
     /// PASSWORD_VERIFIER the flow asked for.
     public func answerCustom(pool: UserPool, client: AppClient, challenge: String, session: String, responses: [String: String],
                              clientMetadata: [String: String], scopes: [String]) async throws -> SignInOutcome {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        guard let sealed = Data(lenientBase64: session), let plain = try? masterKey.open(sealed, context: Self.customContext),
-            var state = try? decoder.decode(CustomAuthState.self, from: plain),
+        guard var state = masterKey.openToken(session, as: CustomAuthState.self, context: Self.customContext),
             state.poolId == pool.id, state.clientId == client.clientId, state.challenge == challenge, state.expiresAt > now()
         else { throw SignInError.invalidSession }
         // what the answer needs is checked before the session is spent: a malformed answer may be sent again
@@ -225,9 +222,7 @@ extension SignInService {
     }
 
     func sealCustom(_ state: CustomAuthState) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return try masterKey.seal(try encoder.encode(state), context: Self.customContext).base64URLEncoded
+        try masterKey.sealToken(state, context: Self.customContext)
     }
 
     /// A map of text as Create answers its parameters (absent is empty); nil for anything else.

@@ -326,9 +326,7 @@ public struct SignInService: Sendable {
     static let sessionContext = "auth-challenge-session"
 
     func seal(_ session: ChallengeSession) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return try masterKey.seal(try encoder.encode(session), context: Self.sessionContext).base64URLEncoded
+        try masterKey.sealToken(session, context: Self.sessionContext)
     }
 
     func open(_ text: String, pool: UserPool, client: AppClient, challenge: String) throws -> ChallengeSession {
@@ -340,10 +338,7 @@ public struct SignInService: Sendable {
 
     /// The session a sealed text holds, whatever it is for; nil if it does not open.
     func unsealed(_ text: String) -> ChallengeSession? {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        guard let sealed = Data(lenientBase64: text), let plain = try? masterKey.open(sealed, context: Self.sessionContext) else { return nil }
-        return try? decoder.decode(ChallengeSession.self, from: plain)
+        masterKey.openToken(text, as: ChallengeSession.self, context: Self.sessionContext)
     }
 
     static func fingerprint(_ hash: String) -> String {
