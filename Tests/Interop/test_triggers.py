@@ -128,7 +128,8 @@ def pre_token_v2(event, context):
         "idTokenGeneration": {"claimsToAddOrOverride": {"tenant": "acme", "sub": "someone-else"}, "claimsToSuppress": ["email"]},
         "accessTokenGeneration": {"claimsToAddOrOverride": {"roles": ["admin", "ops"], "tier": 3, "beta": True, "limits": {"orders": 10}},
                                   "scopesToAdd": ["orders.read"], "scopesToSuppress": ["aws.cognito.signin.user.admin"]},
-        "groupOverrideDetails": {"groupsToOverride": ["vip"]},
+        "groupOverrideDetails": {"groupsToOverride": ["vip"], "iamRolesToOverride": ["arn:aws:iam::123456789012:role/Vip"],
+                                 "preferredRole": "arn:aws:iam::123456789012:role/Vip"},
     }
     return event
 
@@ -438,6 +439,8 @@ def test_pre_token_generation_v2_shapes_both_tokens_and_their_scopes(world):
                                AuthParameters={"USERNAME": "tess", "PASSWORD": "Corr3ct-Horse!"})["AuthenticationResult"]
     id_claims, access = claims(result["IdToken"]), claims(result["AccessToken"])
     assert id_claims["tenant"] == "acme" and "email" not in id_claims and id_claims["cognito:groups"] == ["vip"]
+    assert id_claims["cognito:roles"] == ["arn:aws:iam::123456789012:role/Vip"]
+    assert id_claims["cognito:preferred_role"] == "arn:aws:iam::123456789012:role/Vip"
     assert id_claims["sub"] != "someone-else", "the claims that say who may not be changed"
     assert access["roles"] == ["admin", "ops"] and access["tier"] == 3 and access["beta"] is True and access["limits"] == {"orders": 10}
     assert access["scope"] == "orders.read" and access["cognito:groups"] == ["vip"]

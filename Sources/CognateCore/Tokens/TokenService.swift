@@ -194,8 +194,21 @@ public struct TokenService: Sendable {
         guard let triggers, let pool = try await store.pool(id: user.poolId), Triggers.has("PreTokenGeneration", pool) else { return nil }
         var found = known
         if found == nil { found = try await store.groups(poolId: user.poolId, userSub: user.sub) }
-        let groups = Self.groupNames(found ?? [])
-        return try await TokenCustomization.ask(triggers, pool: pool, user: user, client: client, scopes: scopes, groups: groups, source: source)
+        return try await TokenCustomization.ask(triggers, pool: pool, user: user, client: client, scopes: scopes,
+                                                groups: Self.groupNames(found ?? []), roles: Self.roles(found ?? []), source: source)
+    }
+
+    /// `cognito:roles` and `cognito:preferred_role`, as Cognito derives them from the groups'
+    /// RoleArn: every role, the groups ordered by precedence (0 first; none last); the preferred
+    /// one is the role of the group that takes precedence, and none when groups tied for it name
+    /// different roles.
+    static func roles(_ groups: [Group]) -> (roles: [String], preferred: String?) {
+        let ordered = groups.filter { $0.roleArn != nil }.sorted { ($0.precedence ?? Int.max, $0.name) < ($1.precedence ?? Int.max, $1.name) }
+        var roles: [String] = []
+        for group in ordered where !roles.contains(group.roleArn!) { roles.append(group.roleArn!) }
+        guard let first = ordered.first else { return ([], nil) }
+        let tied = Set(ordered.filter { $0.precedence == first.precedence }.compactMap(\.roleArn))
+        return (roles, tied.count == 1 ? tied.first : nil)
     }
 
     static func groupNames(_ groups: [Group]) -> [String] {
@@ -205,8 +218,11 @@ public struct TokenService: Sendable {
     func signPair(user: User, client: AppClient, scopes granted: [String], authTime: Date, originJTI: UUID,
                   nonce: String?, atHash: Bool, groups known: [Group]? = nil, custom: TokenCustomization? = nil) async throws -> IssuedTokens {
         var found = known
-        if found == nil, custom?.groups == nil { found = try await store.groups(poolId: user.poolId, userSub: user.sub) }
+        if found == nil { found = try await store.groups(poolId: user.poolId, userSub: user.sub) }
         let groups = custom?.groups ?? Self.groupNames(found ?? [])
+        var (roles, preferredRole) = Self.roles(found ?? [])
+        if let override = custom?.roles { roles = override }
+        if let override = custom?.preferredRole { preferredRole = override }
         let scopes = custom?.scopes(granted) ?? granted
         let issuedAt = Int(now().timeIntervalSince1970)
         let eventID = UUID().uuidString.lowercased()
@@ -235,6 +251,8 @@ public struct TokenService: Sendable {
                 "cognito:username": .string(user.username),
             ]
             if !groups.isEmpty { id["cognito:groups"] = .strings(groups) }
+            if !roles.isEmpty { id["cognito:roles"] = .strings(roles) }
+            if let preferredRole { id["cognito:preferred_role"] = .string(preferredRole) }
             for (name, value) in Self.attributeClaims(user, scopes: granted, client: client) { id[name] = value }
             if let custom {
                 for name in custom.idSuppressed { id[name] = nil }

@@ -13,25 +13,31 @@ public struct TokenCustomization: Sendable, Equatable {
     public var scopesToSuppress: Set<String> = []
     /// The groups the tokens carry (`cognito:groups`) instead of the user's; nil: the user's.
     public var groups: [String]?
+    /// The ID token's `cognito:roles` instead of the groups'; nil: the groups'.
+    public var roles: [String]?
+    /// The ID token's `cognito:preferred_role` instead of the groups'; nil: the groups'.
+    public var preferredRole: String?
 
     /// Claims Cognito does not let a trigger add, change or suppress (what it asks of them is
     /// ignored): they say who, for whom, when and by whom.
     public static let fixedClaims: Set<String> = [
         "acr", "amr", "aud", "at_hash", "auth_time", "azp", "c_hash", "client_id", "exp", "iat", "identities", "iss", "jti", "nbf",
         "nonce", "origin_jti", "scope", "sub", "token_use", "username", "cognito:username", "event_id", "version", "cognito:groups",
+        "cognito:roles", "cognito:preferred_role",
     ]
 
     /// Calls the pool's PreTokenGeneration trigger (version from its PreTokenGenerationConfig) and
     /// reads its answer; nil when the pool has none. Without a user (a client's own token,
     /// TokenGeneration_ClientCredentials) only V3_0 is called, as in Cognito.
     public static func ask(_ triggers: Triggers, pool: UserPool, user: User?, client: AppClient, scopes: [String], groups: [String],
-                           source: String) async throws -> TokenCustomization? {
+                           roles: (roles: [String], preferred: String?) = ([], nil), source: String) async throws -> TokenCustomization? {
         guard Triggers.has("PreTokenGeneration", pool) else { return nil }
         let version = pool.lambdaConfig?.preTokenGenerationVersion ?? "V1_0"
         if user == nil, version != "V3_0" { return nil }
         var request: [String: Any] = [
             "userAttributes": user.map(Triggers.attributes) ?? [:],
-            "groupConfiguration": ["groupsToOverride": groups, "iamRolesToOverride": [String](), "preferredRole": NSNull()] as [String: Any],
+            "groupConfiguration": ["groupsToOverride": groups, "iamRolesToOverride": roles.roles, "preferredRole": roles.preferred ?? NSNull()]
+                as [String: Any],
             "clientMetadata": [String: String](),
         ]
         if version != "V1_0" { request["scopes"] = scopes }
@@ -61,8 +67,14 @@ public struct TokenCustomization: Sendable, Equatable {
             return list
         }
         func groupOverride(_ object: Any?) throws {
-            guard let details = object as? [String: Any], let groups = details["groupsToOverride"], !(groups is NSNull) else { return }
-            made.groups = try names(groups)
+            guard let details = object as? [String: Any] else { return }
+            if let groups = details["groupsToOverride"], !(groups is NSNull) { made.groups = try names(groups) }
+            if let roles = details["iamRolesToOverride"], !(roles is NSNull) { made.roles = try names(roles) }
+            switch details["preferredRole"] {
+            case nil, is NSNull: break
+            case let role as String: made.preferredRole = role
+            default: throw unreadable()
+            }
         }
         if version == "V1_0" {
             guard let details = response["claimsOverrideDetails"] else { return made }
