@@ -40,6 +40,8 @@ extension GatewayCheck {
         public var authorizeURL: String
         /// The sealed state, for the short-lived cookie on the app's host.
         public var stateCookie: String
+        /// Whether the app's host is https (the cookie is Secure there).
+        public var secure: Bool
     }
 
     /// A path on the app's own host, or `/`: never another host (no open redirect).
@@ -72,7 +74,7 @@ extension GatewayCheck {
             "response_type": "code", "client_id": client.clientId, "redirect_uri": callback, "scope": scopes.joined(separator: " "),
             "state": state, "code_challenge": challenge, "code_challenge_method": "S256",
         ], fragment: false)
-        return SignInStart(authorizeURL: url, stateCookie: sealed)
+        return SignInStart(authorizeURL: url, stateCookie: sealed, secure: callback.hasPrefix("https://"))
     }
 
     /// The callback: the state must be this browser's (its cookie), the code is redeemed as the

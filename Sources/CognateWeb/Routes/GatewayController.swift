@@ -73,9 +73,7 @@ struct GatewayController: Sendable {
                 callback: request.headers.first(name: "X-Cognate-Gateway-Callback") ?? parameters["callback"], returnPath: Self.returnPath(request),
                 issuer: services.issuer(poolId: pool.id))
             let response = Self.found(start.authorizeURL)
-            response.cookies[GatewayCheck.stateCookie] = Self.cookie(start.stateCookie, maxAge: GatewayCheck.signInSeconds,
-                                                                     secure: start.authorizeURL.hasPrefix("https://"))
-            OAuthController.noStore(response)
+            response.cookies[GatewayCheck.stateCookie] = Self.cookie(start.stateCookie, maxAge: GatewayCheck.signInSeconds, secure: start.secure)
             return response
         } catch let refusal as GatewayCheck.BrowserRefusal {
             return Self.page(refusal.description)
@@ -95,7 +93,6 @@ struct GatewayController: Sendable {
             let response = Self.found(done.returnPath)
             response.cookies[GatewayCheck.sessionCookie(poolId: pool.id)] = Self.cookie(done.session, maxAge: done.maxAge, secure: done.secure)
             response.cookies[GatewayCheck.stateCookie] = Self.cookie("", maxAge: 0, secure: done.secure)
-            OAuthController.noStore(response)
             return response
         } catch let refusal as GatewayCheck.BrowserRefusal {
             return Self.page(refusal.description)
@@ -108,7 +105,6 @@ struct GatewayController: Sendable {
         let pool = try await HostedPool.resolve(request, services)
         let response = Self.found(GatewayCheck.returnPath(Self.returnPath(request)))
         response.cookies[GatewayCheck.sessionCookie(poolId: pool.id)] = Self.cookie("", maxAge: 0, secure: false)
-        OAuthController.noStore(response)
         return response
     }
 
@@ -124,10 +120,11 @@ struct GatewayController: Sendable {
         return query.range(of: "&rd=").map { String(query[$0.upperBound...]).removingPercentEncoding ?? "/" }
     }
 
-    /// 302, as the hosted pages and the ALB redirect.
+    /// 302, as the hosted pages and the ALB redirect; never kept by a cache.
     static func found(_ location: String) -> Response {
         let response = Response(status: .found)
         response.headers.replaceOrAdd(name: .location, value: location)
+        OAuthController.noStore(response)
         return response
     }
 
