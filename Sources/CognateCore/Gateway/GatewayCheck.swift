@@ -57,6 +57,8 @@ public struct GatewayCheck: Sendable {
         case insufficientScope([String])
         /// 403: a good token whose user is in none of the groups the proxy names.
         case notInGroup
+        /// 503: the database did not answer; nothing is decided (or kept) about the token.
+        case unavailable
     }
 
     public func check(poolId: String, authorization: String?, scopes: [String], groups: [String]) async -> Decision {
@@ -70,23 +72,18 @@ public struct GatewayCheck: Sendable {
             .joined(separator: "\n"))
         let date = now()
         if cacheSeconds > 0, let kept = cache.get(key, at: date) { return kept }
-        let (decision, expires) = await decide(poolId: poolId, token: token, scopes: scopes, groups: groups)
-        if cacheSeconds > 0 {
+        let (decision, claims) = await decide(poolId: poolId, token: token, scopes: scopes, groups: groups)
+        if cacheSeconds > 0, decision != .unavailable {
             // a decision lasts no longer than the token it is about
             var until = date.addingTimeInterval(Double(cacheSeconds))
-            if let expires { until = min(until, expires) }
+            if let exp = claims?["exp"]?.int { until = min(until, Date(timeIntervalSince1970: Double(exp))) }
             cache.put(key, decision, until: until)
         }
         return decision
     }
 
-    /// The decision, and when the token it is about expires (for one that was read).
-    func decide(poolId: String, token: String, scopes required: [String], groups wanted: [String]) async -> (Decision, Date?) {
-        let (decision, claims) = await decideClaims(poolId: poolId, token: token, scopes: required, groups: wanted)
-        return (decision, claims?["exp"]?.int.map { Date(timeIntervalSince1970: Double($0)) })
-    }
-
-    func decideClaims(poolId: String, token: String, scopes required: [String], groups wanted: [String]) async -> (Decision, TokenClaims?) {
+    /// The decision, and the token's claims where it could be read (its `exp` bounds the cache).
+    func decide(poolId: String, token: String, scopes required: [String], groups wanted: [String]) async -> (Decision, TokenClaims?) {
         let claims: TokenClaims
         do {
             claims = try await tokens.verifyAccessToken(token, poolId: poolId)
@@ -94,6 +91,8 @@ public struct GatewayCheck: Sendable {
             return (.unauthorized(hadToken: true, reason: "the token has expired"), nil)
         } catch TokenError.revoked {
             return (.unauthorized(hadToken: true, reason: "the token has been revoked"), nil)
+        } catch is StoreError {
+            return (.unavailable, nil)
         } catch {
             return (.unauthorized(hadToken: true, reason: "the token is not valid"), nil)
         }
@@ -111,7 +110,7 @@ public struct GatewayCheck: Sendable {
                 }
             }
         } catch {
-            return (.unauthorized(hadToken: true, reason: "the token could not be checked"), claims)
+            return (.unavailable, claims)
         }
         let scopes = (claims["scope"]?.string ?? "").split(separator: " ").map(String.init)
         let missing = required.filter { !scopes.contains($0) }

@@ -53,6 +53,10 @@ struct GatewayController: Sendable {
                                           value: #"Bearer realm="\#(realm)", error="insufficient_scope", scope="\#(scopes.joined(separator: " "))""#)
         case .notInGroup:
             response.status = .forbidden
+        case .unavailable:
+            // not a refusal of the token: the proxy fails closed, and asks again next time
+            response.status = .serviceUnavailable
+            response.headers.replaceOrAdd(name: .retryAfter, value: "1")
         }
         return response
     }
