@@ -152,3 +152,20 @@ def refused(call, code, message=None):
 def claims(token):
     """A JWT's claims, unverified (the tests that verify use jwcrypto against the JWKS)."""
     return json.loads(b64url_decode(token.split(".")[1]))
+
+
+def wait_until_serving(url, process, timeout=30):
+    """Waits for a peer started beside the tests (moto's server, nginx) to answer HTTP at `url`;
+    fails with what it printed if it stops first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                output = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                raise RuntimeError(f"{process.args[0]} stopped: {output}")
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{process.args[0]} did not answer at {url}")

@@ -18,7 +18,7 @@ import pytest
 import requests
 from jwcrypto import jwk, jwt
 
-from conftest import ADMIN, Form, Server, cognito, free_port
+from conftest import ADMIN, Form, Server, cognito, free_port, wait_until_serving
 
 POOL = "local_Gateway12"
 MACHINE, MACHINE_SECRET = "gatewaym2m000000000000000a", "gateway-machine-secret-0123456789abcdef"
@@ -182,14 +182,7 @@ def world(tmp_path_factory):
     nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", nginx_dir, "-c", os.path.join(nginx_dir, "nginx.conf")],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        try:
-            requests.get(url + "/staff/", timeout=1)
-            break
-        except requests.ConnectionError:
-            assert nginx.poll() is None, nginx.stderr.read().decode()
-            time.sleep(0.1)
+    wait_until_serving(url + "/staff/", nginx, timeout=15)
     yield server, url, cognito(server.url)
     nginx.terminate()
     nginx.wait()

@@ -22,7 +22,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 import smtp_server
-from conftest import ADMIN, ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Form, Server, claims, cognito, free_port, refused, run_command
+from conftest import ADMIN, ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Form, Server, claims, cognito, free_port, refused, run_command, wait_until_serving
 
 PASSWORD = "Old-Passw0rd!"
 CONFIG = """
@@ -67,15 +67,8 @@ def start_moto():
     process = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            requests.get(url + "/moto-api/", timeout=1)
-            return process, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("moto_server did not start")
+    wait_until_serving(url + "/moto-api/", process)
+    return process, url
 
 
 def old_user(old, pool, name, password=PASSWORD, **attributes):
