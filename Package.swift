@@ -69,7 +69,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources/cognito-idp-model.json")],
+            resources: [.copy("Resources/cognito-idp-model.json"), .copy("Resources/cognito-identity-model.json")],
             swiftSettings: strict
         ),
         .target(

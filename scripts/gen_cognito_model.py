@@ -1,7 +1,7 @@
-"""Writes the request half of botocore's cognito-idp service model (Apache-2.0, (c) Amazon.com)
-to Sources/CognateCognitoAPI/Resources/cognito-idp-model.json: every operation's name, input
-shape and auth type, and the shapes its input reaches with their constraints. Cognate checks
-requests against it exactly as the SDKs describe them.
+"""Writes the request half of botocore's cognito-idp and cognito-identity service models
+(Apache-2.0, (c) Amazon.com) to Sources/CognateCognitoAPI/Resources/<service>-model.json: every
+operation's name, input shape and auth type, and the shapes its input reaches with their
+constraints. Cognate checks requests against them exactly as the SDKs describe them.
 
     python3 scripts/gen_cognito_model.py   # after upgrading boto3
 """
@@ -11,13 +11,19 @@ import os
 
 import botocore
 
-SOURCE = os.path.join(os.path.dirname(botocore.__file__), "data", "cognito-idp", "2016-04-18", "service-2.json.gz")
-TARGET = os.path.join(os.path.dirname(__file__), "..", "Sources", "CognateCognitoAPI", "Resources", "cognito-idp-model.json")
+SERVICES = [("cognito-idp", "2016-04-18"), ("cognito-identity", "2014-06-30")]
 KEEP = ("type", "min", "max", "pattern", "enum", "required", "sensitive")
 
 
 def main():
-    model = json.load(gzip.open(SOURCE))
+    for service, version in SERVICES:
+        write(service, version)
+
+
+def write(service, version):
+    source = os.path.join(os.path.dirname(botocore.__file__), "data", service, version, "service-2.json.gz")
+    target = os.path.join(os.path.dirname(__file__), "..", "Sources", "CognateCognitoAPI", "Resources", f"{service}-model.json")
+    model = json.load(gzip.open(source))
     shapes, operations, wanted = model["shapes"], {}, set()
 
     def reach(name):
@@ -47,13 +53,13 @@ def main():
                 compact[k] = shape[k]["shape"]
         out[name] = compact
     document = {
-        "source": "botocore cognito-idp 2016-04-18 service-2.json (Apache-2.0), request shapes only",
+        "source": f"botocore {service} {version} service-2.json (Apache-2.0), request shapes only",
         "botocore": botocore.__version__,
         "targetPrefix": model["metadata"]["targetPrefix"],
         "operations": operations,
         "shapes": out,
     }
-    with open(TARGET, "w") as f:
+    with open(target, "w") as f:
         json.dump(document, f, indent=0, sort_keys=True, ensure_ascii=False)
         f.write("\n")
 

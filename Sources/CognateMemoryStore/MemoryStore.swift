@@ -52,6 +52,8 @@ public actor MemoryStore {
         var customizations: [String: [String: UICustomization]] = [:]
         var brandings: [String: ManagedLoginBranding] = [:]
         var brandingFiles: [String: [ManagedLoginAsset.Key: Data]] = [:]
+        var identityPools: [String: IdentityPool] = [:]
+        var identities: [String: Identity] = [:]
     }
 }
 
@@ -887,5 +889,95 @@ extension MemoryStore: ManagedLoginBrandingStore {
 extension MemoryStore: StoreHealth {
     public func ping() throws {
         try available()
+    }
+}
+
+extension MemoryStore: IdentityPoolStore {
+    public func createIdentityPool(_ pool: IdentityPool) throws {
+        try available()
+        guard state.identityPools[pool.id] == nil else { throw StoreError.duplicate("identity pool") }
+        state.identityPools[pool.id] = pool
+    }
+
+    public func identityPool(id: String) throws -> IdentityPool? {
+        try available()
+        return state.identityPools[id]
+    }
+
+    public func listIdentityPools(limit: Int, after cursor: String?) throws -> ListPage<IdentityPool> {
+        try available()
+        return Paging.page(Array(state.identityPools.values), limit: limit, after: cursor, key: \.id)
+    }
+
+    public func updateIdentityPool(id: String, _ change: @escaping @Sendable (inout IdentityPool) throws -> Void) throws -> IdentityPool {
+        try available()
+        guard var pool = state.identityPools[id] else { throw StoreError.notFound("identity pool \(id)") }
+        try change(&pool)
+        pool.id = id
+        state.identityPools[id] = pool
+        return pool
+    }
+
+    public func deleteIdentityPool(id: String) throws {
+        try available()
+        guard state.identityPools.removeValue(forKey: id) != nil else { throw StoreError.notFound("identity pool \(id)") }
+        state.identities = state.identities.filter { $0.value.poolId != id }
+    }
+
+    public func identity(id: String) throws -> Identity? {
+        try available()
+        return state.identities[id]
+    }
+
+    public func identity(poolId: String, login: IdentityLogin) throws -> Identity? {
+        try available()
+        return state.identities.values.first { $0.poolId == poolId && $0.logins.contains(login) }
+    }
+
+    public func listIdentities(poolId: String, limit: Int, after cursor: String?) throws -> ListPage<Identity> {
+        try available()
+        return Paging.page(state.identities.values.filter { $0.poolId == poolId }, limit: limit, after: cursor, key: \.id)
+    }
+
+    /// Refuses logins another identity of the pool holds.
+    private func checkLogins(_ logins: [IdentityLogin], poolId: String, except identityId: String) throws {
+        for other in state.identities.values where other.poolId == poolId && other.id != identityId {
+            if !Set(logins).isDisjoint(with: other.logins) { throw StoreError.duplicate("identity login") }
+        }
+    }
+
+    public func createIdentity(_ identity: Identity) throws {
+        try available()
+        guard state.identityPools[identity.poolId] != nil else { throw StoreError.notFound("identity pool \(identity.poolId)") }
+        guard state.identities[identity.id] == nil else { throw StoreError.duplicate("identity") }
+        try checkLogins(identity.logins, poolId: identity.poolId, except: identity.id)
+        state.identities[identity.id] = Identity(id: identity.id, poolId: identity.poolId, logins: Array(Set(identity.logins)),
+                                                 createdAt: identity.createdAt, updatedAt: identity.updatedAt)
+    }
+
+    public func changeLogins(identityId: String, add: [IdentityLogin], remove: [IdentityLogin], at date: Date) throws -> Identity {
+        try available()
+        guard var identity = state.identities[identityId] else { throw StoreError.notFound("identity \(identityId)") }
+        try checkLogins(add, poolId: identity.poolId, except: identityId)
+        identity.logins = Set(identity.logins).subtracting(remove).union(add).sorted()
+        identity.updatedAt = date
+        state.identities[identityId] = identity
+        return identity
+    }
+
+    public func mergeIdentity(_ source: String, into destination: String, at date: Date) throws -> Identity {
+        try available()
+        guard var target = state.identities[destination] else { throw StoreError.notFound("identity \(destination)") }
+        guard let from = state.identities[source], from.poolId == target.poolId else { throw StoreError.notFound("identity \(source)") }
+        target.logins = Set(target.logins).union(from.logins).sorted()
+        target.updatedAt = date
+        state.identities[source] = nil
+        state.identities[destination] = target
+        return target
+    }
+
+    public func deleteIdentity(id: String) throws -> Bool {
+        try available()
+        return state.identities.removeValue(forKey: id) != nil
     }
 }

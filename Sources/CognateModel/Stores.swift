@@ -341,4 +341,29 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & IdentityPoolStore & StoreHealth
+
+public protocol IdentityPoolStore: Sendable {
+    func createIdentityPool(_ pool: IdentityPool) async throws
+    func identityPool(id: String) async throws -> IdentityPool?
+    /// By id.
+    func listIdentityPools(limit: Int, after cursor: String?) async throws -> ListPage<IdentityPool>
+    func updateIdentityPool(id: String, _ change: @escaping @Sendable (inout IdentityPool) throws -> Void) async throws -> IdentityPool
+    /// Deletes the pool with its identities.
+    func deleteIdentityPool(id: String) async throws
+    func identity(id: String) async throws -> Identity?
+    /// The identity of the pool that `login` is linked to.
+    func identity(poolId: String, login: IdentityLogin) async throws -> Identity?
+    /// By id.
+    func listIdentities(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<Identity>
+    /// Keeps a new identity with its logins; `.duplicate` when another identity of the pool holds
+    /// one of them (the unique index decides races), `.notFound` when the pool is gone.
+    func createIdentity(_ identity: Identity) async throws
+    /// Links `add` to the identity and unlinks `remove`, in one step; `.duplicate` when another
+    /// identity of the pool holds one of `add`, `.notFound` when the identity is gone.
+    func changeLogins(identityId: String, add: [IdentityLogin], remove: [IdentityLogin], at date: Date) async throws -> Identity
+    /// Moves every login of `source` to `destination` and deletes `source`, in one step.
+    func mergeIdentity(_ source: String, into destination: String, at date: Date) async throws -> Identity
+    /// false when there was no such identity.
+    func deleteIdentity(id: String) async throws -> Bool
+}

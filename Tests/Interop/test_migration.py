@@ -62,10 +62,11 @@ APP = "movedapp000000000000000000"
 BULK_APP = "bulkapp0000000000000000000"
 
 
-def start_moto():
+def start_moto(**env):
+    """moto's server on a free loopback port (`env`: its settings, such as INITIAL_NO_AUTH_ACTION_COUNT)."""
     port = free_port()
     process = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, **env))
     url = f"http://127.0.0.1:{port}"
     wait_until_serving(url + "/moto-api/", process)
     return process, url

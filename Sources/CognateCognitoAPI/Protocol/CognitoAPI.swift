@@ -7,7 +7,7 @@ import Logging
 public struct APIContext: Sendable {
     /// What the operations read and write directly (the rest goes through the services).
     public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore & DomainStore & AuthEventStore
-        & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore
+        & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & IdentityPoolStore
     public let store: any Store
     public let pools: PoolService
     public let keyring: Keyring
@@ -21,6 +21,7 @@ public struct APIContext: Sendable {
     public let identityProviders: IdentityProviderService
     /// The pools' SAML keys (GetSigningCertificate).
     public let saml: SAMLServiceProvider
+    public let identityPools: IdentityPoolService
     public let region: String
     public let now: Now
 
@@ -28,8 +29,9 @@ public struct APIContext: Sendable {
         store: any Store, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
         delivery: MessageDelivery, domains: HostedDomains, tokens: TokenService, signIn: SignInService,
         credentials: Credentials, accounts: AccountService, identityProviders: IdentityProviderService, saml: SAMLServiceProvider,
-        region: String, now: @escaping Now
+        identityPools: IdentityPoolService, region: String, now: @escaping Now
     ) {
+        self.identityPools = identityPools
         self.accounts = accounts
         self.identityProviders = identityProviders
         self.saml = saml
@@ -61,18 +63,25 @@ public struct APIResponse: Sendable {
     public var body: Data
 }
 
-/// Cognito's Identity Provider JSON 1.1 protocol: `POST /` with
-/// `X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`. Order of checks as AWS: the
-/// operation, the signature (for operations the model does not mark unsigned), the JSON, the
-/// model's constraints, then the operation itself. It never throws: every failure is an answer.
+/// Cognito's two JSON 1.1 protocols on one endpoint, `POST /`: the Identity Provider API
+/// (`X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`, user pools) and the Identity
+/// API (`AWSCognitoIdentityService.<Operation>`, identity pools), each with its own model and
+/// signing name. Order of checks as AWS: the operation, the signature (for operations the model
+/// does not mark unsigned), the JSON, the model's constraints, then the operation itself. It
+/// never throws: every failure is an answer.
 public struct CognitoAPI: Sendable {
     typealias Handler = @Sendable (Data, APIContext) async throws -> Data
 
-    let model: ServiceModel
-    let verifier: SigV4Verifier
+    /// One of the two APIs: its model, the service name its signatures are scoped to, its handlers.
+    struct Service: Sendable {
+        let model: ServiceModel
+        let verifier: SigV4Verifier
+        let handlers: [String: Handler]
+    }
+
+    let services: [String: Service]
     let context: APIContext
     let logger: Logger
-    let handlers: [String: Handler]
 
     /// The operations Cognate answers; the rest of the model is refused as unsupported.
     static let operations: [any APIOperation.Type] = [
@@ -103,16 +112,33 @@ public struct CognitoAPI: Sendable {
         DescribeManagedLoginBrandingByClient.self, DeleteManagedLoginBranding.self,
     ]
 
+    /// The identity pools' operations (AWSCognitoIdentityService); the rest of its model is refused as unsupported.
+    static let identityOperations: [any APIOperation.Type] = [
+        CreateIdentityPool.self, DescribeIdentityPool.self, UpdateIdentityPool.self, ListIdentityPools.self, DeleteIdentityPool.self,
+        SetIdentityPoolRoles.self, GetIdentityPoolRoles.self, TagIdentityPool.self, UntagIdentityPool.self, ListIdentityPoolTags.self,
+        GetId.self, GetOpenIdToken.self, GetCredentialsForIdentity.self, DescribeIdentity.self, ListIdentities.self, DeleteIdentities.self,
+        UnlinkIdentity.self, GetOpenIdTokenForDeveloperIdentity.self, LookupDeveloperIdentity.self, MergeDeveloperIdentities.self,
+        UnlinkDeveloperIdentity.self,
+    ]
+
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }
+    public static var implementedIdentityOperations: [String] { identityOperations.map { $0.name }.sorted() }
+    /// The identity pools' service (its OpenID provider's discovery and keys are served beside the API).
+    public var identityPools: IdentityPoolService { context.identityPools }
 
     public init(context: APIContext, adminSecret: @escaping @Sendable (String) async throws -> String?, logger: Logger) {
-        self.model = .cognito
         self.context = context
         self.logger = logger
-        self.verifier = SigV4Verifier(region: context.region, now: context.now, secret: adminSecret)
-        var handlers: [String: Handler] = [:]
-        for operation in Self.operations { handlers[operation.name] = Self.handler(for: operation) }
-        self.handlers = handlers
+        func service(_ model: ServiceModel, signingName: String, _ operations: [any APIOperation.Type]) -> (String, Service) {
+            var handlers: [String: Handler] = [:]
+            for operation in operations { handlers[operation.name] = Self.handler(for: operation) }
+            let verifier = SigV4Verifier(region: context.region, service: signingName, now: context.now, secret: adminSecret)
+            return (model.targetPrefix, Service(model: model, verifier: verifier, handlers: handlers))
+        }
+        services = Dictionary(uniqueKeysWithValues: [
+            service(.cognito, signingName: "cognito-idp", Self.operations),
+            service(.identity, signingName: "cognito-identity", Self.identityOperations),
+        ])
     }
 
     static func handler<Operation: APIOperation>(for _: Operation.Type) -> Handler {
@@ -135,6 +161,8 @@ public struct CognitoAPI: Sendable {
             return Self.render(error)
         } catch let error as ValidationError {
             return Self.render(.invalidParameter(error.message))
+        } catch let error as IdentityPoolError {
+            return Self.render(CognitoError(error.type, error.message))
         } catch let error as TriggerError {
             return Self.render(CognitoError.trigger(error))
         } catch let error as AccountError {
@@ -162,12 +190,13 @@ public struct CognitoAPI: Sendable {
             throw CognitoError.unknownOperation("The API accepts POST requests only.")
         }
         let target = request.header("x-amz-target") ?? ""
-        let prefix = model.targetPrefix + "."
-        guard target.hasPrefix(prefix), let operation = model.operations[String(target.dropFirst(prefix.count))] else {
+        let parts = target.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let service = services[parts[0]], let operation = service.model.operations[parts[1]] else {
             throw CognitoError.unknownOperation(target.isEmpty ? "Missing X-Amz-Target header." : "Unknown operation \(target).")
         }
+        let model = service.model
         if operation.requiresSignature {
-            _ = try await verifier.verify(request)
+            _ = try await service.verifier.verify(request)
         }
         let json: JSONValue
         do {
@@ -178,7 +207,7 @@ public struct CognitoAPI: Sendable {
         if let input = operation.input {
             try RequestValidator(model: model).validate(json, shape: input)
         }
-        guard let handler = handlers[operation.name] else {
+        guard let handler = service.handlers[operation.name] else {
             throw CognitoError("UnsupportedOperationException", "\(operation.name) is not supported by Cognate yet.")
         }
         return try await handler(Data(request.body), context)

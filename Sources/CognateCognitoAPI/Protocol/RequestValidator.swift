@@ -2,7 +2,8 @@ import Foundation
 
 /// Checks a request body against the operation's input shape as AWS does: a value of the wrong
 /// type is a SerializationException; broken constraints (missing required member, length,
-/// range, pattern, enum) are collected into one InvalidParameterException worded like AWS's
+/// range, pattern, enum) are collected into one InvalidParameterException (ValidationException for
+/// the Identity API) worded like AWS's
 /// ("2 validation errors detected: Value null at 'poolName' failed to satisfy constraint: …").
 struct RequestValidator {
     let model: ServiceModel
@@ -12,8 +13,8 @@ struct RequestValidator {
         try check(value, shapeName: name, path: "", violations: &violations)
         guard !violations.isEmpty else { return }
         let count = violations.count
-        throw CognitoError.invalidParameter(
-            "\(count) validation error\(count == 1 ? "" : "s") detected: " + violations.joined(separator: "; "))
+        throw CognitoError(model.validationException,
+                           "\(count) validation error\(count == 1 ? "" : "s") detected: " + violations.joined(separator: "; "))
     }
 
     private func check(_ value: JSONValue, shapeName: String, path: String, violations: inout [String]) throws {

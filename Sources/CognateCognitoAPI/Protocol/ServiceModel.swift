@@ -1,8 +1,8 @@
 import Foundation
 
-/// The request half of Cognito's service model (Resources/cognito-idp-model.json, made from
-/// botocore's by scripts/gen_cognito_model.py): which operations exist, which need a
-/// signature, and the shapes and constraints of their inputs.
+/// The request half of one of Cognito's service models (Resources/cognito-idp-model.json and
+/// cognito-identity-model.json, made from botocore's by scripts/gen_cognito_model.py): which
+/// operations exist, which need a signature, and the shapes and constraints of their inputs.
 public struct ServiceModel: Sendable {
     public struct Operation: Sendable {
         public let name: String
@@ -43,6 +43,9 @@ public struct ServiceModel: Sendable {
 
     public let targetPrefix: String
     public let operations: [String: Operation]
+    /// What a broken constraint is answered with: the Identity Provider API says
+    /// InvalidParameterException, the Identity API ValidationException.
+    public let validationException: String
     let shapes: [String: Shape]
 
     /// Where Cognito's service accepts more than its published model says: custom domains are
@@ -54,15 +57,19 @@ public struct ServiceModel: Sendable {
     /// Patterns compiled once, anchored: AWS checks the whole value.
     let patterns: [String: NSRegularExpression]
 
-    public static let cognito: ServiceModel = {
-        guard let url = Bundle.module.url(forResource: "cognito-idp-model", withExtension: "json"),
-            let data = try? Data(contentsOf: url), let model = try? ServiceModel(json: data)
-        else { preconditionFailure("the bundled cognito-idp-model.json is missing or unreadable") }
-        return model
-    }()
+    public static let cognito = bundled("cognito-idp-model", validationException: "InvalidParameterException")
+    public static let identity = bundled("cognito-identity-model", validationException: "ValidationException")
 
-    init(json: Data) throws {
+    static func bundled(_ name: String, validationException: String) -> ServiceModel {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "json"),
+            let data = try? Data(contentsOf: url), let model = try? ServiceModel(json: data, validationException: validationException)
+        else { preconditionFailure("the bundled \(name).json is missing or unreadable") }
+        return model
+    }
+
+    init(json: Data, validationException: String = "InvalidParameterException") throws {
         let document = try JSONDecoder().decode(Document.self, from: json)
+        self.validationException = validationException
         targetPrefix = document.targetPrefix
         var shapes = document.shapes
         for (name, override) in Self.overrides { shapes[name]?.pattern = override.pattern; shapes[name]?.max = override.max }

@@ -61,6 +61,9 @@ public struct CognateConfiguration: Sendable {
     /// Where the custom sender triggers' data keys come from (COGNATE_KMS_ENDPOINT); nil: AWS's
     /// KMS endpoint of the key's region.
     public var kmsEndpoint: URL?
+    /// Where identity pools obtain credentials (STS AssumeRoleWithWebIdentity, COGNATE_STS_ENDPOINT);
+    /// nil: AWS's global STS endpoint.
+    public var stsEndpoint: URL?
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -225,6 +228,7 @@ public struct CognateConfiguration: Sendable {
         }
         let lambdaEndpoint = endpoint("COGNATE_LAMBDA_ENDPOINT")
         let kmsEndpoint = endpoint("COGNATE_KMS_ENDPOINT")
+        let stsEndpoint = endpoint("COGNATE_STS_ENDPOINT")
 
         let file = configFile ?? value("COGNATE_CONFIG")
         if let file, !FileManager.default.isReadableFile(atPath: file) {
@@ -239,7 +243,7 @@ public struct CognateConfiguration: Sendable {
             hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, gatewayCacheSeconds: gatewayCacheSeconds, addressLimitPerHour: addressLimitPerHour,
             addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
             trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development, lambdaEndpoint: lambdaEndpoint,
-            kmsEndpoint: kmsEndpoint)
+            kmsEndpoint: kmsEndpoint, stsEndpoint: stsEndpoint)
     }
 }
 

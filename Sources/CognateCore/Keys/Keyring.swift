@@ -53,6 +53,11 @@ public final class Keyring: Sendable {
         guard let active = try await store.signingKeys(poolId: poolId).first(where: \.isActive) else {
             throw StoreError.notFound("active signing key of \(poolId)")
         }
+        return try await sign(payload, with: active)
+    }
+
+    /// Signs `payload` with `active`, whoever owns it (a pool, the identity pools).
+    func sign(_ payload: some JWTPayload, with active: SigningKey) async throws -> String {
         guard active.algorithm == .rs256 else {
             let collection = try await collection(for: active)
             return try await collection.sign(payload, kid: JWKIdentifier(string: active.kid))

@@ -333,3 +333,32 @@ final class ManagedLoginAssetRow: Model, @unchecked Sendable {
     @Field(key: "bytes") var bytes: Data
     init() {}
 }
+
+/// An identity pool (M033): the pool as JSON.
+final class IdentityPoolRow: Model, @unchecked Sendable {
+    static let schema = "identity_pools"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "name") var name: String
+    @Field(key: "document") var document: String
+    @Field(key: "created_at") var createdAt: Date
+    init() {}
+}
+
+final class IdentityRow: Model, @unchecked Sendable {
+    static let schema = "identities"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+final class IdentityLoginRow: Model, @unchecked Sendable {
+    static let schema = "identity_logins"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "identity_id") var identityId: String
+    @Field(key: "provider") var provider: String
+    @Field(key: "subject") var subject: String
+    init() {}
+}

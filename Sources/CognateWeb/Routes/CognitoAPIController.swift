@@ -37,8 +37,18 @@ struct CognitoAPIController: Sendable {
         case "SignUp": .signUp
         case "ForgotPassword", "ResendConfirmationCode": .codeRequest
         case "InitiateAuth", "RespondToAuthChallenge", "ChangePassword", "ConfirmForgotPassword", "ConfirmSignUp": .signIn
+        // an identity pool's guest identities are made by anyone who asks: counted as sign-ups are
+        case "GetId" where !hasLogins(request): .signUp
         default: nil
         }
+    }
+
+    /// Whether a GetId names logins (then its identity is a known person's, found or made once).
+    static func hasLogins(_ request: Request) -> Bool {
+        guard let body = request.body.data, let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+            let logins = object["Logins"] as? [String: Any]
+        else { return false }
+        return !logins.isEmpty
     }
 
     /// Past the address's allowance (AddressLimits) the answer is Cognito's TooManyRequestsException.

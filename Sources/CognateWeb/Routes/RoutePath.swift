@@ -11,6 +11,9 @@ enum RoutePath {
     /// The same documents on a pool's domain host (prefix or custom), where the pool comes from the Host header.
     static let domainDiscovery: [PathComponent] = [".well-known", "openid-configuration"]
     static let domainJWKS: [PathComponent] = [".well-known", "jwks.json"]
+    /// The identity pools' OpenID provider (issuer `{public URL}/identity`).
+    static let identityDiscovery: [PathComponent] = ["identity", ".well-known", "openid-configuration"]
+    static let identityJWKS: [PathComponent] = ["identity", ".well-known", "jwks.json"]
     static let poolPrefix: [PathComponent] = [":poolId"]
     static let authorize: [PathComponent] = ["oauth2", "authorize"]
     static let token: [PathComponent] = ["oauth2", "token"]

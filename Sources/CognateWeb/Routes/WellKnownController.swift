@@ -42,6 +42,24 @@ struct WellKnownController: Sendable {
         return Self.document(body, cacheControl: Self.jwksCacheControl)
     }
 
+    /// Discovery of the identity pools' OpenID provider: what an STS (or any relying party)
+    /// needs to trust GetOpenIdToken's tokens.
+    func identityDiscovery(_ request: Request) async throws -> Response {
+        let service = try request.services().api.identityPools
+        let document: [String: Any] = [
+            "issuer": service.issuer, "jwks_uri": service.issuer + "/.well-known/jwks.json",
+            "response_types_supported": ["id_token"], "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"], "claims_supported": ["iss", "sub", "aud", "amr", "iat", "exp"],
+        ]
+        let body = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Self.document(ByteBuffer(data: body), cacheControl: Self.discoveryCacheControl)
+    }
+
+    func identityJWKS(_ request: Request) async throws -> Response {
+        let body = try await request.services().api.identityPools.tokenKey.jwks()
+        return Self.document(ByteBuffer(data: body), cacheControl: Self.jwksCacheControl)
+    }
+
     static func document(_ body: ByteBuffer, cacheControl: String) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .json

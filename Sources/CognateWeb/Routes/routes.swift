@@ -23,6 +23,8 @@ func routes(_ app: Application, publicDirectory: String) throws {
     app.get(RoutePath.jwks, use: wellKnown.jwks)
     app.get(RoutePath.domainDiscovery, use: wellKnown.discovery)
     app.get(RoutePath.domainJWKS, use: wellKnown.jwks)
+    app.get(RoutePath.identityDiscovery, use: wellKnown.identityDiscovery)
+    app.get(RoutePath.identityJWKS, use: wellKnown.identityJWKS)
 
     // The hosted endpoints answer under {public URL}/{pool id} and on the pool's domain.
     let hosted = HostedPagesController()

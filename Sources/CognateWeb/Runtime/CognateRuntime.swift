@@ -85,8 +85,12 @@ public enum CognateRuntime {
             context: APIContext(
                 store: store, pools: pools, keyring: keyring, hasher: hasher, delivery: delivery,
                 domains: domains, tokens: tokens, signIn: signIn, credentials: credentials, accounts: accounts,
-                identityProviders: identityProviders, saml: saml, region: configuration.region,
-                now: settings.now),
+                identityProviders: identityProviders, saml: saml,
+                identityPools: IdentityPoolService(store: store, keyring: keyring,
+                                                   sts: STSClient(http: outbound, endpoint: configuration.stsEndpoint?.absoluteString,
+                                                                 credentials: .fromEnvironment(), now: settings.now),
+                                                   issuerBase: publicURL, region: configuration.region, now: settings.now),
+                region: configuration.region, now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
             configuration: configuration, store: store, masterKey: masterKey, hasher: hasher, credentials: credentials,
