@@ -22,6 +22,9 @@ import Testing
         #expect(model.operations["InitiateAuth"]?.requiresSignature == false)
         #expect(model.operations["SignUp"]?.requiresSignature == false)
         for name in CognitoAPI.implementedOperations { #expect(model.operations[name] != nil, "\(name) is not in the model") }
+        for name in CognitoAPI.implementedIdentityOperations {
+            #expect(ServiceModel.identity.operations[name] != nil, "\(name) is not in the Identity API's model")
+        }
     }
 
     @Test func validRequestPasses() {

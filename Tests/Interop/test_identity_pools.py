@@ -1,9 +1,12 @@
-"""Identity pools through boto3's cognito-identity client: a signed-in user's ID token becomes
-working S3 credentials, with moto's server (PyPI `moto[server]`, IAM checks on) as the STS and
-the S3 the credentials are tried against. Cognate's OpenID tokens are checked with jwcrypto
+"""Identity pools through boto3's cognito-identity client: a signed-in user's ID token (or an
+outside OpenID provider's, Authlib's) becomes working S3 credentials, with moto's server (PyPI
+`moto[server]`, IAM checks on) as the STS and the S3 the credentials are tried against. Cognate's OpenID tokens are checked with jwcrypto
 against its own discovery and JWKS."""
+import base64
+import hashlib
 import json
 import re
+import secrets
 import threading
 import time
 import urllib.parse
@@ -18,11 +21,13 @@ from botocore.credentials import Credentials
 from jwcrypto import jwk, jwt
 
 from conftest import ADMIN, ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Server, claims, cognito, refused
+from oidc_provider import OIDCProvider
 from test_migration import start_moto
 
 PASSWORD = "Identity-Passw0rd!"
 BUCKET = "cognate-identity"
 ACCOUNT = "123456789012"
+APP_CALLBACK = "http://127.0.0.1/app/callback"
 
 
 def policy(*statements):
@@ -450,3 +455,51 @@ def test_first_sign_ins_at_once_make_one_identity(world):
         thread.join()
     assert not errors and len(results) == 8 and len(set(results)) == 1, (errors, results)
     assert len(world.identity.list_identities(IdentityPoolId=pool_id, MaxResults=60)["Identities"]) == 1
+
+
+def provider_id_token(provider, nonce="n-1"):
+    """An ID token of the Authlib provider, by its authorization code flow (as an app gets one)."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    answer = requests.get(f"{provider.issuer}/connect/authorize", params={
+        "response_type": "code", "client_id": provider.client.client_id, "redirect_uri": APP_CALLBACK, "scope": "openid email",
+        "state": "s", "nonce": nonce, "code_challenge": challenge, "code_challenge_method": "S256"}, allow_redirects=False)
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(answer.headers["Location"]).query)["code"][0]
+    tokens = requests.post(f"{provider.issuer}/connect/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": APP_CALLBACK, "client_id": provider.client.client_id,
+        "client_secret": provider.client.secret, "code_verifier": verifier}).json()
+    return tokens["id_token"]
+
+
+def test_an_outside_openid_providers_login_gets_credentials(world):
+    provider = OIDCProvider(redirect_uris=[APP_CALLBACK])
+    try:
+        key = provider.issuer.removeprefix("http://")
+        pool_id = new_pool(world, "corp", SupportedLoginProviders={key: f"another-app;{provider.client.client_id}"})
+        token = provider_id_token(provider)
+        identity_id = world.identity.get_id(IdentityPoolId=pool_id, Logins={key: token})["IdentityId"]
+        assert world.identity.get_id(IdentityPoolId=pool_id, Logins={key: provider_id_token(provider)})["IdentityId"] == identity_id
+        creds = credentials(world, identity_id, {key: token})
+        assert world.cloud.role_of(creds) == "Uploader"
+        # rules read the provider's claims
+        world.identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": world.cloud.arns["Uploader"]}, RoleMappings={
+            key: {"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": {"Rules": [
+                {"Claim": "email", "MatchType": "Equals", "Value": provider.user["email"], "RoleARN": world.cloud.arns["Ruled"]}]}}})
+        assert world.cloud.role_of(credentials(world, identity_id, {key: token})) == "Ruled"
+        # the provider's login beside a user pool's links both to one identity
+        both = {key: token, world.provider: world.id_token("fred")}
+        assert world.identity.get_id(IdentityPoolId=pool_id, Logins=both)["IdentityId"] == identity_id
+        assert sorted(world.identity.describe_identity(IdentityId=identity_id)["Logins"]) == sorted([key, world.provider])
+        # the provider's token for another app, expired or signed with another key is refused
+        for misbehaving in ["audience", "expired", "foreign key", "issuer"]:
+            provider.misbehave = misbehaving
+            bad = provider_id_token(provider)
+            provider.misbehave = None
+            refused(lambda: world.identity.get_id(IdentityPoolId=pool_id, Logins={key: bad}), "NotAuthorizedException")
+        # a pool that names another app id takes none of its tokens; Facebook's opaque tokens are not taken at all
+        strict = new_pool(world, "corp-other", SupportedLoginProviders={key: "another-app"})
+        refused(lambda: world.identity.get_id(IdentityPoolId=strict, Logins={key: token}), "NotAuthorizedException")
+        facebook = new_pool(world, "social", SupportedLoginProviders={"graph.facebook.com": "123456789012345"})
+        refused(lambda: world.identity.get_id(IdentityPoolId=facebook, Logins={"graph.facebook.com": "EAAB-opaque"}), "NotAuthorizedException")
+    finally:
+        provider.close()

@@ -311,64 +311,10 @@ public struct FederatedSignIn: Sendable {
         return claims.claims
     }
 
-    /// OIDC Core §3.1.3.7: signature by a key of the provider's JWKS (RS256 or ES256), `iss`,
-    /// `aud` (and `azp` when there are several), `exp`, `iat`, `nonce`.
+    /// OIDC Core §3.1.3.7 (see `ProviderIDTokens`), with the nonce this sign-in sent.
     func verifiedIDToken(_ token: String, jwksURI: String, issuers: Set<String>, clientId: String, nonce: String) async throws -> [String: ClaimValue] {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Data(lenientBase64: parts[0]),
-            let header = try? JSONDecoder().decode([String: String].self, from: headerData), ["RS256", "ES256"].contains(header["alg"] ?? "")
-        else { throw Refusal("the ID token is not signed with RS256 or ES256") }
-        // the kept key set first; a signature it does not match is tried once more with the
-        // provider's current set (it may have rotated its keys)
-        var verified: TokenClaims?
-        for fresh in [false, true] {
-            let keys = try await keySet(jwksURI, fresh: fresh)
-            if let claims = try? await keys.verify(token, as: TokenClaims.self) {
-                verified = claims
-                break
-            }
-        }
-        guard let verified else { throw Refusal("the ID token's signature does not match a key of the provider") }
-        let claims = verified.claims
-        guard let issuer = claims["iss"]?.string, issuers.contains(issuer) else { throw Refusal("the ID token was issued by someone else") }
-        let audiences = claims["aud"].map { value -> [String] in
-            switch value {
-            case .string(let one): [one]
-            case .strings(let many): many
-            default: []
-            }
-        } ?? []
-        guard audiences.contains(clientId) else { throw Refusal("the ID token is for another client") }
-        if audiences.count > 1, claims["azp"]?.string != clientId { throw Refusal("the ID token was issued to another party") }
-        let date = now().timeIntervalSince1970
-        guard let expiry = claims["exp"]?.int, Double(expiry) > date - Self.leeway else { throw Refusal("the ID token has expired") }
-        if let issued = claims["iat"]?.int, Double(issued) > date + Self.leeway { throw Refusal("the ID token is issued in the future") }
-        guard let sent = claims["nonce"]?.string, constantTimeEquals(Array(sent.utf8), Array(nonce.utf8)) else {
-            throw Refusal("the ID token's nonce is not this sign-in's")
-        }
-        guard let sub = claims["sub"]?.string, !sub.isEmpty else { throw Refusal("the ID token names no subject") }
-        return claims
-    }
-
-    /// The provider's key set: the one read in the last `keySetLifetime`, or read now.
-    func keySet(_ url: String, fresh: Bool) async throws -> JWTKeyCollection {
-        let date = now()
-        if !fresh, let kept = keySets.entries.withLockedValue({ $0[url] }), date.timeIntervalSince(kept.read) < Self.keySetLifetime {
-            return kept.keys
-        }
-        let answer = try await http.send(OutboundRequest(.get, url, headers: ["Accept": "application/json"]))
-        guard answer.status == 200 else { throw Refusal("the key set answered HTTP \(answer.status)") }
-        let keys = JWTKeyCollection()
-        do {
-            try await keys.add(jwksJSON: String(decoding: answer.body, as: UTF8.self))
-        } catch {
-            throw Refusal("the key set could not be read")
-        }
-        keySets.entries.withLockedValue { entries in
-            if entries.count >= KeySets.capacity { entries.removeAll() }
-            entries[url] = (keys, date)
-        }
-        return keys
+        try await ProviderIDTokens(http: http, keySets: keySets, now: now).verify(token, jwksURI: jwksURI, issuers: issuers, clientIds: [clientId],
+                                                                                 nonce: nonce)
     }
 
     // MARK: The user
@@ -490,4 +436,6 @@ final class KeySets: Sendable {
     let entries = NIOLockedValueBox<[String: (keys: JWTKeyCollection, read: Date)]>([:])
     /// SAML IdPs' metadata read from their MetadataURL.
     let metadata = NIOLockedValueBox<[String: (metadata: SAMLMetadata, read: Date)]>([:])
+    /// OpenID providers' jwks_uri, read from their discovery documents (identity pools' logins).
+    let discovered = NIOLockedValueBox<[String: (uri: String, read: Date)]>([:])
 }

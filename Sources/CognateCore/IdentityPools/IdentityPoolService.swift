@@ -34,6 +34,8 @@ public struct IdentityPoolService: Sendable {
     let keyring: Keyring
     public let tokenKey: IdentityTokenKey
     let sts: STSClient
+    /// Outside providers' ID tokens (SupportedLoginProviders), checked against their key sets.
+    let providerTokens: ProviderIDTokens
     let issuerBase: String
     public let region: String
     let now: Now
@@ -50,7 +52,9 @@ public struct IdentityPoolService: Sendable {
         "logs", "mobileanalytics", "polly", "rekognition", "s3", "sagemaker", "ses", "sns", "sqs", "textract", "transcribe", "translate",
     ]
 
-    public init(store: any Store, keyring: Keyring, sts: STSClient, issuerBase: String, region: String, now: @escaping Now) {
+    public init(store: any Store, keyring: Keyring, sts: STSClient, http: any OutboundHTTP, issuerBase: String, region: String,
+                now: @escaping Now) {
+        self.providerTokens = ProviderIDTokens(http: http, keySets: KeySets(), now: now)
         self.store = store
         self.keyring = keyring
         self.tokenKey = IdentityTokenKey(store: store, keyring: keyring, now: now)
@@ -150,6 +154,9 @@ public struct IdentityPoolService: Sendable {
             let amr = Array(list.dropFirst())
             return VerifiedLogin(login: nil, identityId: sub, claims: claims, mappingKey: key, amr: amr)
         }
+        if let appIds = pool.supportedLoginProviders[key] {
+            return try await verifyOutside(key: key, token: token, appIds: appIds)
+        }
         let providers = pool.userPoolProviders.filter { $0.providerName == key }
         guard !providers.isEmpty, let poolId = key.split(separator: "/").last.map(String.init) else { throw IdentityPoolError.unsupportedProvider }
         let claims: TokenClaims
@@ -182,6 +189,46 @@ public struct IdentityPoolService: Sendable {
         }
         return VerifiedLogin(login: IdentityLogin(provider: key, subject: sub), claims: claims, mappingKey: "\(key):\(audience)",
                              amr: [key, "\(key):CognitoSignIn:\(sub)"])
+    }
+
+    /// Providers whose tokens are no JWTs (an access token of Facebook's Graph API, of Login
+    /// with Amazon, Twitter's keys): Cognate has no way to check them offline.
+    static let opaqueTokenProviders: Set<String> = ["graph.facebook.com", "www.amazon.com", "api.twitter.com", "www.digits.com"]
+
+    /// A login of an outside OpenID provider named in SupportedLoginProviders by its issuer
+    /// without the scheme (`accounts.google.com`, `appleid.apple.com`, `login.example.com/tenant`):
+    /// its ID token, checked against the provider's keys, for one of the app ids the pool names
+    /// (separated by `;`, the one separator the model's pattern allows). The person is the token's `sub`.
+    func verifyOutside(key: String, token: String, appIds: String) async throws -> VerifiedLogin {
+        guard !Self.opaqueTokenProviders.contains(key) else {
+            throw IdentityPoolError.notAuthorized("Logins through \(key) are not supported by Cognate: its tokens cannot be checked offline.")
+        }
+        let audiences = Set(appIds.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let claims: [String: ClaimValue]
+        do {
+            let (jwksURI, issuers): (String, Set<String>)
+            switch key {
+            case "accounts.google.com": (jwksURI, issuers) = (FederatedSignIn.googleKeys, FederatedSignIn.googleIssuers)
+            case "appleid.apple.com": (jwksURI, issuers) = (FederatedSignIn.appleKeys, [FederatedSignIn.appleIssuer])
+            default:
+                // https, or http for a provider on this machine's loopback (as federation allows)
+                let issuer = IdentityProviderService.isProviderURL("http://" + key) ? "http://" + key : "https://" + key
+                (jwksURI, issuers) = (try await providerTokens.jwksURI(issuer: issuer), [issuer])
+            }
+            claims = try await providerTokens.verify(token, jwksURI: jwksURI, issuers: issuers, clientIds: audiences, nonce: nil)
+        } catch let refusal as FederatedSignIn.Refusal {
+            throw IdentityPoolError.notAuthorized("Invalid login token. \(refusal.reason.prefix(1).uppercased() + refusal.reason.dropFirst()).")
+        } catch is OutboundError {
+            throw IdentityPoolError("ExternalServiceException", "The login provider \(key) could not be reached; try again.")
+        }
+        let sub = claims["sub"]?.string ?? ""
+        let audience: String = switch claims["aud"] {
+        case .string(let one): one
+        case .strings(let many): many.first(where: audiences.contains) ?? ""
+        default: ""
+        }
+        return VerifiedLogin(login: IdentityLogin(provider: key, subject: sub), claims: TokenClaims(claims), mappingKey: key,
+                             amr: [key, "\(key):\(audience):\(sub)"])
     }
 
     /// The identity the logins belong to (and `identityId`, when given): found, linked to the

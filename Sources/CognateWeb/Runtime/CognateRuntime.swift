@@ -89,7 +89,7 @@ public enum CognateRuntime {
                 identityPools: IdentityPoolService(store: store, keyring: keyring,
                                                    sts: STSClient(http: outbound, endpoint: configuration.stsEndpoint?.absoluteString,
                                                                  credentials: .fromEnvironment(), now: settings.now),
-                                                   issuerBase: publicURL, region: configuration.region, now: settings.now),
+                                                   http: outbound, issuerBase: publicURL, region: configuration.region, now: settings.now),
                 region: configuration.region, now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(

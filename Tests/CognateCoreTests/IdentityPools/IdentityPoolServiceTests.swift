@@ -46,7 +46,7 @@ final class ScriptedSTS: OutboundHTTP, @unchecked Sendable {
         let sts = ScriptedSTS()
         let service = IdentityPoolService(store: world.store, keyring: world.keyring,
                                           sts: STSClient(http: sts, endpoint: "http://127.0.0.1:9/", credentials: credentials, now: world.clock.now),
-                                          issuerBase: CoreWorld.issuerBase, region: "local", now: world.clock.now)
+                                          http: sts, issuerBase: CoreWorld.issuerBase, region: "local", now: world.clock.now)
         let provider = service.userPoolProviderName(world.pool.id)
         #expect(provider == "id.example/\(world.pool.id)")
         var pool = IdentityPool(id: service.newId(), name: "app", allowUnauthenticated: true, allowClassicFlow: true,
