@@ -22,7 +22,8 @@ public enum CognateRuntime {
             app.databases, location: location, logger: app.logger, cacheSeconds: Double(configuration.cacheSeconds), now: settings.now)
         do {
             try await store.prepare(location)
-            try await app.autoMigrate()
+            // nodes starting together on an empty or older database: one migrates, the others wait
+            try await StartupLock.exclusively(location, logger: app.logger) { try await app.autoMigrate() }
             try await store.ping()
         } catch {
             throw StartupError("cannot open the database (\(describe(configuration.database))): \(String(describing: error))")
@@ -108,20 +109,24 @@ public enum CognateRuntime {
     public static func bootstrap(_ app: Application, output: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) async throws {
         let services = try await prepare(app)
         var lines: [String] = []
-        let admin = try await services.adminCredentials.ensure(configured: services.configuration.adminKey)
+        // made once by the first of several nodes starting together; the others find them made
+        let location = try DatabaseLocation(services.configuration.database)
+        let (admin, created) = try await StartupLock.exclusively(location, logger: app.logger) {
+            (try await services.adminCredentials.ensure(configured: services.configuration.adminKey),
+             try await DefaultPool.createIfFirstStart(service: services.pools, settings: services.store, store: services.store))
+        }
         // every serving node sweeps and sends what is due; tests drive both themselves, with their own clock
         if app.environment != .testing {
             app.lifecycle.use(BackgroundWork(
                 sweeper: Sweeper(store: services.store, now: services.now), sweepSeconds: services.configuration.sweepSeconds,
                 delivery: services.delivery, logger: app.logger))
         }
-        let created = try await DefaultPool.createIfFirstStart(service: services.pools, settings: services.store, store: services.store)
         if let file = app.cognateSettings?.configFile {
             let applier = ConfigFileApplier(
                 store: services.store, pools: services.pools, keyring: services.keyring, credentials: services.credentials,
                 http: VaporOutboundHTTP(client: app.client),
                 now: services.now)
-            let report = try await applier.apply(file)
+            let report = try await StartupLock.exclusively(location, logger: app.logger) { try await applier.apply(file) }
             for item in report.created { app.logger.info("config file: created \(item)") }
             for item in report.updated { app.logger.info("config file: updated \(item)") }
             if report.created.isEmpty && report.updated.isEmpty { lines.append("Config file \(file.path): already applied, nothing changed") }
