@@ -35,12 +35,17 @@ public struct FluentStore: Sendable {
     public static func on(_ databases: Databases, location: DatabaseLocation, logger: Logger, cacheSeconds: Double = 0,
                           now: @escaping @Sendable () -> Date = { Date() }) -> FluentStore {
         let id = location.databaseID
+        let loop = databases.eventLoopGroup.any()
+        // Once the databases have shut down they hand out nothing; work still finishing then gets
+        // this handle, whose closed pool fails each query as "unavailable" instead of a crash.
+        guard let opened = databases.database(id, logger: logger, on: loop) else { preconditionFailure("the database \(id) is not configured") }
         if location.isSQLite {
-            let loop = databases.eventLoopGroup.any()
             let file: String? = if case .sqliteFile(let path) = location { path } else { nil }
-            return FluentStore(cacheSeconds: cacheSeconds, sqliteFile: file, now: now) { databases.database(id, logger: logger, on: loop)! }
+            return FluentStore(cacheSeconds: cacheSeconds, sqliteFile: file, now: now) { databases.database(id, logger: logger, on: loop) ?? opened }
         }
-        return FluentStore(cacheSeconds: cacheSeconds, now: now) { databases.database(id, logger: logger, on: databases.eventLoopGroup.any())! }
+        return FluentStore(cacheSeconds: cacheSeconds, now: now) {
+            databases.database(id, logger: logger, on: databases.eventLoopGroup.any()) ?? opened
+        }
     }
 
     static let encoder: JSONEncoder = {

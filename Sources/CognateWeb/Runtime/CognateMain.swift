@@ -24,6 +24,10 @@ public enum CognateMain {
             do {
                 try configure(app, configuration: configuration, port: port)
                 try await app.execute()
+                // SIGTERM or SIGINT: stop taking connections and let the requests under way finish
+                // (up to the server's shutdown timeout, 10 s) while the hashing pool and the database
+                // are still there; Vapor's own shutdown closes them before it stops the server
+                await app.server.shutdown()
                 try await app.asyncShutdown()
                 return 0
             } catch {
