@@ -1,6 +1,6 @@
 # Cognate — two commands: `make run` and `make test`.
 SHELL := /bin/bash
-APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql apache2 libapache2-mod-auth-openidc libqrencode-dev libxml2-dev libxmlsec1-dev xmlsec1 chromium chromium-driver zbar-tools nginx
+APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql apache2 libapache2-mod-auth-openidc libqrencode-dev libxml2-dev libxmlsec1-dev xmlsec1 chromium chromium-driver zbar-tools nginx prometheus
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 HOST ?= 127.0.0.1
@@ -9,7 +9,7 @@ PORT ?= 8080
 .PHONY: run test bench deps build build-tests test-swift test-interop venv clean-data screenshots
 
 ## Install what is missing from Debian (needs root or sudo), once; no service they bring is started
-## (the tests run their own apache2, nginx and PostgreSQL on loopback ports).
+## (the tests run their own apache2, nginx, Prometheus and PostgreSQL on loopback ports).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -20,7 +20,7 @@ deps:
 	  fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; status=$$?; \
 	  [ -z "$$policy" ] || $$SUDO rm -f /usr/sbin/policy-rc.d; \
-	  for service in apache2 nginx; do $$SUDO service $$service stop >/dev/null 2>&1 || true; done; \
+	  for service in apache2 nginx prometheus; do $$SUDO service $$service stop >/dev/null 2>&1 || true; done; \
 	  exit $$status; \
 	fi
 

@@ -3,6 +3,7 @@ import FluentKit
 import FluentPostgresDriver
 import Foundation
 import Logging
+import Metrics
 import SQLKit
 
 /// The store on a Fluent database: SQLite or PostgreSQL.
@@ -69,8 +70,24 @@ public struct FluentStore: Sendable {
         try decoder.decode(type, from: Data(text.utf8))
     }
 
-    /// Runs `body`, turning driver errors into `StoreError`.
+    /// Runs `body`, timed (`cognate_store_operation_seconds` by what it touches; a database that
+    /// did not answer also counts in `cognate_store_unavailable_total`).
     func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            Timer(label: "cognate_store_operation_seconds", dimensions: [("what", what)], preferredDisplayUnit: .seconds)
+                .recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds - started))
+        }
+        do {
+            return try await mapped(what, body)
+        } catch StoreError.unavailable(let reason) {
+            Counter(label: "cognate_store_unavailable_total", dimensions: [("what", what)]).increment()
+            throw StoreError.unavailable(reason)
+        }
+    }
+
+    /// Runs `body`, turning driver errors into `StoreError`.
+    func mapped<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as StoreError {

@@ -43,8 +43,22 @@ enum AuthFlows {
     /// The scope API sign-ins grant, as in Cognito.
     static let apiScopes = ["aws.cognito.signin.user.admin"]
 
+    /// A sign-in through the API, counted by its flow (the model's AuthFlowType names) and result.
     static func initiate(flow: String, parameters: [String: String], client: AppClient, admin: Bool, clientMetadata: [String: String] = [:],
                          _ context: APIContext) async throws -> AuthOutput {
+        do {
+            let output = try await initiateFlow(flow: flow, parameters: parameters, client: client, admin: admin, clientMetadata: clientMetadata,
+                                                context)
+            CognateMetrics.signIn(flow: flow, result: output.AuthenticationResult != nil ? "success" : "challenge")
+            return output
+        } catch {
+            CognateMetrics.signIn(flow: flow, result: "failure")
+            throw error
+        }
+    }
+
+    static func initiateFlow(flow: String, parameters: [String: String], client: AppClient, admin: Bool, clientMetadata: [String: String],
+                             _ context: APIContext) async throws -> AuthOutput {
         let pool = try await context.existingPool(client.poolId)
         func require(_ allowed: String, legacy: String? = nil) throws {
             guard client.explicitAuthFlows.contains(allowed) || legacy.map(client.explicitAuthFlows.contains) == true else {

@@ -64,6 +64,9 @@ public struct CognateConfiguration: Sendable {
     /// Where identity pools obtain credentials (STS AssumeRoleWithWebIdentity, COGNATE_STS_ENDPOINT);
     /// nil: AWS's global STS endpoint.
     public var stsEndpoint: URL?
+    /// Where `/metrics` (Prometheus text format) is served (COGNATE_METRICS_ADDRESS, `host:port`),
+    /// on a listener of its own; nil: no metrics are kept or served.
+    public var metricsAddress: (host: String, port: Int)?
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -229,6 +232,20 @@ public struct CognateConfiguration: Sendable {
         let lambdaEndpoint = endpoint("COGNATE_LAMBDA_ENDPOINT")
         let kmsEndpoint = endpoint("COGNATE_KMS_ENDPOINT")
         let stsEndpoint = endpoint("COGNATE_STS_ENDPOINT")
+        var metricsAddress: (host: String, port: Int)?
+        if let text = value("COGNATE_METRICS_ADDRESS") {
+            // host:port, the host an IPv4 address or a name, or [IPv6]:port
+            let parts: (String, String)? = if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+                (String(text[text.index(after: text.startIndex)..<close]), String(text[close...].dropFirst().drop { $0 == ":" }))
+            } else if let colon = text.lastIndex(of: ":") {
+                (String(text[..<colon]), String(text[text.index(after: colon)...]))
+            } else { nil }
+            if let (host, portText) = parts, !host.isEmpty, let port = Int(portText), (1...65535).contains(port) {
+                metricsAddress = (host, port)
+            } else {
+                fail("COGNATE_METRICS_ADDRESS", "must be host:port (for example 127.0.0.1:9464)")
+            }
+        }
 
         let file = configFile ?? value("COGNATE_CONFIG")
         if let file, !FileManager.default.isReadableFile(atPath: file) {
@@ -243,7 +260,7 @@ public struct CognateConfiguration: Sendable {
             hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, gatewayCacheSeconds: gatewayCacheSeconds, addressLimitPerHour: addressLimitPerHour,
             addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
             trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development, lambdaEndpoint: lambdaEndpoint,
-            kmsEndpoint: kmsEndpoint, stsEndpoint: stsEndpoint)
+            kmsEndpoint: kmsEndpoint, stsEndpoint: stsEndpoint, metricsAddress: metricsAddress)
     }
 }
 

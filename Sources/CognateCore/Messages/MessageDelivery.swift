@@ -116,6 +116,7 @@ public struct MessageDelivery: Sendable {
         let channels = [OutboundMessage.Channel.email, .sms, .customEmail, .customSMS].filter { sender(for: $0) != nil }
         let start = now()
         let due = try await outbox.claimDue(channels: channels, at: start, leaseUntil: start.addingTimeInterval(Self.lease), limit: limit)
+        CognateMetrics.outboxBacklog(due.count)
         for message in due {
             guard let sender = sender(for: message.channel) else { continue }
             await attempt(readable(message), with: sender)
@@ -133,6 +134,7 @@ public struct MessageDelivery: Sendable {
             return true
         } catch {
             let failures = message.attempts + 1
+            CognateMetrics.deliveryFailure(channel: message.channel.rawValue)
             let retryAt = failures <= Self.retryDelays.count ? now().addingTimeInterval(Self.retryDelays[failures - 1]) : nil
             logger.warning("delivery of \(message.channel.rawValue) to \(message.destination) failed (try \(failures)): \(error)")
             try? await outbox.recordAttempt(id: message.id, at: now(), error: String(describing: error), retryAt: retryAt)

@@ -287,6 +287,19 @@ public struct HostedSignIn: Sendable {
 
     /// The login form's submission.
     public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> LoginResult {
+        do {
+            let result = try await checkLogin(pool: pool, request: request, username: username, password: password)
+            if case .signedIn = result { CognateMetrics.signIn(flow: "hosted", result: "success") } else {
+                CognateMetrics.signIn(flow: "hosted", result: "challenge")
+            }
+            return result
+        } catch {
+            CognateMetrics.signIn(flow: "hosted", result: "failure")
+            throw error
+        }
+    }
+
+    func checkLogin(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> LoginResult {
         guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
         // a client of outside providers only takes no password here, whoever types one
         guard Self.allowsPoolUsers(client) else { throw SignInError.poolUsersNotAllowed }

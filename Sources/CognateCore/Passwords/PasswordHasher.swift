@@ -60,8 +60,16 @@ public final class PasswordHasher: Sendable {
             return true
         }
         guard admitted else { throw PasswordHasherBusy() }
-        defer { pending.withLockedValue { $0 -= 1 } }
-        return try await pool.runIfActive(body)
+        CognateMetrics.hashQueue(depth: queued)
+        defer {
+            pending.withLockedValue { $0 -= 1 }
+            CognateMetrics.hashQueue(depth: queued)
+        }
+        let admittedAt = DispatchTime.now().uptimeNanoseconds
+        return try await pool.runIfActive {
+            CognateMetrics.hashWait(nanoseconds: DispatchTime.now().uptimeNanoseconds - admittedAt)
+            return try body()
+        }
     }
 
     public func shutdown() async throws {

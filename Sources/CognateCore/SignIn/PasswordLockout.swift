@@ -59,7 +59,10 @@ public struct PasswordLockout: Sendable {
             let started = NIOLockedValueBox(false)
             _ = try await store.saveCode(poolId: poolId, userSub: sub, purpose: .passwordAttempts) { previous in
                 var record = current(previous, poolId: poolId, sub: sub, at: date)
-                if let locked = record.lockedUntil, locked > date { throw SignInError.lockedOut }
+                if let locked = record.lockedUntil, locked > date {
+                    CognateMetrics.passwordCheck("locked")
+                    throw SignInError.lockedOut
+                }
                 let turns = max(1, Self.freeFailures - record.attempts)
                 guard record.sentInWindow < turns else { return record }
                 record.sentInWindow += 1
@@ -78,6 +81,9 @@ public struct PasswordLockout: Sendable {
     /// starts the count again, an unjudged one changes nothing else.
     func finish(poolId: String, sub: UUID, right: Bool?) async throws {
         let date = now()
+        if let right { CognateMetrics.passwordCheck(right ? "right" : "wrong") }
+        let locks = NIOLockedValueBox(false)
+        defer { if locks.withLockedValue({ $0 }) { CognateMetrics.lockout() } }
         _ = try await store.saveCode(poolId: poolId, userSub: sub, purpose: .passwordAttempts) { previous in
             var record = current(previous, poolId: poolId, sub: sub, at: date)
             record.sentInWindow = max(0, record.sentInWindow - 1)
@@ -92,6 +98,7 @@ public struct PasswordLockout: Sendable {
                 if record.attempts >= Self.freeFailures {
                     let exponent = min(record.attempts - Self.freeFailures, 10)
                     record.lockedUntil = date.addingTimeInterval(min(Double(1 << exponent), Self.longestLock))
+                    locks.withLockedValue { $0 = true }
                 }
             case nil:
                 break

@@ -70,6 +70,8 @@ public struct TokenService: Sendable {
         var tokens = try await signPair(user: user, client: client, scopes: scopes, authTime: authTime, originJTI: family,
                                         nonce: nonce, atHash: accessTokenHashForIDToken, custom: custom)
         tokens.refreshToken = refresh
+        // the trigger source names the grant: TokenGeneration_HostedAuth → hostedauth
+        CognateMetrics.tokensIssued(source.replacingOccurrences(of: "TokenGeneration_", with: "").lowercased())
         return tokens
     }
 
@@ -114,6 +116,7 @@ public struct TokenService: Sendable {
         var tokens = try await signPair(user: user, client: client, scopes: stored.scopes, authTime: stored.authTime,
                                         originJTI: stored.familyId, nonce: nil, atHash: false, groups: groups, custom: custom)
         tokens.refreshToken = newRefresh
+        CognateMetrics.tokensIssued("refresh_token")
         return (tokens, user)
     }
 
@@ -137,6 +140,7 @@ public struct TokenService: Sendable {
             for (name, value) in custom.accessClaims { claims[name] = value }
         }
         let token = try await keyring.sign(TokenClaims(claims), poolId: client.poolId)
+        CognateMetrics.tokensIssued("client_credentials")
         return IssuedTokens(idToken: nil, accessToken: token, refreshToken: nil, expiresIn: client.tokenValidity.accessToken)
     }
 

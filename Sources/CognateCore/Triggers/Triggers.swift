@@ -173,6 +173,20 @@ public struct Triggers: Sendable {
     /// answer is read (the custom senders; a Lambda function is invoked with InvocationType Event).
     public func call(_ trigger: String, source: String, pool: UserPool, userName: String?, clientId: String?,
                      request: [String: Any], version: String = "1", asynchronous: Bool = false) async throws -> [String: Any]? {
+        guard pool.lambdaConfig?[trigger] != nil else { return nil }
+        do {
+            let answer = try await invoke(trigger, source: source, pool: pool, userName: userName, clientId: clientId, request: request,
+                                          version: version, asynchronous: asynchronous)
+            CognateMetrics.triggerCall(trigger, result: "ok")
+            return answer
+        } catch {
+            CognateMetrics.triggerCall(trigger, result: "failed")
+            throw error
+        }
+    }
+
+    func invoke(_ trigger: String, source: String, pool: UserPool, userName: String?, clientId: String?,
+                request: [String: Any], version: String, asynchronous: Bool) async throws -> [String: Any]? {
         guard let target = pool.lambdaConfig?[trigger] else { return nil }
         let event: [String: Any] = [
             "version": version, "triggerSource": source, "region": region, "userPoolId": pool.id, "userName": userName ?? NSNull(),

@@ -10,6 +10,11 @@ struct CognateServeCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await CognateRuntime.bootstrap(app)
+        if let address = app.cognateSettings?.configuration.metricsAddress {
+            let metrics = MetricsListener(host: address.host, port: address.port)
+            try await metrics.start(app)
+            app.lifecycle.use(metrics)
+        }
         try await app.servers.asyncCommand.run(using: context, signature: signature)
     }
 }
