@@ -81,7 +81,9 @@ def test_metrics_are_served_apart_counted_and_scraped_by_prometheus(data_dir, tm
         query = 'sum(cognate_sign_ins_total{result="failure"})'
         deadline, result = time.time() + 30, []
         while time.time() < deadline and not result:
-            result = requests.get(f"http://127.0.0.1:{web}/api/v1/query", params={"query": query}).json()["data"]["result"]
+            # 503 while it is still starting (its /-/ready answers before it is ready)
+            answer = requests.get(f"http://127.0.0.1:{web}/api/v1/query", params={"query": query})
+            result = answer.json()["data"]["result"] if answer.status_code == 200 else []
             time.sleep(0.5)
         assert result and float(result[0]["value"][1]) == 2, result
     finally:

@@ -67,6 +67,8 @@ public struct CognateConfiguration: Sendable {
     /// Where `/metrics` (Prometheus text format) is served (COGNATE_METRICS_ADDRESS, `host:port`),
     /// on a listener of its own; nil: no metrics are kept or served.
     public var metricsAddress: (host: String, port: Int)?
+    /// COGNATE_LOG_FORMAT: `text` (Vapor's lines) or `json` (one JSON object per line).
+    public var jsonLogs = false
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -232,6 +234,8 @@ public struct CognateConfiguration: Sendable {
         let lambdaEndpoint = endpoint("COGNATE_LAMBDA_ENDPOINT")
         let kmsEndpoint = endpoint("COGNATE_KMS_ENDPOINT")
         let stsEndpoint = endpoint("COGNATE_STS_ENDPOINT")
+        let logFormat = value("COGNATE_LOG_FORMAT") ?? "text"
+        if logFormat != "text" && logFormat != "json" { fail("COGNATE_LOG_FORMAT", "must be text or json") }
         var metricsAddress: (host: String, port: Int)?
         if let text = value("COGNATE_METRICS_ADDRESS") {
             // host:port, the host an IPv4 address or a name, or [IPv6]:port
@@ -260,7 +264,8 @@ public struct CognateConfiguration: Sendable {
             hashQueueLimit: hashQueueLimit, cacheSeconds: cacheSeconds, gatewayCacheSeconds: gatewayCacheSeconds, addressLimitPerHour: addressLimitPerHour,
             addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
             trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development, lambdaEndpoint: lambdaEndpoint,
-            kmsEndpoint: kmsEndpoint, stsEndpoint: stsEndpoint, metricsAddress: metricsAddress)
+            kmsEndpoint: kmsEndpoint, stsEndpoint: stsEndpoint, metricsAddress: metricsAddress,
+            jsonLogs: logFormat == "json")
     }
 }
 

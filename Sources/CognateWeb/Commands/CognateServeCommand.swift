@@ -9,7 +9,13 @@ struct CognateServeCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await CognateRuntime.bootstrap(app)
+        if app.cognateSettings?.configuration.jsonLogs == true {
+            // the banner as log events too, so every line of the output is JSON
+            let logger = app.logger
+            try await CognateRuntime.bootstrap(app) { logger.notice("\($0)") }
+        } else {
+            try await CognateRuntime.bootstrap(app)
+        }
         if let address = app.cognateSettings?.configuration.metricsAddress {
             let metrics = MetricsListener(host: address.host, port: address.port)
             try await metrics.start(app)

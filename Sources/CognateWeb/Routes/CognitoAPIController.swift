@@ -26,7 +26,7 @@ struct CognitoAPIController: Sendable {
         }
         var headers = HTTPHeaders()
         headers.contentType = Self.contentType
-        headers.add(name: "x-amzn-RequestId", value: UUID().uuidString.lowercased())
+        headers.add(name: "x-amzn-RequestId", value: request.id)
         return Response(status: HTTPResponseStatus(statusCode: answer.status), headers: headers, body: .init(data: answer.body))
     }
 

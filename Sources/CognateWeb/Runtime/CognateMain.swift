@@ -12,7 +12,13 @@ public enum CognateMain {
         let port = Self.port(in: arguments)
         do {
             var env = try Environment.detect(arguments: arguments)
-            try LoggingSystem.bootstrap(from: &env)
+            if ProcessInfo.processInfo.environment["COGNATE_LOG_FORMAT"] == "json" {
+                // one JSON object per line; the level as Vapor reads it (LOG_LEVEL), info by default
+                let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+                LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+            } else {
+                try LoggingSystem.bootstrap(from: &env)
+            }
             let configuration: CognateConfiguration
             do {
                 configuration = try CognateConfiguration.load(
