@@ -10,10 +10,13 @@ public enum StartupLock {
     /// Any fixed number: the lock's name among the database's advisory locks ("cognate" in ASCII).
     static let key: Int64 = 0x636F_676E_6174_65
 
-    public static func exclusively<T: Sendable>(_ location: DatabaseLocation, logger: Logger,
+    public static func exclusively<T: Sendable>(_ location: DatabaseLocation, options: DatabaseLocation.Options, logger: Logger,
                                                 _ body: @Sendable () async throws -> T) async throws -> T {
         guard case .postgres(let url) = location else { return try await body() }
-        let configuration = try SQLPostgresConfiguration(url: url)
+        // the lock waits as long as another node migrates: no statement timeout on this session
+        var untimed = options
+        untimed.statementTimeout = 0
+        let configuration = try DatabaseLocation.postgres(url: url, untimed)
         let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 0, logger: logger)
         // the session's end (closed here, or dropped with a node that dies) ends its lock
         do {

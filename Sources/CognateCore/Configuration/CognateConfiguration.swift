@@ -69,6 +69,12 @@ public struct CognateConfiguration: Sendable {
     public var metricsAddress: (host: String, port: Int)?
     /// COGNATE_LOG_FORMAT: `text` (Vapor's lines) or `json` (one JSON object per line).
     public var jsonLogs = false
+    /// PostgreSQL: connections per event loop (COGNATE_DATABASE_POOL_SIZE), seconds a statement
+    /// may run (COGNATE_DATABASE_STATEMENT_TIMEOUT, 0: no limit), trust roots for the server's
+    /// certificate (COGNATE_DATABASE_CA_FILE).
+    public var databasePoolSize = 1
+    public var databaseStatementTimeout = 0
+    public var databaseCAFile: String?
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -234,6 +240,18 @@ public struct CognateConfiguration: Sendable {
         let lambdaEndpoint = endpoint("COGNATE_LAMBDA_ENDPOINT")
         let kmsEndpoint = endpoint("COGNATE_KMS_ENDPOINT")
         let stsEndpoint = endpoint("COGNATE_STS_ENDPOINT")
+        let databasePoolSize = number("COGNATE_DATABASE_POOL_SIZE", default: 1, range: 1...100)
+        let databaseStatementTimeout = number("COGNATE_DATABASE_STATEMENT_TIMEOUT", default: 0, range: 0...86_400)
+        let databaseCAFile = value("COGNATE_DATABASE_CA_FILE")
+        if let databaseCAFile {
+            if !FileManager.default.isReadableFile(atPath: databaseCAFile) { fail("COGNATE_DATABASE_CA_FILE", "cannot read \(databaseCAFile)") }
+            if case .postgres(let url) = database {
+                let mode = URLComponents(string: url)?.queryItems?.last { ["sslmode", "tlsmode", "ssl", "tls"].contains($0.name.lowercased()) }?.value
+                if mode == "disable" || mode == "false" { fail("COGNATE_DATABASE_CA_FILE", "is set, but COGNATE_DATABASE_URL says sslmode=disable") }
+            } else {
+                fail("COGNATE_DATABASE_CA_FILE", "is for PostgreSQL; COGNATE_DATABASE_URL names SQLite")
+            }
+        }
         let logFormat = value("COGNATE_LOG_FORMAT") ?? "text"
         if logFormat != "text" && logFormat != "json" { fail("COGNATE_LOG_FORMAT", "must be text or json") }
         var metricsAddress: (host: String, port: Int)?
@@ -265,7 +283,8 @@ public struct CognateConfiguration: Sendable {
             addressSignInFailuresPerHour: addressSignInFailuresPerHour, sweepSeconds: sweepSeconds, authEventDays: authEventDays,
             trustedProxies: trustedProxies, themesDirectory: themesDirectory, development: development, lambdaEndpoint: lambdaEndpoint,
             kmsEndpoint: kmsEndpoint, stsEndpoint: stsEndpoint, metricsAddress: metricsAddress,
-            jsonLogs: logFormat == "json")
+            jsonLogs: logFormat == "json", databasePoolSize: databasePoolSize, databaseStatementTimeout: databaseStatementTimeout,
+            databaseCAFile: databaseCAFile)
     }
 }
 

@@ -23,7 +23,7 @@ public enum CognateRuntime {
         do {
             try await store.prepare(location)
             // nodes starting together on an empty or older database: one migrates, the others wait
-            try await StartupLock.exclusively(location, logger: app.logger) { try await app.autoMigrate() }
+            try await StartupLock.exclusively(location, options: configuration.databaseOptions, logger: app.logger) { try await app.autoMigrate() }
             try await store.ping()
         } catch {
             throw StartupError("cannot open the database (\(describe(configuration.database))): \(String(describing: error))")
@@ -111,7 +111,7 @@ public enum CognateRuntime {
         var lines: [String] = []
         // made once by the first of several nodes starting together; the others find them made
         let location = try DatabaseLocation(services.configuration.database)
-        let (admin, created) = try await StartupLock.exclusively(location, logger: app.logger) {
+        let (admin, created) = try await StartupLock.exclusively(location, options: services.configuration.databaseOptions, logger: app.logger) {
             (try await services.adminCredentials.ensure(configured: services.configuration.adminKey),
              try await DefaultPool.createIfFirstStart(service: services.pools, settings: services.store, store: services.store))
         }
@@ -126,7 +126,7 @@ public enum CognateRuntime {
                 store: services.store, pools: services.pools, keyring: services.keyring, credentials: services.credentials,
                 http: VaporOutboundHTTP(client: app.client),
                 now: services.now)
-            let report = try await StartupLock.exclusively(location, logger: app.logger) { try await applier.apply(file) }
+            let report = try await StartupLock.exclusively(location, options: services.configuration.databaseOptions, logger: app.logger) { try await applier.apply(file) }
             for item in report.created { app.logger.info("config file: created \(item)") }
             for item in report.updated { app.logger.info("config file: updated \(item)") }
             if report.created.isEmpty && report.updated.isEmpty { lines.append("Config file \(file.path): already applied, nothing changed") }

@@ -32,7 +32,7 @@ public func configure(
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.withoutEscapingSlashes]
     ContentConfiguration.global.use(encoder: encoder, for: .json)
-    app.databases.use(try location.configuration(), as: location.databaseID)
+    app.databases.use(try location.configuration(configuration.databaseOptions), as: location.databaseID)
     app.migrations.add(CognateMigrations.all, to: location.databaseID)
 
     app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.limit)
@@ -101,5 +101,12 @@ enum ResourceRoot {
         let found = candidates.first { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("Templates/layout.leaf")) }
         let root = found ?? FileManager.default.currentDirectoryPath
         return root.hasSuffix("/") ? root : root + "/"
+    }
+}
+
+extension CognateConfiguration {
+    /// The store's view of the database settings.
+    var databaseOptions: DatabaseLocation.Options {
+        .init(poolSize: databasePoolSize, statementTimeout: databaseStatementTimeout, caFile: databaseCAFile)
     }
 }
