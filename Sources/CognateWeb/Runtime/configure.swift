@@ -73,6 +73,7 @@ public func configure(
     app.asyncCommands.use(PreviewLinkCommand(), as: "preview-link")
     app.asyncCommands.use(TriggersCommand(), as: "triggers")
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
     try routes(app, publicDirectory: root + "Public/")
 }
 
