@@ -69,8 +69,12 @@ import VaporTesting
                 }
                 return try await group.reduce(into: [String]()) { $0.append($1) }
             }
+            // five are judged; the rest are refused unjudged: locked, or (on a loaded machine, past
+            // the five seconds a guess waits for its turn) told to try again later
             #expect(messages.filter { $0 == "Incorrect username or password." }.count == 5)
-            #expect(messages.filter { $0 == Self.locked }.count == 15)
+            #expect(messages.filter { $0 == Self.locked }.count + messages.filter { $0 == "Too many requests. Try again later." }.count == 15,
+                    "\(messages)")
+            #expect(messages.filter { $0 == Self.locked }.count >= 1)
         }
     }
 

@@ -5,6 +5,9 @@ import Vapor
 /// carry codes), pool, client, status and latency. Outermost, so it sees every answer,
 /// errors already turned into pages or JSON.
 struct RequestLogMiddleware: Middleware {
+    /// `info` when serving; the Swift tests' thousands of requests log theirs at `debug`.
+    let level: Logger.Level
+
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let started = DispatchTime.now().uptimeNanoseconds
         return next.respond(to: request).map { response in
@@ -23,7 +26,7 @@ struct RequestLogMiddleware: Middleware {
             ]
             if let pool = request.parameters.get("poolId"), Self.isPlainId(pool) { metadata["pool"] = .string(pool) }
             if let client = request.query[String.self, at: "client_id"], Self.isPlainId(client) { metadata["client"] = .string(client) }
-            request.logger.info("request", metadata: metadata)
+            request.logger.log(level: level, "request", metadata: metadata)
         }
     }
 

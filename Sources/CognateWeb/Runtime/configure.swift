@@ -37,7 +37,7 @@ public func configure(
 
     app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.limit)
     app.middleware = Middlewares()
-    app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(RequestLogMiddleware(level: app.environment == .testing ? .debug : .info))
     app.middleware.use(SecurityHeadersMiddleware(strictTransport: configuration.publicURL?.scheme == "https"))
     app.middleware.use(JSONErrorMiddleware())
     app.middleware.use(BodyLimitMiddleware())
