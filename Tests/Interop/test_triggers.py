@@ -97,6 +97,8 @@ def pre_sign_up(event, context):
 
 
 def custom_message(event, context):
+    if event["userName"] == "unworded":
+        raise Exception("No words for this one")
     if event["triggerSource"] == "CustomMessage_AdminCreateUser":
         event["response"]["emailSubject"] = "You are invited"
         event["response"]["emailMessage"] = f"Sign in as {event['request']['usernameParameter']} with {event['request']['codeParameter']}."
@@ -418,6 +420,14 @@ def test_admin_create_user_meets_pre_sign_up_and_custom_message(world):
     mail = inbox.wait(before + 1)[before]["message"]
     assert mail["Subject"] == "You are invited"
     assert re.fullmatch(r"Sign in as newhire with \S+\.\s*", mail.get_body(("plain",)).get_content())
+    # the invitation is worded before the user is kept: CustomMessage's refusal leaves no user without one
+    refused(lambda: idp.admin_create_user(UserPoolId="local_Trigger12", Username="unworded", DesiredDeliveryMediums=["EMAIL"],
+                                          UserAttributes=[{"Name": "email", "Value": "unworded@example.com"}]),
+            "UserLambdaValidationException", "CustomMessage failed with error No words for this one.")
+    refused(lambda: idp.admin_get_user(UserPoolId="local_Trigger12", Username="unworded"), "UserNotFoundException")
+    worded = next(call[1] for call in reversed(receiver.calls) if call[1].get("userName") == "unworded")
+    assert re.fullmatch(r"[0-9a-f-]{36}", worded["request"]["userAttributes"]["sub"])
+    assert worded["request"]["userAttributes"]["cognito:user_status"] == "FORCE_CHANGE_PASSWORD"
 
 
 def test_a_reset_password_meets_post_confirmation(world):

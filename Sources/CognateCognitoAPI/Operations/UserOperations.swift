@@ -35,17 +35,23 @@ struct AdminCreateUser: APIOperation {
             request: ["userAttributes": attributes, "validationData": UserAttributes.dictionary(input.ValidationData),
                       "clientMetadata": input.ClientMetadata ?? [:]])
 
+        // the CustomMessage trigger words the invitation before the user is kept: its refusal leaves no user behind
+        let sub = UUID()
+        let worded = try await context.invitationWording(
+            pool: pool, username: username.isEmpty ? sub.uuidString.lowercased() : username,
+            attributes: attributes.merging(["sub": sub.uuidString.lowercased(), "cognito:user_status": UserStatus.forceChangePassword.rawValue]) { $1 },
+            via: invitations)
         let expiry = context.now().addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400)
         let user: User
         do {
             user = try await UserCreator(store: context.store, credentials: context.credentials, now: context.now).create(
                 NewUser(username: username.isEmpty ? nil : username, status: .forceChangePassword, attributes: attributes,
-                        password: .plain(password), temporaryPasswordExpiresAt: expiry),
+                        password: .plain(password), temporaryPasswordExpiresAt: expiry, sub: sub),
                 in: pool, takeAliases: input.ForceAliasCreation == true)
         } catch AccountError.usernameExists {
             throw CognitoError("UsernameExistsException", "User account already exists")
         }
-        try await context.sendInvitation(to: user, pool: pool, password: password, via: invitations)
+        try await context.sendInvitation(to: user, pool: pool, password: password, via: invitations, worded: worded)
         return Output(User: UserType(user))
     }
 
@@ -58,6 +64,8 @@ struct AdminCreateUser: APIOperation {
         let password = try context.temporaryPassword(input.TemporaryPassword, pool: pool)
         let invitations = try context.invitations(mediums: input.DesiredDeliveryMediums, attributes: existing.attributes, suppressed: false,
                                                   resending: true)
+        let worded = try await context.invitationWording(pool: pool, username: existing.username, attributes: Triggers.attributes(existing),
+                                                         via: invitations)
         let made = try await context.credentials.make(password: password, poolId: pool.id, username: existing.username, sub: existing.sub)
         let date = context.now()
         let user = try await context.store.updateUser(poolId: pool.id, sub: existing.sub, identifiers: { $0.identifiers(in: pool) }) { user in
@@ -66,7 +74,7 @@ struct AdminCreateUser: APIOperation {
             user.temporaryPasswordExpiresAt = date.addingTimeInterval(Double(pool.passwordPolicy.temporaryPasswordValidityDays) * 86_400)
             user.updatedAt = date
         }
-        try await context.sendInvitation(to: user, pool: pool, password: password, via: invitations)
+        try await context.sendInvitation(to: user, pool: pool, password: password, via: invitations, worded: worded)
         return Output(User: UserType(user))
     }
 }
@@ -337,19 +345,32 @@ extension APIContext {
         return result
     }
 
-    func sendInvitation(to user: User, pool: UserPool, password: String, via channels: [(OutboundMessage.Channel, String)]) async throws {
+    /// The CustomMessage trigger's wording of an invitation (nil: no trigger words it), asked
+    /// before anything is written, so that its refusal, or a wording without both placeholders,
+    /// leaves nothing half done.
+    func invitationWording(pool: UserPool, username: String, attributes: [String: String],
+                           via channels: [(OutboundMessage.Channel, String)]) async throws -> [String: Any]? {
+        guard channels.contains(where: { !Triggers.has($0.0 == .email ? "CustomEmailSender" : "CustomSMSSender", pool) }) else { return nil }
+        let worded = try await accounts.triggers?.call(
+            "CustomMessage", source: "CustomMessage_AdminCreateUser", pool: pool, userName: username, clientId: nil,
+            request: ["userAttributes": attributes, "codeParameter": "{####}", "usernameParameter": "{username}",
+                      "linkParameter": "{##Click Here##}", "clientMetadata": [String: String]()])
+        for (channel, _) in channels {
+            if let text = worded?[channel == .email ? "emailMessage" : "smsMessage"] as? String, !text.isEmpty,
+                !text.contains("{####}") || !text.contains("{username}")
+            {
+                throw TriggerError.unreadable(trigger: "CustomMessage")
+            }
+        }
+        return worded
+    }
+
+    func sendInvitation(to user: User, pool: UserPool, password: String, via channels: [(OutboundMessage.Channel, String)],
+                        worded: [String: Any]?) async throws {
         let signsInBySub = user.username == user.sub.uuidString.lowercased()
         let displayName = signsInBySub ? (user.attributes["email"] ?? user.attributes["phone_number"] ?? user.username) : user.username
         let messages = pool.messages
         let catalog = accounts.catalog(for: user, pool: pool)
-        // the CustomMessage trigger may word the invitation: it must keep both placeholders
-        var worded: [String: Any]?
-        if channels.contains(where: { !Triggers.has($0.0 == .email ? "CustomEmailSender" : "CustomSMSSender", pool) }) {
-            worded = try await accounts.triggers?.call(
-                "CustomMessage", source: "CustomMessage_AdminCreateUser", pool: pool, userName: user.username, clientId: nil,
-                request: ["userAttributes": Triggers.attributes(user), "codeParameter": "{####}", "usernameParameter": "{username}",
-                          "linkParameter": "{##Click Here##}", "clientMetadata": [String: String]()])
-        }
         for (channel, destination) in channels {
             // a custom sender trigger sends the invitation itself, with the temporary password as its code
             if let sentByTrigger = try CustomSenderRequest.message(pool: pool, user: user, email: channel == .email, destination: destination,
@@ -361,8 +382,7 @@ extension APIContext {
                 ?? catalog.text("message.inviteBody", fallback: PoolMessages.defaultInviteMessage)
             var subject = messages.inviteEmailSubject ?? catalog.text("message.inviteSubject", fallback: PoolMessages.defaultInviteSubject)
             if let text = worded?[channel == .email ? "emailMessage" : "smsMessage"] as? String, !text.isEmpty {
-                guard text.contains("{####}"), text.contains("{username}") else { throw TriggerError.unreadable(trigger: "CustomMessage") }
-                template = text
+                template = text  // both placeholders checked by invitationWording
             }
             if channel == .email, let wordedSubject = worded?["emailSubject"] as? String, !wordedSubject.isEmpty { subject = wordedSubject }
             try await delivery.deliver(OutboundMessage(
