@@ -80,16 +80,19 @@ struct IdentityPoolShape: Codable, Sendable {
         IdentityPoolTags = pool.tags
     }
 
-    /// Applies the settings to `pool` (all of them: Update replaces, as Cognito's does; tags only when given).
+    /// Applies the settings to `pool` (all of them: Update replaces, as Cognito's does; tags and
+    /// the developer provider, which cannot change once set, only when given).
     func apply(to pool: inout IdentityPool) throws {
         pool.name = IdentityPoolName
         pool.allowUnauthenticated = AllowUnauthenticatedIdentities
         pool.allowClassicFlow = AllowClassicFlow ?? false
         pool.supportedLoginProviders = SupportedLoginProviders ?? [:]
-        if let current = pool.developerProviderName, DeveloperProviderName != current {
-            throw CognitoError.invalidParameter("DeveloperProviderName cannot be changed once set.")
+        if let given = DeveloperProviderName {
+            if let current = pool.developerProviderName, given != current {
+                throw CognitoError.invalidParameter("DeveloperProviderName cannot be changed once set.")
+            }
+            pool.developerProviderName = given
         }
-        pool.developerProviderName = DeveloperProviderName
         pool.openIdConnectProviderARNs = OpenIdConnectProviderARNs ?? []
         pool.samlProviderARNs = SamlProviderARNs ?? []
         pool.userPoolProviders = try (CognitoIdentityProviders ?? []).map { provider in

@@ -14,6 +14,7 @@ struct RequestLogMiddleware: Middleware {
             response.headers.replaceOrAdd(name: "X-Request-Id", value: request.id)
             return response
         }.always { result in
+            guard request.logger.logLevel <= level else { return }  // nothing made for a line no one keeps
             let status: UInt = switch result {
             case .success(let response): response.status.code
             case .failure(let error): (error as? any AbortError)?.status.code ?? 500
