@@ -50,6 +50,24 @@ public struct IdentityPool: Sendable, Equatable, Codable {
         }
     }
 
+    /// Attributes for access control: which of a provider's claims become the session's
+    /// principal tags (tag → claim), and whether Cognito's defaults (`username` → `sub`,
+    /// `client` → `aud`) apply.
+    public struct PrincipalTagMap: Sendable, Equatable, Codable {
+        public var useDefaults: Bool
+        public var tags: [String: String]
+
+        public init(useDefaults: Bool, tags: [String: String]) {
+            self.useDefaults = useDefaults
+            self.tags = tags
+        }
+
+        public static let defaults = ["username": "sub", "client": "aud"]
+
+        /// The tags in force: the defaults (when used) under the ones named.
+        public var effective: [String: String] { useDefaults ? Self.defaults.merging(tags) { $1 } : tags }
+    }
+
     public var id: String
     public var name: String
     public var allowUnauthenticated: Bool
@@ -66,6 +84,8 @@ public struct IdentityPool: Sendable, Equatable, Codable {
     public var roles: [String: String]
     /// Provider key (`<issuer host>/<poolId>:<clientId>`, a provider domain) → mapping.
     public var roleMappings: [String: RoleMapping]
+    /// Provider name (a Logins key) → its principal tags; nil or absent: none.
+    public var principalTags: [String: PrincipalTagMap]?
     public var createdAt: Date
 
     public init(id: String, name: String, allowUnauthenticated: Bool, allowClassicFlow: Bool = false,

@@ -165,6 +165,14 @@ def test_a_signed_in_users_id_token_becomes_working_s3_credentials(world):
     s3.put_object(Bucket=BUCKET, Key="bob.txt", Body=b"written with Cognate's credentials")
     assert s3.get_object(Bucket=BUCKET, Key="bob.txt")["Body"].read() == b"written with Cognate's credentials"
     assert world.cloud.role_of(creds) == "Uploader"
+    # attributes for access control: the map kept, and the credentials still come (the tags ride in the token to STS)
+    world.identity.set_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=world.provider, UseDefaults=True,
+                                                   PrincipalTags={"mail": "email"})
+    tag_map = world.identity.get_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=world.provider)
+    assert tag_map["UseDefaults"] is True and tag_map["PrincipalTags"] == {"mail": "email"}
+    assert world.cloud.role_of(credentials(world, identity_id, logins)) == "Uploader"
+    refused(lambda: world.identity.set_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName="accounts.example.com",
+                                                                   PrincipalTags={"mail": "email"}), "InvalidParameterException")
     # moto checks keys: made-up credentials are refused, so the ones above were real
     forged = dict(creds, AccessKeyId="ASIAFORGEDFORGED0000")
     with pytest.raises(botocore.exceptions.ClientError):

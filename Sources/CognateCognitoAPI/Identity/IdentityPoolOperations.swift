@@ -535,3 +535,49 @@ struct UnlinkDeveloperIdentity: APIOperation {
         return EmptyOutput()
     }
 }
+
+// MARK: Attributes for access control
+
+struct PrincipalTagMapShape: Codable, Sendable {
+    var IdentityPoolId: String
+    var IdentityProviderName: String
+    var UseDefaults: Bool?
+    var PrincipalTags: [String: String]?
+}
+
+struct SetPrincipalTagAttributeMap: APIOperation {
+    static let name = "SetPrincipalTagAttributeMap"
+
+    /// For a provider of the pool (its Logins key); tags map to the claims they are taken from.
+    static func run(_ input: PrincipalTagMapShape, _ context: APIContext) async throws -> PrincipalTagMapShape {
+        let pool = try await context.identityPool(input.IdentityPoolId)
+        let providers = Set(pool.userPoolProviders.map(\.providerName)).union(pool.supportedLoginProviders.keys)
+        guard providers.contains(input.IdentityProviderName) else {
+            throw CognitoError.invalidParameter("\(input.IdentityProviderName) is not a provider of this identity pool.")
+        }
+        let map = IdentityPool.PrincipalTagMap(useDefaults: input.UseDefaults ?? false, tags: input.PrincipalTags ?? [:])
+        _ = try await context.store.updateIdentityPool(id: pool.id) { pool in
+            var maps = pool.principalTags ?? [:]
+            maps[input.IdentityProviderName] = map
+            pool.principalTags = maps
+        }
+        return PrincipalTagMapShape(IdentityPoolId: pool.id, IdentityProviderName: input.IdentityProviderName, UseDefaults: map.useDefaults,
+                                    PrincipalTags: map.tags)
+    }
+}
+
+struct GetPrincipalTagAttributeMap: APIOperation {
+    struct Input: Decodable, Sendable {
+        var IdentityPoolId: String
+        var IdentityProviderName: String
+    }
+
+    static let name = "GetPrincipalTagAttributeMap"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> PrincipalTagMapShape {
+        let pool = try await context.identityPool(input.IdentityPoolId)
+        let map = pool.principalTags?[input.IdentityProviderName] ?? .init(useDefaults: false, tags: [:])
+        return PrincipalTagMapShape(IdentityPoolId: pool.id, IdentityProviderName: input.IdentityProviderName, UseDefaults: map.useDefaults,
+                                    PrincipalTags: map.tags)
+    }
+}

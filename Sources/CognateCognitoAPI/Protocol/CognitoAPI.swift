@@ -118,7 +118,7 @@ public struct CognitoAPI: Sendable {
         SetIdentityPoolRoles.self, GetIdentityPoolRoles.self, TagIdentityPool.self, UntagIdentityPool.self, ListIdentityPoolTags.self,
         GetId.self, GetOpenIdToken.self, GetCredentialsForIdentity.self, DescribeIdentity.self, ListIdentities.self, DeleteIdentities.self,
         UnlinkIdentity.self, GetOpenIdTokenForDeveloperIdentity.self, LookupDeveloperIdentity.self, MergeDeveloperIdentities.self,
-        UnlinkDeveloperIdentity.self,
+        UnlinkDeveloperIdentity.self, SetPrincipalTagAttributeMap.self, GetPrincipalTagAttributeMap.self,
     ]
 
     public static var implementedOperations: [String] { operations.map { $0.name }.sorted() }

@@ -332,14 +332,40 @@ public struct IdentityPoolService: Sendable {
         public var token: String
     }
 
-    func openIdToken(_ identity: Identity, amr providers: [String], seconds: Int) async throws -> String {
+    /// Cognate's OpenID token for the identity; `tags` become the session's principal tags at
+    /// STS (the `https://aws.amazon.com/tags` claim AssumeRoleWithWebIdentity reads).
+    func openIdToken(_ identity: Identity, amr providers: [String], seconds: Int, tags: [String: String] = [:]) async throws -> String {
         let issued = Int(now().timeIntervalSince1970)
         var amr = [identity.isAuthenticated ? "authenticated" : "unauthenticated"]
         for value in providers where !amr.contains(value) { amr.append(value) }
-        return try await tokenKey.sign(TokenClaims([
+        var claims: [String: ClaimValue] = [
             "iss": .string(issuer), "sub": .string(identity.id), "aud": .string(identity.poolId), "amr": .strings(amr),
             "iat": .int(issued), "exp": .int(issued + seconds),
-        ]))
+        ]
+        if !tags.isEmpty {
+            let principal = tags.mapValues { [$0] }
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: ["principal_tags": principal], options: [.sortedKeys]),
+                              as: UTF8.self)
+            claims["https://aws.amazon.com/tags"] = .json(text)
+        }
+        return try await tokenKey.sign(TokenClaims(claims))
+    }
+
+    /// The principal tags the pool's maps take from the logins' claims (attributes for access control).
+    static func principalTags(pool: IdentityPool, logins: [VerifiedLogin]) -> [String: String] {
+        var tags: [String: String] = [:]
+        for login in logins {
+            guard let provider = login.login?.provider, let map = pool.principalTags?[provider] else { continue }
+            for (tag, claim) in map.effective {
+                switch login.claims[claim] {
+                case .string(let value): tags[tag] = value
+                case .int(let value): tags[tag] = String(value)
+                case .bool(let value): tags[tag] = value ? "true" : "false"
+                default: break  // lists and objects are no tag values
+                }
+            }
+        }
+        return tags
     }
 
     /// GetOpenIdToken (the basic flow: the app takes the token to STS itself).
@@ -361,7 +387,8 @@ public struct IdentityPoolService: Sendable {
         let (identity, pool, verified) = try await authorize(identityId: identityId, logins: logins)
         let role = try RoleChoice.choose(pool: pool, authenticated: identity.isAuthenticated,
                                          logins: verified.map { ($0.mappingKey, $0.claims) }, customRoleArn: customRoleArn)
-        let token = try await openIdToken(identity, amr: verified.flatMap(\.amr), seconds: Self.openIdTokenSeconds)
+        let token = try await openIdToken(identity, amr: verified.flatMap(\.amr), seconds: Self.openIdTokenSeconds,
+                                          tags: Self.principalTags(pool: pool, logins: verified))
         do {
             let credentials = try await sts.assumeRoleWithWebIdentity(
                 roleArn: role, token: token, sessionName: "CognitoIdentityCredentials",

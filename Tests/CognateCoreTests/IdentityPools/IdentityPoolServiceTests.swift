@@ -114,6 +114,30 @@ final class ScriptedSTS: OutboundHTTP, @unchecked Sendable {
         }
     }
 
+    @Test func principalTagsGoToSTSInTheTokensTagsClaim() async throws {
+        var provider = ""
+        let setup = try await setup { pool in
+            provider = pool.userPoolProviders[0].providerName
+            pool.principalTags = [provider: .init(useDefaults: true, tags: ["mail": "email", "groups": "cognito:groups"])]
+        }
+        let token = try await idToken(setup.world, "dee")
+        let identity = try await setup.service.getId(poolId: setup.pool.id, logins: [provider: token])
+        _ = try await setup.service.credentials(identityId: identity.id, logins: [provider: token], customRoleArn: nil)
+        let sent = try #require(setup.sts.lastForm["WebIdentityToken"])
+        let payload = try #require(Data(lenientBase64: sent.split(separator: ".")[1]))
+        let claims = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any])
+        let tags = try #require((claims["https://aws.amazon.com/tags"] as? [String: Any])?["principal_tags"] as? [String: [String]])
+        let user = try #require(try await setup.world.store.user(poolId: setup.world.pool.id, identifierKey: "dee"))
+        // the defaults (username ← sub, client ← aud) and the map's own; a list claim is no tag value
+        #expect(tags == ["username": [user.sub.uuidString.lowercased()], "client": [setup.world.client.clientId], "mail": ["dee@example.com"]])
+        // a guest's credentials carry none
+        let guest = try await setup.service.getId(poolId: setup.pool.id, logins: [:])
+        _ = try await setup.service.credentials(identityId: guest.id, logins: [:], customRoleArn: nil)
+        let guestToken = try #require(setup.sts.lastForm["WebIdentityToken"])
+        let guestPayload = try #require(Data(lenientBase64: guestToken.split(separator: ".")[1]))
+        #expect((try JSONSerialization.jsonObject(with: guestPayload) as? [String: Any])?["https://aws.amazon.com/tags"] == nil)
+    }
+
     @Test func expiredTokensAreNoLogins() async throws {
         let setup = try await setup()
         let token = try await idToken(setup.world, "bea")
