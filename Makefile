@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test bench deps build build-tests test-swift test-interop venv clean-data screenshots
+.PHONY: run test bench deps build build-tests test-swift test-interop test-interop-postgres venv clean-data screenshots
 
 ## Install what is missing from Debian (needs root or sudo), once; no service they bring is started
 ## (the tests run their own apache2, nginx, Prometheus and PostgreSQL on loopback ports).
@@ -43,14 +43,26 @@ build-tests: deps
 	swift build --build-tests
 
 ## Every suite: Swift tests (store conformance on SQLite and, when PostgreSQL is installed, on a
-## throwaway PostgreSQL cluster), then the Python interop suites against the real binary.
+## throwaway PostgreSQL cluster), then the Python interop suites against the real binary, then
+## the journeys among them again with every server on PostgreSQL.
 test: build-tests venv
 	scripts/with-postgres.sh swift test --skip-build
 	$(MAKE) --no-print-directory test-interop
+	$(MAKE) --no-print-directory test-interop-postgres
 
 test-interop: venv
 	swift build --product cognate
 	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q Tests/Interop
+
+## The journeys on PostgreSQL (a throwaway cluster; each server's data dir gets a database of its
+## own). Every interop suite passes there too (`POSTGRES_SUITES=Tests/Interop`); make test runs these.
+POSTGRES_SUITES ?= $(addprefix Tests/Interop/,test_api_sign_in.py test_hosted_sign_in.py test_management_api.py \
+	test_accounts_api.py test_identity_providers.py test_identity_pools.py test_gateway.py test_triggers.py \
+	test_federation_oidc.py test_srp.py test_keys.py test_discovery.py test_enumeration.py)
+test-interop-postgres: venv
+	swift build --product cognate
+	scripts/with-postgres.sh env COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \
+		$(PYTHON) -m pytest -q $(POSTGRES_SUITES)
 
 ## Speed of a release build with wrk on loopback (a benchmark, not a test; the release build takes 20+ minutes once).
 bench: venv

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -23,8 +24,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# COGNATE_INTEROP_DATABASE=postgres (with COGNATE_TEST_DATABASE_URL, scripts/with-postgres.sh's
+# throwaway cluster): every data dir gets a database of its own there, so the suites run on
+# PostgreSQL as they do on SQLite; a server started again on the same data dir finds its data.
+_DATABASES = {}
+_DATABASES_LOCK = threading.Lock()
+
+
+def on_postgres() -> bool:
+    return os.environ.get("COGNATE_INTEROP_DATABASE") == "postgres" and bool(os.environ.get("COGNATE_TEST_DATABASE_URL"))
+
+
+def database_for(data_dir: str):
+    if not on_postgres():
+        return None
+    with _DATABASES_LOCK:
+        if data_dir not in _DATABASES:
+            import glob
+            import uuid
+            from urllib.parse import urlparse
+            parts = urlparse(os.environ["COGNATE_TEST_DATABASE_URL"])
+            name = "interop_" + uuid.uuid4().hex[:16]
+            createdb = os.path.join(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1], "createdb")
+            subprocess.run([createdb, "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username, name], check=True, timeout=60)
+            _DATABASES[data_dir] = f"{parts.scheme}://{parts.username}@{parts.hostname}:{parts.port}/{name}?sslmode=disable"
+        return _DATABASES[data_dir]
+
+
+def database_bytes(data_dir: str) -> bytes:
+    """Everything the data dir's database holds, as bytes: its SQLite files, or a pg_dump of its
+    PostgreSQL database (for checks that no secret is stored in clear)."""
+    import glob
+    database = database_for(data_dir)
+    if database is None:
+        return b"".join(open(path, "rb").read() for path in glob.glob(os.path.join(data_dir, "*.sqlite*")))
+    pg_dump = os.path.join(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1], "pg_dump")
+    return subprocess.run([pg_dump, "--dbname", database.replace("?sslmode=disable", "")], check=True, capture_output=True, timeout=60).stdout
+
+
 def base_env(data_dir: str, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COGNATE_")}
+    if "COGNATE_DATABASE_URL" not in extra and (database := database_for(data_dir)):
+        env["COGNATE_DATABASE_URL"] = database
     env.update({
         "COGNATE_DATA_DIR": data_dir,
         # Cheap hashing keeps start-up quick; the default cost is checked in the Swift tests.

@@ -8,11 +8,14 @@ import threading
 import requests
 from jwcrypto import jwk, jwt
 
-from conftest import ADMIN, Server, cognito, run_command
+import pytest
+
+from conftest import ADMIN, Server, cognito, on_postgres, run_command
 
 PASSWORD = "Backup-Passw0rd!"
 
 
+@pytest.mark.skipif(on_postgres(), reason="cognate backup copies SQLite databases")
 def test_a_backup_taken_while_serving_restores_the_same_people(data_dir, tmp_path):
     server = Server(data_dir, **ADMIN)
     try:

@@ -3,7 +3,6 @@ the rest): each type's details checked, the social presets' endpoints filled in 
 them, secrets sealed at rest, names and identifiers unique, and app clients allowed to name only
 providers that exist."""
 import concurrent.futures
-import glob
 import os
 
 import pytest
@@ -12,7 +11,7 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from conftest import ADMIN, Server, cognito
+from conftest import ADMIN, Server, cognito, database_bytes
 from saml_idp import key_and_certificate
 
 
@@ -120,8 +119,8 @@ def test_providers_are_created_described_listed_updated_and_deleted(admin, data_
     assert idp.get_identity_provider_by_identifier(UserPoolId=pool_id, IdpIdentifier="corp2.example")["IdentityProvider"]["ProviderName"] == "Corp"
 
     # secrets are sealed at rest: not one of them is in the database file
-    database = b"".join(open(path, "rb").read() for path in glob.glob(os.path.join(data_dir, "*.sqlite*")))
-    assert b"Corp" in database, "the database file was not found"
+    database = database_bytes(data_dir)
+    assert b"Corp" in database, "the database was not found"
     for secret in (OIDC["client_secret"], "g-secret", "f-secret", pem.splitlines()[1]):
         assert secret.encode() not in database, secret
 
