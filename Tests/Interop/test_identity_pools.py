@@ -346,7 +346,8 @@ def test_developer_authenticated_identities(world):
     creds = credentials(world, identity_id, {"cognito-identity.amazonaws.com": token})
     assert world.cloud.role_of(creds) == "Uploader"
     refused(lambda: credentials(world, identity_id, {"cognito-identity.amazonaws.com": token[:-6] + "AAAAAA"}), "NotAuthorizedException")
-    # refusals: the wrong provider name, no developer login, no signature, a duration out of range
+    # refusals: a lookup naming nothing, the wrong provider name, no developer login, no signature, a duration out of range
+    refused(lambda: world.identity.lookup_developer_identity(IdentityPoolId=pool_id), "InvalidParameterException")
     refused(lambda: world.identity.merge_developer_identities(IdentityPoolId=pool_id, DeveloperProviderName="login.other",
                                                               SourceUserIdentifier="user-1", DestinationUserIdentifier="user-3"),
             "InvalidParameterException")
@@ -439,6 +440,8 @@ def test_identities_are_listed_described_unlinked_and_deleted(world):
     assert world.identity.describe_identity(IdentityId=person)["Logins"] == []
     deleted = world.identity.delete_identities(IdentityIdsToDelete=[person, guest])
     assert deleted["UnprocessedIdentityIds"] == []
+    # gone either way: deleting them again is no error
+    assert world.identity.delete_identities(IdentityIdsToDelete=[person])["UnprocessedIdentityIds"] == []
     refused(lambda: world.identity.describe_identity(IdentityId=guest), "ResourceNotFoundException")
     assert world.identity.list_identities(IdentityPoolId=pool_id, MaxResults=60)["Identities"] == []
     refused(lambda: world.identity.list_identities(IdentityPoolId="local:00000000-0000-0000-0000-000000000000", MaxResults=5),

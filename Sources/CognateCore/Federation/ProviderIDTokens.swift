@@ -18,10 +18,9 @@ struct ProviderIDTokens: Sendable {
         -> [String: ClaimValue]
     {
         typealias Refusal = FederatedSignIn.Refusal
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Data(lenientBase64: parts[0]),
-            let header = try? JSONDecoder().decode([String: String].self, from: headerData), ["RS256", "ES256"].contains(header["alg"] ?? "")
-        else { throw Refusal("the ID token is not signed with RS256 or ES256") }
+        guard ["RS256", "ES256"].contains(Keyring.header(of: token)?["alg"] ?? "") else {
+            throw Refusal("the ID token is not signed with RS256 or ES256")
+        }
         var verified: TokenClaims?
         for fresh in [false, true] {
             let keys = try await keySet(jwksURI, fresh: fresh)

@@ -45,10 +45,7 @@ public final class IdentityTokenKey: Sendable {
     /// The claims of a token this key signed; throws `TokenError.invalidToken` for any other.
     public func verify(_ token: String) async throws -> TokenClaims {
         let key = try await key()
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Data(lenientBase64: parts[0]),
-            let header = try? JSONDecoder().decode([String: String].self, from: headerData), header["kid"] == key.kid
-        else { throw TokenError.invalidToken("not signed by the identity pools' key") }
+        guard Keyring.header(of: token)?["kid"] == key.kid else { throw TokenError.invalidToken("not signed by the identity pools' key") }
         do {
             return try await keyring.collection(for: key).verify(token, as: TokenClaims.self)
         } catch {

@@ -117,10 +117,7 @@ public final class Keyring: Sendable {
     /// Verifies a token's signature against the key its `kid` names, if that key belongs to a pool
     /// and is still published. Returns the claims; the caller checks what they say.
     public func verify(_ token: String) async throws -> TokenClaims {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Data(lenientBase64: parts[0]),
-            let header = try? JSONDecoder().decode([String: String].self, from: headerData), let kid = header["kid"]
-        else { throw TokenError.invalidToken("malformed") }
+        guard let kid = Self.header(of: token)?["kid"] else { throw TokenError.invalidToken("malformed") }
         guard let key = try await store.signingKey(kid: kid) else { throw TokenError.invalidToken("unknown key") }
         // The active key needs no more reads; only a retired one is checked against the horizon.
         if let retiredAt = key.retiredAt {
@@ -132,6 +129,13 @@ public final class Keyring: Sendable {
         } catch {
             throw TokenError.invalidToken("signature")
         }
+    }
+
+    /// A compact JWS's header (its string members), or nil when the token is not three parts with a JSON header.
+    static func header(of token: String) -> [String: String]? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let data = Data(lenientBase64: parts[0]) else { return nil }
+        return try? JSONDecoder().decode([String: String].self, from: data)
     }
 
     /// Number of keys parsed so far (for tests of the cache).
