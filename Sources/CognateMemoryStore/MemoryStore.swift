@@ -54,6 +54,8 @@ public actor MemoryStore {
         var brandingFiles: [String: [ManagedLoginAsset.Key: Data]] = [:]
         var identityPools: [String: IdentityPool] = [:]
         var identities: [String: Identity] = [:]
+        var importJobs: [String: UserImportJob] = [:]
+        var importFiles: [String: Data] = [:]
     }
 }
 
@@ -128,6 +130,8 @@ extension MemoryStore: UserPoolStore {
         state.domains = state.domains.filter { $0.value.poolId != id }
         state.users = state.users.filter { $0.value.poolId != id }
         state.identifiers[id] = nil
+        for gone in state.importJobs.values where gone.poolId == id { state.importFiles[gone.id] = nil }
+        state.importJobs = state.importJobs.filter { $0.value.poolId != id }
         state.groups[id] = nil
         state.members[id] = nil
         state.codes = state.codes.filter { $0.value.poolId != id }
@@ -272,6 +276,19 @@ extension MemoryStore: UserStore {
         try checkFree(identifiers, poolId: user.poolId, except: nil)
         state.users[user.sub] = user
         for identifier in identifiers { state.identifiers[user.poolId, default: [:]][identifier.key] = (user.sub, identifier.kind) }
+    }
+
+    public func createUsers(_ users: [(user: User, identifiers: Set<UserIdentifier>)]) throws -> [StoreError?] {
+        try available()
+        if let poolId = users.first?.user.poolId, state.pools[poolId] == nil { throw StoreError.notFound("user pool \(poolId)") }
+        return users.map { user, identifiers in
+            do {
+                try createUser(user, identifiers: identifiers)
+                return nil
+            } catch {
+                return error as? StoreError ?? .unavailable("\(error)")
+            }
+        }
     }
 
     /// Names the first identifier (by key) another user holds, as the SQL stores do.
@@ -979,5 +996,71 @@ extension MemoryStore: IdentityPoolStore {
     public func deleteIdentity(id: String) throws -> Bool {
         try available()
         return state.identities.removeValue(forKey: id) != nil
+    }
+}
+
+extension MemoryStore: UserImportJobStore {
+    public func createImportJob(_ job: UserImportJob) throws {
+        try available()
+        guard state.pools[job.poolId] != nil else { throw StoreError.notFound("user pool \(job.poolId)") }
+        guard state.importJobs[job.id] == nil else { throw StoreError.duplicate("import job") }
+        state.importJobs[job.id] = job
+    }
+
+    public func importJob(poolId: String, id: String) throws -> UserImportJob? {
+        try available()
+        return state.importJobs[id].flatMap { $0.poolId == poolId ? $0 : nil }
+    }
+
+    public func listImportJobs(poolId: String, limit: Int, after cursor: String?) throws -> ListPage<UserImportJob> {
+        try available()
+        // newest first: ids begin with their creation time
+        var jobs = state.importJobs.values.filter { $0.poolId == poolId }.sorted { $0.id > $1.id }
+        if let key = Paging.key(cursor) { jobs = jobs.filter { $0.id < key } }
+        let items = Array(jobs.prefix(limit))
+        return ListPage(items: items, next: jobs.count > limit ? items.last.map { Paging.cursor($0.id) } : nil)
+    }
+
+    public func updateImportJob(poolId: String, id: String, _ change: @escaping @Sendable (inout UserImportJob) throws -> Void) throws
+        -> UserImportJob
+    {
+        try available()
+        guard var job = state.importJobs[id], job.poolId == poolId else { throw StoreError.notFound("import job \(id)") }
+        try change(&job)
+        job.poolId = poolId
+        job.id = id
+        state.importJobs[id] = job
+        return job
+    }
+
+    public func saveImportFile(poolId: String, id: String, data: Data) throws -> Bool {
+        try available()
+        guard var job = state.importJobs[id], job.poolId == poolId, job.status == .created else { return false }
+        job.fileSize = data.count
+        state.importJobs[id] = job
+        state.importFiles[id] = data
+        return true
+    }
+
+    public func importFile(poolId: String, id: String) throws -> Data? {
+        try available()
+        guard state.importJobs[id]?.poolId == poolId else { return nil }
+        return state.importFiles[id]
+    }
+
+    public func deleteImportFile(poolId: String, id: String) throws {
+        try available()
+        if state.importJobs[id]?.poolId == poolId { state.importFiles[id] = nil }
+    }
+
+    public func claimImportJob(holder: UUID, at date: Date, until: Date) throws -> UserImportJob? {
+        try available()
+        guard var job = state.importJobs.values.sorted(by: { $0.id < $1.id })
+            .first(where: { $0.status.isRunnable && ($0.heldUntil.map { $0 < date } ?? true) })
+        else { return nil }
+        job.holder = holder
+        job.heldUntil = until
+        state.importJobs[job.id] = job
+        return job
     }
 }

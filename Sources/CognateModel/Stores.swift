@@ -53,6 +53,10 @@ public protocol AppClientStore: Sendable {
 public protocol UserStore: Sendable {
     /// Creates the user and claims its identifiers; `StoreError.duplicate` if any is taken.
     func createUser(_ user: User, identifiers: Set<UserIdentifier>) async throws
+    /// Creates many users in one transaction (an import's batch), each as `createUser` would:
+    /// per user nil when it was kept, or the `StoreError.duplicate` that refused it (the others
+    /// are kept). Throws `.notFound` for an unknown pool, keeping none.
+    func createUsers(_ users: [(user: User, identifiers: Set<UserIdentifier>)]) async throws -> [StoreError?]
     func user(poolId: String, sub: UUID) async throws -> User?
     /// The user holding `key` as user name or alias.
     func user(poolId: String, identifierKey key: String) async throws -> User?
@@ -341,7 +345,7 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & IdentityPoolStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & IdentityPoolStore & UserImportJobStore & StoreHealth
 
 public protocol IdentityPoolStore: Sendable {
     func createIdentityPool(_ pool: IdentityPool) async throws

@@ -17,6 +17,54 @@ extension FluentStore: UserStore {
         }
     }
 
+    public func createUsers(_ users: [(user: User, identifiers: Set<UserIdentifier>)]) async throws -> [StoreError?] {
+        guard let poolId = users.first?.user.poolId else { return [] }
+        precondition(users.allSatisfy { $0.user.poolId == poolId }, "one pool a batch")
+        return try await run("user name or alias") {
+            // the pool's lock is held for the batch, so the reads below are not raced by another
+            // writer; a few statements for the whole batch, not a few for each user
+            try await poolTransaction(poolId) { db in
+                guard try await PoolRow.find(poolId, on: db) != nil else { throw StoreError.notFound("user pool \(poolId)") }
+                let keys = Set(users.flatMap { $0.identifiers.map(\.key) })
+                var taken = Set(try await UserIdentifierRow.query(on: db).filter(\.$poolId == poolId).filter(\.$key ~~ keys).all().map(\.key))
+                let subs = Set(try await UserRow.query(on: db).filter(\.$id ~~ users.map(\.user.sub)).all().compactMap(\.id))
+                var refusals: [StoreError?] = []
+                var rows: [UserRow] = []
+                var claims: [UserIdentifierRow] = []
+                var seen = subs
+                for (user, identifiers) in users {
+                    if let held = identifiers.sorted(by: { $0.key < $1.key }).first(where: { taken.contains($0.key) }) {
+                        refusals.append(.duplicate(held.kind == .username ? "user name" : "alias \(held.kind.rawValue)"))
+                        continue
+                    }
+                    guard seen.insert(user.sub).inserted else {
+                        refusals.append(.duplicate("user name or alias"))
+                        continue
+                    }
+                    let row = UserRow()
+                    row.id = user.sub
+                    try Self.fill(row, with: user)
+                    rows.append(row)
+                    for identifier in identifiers {
+                        taken.insert(identifier.key)
+                        let claim = UserIdentifierRow()
+                        claim.id = UUID()
+                        claim.poolId = poolId
+                        claim.userId = user.sub
+                        claim.kind = identifier.kind.rawValue
+                        claim.key = identifier.key
+                        claims.append(claim)
+                    }
+                    refusals.append(nil)
+                }
+                // in slices, within the databases' limits on a statement's values
+                for slice in stride(from: 0, to: rows.count, by: 500) { try await rows[slice..<min(slice + 500, rows.count)].create(on: db) }
+                for slice in stride(from: 0, to: claims.count, by: 1000) { try await claims[slice..<min(slice + 1000, claims.count)].create(on: db) }
+                return refusals
+            }
+        }
+    }
+
     public func user(poolId: String, sub: UUID) async throws -> User? {
         try await userBySub(poolId: poolId, sub: sub)
     }

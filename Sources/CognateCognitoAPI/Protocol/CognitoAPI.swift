@@ -22,6 +22,8 @@ public struct APIContext: Sendable {
     /// The pools' SAML keys (GetSigningCertificate).
     public let saml: SAMLServiceProvider
     public let identityPools: IdentityPoolService
+    /// The pools' CSV import jobs.
+    public let imports: UserImports
     public let region: String
     public let now: Now
 
@@ -29,9 +31,10 @@ public struct APIContext: Sendable {
         store: any Store, pools: PoolService, keyring: Keyring, hasher: PasswordHasher,
         delivery: MessageDelivery, domains: HostedDomains, tokens: TokenService, signIn: SignInService,
         credentials: Credentials, accounts: AccountService, identityProviders: IdentityProviderService, saml: SAMLServiceProvider,
-        identityPools: IdentityPoolService, region: String, now: @escaping Now
+        identityPools: IdentityPoolService, imports: UserImports, region: String, now: @escaping Now
     ) {
         self.identityPools = identityPools
+        self.imports = imports
         self.accounts = accounts
         self.identityProviders = identityProviders
         self.saml = saml
@@ -110,6 +113,8 @@ public struct CognitoAPI: Sendable {
         SetUICustomization.self, GetUICustomization.self, AdminLinkProviderForUser.self, AdminDisableProviderForUser.self,
         CreateManagedLoginBranding.self, UpdateManagedLoginBranding.self, DescribeManagedLoginBranding.self,
         DescribeManagedLoginBrandingByClient.self, DeleteManagedLoginBranding.self,
+        GetCSVHeader.self, CreateUserImportJob.self, DescribeUserImportJob.self, ListUserImportJobs.self, StartUserImportJob.self,
+        StopUserImportJob.self,
     ]
 
     /// The identity pools' operations (AWSCognitoIdentityService); the rest of its model is refused as unsupported.
@@ -125,6 +130,8 @@ public struct CognitoAPI: Sendable {
     public static var implementedIdentityOperations: [String] { identityOperations.map { $0.name }.sorted() }
     /// The identity pools' service (its OpenID provider's discovery and keys are served beside the API).
     public var identityPools: IdentityPoolService { context.identityPools }
+    /// The import jobs (their files are uploaded beside the API, and every node runs them).
+    public var imports: UserImports { context.imports }
 
     public init(context: APIContext, adminSecret: @escaping @Sendable (String) async throws -> String?, logger: Logger) {
         self.context = context
@@ -162,6 +169,8 @@ public struct CognitoAPI: Sendable {
         } catch let error as ValidationError {
             return Self.render(.invalidParameter(error.message))
         } catch let error as IdentityPoolError {
+            return Self.render(CognitoError(error.type, error.message))
+        } catch let error as UserImportError {
             return Self.render(CognitoError(error.type, error.message))
         } catch let error as TriggerError {
             return Self.render(CognitoError.trigger(error))

@@ -115,7 +115,13 @@ public struct SignInService: Sendable {
             if hiding, let counted {
                 await events.record(.signIn, .fail, poolId: pool.id, sub: counted, clientId: client.clientId, steps: [.init(.password, false)])
             }
-            throw hiding ? SignInError.notAuthorized("Incorrect username or password.") : SignInError.userNotFound
+            if hiding { throw SignInError.notAuthorized("Incorrect username or password.") }
+            // an account without a password: one imported to set its password through a code is told so (as
+            // Cognito tells a client that does not hide users); any other is not signed in by password
+            if let user = found {
+                throw user.status == .resetRequired ? SignInError.passwordResetRequired : SignInError.notAuthorized("Incorrect username or password.")
+            }
+            throw SignInError.userNotFound
         }
         var verification = PasswordVerification.mismatch
         let right: Bool

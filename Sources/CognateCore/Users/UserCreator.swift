@@ -21,6 +21,8 @@ public struct NewUser: Sendable {
     public var temporaryPasswordExpiresAt: Date?
     /// The sub to give the user (one brought from another pool); nil: a new one.
     public var sub: UUID?
+    /// Second factors it starts with (a CSV import's `cognito:mfa_enabled`).
+    public var mfa = UserMFA()
 
     public init(username: String?, status: UserStatus, enabled: Bool = true, attributes: [String: String], password: Password,
                 temporaryPasswordExpiresAt: Date? = nil, sub: UUID? = nil) {
@@ -52,6 +54,38 @@ public struct UserCreator: Sendable {
     /// address is another account's alias; with `takeAliases` (ForceAliasCreation) the alias
     /// moves to the new user instead.
     public func create(_ new: NewUser, in pool: UserPool, takeAliases: Bool = false) async throws -> User {
+        let user = try await make(new, in: pool)
+        do {
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+        } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
+            let attribute = String(what.dropFirst("alias ".count))
+            guard takeAliases else { throw AccountError.aliasExists(attribute) }
+            try await store.releaseAliases(of: user, in: pool, at: now())
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+        } catch StoreError.duplicate {
+            throw AccountError.usernameExists
+        }
+        return user
+    }
+
+    /// Creates many users of one pool in one store write (an import's batch); per user, the
+    /// user or what refused it (`AccountError.usernameExists`, `.aliasExists`).
+    public func create(batch news: [NewUser], in pool: UserPool) async throws -> [Result<User, any Error>] {
+        var users: [User] = []
+        for new in news { users.append(try await make(new, in: pool)) }
+        let refusals = try await store.createUsers(users.map { ($0, $0.identifiers(in: pool)) })
+        return zip(users, refusals).map { user, refusal in
+            switch refusal {
+            case nil: .success(user)
+            case .duplicate(let what) where what.hasPrefix("alias"): .failure(AccountError.aliasExists(String(what.dropFirst("alias ".count))))
+            case .duplicate: .failure(AccountError.usernameExists)
+            case let other?: .failure(other)
+            }
+        }
+    }
+
+    /// The record of a new user: its sub, credentials and dates.
+    func make(_ new: NewUser, in pool: UserPool) async throws -> User {
         let sub = new.sub ?? UUID()
         let username = new.username ?? sub.uuidString.lowercased()
         var hash: String?
@@ -68,16 +102,7 @@ public struct UserCreator: Sendable {
         var user = User(poolId: pool.id, sub: sub, username: username, status: new.status, enabled: new.enabled, attributes: new.attributes,
                         passwordHash: hash, temporaryPasswordExpiresAt: new.temporaryPasswordExpiresAt, createdAt: date, updatedAt: date)
         user.srpVerifier = verifier
-        do {
-            try await store.createUser(user, identifiers: user.identifiers(in: pool))
-        } catch StoreError.duplicate(let what) where what.hasPrefix("alias") {
-            let attribute = String(what.dropFirst("alias ".count))
-            guard takeAliases else { throw AccountError.aliasExists(attribute) }
-            try await store.releaseAliases(of: user, in: pool, at: now())
-            try await store.createUser(user, identifiers: user.identifiers(in: pool))
-        } catch StoreError.duplicate {
-            throw AccountError.usernameExists
-        }
+        user.mfa = new.mfa
         return user
     }
 }

@@ -362,3 +362,21 @@ final class IdentityLoginRow: Model, @unchecked Sendable {
     @Field(key: "subject") var subject: String
     init() {}
 }
+
+final class UserImportJobRow: Model, @unchecked Sendable {
+    static let schema = "user_import_jobs"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "status") var status: String
+    @OptionalField(key: "held_until") var heldUntil: Date?
+    @Field(key: "document") var document: String
+    init() {}
+}
+
+final class UserImportFileRow: Model, @unchecked Sendable {
+    static let schema = "user_import_files"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "pool_id") var poolId: String
+    @Field(key: "data") var data: Data
+    init() {}
+}

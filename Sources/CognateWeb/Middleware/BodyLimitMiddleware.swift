@@ -1,3 +1,4 @@
+import CognateCore
 import Vapor
 
 /// Refuses a body larger than `limit` before reading it, whatever the route (`apiLimit` for the
@@ -13,7 +14,8 @@ struct BodyLimitMiddleware: Middleware {
     static let apiLimit = 2 << 20
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let limit = request.method == .POST && request.url.path == "/" ? Self.apiLimit : Self.limit
+        let limit = request.method == .POST && request.url.path == "/" ? Self.apiLimit
+            : request.method == .PUT && request.url.path.hasPrefix("/user-import/") ? UserImports.fileLimit : Self.limit
         if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > limit {
             return request.eventLoop.makeFailedFuture(Abort(.payloadTooLarge, reason: "request body exceeds \(limit) bytes"))
         }

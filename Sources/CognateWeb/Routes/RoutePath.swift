@@ -5,6 +5,8 @@ enum RoutePath {
     /// Cognito's JSON API: `POST /` with X-Amz-Target.
     static let api: [PathComponent] = []
     static let health: [PathComponent] = ["health"]
+    /// An import job's pre-signed URL (PUT).
+    static let userImport: [PathComponent] = ["user-import", ":poolId", ":jobId"]
     static let ready: [PathComponent] = ["ready"]
     static let discovery: [PathComponent] = [":poolId", ".well-known", "openid-configuration"]
     static let jwks: [PathComponent] = [":poolId", ".well-known", "jwks.json"]

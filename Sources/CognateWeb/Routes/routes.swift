@@ -1,3 +1,4 @@
+import CognateCore
 import Vapor
 
 /// - Parameter publicDirectory: Public/ of the resource root the templates come from.
@@ -6,6 +7,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
     app.get(RoutePath.health, use: health.alive)
     app.get(RoutePath.ready, use: health.ready)
 
+    app.on(.PUT, RoutePath.userImport, body: .collect(maxSize: ByteCount(value: UserImports.fileLimit)), use: UserImportController().upload)
     app.on(.POST, RoutePath.api, body: .collect(maxSize: ByteCount(value: BodyLimitMiddleware.apiLimit)), use: CognitoAPIController().handle)
 
     // The pages' style sheet. Files are looked for only under /css/: a global FileMiddleware

@@ -91,6 +91,8 @@ public enum CognateRuntime {
                                                    sts: STSClient(http: outbound, endpoint: configuration.stsEndpoint?.absoluteString,
                                                                  credentials: .fromEnvironment(), now: settings.now),
                                                    http: outbound, issuerBase: publicURL, region: configuration.region, now: settings.now),
+                imports: UserImports(store: store, creator: UserCreator(store: store, credentials: credentials, now: settings.now),
+                                     masterKey: masterKey, publicURL: publicURL, now: settings.now, logger: app.logger),
                 region: configuration.region, now: settings.now),
             adminSecret: { try await adminCredentials.secret(accessKeyId: $0) }, logger: app.logger)
         let services = CognateServices(
@@ -119,7 +121,7 @@ public enum CognateRuntime {
         if app.environment != .testing {
             app.lifecycle.use(BackgroundWork(
                 sweeper: Sweeper(store: services.store, now: services.now), sweepSeconds: services.configuration.sweepSeconds,
-                delivery: services.delivery, logger: app.logger))
+                delivery: services.delivery, imports: services.imports, logger: app.logger))
         }
         if let file = app.cognateSettings?.configFile {
             let applier = ConfigFileApplier(
@@ -190,12 +192,12 @@ public struct StartupError: Error, CustomStringConvertible {
 
 /// What every serving node does in the background until shutdown: the Sweeper every
 /// `sweepSeconds` (0: never), and every `outboxSeconds` the messages that are due (retries, and
-/// those a stopped node held). A failed round is logged and tried again next time.
+/// those a stopped node held) and the import jobs waiting for a node. A failed round is logged and tried again next time.
 final class BackgroundWork: LifecycleHandler, Sendable {
     static let outboxSeconds = 5
     let tasks: [Task<Void, Never>]
 
-    init(sweeper: Sweeper, sweepSeconds: Int, delivery: MessageDelivery, logger: Logger) {
+    init(sweeper: Sweeper, sweepSeconds: Int, delivery: MessageDelivery, imports: UserImports, logger: Logger) {
         func every(_ seconds: Int, _ name: String, _ work: @escaping @Sendable () async throws -> Int) -> Task<Void, Never> {
             Task {
                 while !Task.isCancelled {
@@ -210,7 +212,9 @@ final class BackgroundWork: LifecycleHandler, Sendable {
                 }
             }
         }
-        var tasks = [every(Self.outboxSeconds, "outbox messages tried") { try await delivery.sendDue() }]
+        var tasks = [every(Self.outboxSeconds, "outbox messages tried") { try await delivery.sendDue() },
+                     // started import jobs, and those a stopped node held
+                     every(Self.outboxSeconds, "user import jobs run") { try await imports.runDue() }]
         if sweepSeconds > 0 {
             tasks.append(every(sweepSeconds, "sweep: expired records deleted") { try await sweeper.sweep() })
         }

@@ -65,6 +65,8 @@ public final class CognateServices: Sendable {
         self.now = now
     }
 
+    public var imports: UserImports { api.imports }
+
     public func issuer(poolId: String) -> String { "\(publicURL)/\(poolId)" }
 }
 
