@@ -45,6 +45,8 @@ public struct SAMLServiceProvider: Sendable {
         var encryption: SealedKey
     }
 
+    static func keyContext(_ purpose: String, poolId: String) -> String { "saml-\(purpose):\(poolId)" }
+
     /// The pool's keys, made on first use; two nodes making them at once keep the first stored.
     public func keys(poolId: String) async throws -> Keys {
         if let keys = kept.withLockedValue({ $0[poolId] }) { return keys }
@@ -58,7 +60,7 @@ public struct SAMLServiceProvider: Sendable {
         }
         let stored = try JSONDecoder().decode(Stored.self, from: Data(text.utf8))
         func open(_ key: Stored.SealedKey, _ purpose: String) throws -> Key {
-            let pem = String(decoding: try masterKey.open(key.sealedPrivateKey, context: "saml-\(purpose):\(poolId)"), as: UTF8.self)
+            let pem = String(decoding: try masterKey.open(key.sealedPrivateKey, context: Self.keyContext(purpose, poolId: poolId)), as: UTF8.self)
             return Key(privateKeyPEM: pem, certificate: key.certificate)
         }
         let keys = Keys(signing: try open(stored.signing, "signing"), encryption: try open(stored.encryption, "encryption"))
@@ -71,7 +73,7 @@ public struct SAMLServiceProvider: Sendable {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let certificate = try X509Certificate.selfSigned(privateKeyPEM: key.pemRepresentation, commonName: Self.entityId(poolId: poolId),
                                                          now: now())
-        let sealed = try masterKey.seal(Data(key.pemRepresentation.utf8), context: "saml-\(purpose):\(poolId)")
+        let sealed = try masterKey.seal(Data(key.pemRepresentation.utf8), context: Self.keyContext(purpose, poolId: poolId))
         return Stored.SealedKey(sealedPrivateKey: sealed, certificate: certificate.der)
     }
 

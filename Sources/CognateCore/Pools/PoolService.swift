@@ -70,12 +70,14 @@ public struct PoolService: Sendable {
     }
 
     public func sealSecret(_ secret: String, clientId: String) throws -> Data {
-        try masterKey.seal(Data(secret.utf8), context: "client-secret:\(clientId)")
+        try masterKey.seal(Data(secret.utf8), context: Self.secretContext(clientId))
     }
+
+    static func secretContext(_ clientId: String) -> String { "client-secret:\(clientId)" }
 
     /// The client's secret in the clear, for SECRET_HASH and DescribeUserPoolClient.
     public func secret(of client: AppClient) throws -> String? {
         guard let sealed = client.sealedSecret else { return nil }
-        return String(decoding: try masterKey.open(sealed, context: "client-secret:\(client.clientId)"), as: UTF8.self)
+        return String(decoding: try masterKey.open(sealed, context: Self.secretContext(client.clientId)), as: UTF8.self)
     }
 }

@@ -74,6 +74,8 @@ public func configure(
     app.asyncCommands.use(TriggersCommand(), as: "triggers")
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(ExportCommand(), as: "export")
+    app.asyncCommands.use(ImportCommand(), as: "import")
     try routes(app, publicDirectory: root + "Public/")
 }
 
