@@ -179,6 +179,9 @@ def test_upload_and_start_refusals(imports, tmp_path):
                    url.replace(job["JobId"], job["JobId"][:-1] + "x"), url.split("?")[0]]:
         response = requests.put(forged, data=good)
         assert response.status_code == 403 and "<Code>AccessDenied</Code>" in response.text, (forged, response.text)
+    # the signature is checked before the body is read: a forged URL with a large file is refused as such
+    big = requests.put(url.replace(signature, flipped), data=b"x" * (20 << 20))
+    assert big.status_code == 403 and "<Code>AccessDenied</Code>" in big.text
     assert requests.put(url, data=b"x" * (2 << 20)).status_code == 200  # larger than an API request, and replaced below
     assert requests.put(url, data=good).status_code == 200
     other = idp.create_user_pool(PoolName="other")["UserPool"]["Id"]

@@ -181,14 +181,20 @@ public struct UserImports: Sendable {
         case tooLarge
     }
 
-    /// Keeps an uploaded file, if the URL is one `uploadURL` made and still good.
-    public func receive(poolId: String, id: String, expires: String?, signature presented: String?, data: Data) async throws(UploadRefusal) {
+    /// Whether the URL is one `uploadURL` made and still good: checked before the body is read,
+    /// so no one without the URL makes the server take in a file.
+    public func authorizeUpload(poolId: String, id: String, expires: String?, signature presented: String?) throws(UploadRefusal) {
         guard let expires, let seconds = Int(expires), let presented else { throw .forbidden("The URL is not signed.") }
         let expected = signature(poolId: poolId, id: id, expires: seconds)
         guard constantTimeEquals(Array(presented.lowercased().utf8), Array(expected.utf8)) else {
             throw .forbidden("The request signature does not match.")
         }
         guard now().timeIntervalSince1970 <= Double(seconds) else { throw .forbidden("The URL has expired.") }
+    }
+
+    /// Keeps an uploaded file, if the URL is one `uploadURL` made and still good.
+    public func receive(poolId: String, id: String, expires: String?, signature presented: String?, data: Data) async throws(UploadRefusal) {
+        try authorizeUpload(poolId: poolId, id: id, expires: expires, signature: presented)
         guard data.count <= Self.fileLimit else { throw .tooLarge }
         let saved: Bool
         do {

@@ -7,7 +7,8 @@ func routes(_ app: Application, publicDirectory: String) throws {
     app.get(RoutePath.health, use: health.alive)
     app.get(RoutePath.ready, use: health.ready)
 
-    app.on(.PUT, RoutePath.userImport, body: .collect(maxSize: ByteCount(value: UserImports.fileLimit)), use: UserImportController().upload)
+    // streamed: the handler checks the URL's signature before it takes the body in
+    app.on(.PUT, RoutePath.userImport, body: .stream, use: UserImportController().upload)
     app.on(.POST, RoutePath.api, body: .collect(maxSize: ByteCount(value: BodyLimitMiddleware.apiLimit)), use: CognitoAPIController().handle)
 
     // The pages' style sheet. Files are looked for only under /css/: a global FileMiddleware
