@@ -291,6 +291,12 @@ extension MemoryStore: UserStore {
         }
     }
 
+    public func listUsers(poolId: String, matching filter: UserFilter, limit: Int, after cursor: String?) throws -> ListPage<User> {
+        try available()
+        let users = state.users.values.filter { $0.poolId == poolId && filter.matches($0) }
+        return Paging.page(Array(users), limit: limit, after: cursor, key: { $0.sub.uuidString })
+    }
+
     /// Names the first identifier (by key) another user holds, as the SQL stores do.
     private func checkFree(_ identifiers: Set<UserIdentifier>, poolId: String, except sub: UUID?) throws {
         for identifier in identifiers.sorted(by: { $0.key < $1.key }) {

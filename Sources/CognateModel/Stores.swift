@@ -61,6 +61,9 @@ public protocol UserStore: Sendable {
     /// The user holding `key` as user name or alias.
     func user(poolId: String, identifierKey key: String) async throws -> User?
     func listUsers(poolId: String, limit: Int, after cursor: String?) async throws -> ListPage<User>
+    /// The pool's users `filter` matches, by id in pages as `listUsers`; the database does the
+    /// matching (email and phone number by an index).
+    func listUsers(poolId: String, matching filter: UserFilter, limit: Int, after cursor: String?) async throws -> ListPage<User>
     /// Reads, changes and writes the user in one transaction, replacing its identifiers with
     /// those `identifiers` computes from the changed user.
     @discardableResult

@@ -181,3 +181,42 @@ extension User {
         }
     }
 }
+
+/// ListUsers' filter: one field equal to `value`, or (`prefix`) starting with it, without case.
+public struct UserFilter: Sendable, Equatable {
+    public enum Field: Sendable, Equatable {
+        case username
+        /// `cognito:user_status`
+        case status
+        /// `status`: Enabled or Disabled
+        case enabled
+        case sub
+        case attribute(String)
+    }
+
+    public var field: Field
+    public var value: String
+    public var prefix: Bool
+
+    public init(field: Field, value: String, prefix: Bool) {
+        self.field = field
+        self.value = value
+        self.prefix = prefix
+    }
+
+    public func matches(_ user: User) -> Bool {
+        let actual: String? = switch field {
+        case .username: user.username
+        case .status: user.status.rawValue
+        case .enabled: user.enabled ? "Enabled" : "Disabled"
+        case .sub: user.sub.uuidString.lowercased()
+        case .attribute(let name): user.attributes[name]
+        }
+        guard let actual else { return false }
+        return matches(actual)
+    }
+
+    public func matches(_ actual: String) -> Bool {
+        prefix ? actual.lowercased().hasPrefix(value.lowercased()) : actual == value
+    }
+}

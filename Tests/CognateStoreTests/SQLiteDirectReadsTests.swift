@@ -30,6 +30,10 @@ import Testing
                 ("user", "SELECT u.id FROM users u WHERE u.id = \(bind: UUID()) AND u.pool_id = \(bind: "p")"),
                 ("user by name", "SELECT u.id FROM user_identifiers i JOIN users u ON u.id = i.user_id WHERE i.pool_id = \(bind: "p") AND i.key = \(bind: "k")"),
                 ("admin key", "SELECT id FROM admin_credentials WHERE id = \(bind: "AKIA")"),
+                // ListUsers' filters, written as FluentStore writes them
+                ("users by email", "SELECT id FROM users WHERE pool_id = \(bind: "p") AND \(unsafeRaw: FluentStore.attributeExpression("email", postgres: false)) = \(bind: "a@b.c") ORDER BY id"),
+                ("users by phone", "SELECT id FROM users WHERE pool_id = \(bind: "p") AND \(unsafeRaw: FluentStore.attributeExpression("phone_number", postgres: false)) = \(bind: "+1") ORDER BY id"),
+                ("users by name", "SELECT id FROM users WHERE pool_id = \(bind: "p") AND username = \(bind: "ann") ORDER BY id"),
             ]
             for (name, query) in reads {
                 let plan = try await database.store.rows("EXPLAIN QUERY PLAN " + query)

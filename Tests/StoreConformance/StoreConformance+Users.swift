@@ -3,6 +3,41 @@ import Foundation
 
 extension StoreConformance {
     static let users: [ConformanceCase] = [
+        test("ListUsers' filters are answered by the store: equal values, prefixes without case, by id in pages") { store in
+            let pool = try await makePool(store)
+            let other = try await makePool(store)
+            var made: [User] = []
+            for (index, name) in ["Ann", "anna", "bob", "cy_1", "cy%2"].enumerated() {
+                var user = makeUser(pool, name, email: "\(name.lowercased())@example.com")
+                user.attributes["given_name"] = index % 2 == 0 ? "Even" : "Odd"
+                user.enabled = index != 2
+                if index == 3 { user.status = .resetRequired }
+                try await store.createUser(user, identifiers: user.identifiers(in: pool))
+                made.append(user)
+            }
+            let stranger = makeUser(other, "ann-elsewhere", email: "ann@example.com")
+            try await store.createUser(stranger, identifiers: stranger.identifiers(in: other))
+            func names(_ field: UserFilter.Field, _ value: String, prefix: Bool = false, size: Int = 2) async throws -> [String] {
+                try await ListPage.all(size: size) {
+                    try await store.listUsers(poolId: pool.id, matching: UserFilter(field: field, value: value, prefix: prefix), limit: $0, after: $1)
+                }.map(\.username).sorted()
+            }
+            try check(try await names(.attribute("email"), "ann@example.com") == ["Ann"], "an email, in this pool only")
+            try check(try await names(.attribute("email"), "ANN@example.com") == [], "equality keeps case")
+            try check(try await names(.attribute("email"), "AN", prefix: true) == ["Ann", "anna"], "a prefix without case")
+            try check(try await names(.username, "anna") == ["anna"], "a user name")
+            try check(try await names(.username, "a", prefix: true, size: 1) == ["Ann", "anna"], "user names by prefix, a page at a time")
+            try check(try await names(.username, "cy_", prefix: true) == ["cy_1"], "_ is not a wildcard")
+            try check(try await names(.username, "cy%", prefix: true) == ["cy%2"], "% is not a wildcard")
+            try check(try await names(.attribute("given_name"), "Even") == ["Ann", "bob", "cy%2"], "another attribute")
+            try check(try await names(.status, "RESET_REQUIRED") == ["cy_1"], "cognito:user_status")
+            try check(try await names(.enabled, "Disabled") == ["bob"], "status")
+            try check(try await names(.enabled, "Enabled").count == 4, "status, enabled")
+            try check(try await names(.sub, made[1].sub.uuidString.lowercased()) == ["anna"], "a sub")
+            try check(try await names(.sub, String(made[1].sub.uuidString.lowercased().prefix(8)), prefix: true) == ["anna"], "a sub's prefix")
+            try check(try await names(.attribute("phone_number"), "+1") == [], "nobody")
+            try check(try await names(.attribute("x') OR 1=1 --"), "a") == [], "a name that is not an attribute's matches nothing")
+        },
         test("secondFactorSettingsRoundTrip") { store in
             let pool = try await makePool(store)
             let user = makeUser(pool, "mfa-user", email: "mfa@example.com")

@@ -23,28 +23,8 @@ struct ListUsers: APIOperation {
         "username", "email", "phone_number", "name", "given_name", "family_name", "preferred_username",
         "cognito:user_status", "status", "sub",
     ]
-    /// How many store pages one call may scan for filter matches before answering with what it has.
-    static let scanBudget = 20
 
-    struct Filter {
-        var attribute: String
-        var prefix: Bool
-        var value: String
-
-        func matches(_ user: User) -> Bool {
-            let actual: String? = switch attribute {
-            case "username": user.username
-            case "cognito:user_status": user.status.rawValue
-            case "status": user.enabled ? "Enabled" : "Disabled"
-            case "sub": user.sub.uuidString.lowercased()
-            default: user.attributes[attribute]
-            }
-            guard let actual else { return false }
-            return prefix ? actual.lowercased().hasPrefix(value.lowercased()) : actual == value
-        }
-    }
-
-    static func parse(_ text: String?) throws -> Filter? {
+    static func parse(_ text: String?) throws -> UserFilter? {
         guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         let invalid = CognitoError.invalidParameter("Error while parsing filter.")
         let op: String
@@ -58,26 +38,27 @@ struct ListUsers: APIOperation {
         guard filterable.contains(attribute) else {
             throw CognitoError.invalidParameter("Invalid search attribute: \(attribute)")
         }
-        return Filter(attribute: attribute, prefix: op == "^=", value: value)
+        let field: UserFilter.Field = switch attribute {
+        case "username": .username
+        case "cognito:user_status": .status
+        case "status": .enabled
+        case "sub": .sub
+        default: .attribute(attribute)
+        }
+        return UserFilter(field: field, value: value, prefix: op == "^=")
     }
 
     static func run(_ input: Input, _ context: APIContext) async throws -> Output {
         let pool = try await context.existingPool(input.UserPoolId)
-        let filter = try parse(input.Filter)
         let limit = input.Limit ?? 60
-        var users: [User] = []
-        var cursor = input.PaginationToken
-        var scanned = 0
-        // Ask each page only for as many users as are still wanted, so the store's cursor after
-        // the page is exactly where the next call must resume.
-        repeat {
-            let page = try await context.store.listUsers(poolId: pool.id, limit: limit - users.count, after: cursor)
-            users += page.items.filter { filter?.matches($0) ?? true }
-            cursor = page.next
-            scanned += 1
-        } while users.count < limit && cursor != nil && scanned < scanBudget
+        // the database matches the filter: a page is full unless it is the last
+        let page = if let filter = try parse(input.Filter) {
+            try await context.store.listUsers(poolId: pool.id, matching: filter, limit: limit, after: input.PaginationToken)
+        } else {
+            try await context.store.listUsers(poolId: pool.id, limit: limit, after: input.PaginationToken)
+        }
         let only = input.AttributesToGet.map(Set.init)
-        return Output(Users: users.map { UserType($0, only: only) }, PaginationToken: cursor)
+        return Output(Users: page.items.map { UserType($0, only: only) }, PaginationToken: page.next)
     }
 }
 
