@@ -71,10 +71,15 @@ public struct FluentStore: Sendable {
     }
 
     /// Runs `body`, timed (`cognate_store_operation_seconds` by what it touches; a database that
-    /// did not answer also counts in `cognate_store_unavailable_total`).
+    /// did not answer also counts in `cognate_store_unavailable_total`), and counted while it
+    /// runs (`cognate_store_operations_in_flight`: the connections in use or waited for, against
+    /// `cognate_database_connections`).
     func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         let started = DispatchTime.now().uptimeNanoseconds
+        let inFlight = Meter(label: "cognate_store_operations_in_flight")
+        inFlight.increment()
         defer {
+            inFlight.decrement()
             Timer(label: "cognate_store_operation_seconds", dimensions: [("what", what)], preferredDisplayUnit: .seconds)
                 .recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds - started))
         }

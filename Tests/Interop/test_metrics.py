@@ -63,6 +63,9 @@ def test_metrics_are_served_apart_counted_and_scraped_by_prometheus(data_dir, tm
         assert any(name == "http_request_duration_seconds_bucket" for name, _ in found)
         assert any(name == "cognate_store_operation_seconds_count" and dict(labels).get("what") == "user" for name, labels in found)
         assert any(name == "cognate_password_hash_wait_seconds_count" for name, _ in found)
+        # the database: connections the store may hold, and operations running now (the background work's, if any)
+        assert value(found, "cognate_database_connections") >= 1
+        assert ("cognate_store_operations_in_flight", ()) in found and 0 <= value(found, "cognate_store_operations_in_flight") <= 4
         # no secret, token or name of a person in it
         for secret in [PASSWORD, "Wrong-Passw0rd!", tokens["AccessToken"][:40], tokens["RefreshToken"][:40], "mo@", pool]:
             assert secret not in answer.text

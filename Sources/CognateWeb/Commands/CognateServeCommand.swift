@@ -1,3 +1,4 @@
+import Metrics
 import Vapor
 
 /// `cognate serve --hostname H --port P`: prepares the store (migrations, master key, first
@@ -20,6 +21,11 @@ struct CognateServeCommand: AsyncCommand {
             let metrics = MetricsListener(host: address.host, port: address.port)
             try await metrics.start(app)
             app.lifecycle.use(metrics)
+            if let configuration = app.cognateSettings?.configuration {
+                // the connections the store may hold: a pool per event loop (SQLite: one connection each)
+                let perLoop = if case .postgres = configuration.database { configuration.databaseOptions.poolSize } else { 1 }
+                Gauge(label: "cognate_database_connections").record(perLoop * System.coreCount)
+            }
         }
         try await app.servers.asyncCommand.run(using: context, signature: signature)
     }
