@@ -53,3 +53,23 @@ def test_sigterm_finishes_the_sign_ins_under_way_and_exits_cleanly(data_dir):
             pass
     finally:
         server.stop()
+
+
+def test_a_draining_node_says_it_is_not_ready_while_it_still_serves(data_dir):
+    server = Server(data_dir, COGNATE_SHUTDOWN_DRAIN_SECONDS="3", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        assert requests.get(server.url + "/ready").json() == {"status": "ready"}
+        signalled = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        # the load balancer's check says no, so it sends no more; what still comes is answered
+        ready = requests.get(server.url + "/ready", timeout=5)
+        assert ready.status_code == 503 and ready.json() == {"status": "draining"}
+        assert requests.get(server.url + "/health", timeout=5).status_code == 200
+        assert idp.list_user_pools(MaxResults=5)["UserPools"]
+        assert server.process.wait(timeout=30) == 0, server.output()[-3000:]
+        assert time.monotonic() - signalled >= 3, "it served out the drain time"
+        assert "draining: /ready answers 503 for 3 s" in server.output()
+    finally:
+        server.stop()

@@ -75,6 +75,9 @@ public struct CognateConfiguration: Sendable {
     public var databasePoolSize = 1
     public var databaseStatementTimeout = 0
     public var databaseCAFile: String?
+    /// After SIGTERM, how long a node goes on serving while `/ready` answers 503, so a load
+    /// balancer stops sending it requests before it stops taking them (COGNATE_SHUTDOWN_DRAIN_SECONDS).
+    public var shutdownDrainSeconds = 0
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -242,6 +245,7 @@ public struct CognateConfiguration: Sendable {
         let stsEndpoint = endpoint("COGNATE_STS_ENDPOINT")
         let databasePoolSize = number("COGNATE_DATABASE_POOL_SIZE", default: 1, range: 1...100)
         let databaseStatementTimeout = number("COGNATE_DATABASE_STATEMENT_TIMEOUT", default: 0, range: 0...86_400)
+        let shutdownDrainSeconds = number("COGNATE_SHUTDOWN_DRAIN_SECONDS", default: 0, range: 0...300)
         let databaseCAFile = value("COGNATE_DATABASE_CA_FILE")
         if let databaseCAFile {
             if !FileManager.default.isReadableFile(atPath: databaseCAFile) { fail("COGNATE_DATABASE_CA_FILE", "cannot read \(databaseCAFile)") }
@@ -275,7 +279,7 @@ public struct CognateConfiguration: Sendable {
         }
 
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
-        return CognateConfiguration(
+        var configuration = CognateConfiguration(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, region: region,
             adminKey: adminKey, masterKey: masterKey, smtpURL: smtpURL, mailFrom: mailFrom, smtpCAFile: smtpCAFile,
             smsWebhookURL: smsWebhookURL, smsWebhookSecret: smsWebhookSecret, domainParent: domainParent, configFile: file, argon2: argon2, hashWorkers: hashWorkers,
@@ -285,6 +289,8 @@ public struct CognateConfiguration: Sendable {
             kmsEndpoint: kmsEndpoint, stsEndpoint: stsEndpoint, metricsAddress: metricsAddress,
             jsonLogs: logFormat == "json", databasePoolSize: databasePoolSize, databaseStatementTimeout: databaseStatementTimeout,
             databaseCAFile: databaseCAFile)
+        configuration.shutdownDrainSeconds = shutdownDrainSeconds
+        return configuration
     }
 }
 

@@ -13,6 +13,13 @@ struct HealthController: Sendable {
     /// The database answers; 503 when it does not, so a load balancer stops sending traffic.
     func ready(_ request: Request) async throws -> Response {
         let response = Response(status: .ok)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        if request.application.draining.withLockedValue({ $0 }) {
+            // stopping: still answering, but no more requests should come here
+            response.status = .serviceUnavailable
+            try response.content.encode(Status(status: "draining"))
+            return response
+        }
         do {
             try await request.services().store.ping()
             try response.content.encode(Status(status: "ready"))
@@ -20,7 +27,6 @@ struct HealthController: Sendable {
             response.status = .serviceUnavailable
             try response.content.encode(Status(status: "unavailable"))
         }
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
     }
 }

@@ -30,6 +30,12 @@ public enum CognateMain {
             do {
                 try configure(app, configuration: configuration, port: port)
                 try await app.execute()
+                // first, while still serving, tell the load balancer (GET /ready: 503) to send no more
+                if configuration.shutdownDrainSeconds > 0 {
+                    app.draining.withLockedValue { $0 = true }
+                    app.logger.notice("draining: /ready answers 503 for \(configuration.shutdownDrainSeconds) s before the server stops")
+                    try? await Task.sleep(for: .seconds(configuration.shutdownDrainSeconds))
+                }
                 // SIGTERM or SIGINT: stop taking connections and let the requests under way finish
                 // (up to the server's shutdown timeout, 10 s) while the hashing pool and the database
                 // are still there; Vapor's own shutdown closes them before it stops the server

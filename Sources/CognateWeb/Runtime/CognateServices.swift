@@ -3,6 +3,7 @@ import CognateCore
 import CognateModel
 import CognateStore
 import Foundation
+import NIOConcurrencyHelpers
 import Vapor
 
 /// The services every request and command uses, made once the database is migrated and the
@@ -85,6 +86,13 @@ extension Application {
         set { storage[ServicesKey.self] = newValue }
     }
 
+    /// Set once a stopping node drains (COGNATE_SHUTDOWN_DRAIN_SECONDS): `/ready` answers 503.
+    /// Made by `configure`, before any request, so requests only read the storage.
+    var draining: NIOLockedValueBox<Bool> {
+        get { storage[DrainingKey.self] ?? NIOLockedValueBox(false) }
+        set { storage[DrainingKey.self] = newValue }
+    }
+
     var cognateSettings: CognateSettings? {
         get { storage[SettingsKey.self] }
         set { storage[SettingsKey.self] = newValue }
@@ -115,4 +123,8 @@ struct CognateSettings: Sendable {
     var configFile: ConfigFile?
     var port: Int
     var now: Now
+}
+
+struct DrainingKey: StorageKey {
+    typealias Value = NIOLockedValueBox<Bool>
 }

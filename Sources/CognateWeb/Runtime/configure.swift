@@ -5,6 +5,7 @@ import Fluent
 import Foundation
 import Leaf
 import LeafKit
+import NIOConcurrencyHelpers
 import Vapor
 
 /// Registers everything that needs no database: drivers, middleware, routes, commands.
@@ -34,6 +35,7 @@ public func configure(
     ContentConfiguration.global.use(encoder: encoder, for: .json)
     app.databases.use(try location.configuration(configuration.databaseOptions), as: location.databaseID)
     app.migrations.add(CognateMigrations.all, to: location.databaseID)
+    app.draining = NIOLockedValueBox(false)
 
     app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.limit)
     app.middleware = Middlewares()
