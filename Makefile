@@ -1,12 +1,12 @@
 # Cognate — two commands: `make run` and `make test`.
 SHELL := /bin/bash
-APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql apache2 libapache2-mod-auth-openidc libqrencode-dev libxml2-dev libxmlsec1-dev xmlsec1 chromium chromium-driver zbar-tools nginx prometheus
+APT_PACKAGES := libsqlite3-dev libssl-dev libargon2-dev libcrypt-dev zlib1g-dev pkg-config python3-venv postgresql apache2 libapache2-mod-auth-openidc libqrencode-dev libxml2-dev libxmlsec1-dev xmlsec1 chromium chromium-driver zbar-tools nginx prometheus haproxy
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test bench deps build build-tests test-swift test-interop test-interop-postgres venv clean-data screenshots
+.PHONY: run test bench deps build build-tests test-swift test-interop test-interop-postgres test-cluster venv clean-data screenshots
 
 ## Install what is missing from Debian (needs root or sudo), once; no service they bring is started
 ## (the tests run their own apache2, nginx, Prometheus and PostgreSQL on loopback ports).
@@ -49,6 +49,7 @@ test: build-tests venv
 	scripts/with-postgres.sh swift test --skip-build
 	$(MAKE) --no-print-directory test-interop
 	$(MAKE) --no-print-directory test-interop-postgres
+	$(MAKE) --no-print-directory test-cluster
 
 test-interop: venv
 	swift build --product cognate
@@ -63,6 +64,12 @@ test-interop-postgres: venv
 	swift build --product cognate
 	scripts/with-postgres.sh env COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \
 		$(PYTHON) -m pytest -q $(POSTGRES_SUITES)
+
+## Three nodes on one PostgreSQL behind haproxy under a mixed load for COGNATE_CLUSTER_SECONDS (60): a SIGKILL, a rolling
+## restart, the figures, then the after-check (sign-ups kept, no refresh family forked, no code redeemed twice).
+test-cluster: venv
+	swift build --product cognate
+	COGNATE_CLUSTER_TEST=1 COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q -s Tests/Interop/test_cluster_load.py
 
 ## Speed of a release build with wrk on loopback (a benchmark, not a test; the release build takes 20+ minutes once).
 bench: venv

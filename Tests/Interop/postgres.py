@@ -58,7 +58,7 @@ def certificates(folder):
 
 
 class Postgres:
-    def __init__(self, tls=False):
+    def __init__(self, tls=False, options=""):
         bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
         if not bins or not os.path.exists(os.path.join(bins[-1], "initdb")):
             pytest.skip("PostgreSQL is not installed")
@@ -70,6 +70,7 @@ class Postgres:
             shutil.chown(self.dir, "postgres")
         self.run("initdb", "-D", f"{self.dir}/data", "-U", "cognate", "--auth=trust")
         self.tls = None
+        self.options = options
         if tls:
             # the server's key and certificate in its own folder, the key readable by postgres alone
             self.tls = certificates(self.dir)
@@ -85,13 +86,18 @@ class Postgres:
         subprocess.run([*self.as_user, os.path.join(self.bin, tool), *args], check=True, capture_output=True, timeout=120)
 
     def start(self):
-        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} -c fsync=off"
+        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} -c fsync=off {self.options}"
         if self.tls:
             options += f" -c ssl=on -c ssl_cert_file={self.tls['server.pem']} -c ssl_key_file={self.tls['server.key']}"
         self.run("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "-o", options, "start")
 
     def stop(self):
         self.run("pg_ctl", "-D", f"{self.dir}/data", "-m", "immediate", "-w", "stop")
+
+    def query(self, statement):
+        """One statement through psql; its rows as text (fields separated by |)."""
+        return subprocess.run([os.path.join(self.bin, "psql"), "-At", "-h", "127.0.0.1", "-p", str(self.port), "-U", "cognate", "-d",
+                               "cognate", "-c", statement], check=True, capture_output=True, text=True, timeout=120).stdout.strip()
 
     def remove(self):
         try:
