@@ -36,6 +36,12 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 # BENCH_PROFILE=0 skips the perf profile of the refresh grant (perf from linux-perf, root or perf_event_paranoid<=1).
 # BENCH_QUICK=1 measures only the baseline and the refresh grant (for profiling work).
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+# BENCH_DATABASE=postgres runs the server on a throwaway PostgreSQL cluster (Debian's), with pg_stat_statements
+# counting the statements (round trips) of a refresh grant and of a sign-in.
+DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
+# BENCH_USERS=1000000: after the usual figures, the pool is filled to that many users (by CSV import jobs) and the
+# refresh grant, hosted sign-ins and a filtered ListUsers are measured at 1,000 users and again at that many.
+USERS = int(os.environ.get("BENCH_USERS", "0"))
 PROFILE = os.environ.get("BENCH_PROFILE", "1") == "1" and subprocess.run(["which", "perf"], capture_output=True).returncode == 0
 
 
@@ -189,31 +195,33 @@ def browsers(flow, seconds, what, count=8):
     return done[0] / (time.time() - start), failed[0]
 
 
-def sign_ins_per_second(issuer, client_id, callback, seconds):
-    """Whole hosted sign-ins (authorize, form, code exchange) per second from a pool of browsers."""
+def hosted_sign_in(issuer, client_id, callback):
+    """One whole hosted sign-in (authorize, form, code exchange) by a new browser; whether it ended in tokens."""
     import base64
     import hashlib
     import secrets
     from urllib.parse import parse_qs, urlencode, urljoin, urlparse
     from conftest import Form
 
-    def flow():
-        session = requests.Session()
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-        query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": callback, "scope": "openid",
-                           "code_challenge": challenge, "code_challenge_method": "S256"})
-        page = session.get(f"{issuer}/oauth2/authorize?{query}")
-        form = Form()
-        form.feed(page.text)
-        form.fields.update(username="bench", password="Bench-Passw0rd!")
-        answer = session.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
-        code = parse_qs(urlparse(answer.headers["Location"]).query)["code"][0]
-        tokens = session.post(f"{issuer}/oauth2/token", data={"grant_type": "authorization_code", "client_id": client_id,
-                                                               "code": code, "redirect_uri": callback, "code_verifier": verifier})
-        return tokens.status_code == 200
+    session = requests.Session()
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": callback, "scope": "openid",
+                       "code_challenge": challenge, "code_challenge_method": "S256"})
+    page = session.get(f"{issuer}/oauth2/authorize?{query}")
+    form = Form()
+    form.feed(page.text)
+    form.fields.update(username="bench", password="Bench-Passw0rd!")
+    answer = session.post(urljoin(page.url, form.action), data=form.fields, allow_redirects=False)
+    code = parse_qs(urlparse(answer.headers["Location"]).query)["code"][0]
+    tokens = session.post(f"{issuer}/oauth2/token", data={"grant_type": "authorization_code", "client_id": client_id,
+                                                           "code": code, "redirect_uri": callback, "code_verifier": verifier})
+    return tokens.status_code == 200
 
-    return browsers(flow, seconds, "sign-in flow")
+
+def sign_ins_per_second(issuer, client_id, callback, seconds):
+    """Whole hosted sign-ins (authorize, form, code exchange) per second from a pool of browsers."""
+    return browsers(lambda: hosted_sign_in(issuer, client_id, callback), seconds, "sign-in flow")
 
 
 def federated_sign_ins_per_second(server_url, idp, seconds, users=50, times=4):
@@ -269,6 +277,87 @@ def federated_sign_ins_per_second(server_url, idp, seconds, users=50, times=4):
     return browsers(flow, seconds, "federated sign-in")
 
 
+def store_operations(metrics_url):
+    """Cognate's own count of store operations so far (cognate_store_operation_seconds_count, all kinds)."""
+    text = requests.get(metrics_url, timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("cognate_store_operation_seconds_count"))
+
+
+def round_trips(what, count, action, metrics_url, postgres):
+    """Store operations (and, on PostgreSQL, statements sent) per `action`, over `count` done one after another."""
+    operations = store_operations(metrics_url)
+    statements = float(postgres.query("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")) if postgres else 0
+    for _ in range(count):
+        action()
+    operations = (store_operations(metrics_url) - operations) / count
+    line = f"{what}: {operations:.1f} store operations"
+    if postgres:
+        # the two queries of this count are in the figure too: taken off
+        sent = (float(postgres.query("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")) - statements - 1) / count
+        line += f", {sent:.1f} PostgreSQL statements (round trips)"
+    return line
+
+
+def import_users(idp, pool_id, first, count):
+    """`count` users (user<first>… with an email) into the pool by CSV import jobs, 500,000 rows a job."""
+    import csv
+    import io
+    header = idp.get_csv_header(UserPoolId=pool_id)["CSVHeader"]
+    started = time.time()
+    for offset in range(first, first + count, 500_000):
+        rows = range(offset, min(offset + 500_000, first + count))
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for n in rows:
+            values = {"cognito:username": f"user{n:07d}", "email": f"user{n:07d}@example.com", "email_verified": "true",
+                      "cognito:mfa_enabled": "false", "given_name": f"Given{n % 1000}"}
+            writer.writerow([values.get(column, "") for column in header])
+        job = idp.create_user_import_job(JobName=f"bench-{offset}", UserPoolId=pool_id,
+                                         CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/bench")["UserImportJob"]
+        requests.put(job["PreSignedUrl"], data=out.getvalue().encode()).raise_for_status()
+        idp.start_user_import_job(UserPoolId=pool_id, JobId=job["JobId"])
+        while (found := idp.describe_user_import_job(UserPoolId=pool_id, JobId=job["JobId"])["UserImportJob"])["Status"] not in (
+                "Succeeded", "Failed", "Stopped"):
+            time.sleep(1)
+        if found["Status"] != "Succeeded" or found["ImportedUsers"] != len(rows):
+            sys.exit(f"the import did not finish: {found}")
+    print(f"imported {count} users in {time.time() - started:.0f} s ({count / (time.time() - started):.0f}/s)")
+
+
+def list_users_ms(idp, pool_id, total, samples=50):
+    """The median time of ListUsers filtered by an email (one user of `total`), in milliseconds."""
+    import random
+    times = []
+    for _ in range(samples):
+        email = f"user{random.randrange(total):07d}@example.com"
+        started = time.perf_counter()
+        found = idp.list_users(UserPoolId=pool_id, Filter=f'email = "{email}"', Limit=10)["Users"]
+        times.append((time.perf_counter() - started) * 1000)
+        if len(found) != 1:
+            sys.exit(f"ListUsers found {len(found)} users for {email}")
+    return median(times)
+
+
+def scale(server, idp, pool_id, client_id, refresh_url, refresh_body):
+    """Refresh grants/s, hosted sign-ins/s and filtered ListUsers at 1,000 users and at USERS users."""
+    figures = []
+    for total in (1_000, USERS):
+        already = figures and 1_000 or 0
+        import_users(idp, pool_id, already, total - already)
+        rate, errors, _ = wrk(refresh_url, refresh_script(refresh_body))
+        sign_ins, failed = sign_ins_per_second(f"{server.url}/{pool_id}", client_id, "http://localhost:3000/callback", float(DURATION))
+        figures.append((total, rate, sign_ins, list_users_ms(idp, pool_id, total), errors + failed))
+    print("\nscale: the same pool at 1,000 users and at", USERS)
+    for total, rate, sign_ins, listed, errors in figures:
+        print(f"  {total:>9} users: refresh grants/s {rate:7.0f}  hosted sign-ins/s {sign_ins:6.1f}  "
+              f"ListUsers by email {listed:6.1f} ms (median)  errors {errors}")
+    (_, small_rate, small_sign_ins, _, _), (_, big_rate, big_sign_ins, big_list, _) = figures
+    print(f"  at {USERS} users: refresh {big_rate / small_rate:.2f}x and sign-ins {big_sign_ins / small_sign_ins:.2f}x the rates at 1,000 "
+          f"(target within 10%); ListUsers with a filter {big_list:.1f} ms (target under 50 ms)")
+
+
 def median(values):
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -281,13 +370,23 @@ def main():
     recorder = None
     runs = {}  # route -> [(req/s, errors, p99)] one per round
     rsa_rates = []
+    postgres = None
+    database = {}
+    if DATABASE == "postgres":
+        from postgres import Postgres
+        postgres = Postgres(options="-c shared_preload_libraries=pg_stat_statements -c max_connections=200")
+        postgres.query("CREATE EXTENSION pg_stat_statements")
+        database = {"COGNATE_DATABASE_URL": postgres.url}
+    from conftest import free_port
+    metrics = f"127.0.0.1:{free_port()}"
+    trips = []
     with tempfile.TemporaryDirectory() as data_dir:
         # every sign-in comes from 127.0.0.1: the per-address limits are lifted (a benchmark, not a defence test);
         # passwords are hashed at the default cost, the one the Argon2id bound is measured at (the test
         # suites' Server makes hashing cheap)
         server = Server(data_dir, COGNATE_ADMIN_ACCESS_KEY_ID=ACCESS_KEY, COGNATE_ADMIN_SECRET_ACCESS_KEY=SECRET_KEY,
                         COGNATE_ADDRESS_LIMIT_PER_HOUR="1000000", COGNATE_ARGON2_MEMORY_KIB="19456", COGNATE_ARGON2_ITERATIONS="2",
-                        LOG_LEVEL="warning")
+                        LOG_LEVEL="warning", COGNATE_METRICS_ADDRESS=metrics, **database)
         try:
             idp = boto3.client("cognito-idp", endpoint_url=server.url, region_name="local", aws_access_key_id=ACCESS_KEY,
                                aws_secret_access_key=SECRET_KEY, config=botocore.config.Config(retries={"max_attempts": 1}))
@@ -302,6 +401,15 @@ def main():
             refresh = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
                 "USERNAME": "bench", "PASSWORD": "Bench-Passw0rd!"})["AuthenticationResult"]["RefreshToken"]
             body = f"grant_type=refresh_token&client_id={client_id}&refresh_token={refresh}"
+            token_url = f"{server.url}/{pool_id}/oauth2/token"
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            trips.append(round_trips("a refresh grant", 100, lambda: requests.post(token_url, data=body, headers=headers).raise_for_status(),
+                                     f"http://{metrics}/metrics", postgres))
+            trips.append(round_trips("a hosted sign-in (authorize, form, code grant)", 10, lambda: hosted_sign_in(
+                f"{server.url}/{pool_id}", client_id, "http://localhost:3000/callback"), f"http://{metrics}/metrics", postgres))
+            trips.append(round_trips("an API sign-in (USER_PASSWORD_AUTH)", 10, lambda: idp.initiate_auth(
+                ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "bench", "PASSWORD": "Bench-Passw0rd!"}),
+                f"http://{metrics}/metrics", postgres))
             routes = [("trivial (GET /health)", server.url + "/health", None)]
             if not QUICK:
                 routes += [("discovery", f"{server.url}/{pool_id}/.well-known/openid-configuration", None),
@@ -322,11 +430,18 @@ def main():
             sign_ins, sign_in_failures = (0.0, 0) if QUICK else sign_ins_per_second(
                 f"{server.url}/{pool_id}", client_id, "http://localhost:3000/callback", float(DURATION))
             federated, federated_failures = (0.0, 0) if QUICK else federated_sign_ins_per_second(server.url, idp, float(DURATION))
+            if USERS:
+                scale(server, idp, pool_id, client_id, token_url, body)
         finally:
             server.stop()
+            if postgres:
+                postgres.remove()
     argon2 = argon2_rate()
     baselines = [rate for rate, _, _ in runs["trivial (GET /health)"]]
-    print(f"\nwrk: {CONNECTIONS} connections, {THREADS} threads, {DURATION} s each, {ROUNDS} rounds, loopback, release build")
+    print(f"\nwrk: {CONNECTIONS} connections, {THREADS} threads, {DURATION} s each, {ROUNDS} rounds, loopback, release build, "
+          f"database {DATABASE}")
+    for line in trips:
+        print(line)
     print("req/s and ratio are medians over the rounds; each ratio is against the baseline of its own round\n")
     print(f"{'route':28} {'req/s':>10} {'ratio':>7} {'(range)':>13} {'p99':>9} {'errors':>7}")
     ratios = {}
