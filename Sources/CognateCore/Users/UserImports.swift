@@ -283,13 +283,17 @@ public struct UserImports: Sendable {
             let results: [Result<User, any Error>]
             do {
                 results = try await creator.create(batch: made.map(\.user), in: pool)
-            } catch StoreError.notFound(let what) {
-                throw StoreError.notFound(what)
-            } catch {
+            } catch StoreError.duplicate {
                 // the batch as a whole was refused (a write raced it): one user at a time
                 var single: [Result<User, any Error>] = []
                 for new in made.map(\.user) {
-                    do { single.append(.success(try await creator.create(new, in: pool))) } catch let error { single.append(.failure(error)) }
+                    do {
+                        single.append(.success(try await creator.create(new, in: pool)))
+                    } catch let error as StoreError {
+                        throw error  // the database, not the row: the job goes on later from the last report
+                    } catch {
+                        single.append(.failure(error))
+                    }
                 }
                 results = single
             }
