@@ -30,16 +30,28 @@ import Testing
                 ("user", "SELECT u.id FROM users u WHERE u.id = \(bind: UUID()) AND u.pool_id = \(bind: "p")"),
                 ("user by name", "SELECT u.id FROM user_identifiers i JOIN users u ON u.id = i.user_id WHERE i.pool_id = \(bind: "p") AND i.key = \(bind: "k")"),
                 ("admin key", "SELECT id FROM admin_credentials WHERE id = \(bind: "AKIA")"),
-                // ListUsers' filters, written as FluentStore writes them
-                ("users by email", "SELECT id FROM users WHERE pool_id = \(bind: "p") AND \(unsafeRaw: FluentStore.attributeExpression("email", postgres: false)) = \(bind: "a@b.c") ORDER BY id"),
-                ("users by phone", "SELECT id FROM users WHERE pool_id = \(bind: "p") AND \(unsafeRaw: FluentStore.attributeExpression("phone_number", postgres: false)) = \(bind: "+1") ORDER BY id"),
-                ("users by name", "SELECT id FROM users WHERE pool_id = \(bind: "p") AND username = \(bind: "ann") ORDER BY id"),
             ]
             for (name, query) in reads {
                 let plan = try await database.store.rows("EXPLAIN QUERY PLAN " + query)
                 let steps = try plan.map { try $0.decode(column: "detail", as: String.self) }
                 #expect(!steps.isEmpty)
                 #expect(steps.allSatisfy { !$0.hasPrefix("SCAN") }, "\(name): \(steps)")
+            }
+            // ListUsers' filters as FluentStore sends them (pages by id): each by its own index, with no
+            // sort, never by walking the pool's users (idx_users_pool)
+            let filters: [(String, String)] = [
+                ("idx_users_email", FluentStore.attributeExpression("email", postgres: false)),
+                ("idx_users_phone_number", FluentStore.attributeExpression("phone_number", postgres: false)),
+                ("idx_users_username", "username"),
+            ]
+            for (index, expression) in filters {
+                let query: SQLQueryString = """
+                    SELECT users.* FROM users WHERE users.pool_id = \(bind: "p") AND \(unsafeRaw: expression) = \(bind: "v") \
+                    AND users.id > \(bind: UUID()) ORDER BY users.id ASC LIMIT 61
+                    """
+                let plan = try await database.store.rows("EXPLAIN QUERY PLAN " + query)
+                let steps = try plan.map { try $0.decode(column: "detail", as: String.self) }
+                #expect(steps.count == 1 && steps[0].contains("USING INDEX \(index) ("), "\(index): \(steps)")
             }
         }
     }
