@@ -9,7 +9,7 @@ PORT ?= 8080
 .PHONY: run test bench deps build build-tests test-swift test-interop test-interop-postgres test-cluster venv clean-data screenshots
 
 ## Install what is missing from Debian (needs root or sudo), once; no service they bring is started
-## (the tests run their own apache2, nginx, Prometheus and PostgreSQL on loopback ports).
+## (the tests run their own apache2, nginx, Prometheus, haproxy and PostgreSQL on loopback ports).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
