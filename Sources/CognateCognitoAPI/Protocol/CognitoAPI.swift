@@ -168,9 +168,7 @@ public struct CognitoAPI: Sendable {
             return Self.render(error)
         } catch let error as ValidationError {
             return Self.render(.invalidParameter(error.message))
-        } catch let error as IdentityPoolError {
-            return Self.render(CognitoError(error.type, error.message))
-        } catch let error as UserImportError {
+        } catch let error as ServiceRefusal {
             return Self.render(CognitoError(error.type, error.message))
         } catch let error as TriggerError {
             return Self.render(CognitoError.trigger(error))

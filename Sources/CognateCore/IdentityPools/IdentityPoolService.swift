@@ -2,21 +2,9 @@ import CognateModel
 import Foundation
 
 /// A refusal of the identity pools' API, by Cognito Identity's exception name.
-public struct IdentityPoolError: Error, Equatable, CustomStringConvertible {
-    public var type: String
-    public var message: String
+public typealias IdentityPoolError = ServiceRefusal
 
-    public init(_ type: String, _ message: String) {
-        self.type = type
-        self.message = message
-    }
-
-    public var description: String { "\(type): \(message)" }
-
-    static func notAuthorized(_ message: String) -> Self { .init("NotAuthorizedException", message) }
-    static func notFound(_ message: String) -> Self { .init("ResourceNotFoundException", message) }
-    static func invalidParameter(_ message: String) -> Self { .init("InvalidParameterException", message) }
-    static func conflict(_ message: String) -> Self { .init("ResourceConflictException", message) }
+extension ServiceRefusal {
     static let badConfiguration = Self("InvalidIdentityPoolConfigurationException",
                                        "Invalid identity pool configuration. Check assigned IAM roles for this pool.")
     static let noLogins = notAuthorized("Logins don't match. Please include at least one valid login for this identity or identity pool.")

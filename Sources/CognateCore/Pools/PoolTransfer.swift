@@ -345,8 +345,11 @@ public struct PoolImporter: Sendable {
             var ended: PoolTransfer.Counts?
             while let current = line {
                 guard ended == nil else { throw PoolTransfer.Failure("lines after the end line") }
-                func mine(_ id: String?) throws {
-                    guard id == poolId else { throw PoolTransfer.Failure("a \(current.type) of another pool") }
+                /// The line's record, which must be there and be the pool's.
+                func record<T>(_ value: T?, _ pool: KeyPath<T, String>) throws -> T {
+                    guard let value else { throw PoolTransfer.Failure("an empty \(current.type) line") }
+                    guard value[keyPath: pool] == poolId else { throw PoolTransfer.Failure("a \(current.type) of another pool") }
+                    return value
                 }
                 switch current.type {
                 case "setting":
@@ -356,8 +359,7 @@ public struct PoolImporter: Sendable {
                     _ = try await store.setSettingIfAbsent(name, value: try reseal.setting(name, value, poolId: poolId))
                     counts.settings += 1
                 case "domain":
-                    guard let domain = current.domain else { throw PoolTransfer.Failure("an empty domain line") }
-                    try mine(domain.poolId)
+                    let domain = try record(current.domain, \.poolId)
                     do {
                         try await store.createDomain(domain)
                     } catch StoreError.duplicate {
@@ -365,13 +367,11 @@ public struct PoolImporter: Sendable {
                     }
                     counts.domains += 1
                 case "resourceServer":
-                    guard let server = current.resourceServer else { throw PoolTransfer.Failure("an empty resource server line") }
-                    try mine(server.poolId)
+                    let server = try record(current.resourceServer, \.poolId)
                     try await store.createResourceServer(server)
                     counts.resourceServers += 1
                 case "client":
-                    guard let client = current.client else { throw PoolTransfer.Failure("an empty client line") }
-                    try mine(client.poolId)
+                    let client = try record(current.client, \.poolId)
                     do {
                         try await store.createClient(try reseal.client(client))
                     } catch StoreError.duplicate {
@@ -379,28 +379,23 @@ public struct PoolImporter: Sendable {
                     }
                     counts.clients += 1
                 case "uiCustomization":
-                    guard let customization = current.uiCustomization else { throw PoolTransfer.Failure("an empty customization line") }
-                    try mine(customization.poolId)
+                    let customization = try record(current.uiCustomization, \.poolId)
                     try await store.saveUICustomization(customization)
                     counts.customizations += 1
                 case "branding":
-                    guard let branding = current.branding else { throw PoolTransfer.Failure("an empty branding line") }
-                    try mine(branding.poolId)
+                    let branding = try record(current.branding, \.poolId)
                     try await store.createManagedLoginBranding(branding, files: PoolTransfer.files(current.files ?? [:]))
                     counts.brandings += 1
                 case "identityProvider":
-                    guard let provider = current.identityProvider else { throw PoolTransfer.Failure("an empty identity provider line") }
-                    try mine(provider.poolId)
+                    let provider = try record(current.identityProvider, \.poolId)
                     try await store.createIdentityProvider(try reseal.provider(provider))
                     counts.identityProviders += 1
                 case "group":
-                    guard let group = current.group else { throw PoolTransfer.Failure("an empty group line") }
-                    try mine(group.poolId)
+                    let group = try record(current.group, \.poolId)
                     try await store.createGroup(group)
                     counts.groups += 1
                 case "user":
-                    guard let user = current.user else { throw PoolTransfer.Failure("an empty user line") }
-                    try mine(user.poolId)
+                    let user = try record(current.user, \.poolId)
                     users.append((try reseal.user(user), current.groups ?? []))
                     if users.count >= 500 { try await flush() }
                 case "end":

@@ -3,18 +3,8 @@ import Crypto
 import Foundation
 import Logging
 
-/// A refusal of an import job operation, as Cognito words it (`type` is its exception).
-public struct UserImportError: Error, Equatable, CustomStringConvertible {
-    public var type: String
-    public var message: String
-
-    public init(_ type: String, _ message: String) {
-        self.type = type
-        self.message = message
-    }
-
-    public var description: String { "\(type): \(message)" }
-}
+/// A refusal of an import job operation, as Cognito words it.
+public typealias UserImportError = ServiceRefusal
 
 /// Cognito's user import jobs: a job is made, its CSV file is PUT to the upload URL Cognate
 /// serves (signed, like S3's pre-signed URL), then started; any node runs it, keeping its
@@ -74,7 +64,7 @@ public struct UserImports: Sendable {
 
     public func create(poolId: String, name: String, roleArn: String, algorithm: String?) async throws -> UserImportJob {
         if let algorithm, !Self.hashAlgorithms.contains(algorithm) {
-            throw UserImportError("InvalidParameterException", "PasswordHashingAlgorithm must be one of \(Self.hashAlgorithms.joined(separator: ", ")).")
+            throw UserImportError.invalidParameter("PasswordHashingAlgorithm must be one of \(Self.hashAlgorithms.joined(separator: ", ")).")
         }
         let date = now()
         let millis = String(format: "%013lld", Int64(date.timeIntervalSince1970 * 1000))
@@ -88,7 +78,7 @@ public struct UserImports: Sendable {
     /// The job as it is now: one never started within `expirySeconds` reads as Expired.
     public func job(poolId: String, id: String) async throws -> UserImportJob {
         guard let job = try await store.importJob(poolId: poolId, id: id) else {
-            throw UserImportError("ResourceNotFoundException", "Import job \(id) does not exist.")
+            throw UserImportError.notFound("Import job \(id) does not exist.")
         }
         return shown(job)
     }
@@ -107,11 +97,10 @@ public struct UserImports: Sendable {
     /// StartUserImportJob: the job waits (Pending) for a node to take it; `run` is the caller's
     /// nudge to take it now rather than at the next round of background work.
     public func start(poolId: String, id: String) async throws -> UserImportJob {
-        guard let pool = try await store.pool(id: poolId) else { throw UserImportError("ResourceNotFoundException", "User pool \(poolId) does not exist.") }
+        guard let pool = try await store.pool(id: poolId) else { throw UserImportError.notFound("User pool \(poolId) does not exist.") }
         let current = try await job(poolId: poolId, id: id)
         if current.passwordHashingAlgorithm == nil, pool.autoVerifiedAttributes.isEmpty {
-            throw UserImportError("PreconditionNotMetException",
-                                  "The user pool has no auto-verified attributes: imported users could not reset their passwords.")
+            throw UserImportError.preconditionNotMet("The user pool has no auto-verified attributes: imported users could not reset their passwords.")
         }
         let expiry = Self.expirySeconds
         let date = now()
@@ -121,17 +110,17 @@ public struct UserImports: Sendable {
                 return
             }
             guard job.status == .created else {
-                throw UserImportError("InvalidParameterException", "The import job is \(job.status.rawValue); only a Created job can be started.")
+                throw UserImportError.invalidParameter("The import job is \(job.status.rawValue); only a Created job can be started.")
             }
             guard job.fileSize != nil else {
-                throw UserImportError("PreconditionNotMetException", "No CSV file was uploaded to the job's pre-signed URL.")
+                throw UserImportError.preconditionNotMet("No CSV file was uploaded to the job's pre-signed URL.")
             }
             job.status = .pending
             job.startedAt = date
         }
         if started.status == .expired {
             try await store.deleteImportFile(poolId: poolId, id: id)
-            throw UserImportError("PreconditionNotMetException", "The import job expired: it was not started within 24 hours.")
+            throw UserImportError.preconditionNotMet("The import job expired: it was not started within 24 hours.")
         }
         return started
     }
@@ -149,7 +138,7 @@ public struct UserImports: Sendable {
             case .inProgress:
                 job.status = .stopping
             default:
-                throw UserImportError("InvalidParameterException", "The import job is \(job.status.rawValue); only a Pending or InProgress job can be stopped.")
+                throw UserImportError.invalidParameter("The import job is \(job.status.rawValue); only a Pending or InProgress job can be stopped.")
             }
         }
         if stopped.status == .stopped { try await store.deleteImportFile(poolId: poolId, id: id) }
