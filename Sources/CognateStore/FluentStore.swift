@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Metrics
 import SQLKit
+import Tracing
 
 /// The store on a Fluent database: SQLite or PostgreSQL.
 public struct FluentStore: Sendable {
@@ -12,6 +13,8 @@ public struct FluentStore: Sendable {
     let cache: ReadCache
     /// Reads outside transactions straight from a SQLite file (see `SQLiteDirectReads`).
     let direct: SQLiteDirectReads?
+    /// `sqlite` or `postgresql` (the SQL dialect's name), for the spans' `db.system.name`.
+    let databaseSystem: String
 
     /// - Parameters:
     ///   - database: hands out a database handle per operation, so work spreads over the event
@@ -25,6 +28,7 @@ public struct FluentStore: Sendable {
         self.source = database
         self.cache = ReadCache(seconds: cacheSeconds, now: now)
         self.direct = sqliteFile.map(SQLiteDirectReads.init(path:))
+        self.databaseSystem = (database() as? any SQLDatabase)?.dialect.name ?? "unknown"
     }
 
     var database: any Database { source() }
@@ -32,20 +36,22 @@ public struct FluentStore: Sendable {
     /// The store on `databases`. SQLite gets one connection, pinned to one event loop: SQLite
     /// serializes writers anyway, and several connections spinning in sqlite-nio's busy handler
     /// could occupy every thread of the blocking pool while the lock holder waits for one.
-    /// PostgreSQL spreads over every loop's connection pool.
+    /// PostgreSQL spreads over every loop's connection pool. Fluent's own span per query is off:
+    /// each store operation is one span (`run`), and queries inside a transaction would start
+    /// traces of their own (the transaction's task does not carry the request's).
     public static func on(_ databases: Databases, location: DatabaseLocation, logger: Logger, cacheSeconds: Double = 0,
                           now: @escaping @Sendable () -> Date = { Date() }) -> FluentStore {
         let id = location.databaseID
         let loop = databases.eventLoopGroup.any()
         // Once the databases have shut down they hand out nothing; work still finishing then gets
         // this handle, whose closed pool fails each query as "unavailable" instead of a crash.
-        guard let opened = databases.database(id, logger: logger, on: loop) else { preconditionFailure("the database \(id) is not configured") }
+        guard let opened = databases.database(id, logger: logger, on: loop, withTracing: false) else { preconditionFailure("the database \(id) is not configured") }
         if location.isSQLite {
             let file: String? = if case .sqliteFile(let path) = location { path } else { nil }
-            return FluentStore(cacheSeconds: cacheSeconds, sqliteFile: file, now: now) { databases.database(id, logger: logger, on: loop) ?? opened }
+            return FluentStore(cacheSeconds: cacheSeconds, sqliteFile: file, now: now) { databases.database(id, logger: logger, on: loop, withTracing: false) ?? opened }
         }
         return FluentStore(cacheSeconds: cacheSeconds, now: now) {
-            databases.database(id, logger: logger, on: databases.eventLoopGroup.any()) ?? opened
+            databases.database(id, logger: logger, on: databases.eventLoopGroup.any(), withTracing: false) ?? opened
         }
     }
 
@@ -74,7 +80,23 @@ public struct FluentStore: Sendable {
     /// did not answer also counts in `cognate_store_unavailable_total`), and counted while it
     /// runs (`cognate_store_operations_in_flight`: the connections in use or waited for, against
     /// `cognate_database_connections`).
-    func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    /// Traced as a client span named by the store method (`store rotateRefreshToken`) when a
+    /// tracer is set up (COGNATE_OTEL_ENDPOINT).
+    func run<T>(_ what: String, function: StaticString = #function, _ body: () async throws -> T) async throws -> T {
+        try await withSpan(Self.spanName(function), ofKind: .client) { span in
+            span.attributes["db.system.name"] = databaseSystem
+            span.attributes["cognate.store.record"] = what
+            return try await measured(what, body)
+        }
+    }
+
+    /// `store name` from a method's `#function` (`name(poolId:…)`).
+    static func spanName(_ function: StaticString) -> String {
+        let text = function.description
+        return "store " + (text.firstIndex(of: "(").map { String(text[..<$0]) } ?? text)
+    }
+
+    private func measured<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         let started = DispatchTime.now().uptimeNanoseconds
         let inFlight = Meter(label: "cognate_store_operations_in_flight")
         inFlight.increment()

@@ -20,11 +20,13 @@ class LambdaEndpoint:
         self.calls = []          # (arn, event or None, verified)
         self.status = {}         # ARN -> (status, body) answered instead, as Lambda's own refusals
         self.errors = []         # (ARN, exception) of functions invoked asynchronously that failed
+        self.request_headers = []  # each request's headers, in order
         endpoint = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                endpoint.request_headers.append({name.lower(): value for name, value in self.headers.items()})
                 verified = endpoint.verify(self.command, self.path, self.headers, body)
                 match = re.fullmatch(r"/2015-03-31/functions/([^/]+)/invocations", self.path)
                 arn = unquote(match.group(1)) if match else None

@@ -78,6 +78,9 @@ public struct CognateConfiguration: Sendable {
     /// After SIGTERM, how long a node goes on serving while `/ready` answers 503, so a load
     /// balancer stops sending it requests before it stops taking them (COGNATE_SHUTDOWN_DRAIN_SECONDS).
     public var shutdownDrainSeconds = 0
+    /// Where spans are sent (COGNATE_OTEL_ENDPOINT: an OTLP/HTTP collector's base URL, such as
+    /// http://127.0.0.1:4318; spans go to `{it}/v1/traces`); nil: no tracing.
+    public var otelEndpoint: URL?
 
     public var masterKeyFile: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
 
@@ -246,6 +249,17 @@ public struct CognateConfiguration: Sendable {
         let databasePoolSize = number("COGNATE_DATABASE_POOL_SIZE", default: 1, range: 1...100)
         let databaseStatementTimeout = number("COGNATE_DATABASE_STATEMENT_TIMEOUT", default: 0, range: 0...86_400)
         let shutdownDrainSeconds = number("COGNATE_SHUTDOWN_DRAIN_SECONDS", default: 0, range: 0...300)
+        var otelEndpoint: URL?
+        if let text = value("COGNATE_OTEL_ENDPOINT") {
+            // a collector is often on another host of a private network: http is allowed anywhere
+            if let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host?.isEmpty == false,
+               url.query == nil, url.fragment == nil, url.user == nil
+            {
+                otelEndpoint = url
+            } else {
+                fail("COGNATE_OTEL_ENDPOINT", "must be an OTLP/HTTP collector's http:// or https:// base URL (for example http://127.0.0.1:4318)")
+            }
+        }
         let databaseCAFile = value("COGNATE_DATABASE_CA_FILE")
         if let databaseCAFile {
             if !FileManager.default.isReadableFile(atPath: databaseCAFile) { fail("COGNATE_DATABASE_CA_FILE", "cannot read \(databaseCAFile)") }
@@ -290,6 +304,7 @@ public struct CognateConfiguration: Sendable {
             jsonLogs: logFormat == "json", databasePoolSize: databasePoolSize, databaseStatementTimeout: databaseStatementTimeout,
             databaseCAFile: databaseCAFile)
         configuration.shutdownDrainSeconds = shutdownDrainSeconds
+        configuration.otelEndpoint = otelEndpoint
         return configuration
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOPosix
+import Tracing
 
 /// The hashing queue is full: the caller is told to come back later (TooManyRequestsException,
 /// a 429 page) rather than wait behind minutes of queued work.
@@ -33,27 +34,34 @@ public final class PasswordHasher: Sendable {
     public func hash(_ password: String) async throws -> String {
         let salt = random.bytes(16)
         let parameters = self.parameters
-        return try await run {
+        return try await run("password hash") {
             try PasswordHashFormat.argon2id(password, salt: salt, parameters: parameters)
         }
     }
 
     public func verify(_ password: String, against hash: String) async throws -> PasswordVerification {
         let parameters = self.parameters
-        return try await run {
+        return try await run("password verify") {
             try PasswordHashFormat.verify(password, against: hash, current: parameters)
         }
     }
 
     /// Runs other CPU-heavy work (SRP's 3072-bit exponentiations) on the same bounded pool.
     public func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await run(body)
+        try await run("hashing pool work", body)
     }
 
     /// Jobs waiting or running now.
     public var queued: Int { pending.withLockedValue { $0 } }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Traced (when a tracer is set up) as a span with the time spent waiting for a worker.
+    private func run<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withSpan(name) { span in
+            try await queued(span, body)
+        }
+    }
+
+    private func queued<T: Sendable>(_ span: any Span, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         let admitted = pending.withLockedValue { count in
             guard count < queueLimit else { return false }
             count += 1
@@ -66,8 +74,12 @@ public final class PasswordHasher: Sendable {
             CognateMetrics.hashQueue(depth: queued)
         }
         let admittedAt = DispatchTime.now().uptimeNanoseconds
+        let waited = NIOLockedValueBox<UInt64>(0)
+        defer { span.attributes["cognate.hash.wait_ms"] = Double(waited.withLockedValue { $0 }) / 1_000_000 }
         return try await pool.runIfActive {
-            CognateMetrics.hashWait(nanoseconds: DispatchTime.now().uptimeNanoseconds - admittedAt)
+            let wait = DispatchTime.now().uptimeNanoseconds - admittedAt
+            waited.withLockedValue { $0 = wait }
+            CognateMetrics.hashWait(nanoseconds: wait)
             return try body()
         }
     }

@@ -27,6 +27,11 @@ struct CognateServeCommand: AsyncCommand {
                 Gauge(label: "cognate_database_connections").record(perLoop * System.coreCount)
             }
         }
+        if let endpoint = app.cognateSettings?.configuration.otelEndpoint {
+            let tracing = TraceExporter(endpoint: endpoint)
+            try await tracing.start(app)
+            app.lifecycle.use(tracing)
+        }
         try await app.servers.asyncCommand.run(using: context, signature: signature)
     }
 }

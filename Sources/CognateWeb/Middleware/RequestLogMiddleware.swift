@@ -2,7 +2,7 @@ import Vapor
 
 /// One log line per request, after its answer: the request id (also sent back as
 /// `X-Request-Id`), method, route (its pattern, never the path or query as sent, which may
-/// carry codes), pool, client, status and latency. Outermost, so it sees every answer,
+/// carry codes), pool, client, status, latency, and the trace id when tracing is on. Outermost, so it sees every answer,
 /// errors already turned into pages or JSON.
 struct RequestLogMiddleware: Middleware {
     /// `info` when serving; the Swift tests' thousands of requests log theirs at `debug`.
@@ -25,6 +25,7 @@ struct RequestLogMiddleware: Middleware {
                 "status": .stringConvertible(status),
                 "latency_ms": .string(String(format: "%.2f", Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)),
             ]
+            if let traceID = request.storage[RequestTracingMiddleware.TraceIDKey.self] { metadata["trace_id"] = .string(traceID) }
             if let pool = request.parameters.get("poolId"), Self.isPlainId(pool) { metadata["pool"] = .string(pool) }
             if let client = request.query[String.self, at: "client_id"], Self.isPlainId(client) { metadata["client"] = .string(client) }
             request.logger.log(level: level, "request", metadata: metadata)

@@ -40,6 +40,11 @@ public func configure(
     app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.limit)
     app.middleware = Middlewares()
     app.middleware.use(RequestLogMiddleware(level: app.environment == .testing ? .debug : .info))
+    if configuration.otelEndpoint != nil {
+        // the request's span reaches its async handlers (and the store, hashing, outbound calls under them)
+        app.traceAutoPropagation = true
+        app.middleware.use(RequestTracingMiddleware())
+    }
     app.middleware.use(SecurityHeadersMiddleware(strictTransport: configuration.publicURL?.scheme == "https"))
     app.middleware.use(JSONErrorMiddleware())
     app.middleware.use(BodyLimitMiddleware())

@@ -12,6 +12,7 @@ import Testing
         #expect(configuration.adminKey == nil)
         #expect(configuration.masterKey == nil)
         #expect(configuration.argon2 == .owasp)
+        #expect(configuration.otelEndpoint == nil)
     }
 
     @Test func readsEveryVariable() throws {
@@ -31,7 +32,9 @@ import Testing
             "COGNATE_HASH_QUEUE_LIMIT": "40",
             "COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR": "7",
             "COGNATE_TRUSTED_PROXIES": "10.0.0.0/8, ::1",
+            "COGNATE_OTEL_ENDPOINT": "http://collector.internal:4318",
         ])
+        #expect(configuration.otelEndpoint?.absoluteString == "http://collector.internal:4318")
         #expect(configuration.hashWorkers == 2 && configuration.hashQueueLimit == 40)
         #expect(configuration.addressSignInFailuresPerHour == 7)
         #expect(configuration.trustedProxies.trusts("10.2.3.4") && configuration.trustedProxies.trusts("::1"))
@@ -60,6 +63,9 @@ import Testing
         ("COGNATE_HASH_QUEUE_LIMIT", "0"),
         ("COGNATE_ADDRESS_SIGNIN_FAILURES_PER_HOUR", "-1"),
         ("COGNATE_SWEEP_SECONDS", "soon"),
+        ("COGNATE_OTEL_ENDPOINT", "collector:4318"),
+        ("COGNATE_OTEL_ENDPOINT", "grpc://collector:4317"),
+        ("COGNATE_OTEL_ENDPOINT", "https://user:pw@collector:4318"),
     ])
     func badValueIsRefusedNamingTheVariable(variable: String, value: String) {
         // when
