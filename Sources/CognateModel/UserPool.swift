@@ -37,6 +37,8 @@ public struct UserPool: Sendable, Equatable, Codable {
     /// The theme of the pool's hosted pages (a folder of COGNATE_THEMES_DIR); nil: the built-in one.
     /// Set in the config file (`theme`).
     public var theme: String?
+    /// Cognito's UserPoolTags (TagResource, CreateUserPool, UpdateUserPool): at most 50.
+    public var tags: [String: String]?
     public var createdAt: Date
     public var updatedAt: Date
 

@@ -76,6 +76,10 @@ enum AuthFlows {
                 return AuthOutput(try await context.signIn.signIn(pool: pool, client: client, username: username, password: password, scopes: apiScopes))
             case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
                 try require("ALLOW_REFRESH_TOKEN_AUTH")
+                // as Cognito: a rotating client renews only through GetTokensFromRefreshToken (and the token endpoint)
+                guard !client.refreshTokenRotation else {
+                    throw CognitoError.notAuthorized("Refresh token rotation is enabled for this app client: renew tokens with GetTokensFromRefreshToken.")
+                }
                 let token = try parameter("REFRESH_TOKEN", parameters)
                 let (tokens, _) = try await context.tokens.refresh(token, client: client) { user in
                     try checkSecretHash(parameters["SECRET_HASH"], usernames: [user.username, user.sub.uuidString.lowercased(), parameters["USERNAME"] ?? ""],
@@ -107,8 +111,13 @@ enum AuthFlows {
             // an EMAIL_OTP or SMS_MFA code could not be sent (too many this hour)
             throw Accounts.translate(error)
         } catch let error as TokenError {
-            throw CognitoError.notAuthorized(error == .expired ? "Refresh Token has expired" : error == .revoked ? "Refresh Token has been revoked" : "Invalid Refresh Token")
+            throw refreshRefusal(error)
         }
+    }
+
+    /// Cognito's words for a refresh token that cannot be used.
+    static func refreshRefusal(_ error: TokenError) -> CognitoError {
+        CognitoError.notAuthorized(error == .expired ? "Refresh Token has expired" : error == .revoked ? "Refresh Token has been revoked" : "Invalid Refresh Token")
     }
 
     static func respond(challenge: String, session: String?, responses: [String: String], client: AppClient,
@@ -330,6 +339,7 @@ struct GetUser: APIOperation {
         var UserAttributes: [AttributeType]
         var UserMFASettingList: [String]?
         var PreferredMfaSetting: String?
+        var MFAOptions: [MFAOptionType]?
     }
 
     static let name = "GetUser"
@@ -340,7 +350,7 @@ struct GetUser: APIOperation {
         var visible = user
         visible.attributes = AttributePermissions.readable(user.attributes, client: client)
         return Output(Username: user.username, UserAttributes: UserAttributes.list(visible), UserMFASettingList: factors,
-                      PreferredMfaSetting: factors == nil ? nil : user.mfa.preferred)
+                      PreferredMfaSetting: factors == nil ? nil : user.mfa.preferred, MFAOptions: MFAOptionType.of(user))
     }
 }
 
@@ -358,6 +368,27 @@ struct GlobalSignOut: APIOperation {
     }
 }
 
+/// The signed-in user deletes their own account (an access token with the
+/// `aws.cognito.signin.user.admin` scope): the user, their sessions and every token they hold end.
+struct DeleteUser: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+    }
+
+    static let name = "DeleteUser"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let user = try await context.userForAccessToken(input.AccessToken)
+        do {
+            try await context.store.deleteUser(poolId: user.poolId, sub: user.sub)
+        } catch StoreError.notFound {
+            throw CognitoError("UserNotFoundException", "User does not exist.")  // deleted a moment ago, by a twin request
+        }
+        try await context.endSessions(of: user)
+        return EmptyOutput()
+    }
+}
+
 struct AdminUserGlobalSignOut: APIOperation {
     static let name = "AdminUserGlobalSignOut"
 
@@ -365,6 +396,43 @@ struct AdminUserGlobalSignOut: APIOperation {
         let user = try await context.existingUser(try await context.existingPool(input.UserPoolId), input.Username)
         try await context.endSessions(of: user)
         return EmptyOutput()
+    }
+}
+
+/// New ID and access tokens for a refresh token, and a new refresh token where the client
+/// rotates them (the one presented then ends; presented again, it ends its whole family). The
+/// only way to renew on a rotating client besides the token endpoint. A client with a secret
+/// sends it as ClientSecret.
+struct GetTokensFromRefreshToken: APIOperation {
+    struct Input: Decodable, Sendable {
+        var RefreshToken: String
+        var ClientId: String
+        var ClientSecret: String?
+        var DeviceKey: String?
+        var ClientMetadata: [String: String]?
+    }
+
+    struct Output: Encodable, Sendable {
+        var AuthenticationResult: AuthenticationResultType
+    }
+
+    static let name = "GetTokensFromRefreshToken"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let client = try await context.publicClient(input.ClientId)
+        guard ClientAuthenticator.secretMatches(input.ClientSecret, client: client) else {
+            CognateMetrics.signIn(flow: name, result: "failure")
+            throw CognitoError.notAuthorized("Client \(client.clientId) is configured with secret but SECRET_HASH was not received or the secret does not match.")
+        }
+        do {
+            let (tokens, _) = try await context.tokens.refresh(input.RefreshToken, client: client)
+            CognateMetrics.signIn(flow: name, result: "success")
+            return Output(AuthenticationResult: AuthenticationResultType(tokens))
+        } catch {
+            CognateMetrics.signIn(flow: name, result: "failure")
+            if let error = error as? TokenError { throw AuthFlows.refreshRefusal(error) }
+            throw error
+        }
     }
 }
 

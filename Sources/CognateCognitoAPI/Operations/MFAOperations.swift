@@ -201,3 +201,59 @@ struct SetUserPoolMfaConfig: APIOperation {
         return UserPoolMfaConfigOutput(updated)
     }
 }
+
+/// Cognito's legacy MFA option (SetUserSettings, GetUser's MFAOptions): SMS to the phone number only.
+struct MFAOptionType: Codable, Sendable {
+    var DeliveryMedium: String?
+    var AttributeName: String?
+
+    static let sms = MFAOptionType(DeliveryMedium: "SMS", AttributeName: "phone_number")
+
+    /// The options a user's settings show: SMS when SMS MFA is on and usable.
+    static func of(_ user: User) -> [MFAOptionType]? {
+        UserAttributes.mfaFactors(user)?.contains(UserMFA.sms) == true ? [.sms] : nil
+    }
+
+    /// SetUserSettings' list as the SMS factor's setting: one SMS option turns it on, none off.
+    static func smsSetting(_ options: [MFAOptionType]) throws -> [String: SignInService.FactorSetting] {
+        for option in options where option.DeliveryMedium != "SMS" || (option.AttributeName ?? "phone_number") != "phone_number" {
+            throw CognitoError.invalidParameter("Only SMS to phone_number can be set through MFAOptions; use SetUserMFAPreference for other factors.")
+        }
+        return [UserMFA.sms: .init(enabled: !options.isEmpty, preferred: nil)]
+    }
+}
+
+/// The legacy form of SetUserMFAPreference for SMS, as Cognito keeps it.
+struct SetUserSettings: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+        var MFAOptions: [MFAOptionType]
+    }
+
+    static let name = "SetUserSettings"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let settings = try MFAOptionType.smsSetting(input.MFAOptions)
+        let (user, pool) = try await context.signedInUser(input.AccessToken)
+        try await context.signIn.setMFAPreference(user: user, pool: pool, settings: settings)
+        return EmptyOutput()
+    }
+}
+
+struct AdminSetUserSettings: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var Username: String
+        var MFAOptions: [MFAOptionType]
+    }
+
+    static let name = "AdminSetUserSettings"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let settings = try MFAOptionType.smsSetting(input.MFAOptions)
+        let pool = try await context.existingPool(input.UserPoolId)
+        let user = try await context.existingUser(pool, input.Username)
+        try await context.signIn.setMFAPreference(user: user, pool: pool, settings: settings)
+        return EmptyOutput()
+    }
+}

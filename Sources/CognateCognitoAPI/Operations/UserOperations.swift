@@ -94,6 +94,7 @@ struct AdminGetUser: APIOperation {
         var UserStatus: String
         var UserMFASettingList: [String]?
         var PreferredMfaSetting: String?
+        var MFAOptions: [MFAOptionType]?
     }
 
     static let name = "AdminGetUser"
@@ -104,7 +105,7 @@ struct AdminGetUser: APIOperation {
         return Output(
             Username: user.username, UserAttributes: UserAttributes.list(user), UserCreateDate: user.createdAt,
             UserLastModifiedDate: user.updatedAt, Enabled: user.enabled, UserStatus: user.status.rawValue,
-            UserMFASettingList: factors, PreferredMfaSetting: factors == nil ? nil : user.mfa.preferred)
+            UserMFASettingList: factors, PreferredMfaSetting: factors == nil ? nil : user.mfa.preferred, MFAOptions: MFAOptionType.of(user))
     }
 }
 

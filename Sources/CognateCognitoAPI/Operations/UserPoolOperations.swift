@@ -14,13 +14,14 @@ struct CreateUserPool: APIOperation {
         var Schema: [SchemaAttributeType]?
         var UsernameConfiguration: UsernameConfigurationType?
         var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
+        var UserPoolTags: [String: String]?
         var messages: PoolMessageSettings
         var triggers: PoolTriggerSettings
         var migration: PoolMigrationSettings
 
         enum CodingKeys: String, CodingKey {
             case PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, AliasAttributes, UsernameAttributes
-            case MfaConfiguration, Schema, UsernameConfiguration, UserAttributeUpdateSettings
+            case MfaConfiguration, Schema, UsernameConfiguration, UserAttributeUpdateSettings, UserPoolTags
         }
 
         init(from decoder: any Decoder) throws {
@@ -35,6 +36,7 @@ struct CreateUserPool: APIOperation {
             Schema = try container.decodeIfPresent([SchemaAttributeType].self, forKey: .Schema)
             UsernameConfiguration = try container.decodeIfPresent(UsernameConfigurationType.self, forKey: .UsernameConfiguration)
             UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
+            UserPoolTags = try container.decodeIfPresent([String: String].self, forKey: .UserPoolTags)
             messages = try PoolMessageSettings(from: decoder)
             triggers = try PoolTriggerSettings(from: decoder)
             migration = try PoolMigrationSettings(from: decoder)
@@ -51,6 +53,7 @@ struct CreateUserPool: APIOperation {
         let schema = try (input.Schema ?? []).enumerated().map { try StandardSchema.attribute(from: $1, index: $0) }
         let lambdaConfig = try input.triggers.LambdaConfig?.config()
         let migrateFrom = try input.migration.MigrateFrom?.source()
+        try UserPoolTagging.check(input.UserPoolTags ?? [:])
         if try await context.store.pool(named: input.PoolName) != nil {
             throw CognitoError.invalidParameter("A user pool named \(input.PoolName) already exists.")
         }
@@ -67,6 +70,7 @@ struct CreateUserPool: APIOperation {
             pool.attributesRequireVerificationBeforeUpdate = input.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate
             input.messages.apply(to: &pool)
             pool.lambdaConfig = lambdaConfig
+            pool.tags = input.UserPoolTags
         }
         var shown = UserPoolType(pool, region: context.region)
         if let migrateFrom {
@@ -129,12 +133,14 @@ struct UpdateUserPool: APIOperation {
         var AutoVerifiedAttributes: [String]?
         var MfaConfiguration: String?
         var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
+        var UserPoolTags: [String: String]?
         var messages: PoolMessageSettings
         var triggers: PoolTriggerSettings
         var migration: PoolMigrationSettings
 
         enum CodingKeys: String, CodingKey {
             case UserPoolId, PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, MfaConfiguration, UserAttributeUpdateSettings
+            case UserPoolTags
         }
 
         init(from decoder: any Decoder) throws {
@@ -146,6 +152,7 @@ struct UpdateUserPool: APIOperation {
             AutoVerifiedAttributes = try container.decodeIfPresent([String].self, forKey: .AutoVerifiedAttributes)
             MfaConfiguration = try container.decodeIfPresent(String.self, forKey: .MfaConfiguration)
             UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
+            UserPoolTags = try container.decodeIfPresent([String: String].self, forKey: .UserPoolTags)
             messages = try PoolMessageSettings(from: decoder)
             triggers = try PoolTriggerSettings(from: decoder)
             migration = try PoolMigrationSettings(from: decoder)
@@ -165,6 +172,7 @@ struct UpdateUserPool: APIOperation {
         // as in Cognito, what UpdateUserPool leaves out goes back to its default: no triggers
         let lambdaConfig = try input.triggers.LambdaConfig?.config()
         _ = try input.migration.MigrateFrom?.source()  // checked before anything changes
+        try UserPoolTagging.check(input.UserPoolTags ?? [:])
         try await context.store.updatePool(id: input.UserPoolId) { pool in
             pool.lambdaConfig = lambdaConfig
             pool.name = input.PoolName ?? pool.name
@@ -174,6 +182,8 @@ struct UpdateUserPool: APIOperation {
             pool.mfaConfiguration = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:)) ?? .off
             pool.attributesRequireVerificationBeforeUpdate = input.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate
             input.messages.apply(to: &pool)
+            // tags are not settings: left out, they stay (TagResource and UntagResource manage them too)
+            if let tags = input.UserPoolTags { pool.tags = tags }
             pool.updatedAt = date
             if let error = PoolRules.validate(pool).first { throw error }
         }
@@ -207,5 +217,88 @@ extension APIContext {
             throw CognitoError.resourceNotFound("User pool \(id) does not exist.")
         }
         return pool
+    }
+}
+
+/// A user pool's tags, named by its ARN (`arn:aws:cognito-idp:<region>:<account>:userpool/<id>`,
+/// as DescribeUserPool gives it): at most 50, keys and values as the model allows.
+enum UserPoolTagging {
+    static let limit = 50
+
+    static func check(_ tags: [String: String]) throws {
+        guard tags.count <= limit else { throw CognitoError.invalidParameter("A user pool has at most \(limit) tags.") }
+        if tags.keys.contains(where: { $0.hasPrefix("aws:") }) {
+            throw CognitoError.invalidParameter("Tag keys beginning with aws: are reserved.")
+        }
+    }
+}
+
+extension APIContext {
+    /// The user pool an ARN names; ResourceNotFoundException for a pool not here (another region included).
+    func userPool(arn: String) async throws -> UserPool {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "cognito-idp", parts[5].hasPrefix("userpool/") else {
+            throw CognitoError.invalidParameter("Invalid ResourceArn: \(arn)")
+        }
+        let id = String(parts[5].dropFirst("userpool/".count))
+        guard parts[3] == region, let pool = try await store.pool(id: id) else {
+            throw CognitoError.resourceNotFound("User pool \(id) does not exist.")
+        }
+        return pool
+    }
+}
+
+struct TagUserPool: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ResourceArn: String
+        var Tags: [String: String]
+    }
+
+    static let name = "TagResource"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        try UserPoolTagging.check(input.Tags)
+        let pool = try await context.userPool(arn: input.ResourceArn)
+        // read, merged and written in one store update: concurrent taggings all land
+        _ = try await context.store.updatePool(id: pool.id) { pool in
+            var tags = pool.tags ?? [:]
+            tags.merge(input.Tags) { $1 }
+            try UserPoolTagging.check(tags)
+            pool.tags = tags
+        }
+        return EmptyOutput()
+    }
+}
+
+struct UntagUserPool: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ResourceArn: String
+        var TagKeys: [String]
+    }
+
+    static let name = "UntagResource"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.userPool(arn: input.ResourceArn)
+        _ = try await context.store.updatePool(id: pool.id) { pool in
+            for key in input.TagKeys { pool.tags?[key] = nil }
+        }
+        return EmptyOutput()
+    }
+}
+
+struct ListUserPoolTags: APIOperation {
+    struct Input: Decodable, Sendable {
+        var ResourceArn: String
+    }
+
+    struct Output: Encodable, Sendable {
+        var Tags: [String: String]
+    }
+
+    static let name = "ListTagsForResource"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        Output(Tags: try await context.userPool(arn: input.ResourceArn).tags ?? [:])
     }
 }

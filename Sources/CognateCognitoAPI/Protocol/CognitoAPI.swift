@@ -101,7 +101,7 @@ public struct CognitoAPI: Sendable {
         AddCustomAttributes.self,
         CreateUserPoolDomain.self, DescribeUserPoolDomain.self, DeleteUserPoolDomain.self,
         InitiateAuth.self, AdminInitiateAuth.self, RespondToAuthChallenge.self, AdminRespondToAuthChallenge.self,
-        GetUser.self, GlobalSignOut.self, AdminUserGlobalSignOut.self, RevokeToken.self,
+        GetUser.self, GlobalSignOut.self, AdminUserGlobalSignOut.self, RevokeToken.self, GetTokensFromRefreshToken.self, DeleteUser.self,
         SignUp.self, ConfirmSignUp.self, ResendConfirmationCode.self, ForgotPassword.self, ConfirmForgotPassword.self,
         ChangePassword.self, UpdateUserAttributes.self, DeleteUserAttributes.self, GetUserAttributeVerificationCode.self,
         VerifyUserAttribute.self,
@@ -114,7 +114,8 @@ public struct CognitoAPI: Sendable {
         CreateManagedLoginBranding.self, UpdateManagedLoginBranding.self, DescribeManagedLoginBranding.self,
         DescribeManagedLoginBrandingByClient.self, DeleteManagedLoginBranding.self,
         GetCSVHeader.self, CreateUserImportJob.self, DescribeUserImportJob.self, ListUserImportJobs.self, StartUserImportJob.self,
-        StopUserImportJob.self,
+        StopUserImportJob.self, TagUserPool.self, UntagUserPool.self, ListUserPoolTags.self,
+        SetUserSettings.self, AdminSetUserSettings.self,
     ]
 
     /// The identity pools' operations (AWSCognitoIdentityService); the rest of its model is refused as unsupported.

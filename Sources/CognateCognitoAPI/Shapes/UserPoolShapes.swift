@@ -273,11 +273,13 @@ struct UserPoolType: Encodable, Sendable {
     var SmsAuthenticationMessage: String
     var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType
     var LambdaConfig: LambdaConfigType
+    var UserPoolTags: [String: String]
     /// Cognate's own: the Cognito pool users move from, without its secrets.
     var MigrateFrom: MigrateFromType?
 
     init(_ pool: UserPool, region: String, domains: [UserPoolDomain] = []) {
         LambdaConfig = LambdaConfigType(pool.lambdaConfig)
+        UserPoolTags = pool.tags ?? [:]
         UserAttributeUpdateSettings = .init(AttributesRequireVerificationBeforeUpdate: pool.verifiedBeforeUpdate)
         let messages = pool.messages
         AdminCreateUserConfig = .init(

@@ -1,0 +1,205 @@
+"""The rest of Cognito's user API through boto3: DeleteUser (a user deletes their own account,
+and every token they hold ends), GetTokensFromRefreshToken (rotation, reuse, secrets; the only
+renewal a rotating client allows besides the token endpoint), user pool tags (TagResource,
+UntagResource, ListTagsForResource, UserPoolTags), and the legacy SetUserSettings /
+AdminSetUserSettings. Each with its refusals and with many requests at once."""
+import threading
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import ADMIN, Server, claims, cognito, refused
+
+PASSWORD = "Corr3ct-Horse!"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    server = Server(str(tmp_path_factory.mktemp("user-api")), **ADMIN)
+    idp = cognito(server.url)
+    pool = idp.create_user_pool(PoolName="users", MfaConfiguration="OPTIONAL",
+                                UserPoolTags={"team": "identity", "cost-centre": "42"})["UserPool"]
+    yield server, idp, pool
+    server.stop()
+
+
+def client(idp, pool_id, **extra):
+    return idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app",
+                                       ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], **extra)["UserPoolClient"]
+
+
+def user(idp, pool_id, name, **attributes):
+    idp.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()])
+    idp.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True)
+
+
+def sign_in(idp, app, name, secret=None):
+    parameters = {"USERNAME": name, "PASSWORD": PASSWORD}
+    if secret:
+        import base64
+        import hashlib
+        import hmac
+        parameters["SECRET_HASH"] = base64.b64encode(hmac.new(secret.encode(), (name + app["ClientId"]).encode(), hashlib.sha256).digest()).decode()
+    return idp.initiate_auth(ClientId=app["ClientId"], AuthFlow="USER_PASSWORD_AUTH", AuthParameters=parameters)["AuthenticationResult"]
+
+
+def at_once(calls):
+    """Runs the calls together; each one's result or the error code it got."""
+    results = [None] * len(calls)
+
+    def run(index):
+        try:
+            results[index] = calls[index]()
+        except ClientError as error:
+            results[index] = error.response["Error"]["Code"]
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_a_user_deletes_their_own_account_and_every_token_ends(world):
+    _, idp, pool = world
+    app = client(idp, pool["Id"])
+    user(idp, pool["Id"], "dana")
+    first, second = sign_in(idp, app, "dana"), sign_in(idp, app, "dana")
+    refused(lambda: idp.delete_user(AccessToken=first["AccessToken"] + "x"), "NotAuthorizedException")
+    refused(lambda: idp.delete_user(AccessToken=first["IdToken"]), "NotAuthorizedException")  # an ID token is not an access token
+    idp.delete_user(AccessToken=first["AccessToken"])
+    refused(lambda: idp.admin_get_user(UserPoolId=pool["Id"], Username="dana"), "UserNotFoundException")
+    for tokens in (first, second):
+        refused(lambda: idp.get_user(AccessToken=tokens["AccessToken"]), "NotAuthorizedException")
+        refused(lambda: idp.get_tokens_from_refresh_token(ClientId=app["ClientId"], RefreshToken=tokens["RefreshToken"]),
+                "NotAuthorizedException")
+    refused(lambda: idp.delete_user(AccessToken=second["AccessToken"]), "NotAuthorizedException")
+    refused(lambda: sign_in(idp, app, "dana"), "NotAuthorizedException")  # the pool hides that the user is gone
+    # the name is free again: a new account, with a new sub
+    user(idp, pool["Id"], "dana")
+    assert claims(sign_in(idp, app, "dana")["IdToken"])["sub"] != claims(first["IdToken"])["sub"]
+
+
+def test_one_deletion_wins_when_eight_arrive_at_once(world):
+    _, idp, pool = world
+    app = client(idp, pool["Id"])
+    user(idp, pool["Id"], "eli")
+    token = sign_in(idp, app, "eli")["AccessToken"]
+    results = at_once([lambda: idp.delete_user(AccessToken=token) for _ in range(8)])
+    assert sum(1 for result in results if isinstance(result, dict)) == 1, results
+    assert all(result in ("UserNotFoundException", "NotAuthorizedException") for result in results if not isinstance(result, dict)), results
+    refused(lambda: idp.admin_get_user(UserPoolId=pool["Id"], Username="eli"), "UserNotFoundException")
+
+
+def test_get_tokens_from_refresh_token_with_and_without_rotation(world):
+    _, idp, pool = world
+    user(idp, pool["Id"], "fay")
+    # without rotation: new ID and access tokens, no new refresh token, the old one goes on working
+    plain = client(idp, pool["Id"])
+    tokens = sign_in(idp, plain, "fay")
+    renewed = idp.get_tokens_from_refresh_token(ClientId=plain["ClientId"], RefreshToken=tokens["RefreshToken"])["AuthenticationResult"]
+    assert "RefreshToken" not in renewed and renewed["TokenType"] == "Bearer" and renewed["ExpiresIn"] == 3600
+    assert claims(renewed["IdToken"])["sub"] == claims(tokens["IdToken"])["sub"]
+    assert idp.get_user(AccessToken=renewed["AccessToken"])["Username"] == "fay"
+    again = idp.get_tokens_from_refresh_token(ClientId=plain["ClientId"], RefreshToken=tokens["RefreshToken"])["AuthenticationResult"]
+    assert again["AccessToken"] != renewed["AccessToken"]
+    assert "AccessToken" in idp.initiate_auth(ClientId=plain["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
+                                              AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})["AuthenticationResult"]
+    # with rotation and a secret
+    rotating = client(idp, pool["Id"], GenerateSecret=True, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})
+    secret = rotating["ClientSecret"]
+    tokens = sign_in(idp, rotating, "fay", secret)
+    refused(lambda: idp.initiate_auth(ClientId=rotating["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
+                                      AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"], "SECRET_HASH": "x"}), "NotAuthorizedException")
+    refused(lambda: idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=tokens["RefreshToken"]),
+            "NotAuthorizedException")  # no secret
+    refused(lambda: idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=tokens["RefreshToken"],
+                                                      ClientSecret="x" + secret[1:]), "NotAuthorizedException")
+    refused(lambda: idp.get_tokens_from_refresh_token(ClientId=plain["ClientId"], RefreshToken=tokens["RefreshToken"]),
+            "NotAuthorizedException")  # another client's token
+    refused(lambda: idp.get_tokens_from_refresh_token(ClientId="nosuchclient000000000000", RefreshToken=tokens["RefreshToken"]),
+            "ResourceNotFoundException")
+    refused(lambda: idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken="garbage", ClientSecret=secret),
+            "NotAuthorizedException", "Invalid Refresh Token")
+    # none of the refusals used the token up
+    rotated = idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=tokens["RefreshToken"],
+                                                ClientSecret=secret)["AuthenticationResult"]
+    assert rotated["RefreshToken"] != tokens["RefreshToken"]
+    assert claims(rotated["AccessToken"])["origin_jti"] == claims(tokens["AccessToken"])["origin_jti"]
+    following = idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=rotated["RefreshToken"],
+                                                  ClientSecret=secret)["AuthenticationResult"]
+    # the first token again: stolen or replayed; its whole family ends, the newest token included
+    refused(lambda: idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=tokens["RefreshToken"], ClientSecret=secret),
+            "NotAuthorizedException", "Refresh Token has been revoked")
+    refused(lambda: idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=following["RefreshToken"], ClientSecret=secret),
+            "NotAuthorizedException")
+    refused(lambda: idp.get_user(AccessToken=following["AccessToken"]), "NotAuthorizedException")
+
+
+def test_racing_renewals_of_one_rotating_token_leave_one_winner(world):
+    _, idp, pool = world
+    user(idp, pool["Id"], "gus")
+    rotating = client(idp, pool["Id"], RefreshTokenRotation={"Feature": "ENABLED"})
+    token = sign_in(idp, rotating, "gus")["RefreshToken"]
+    results = at_once([lambda: idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=token) for _ in range(8)])
+    winners = [result for result in results if isinstance(result, dict)]
+    assert len(winners) == 1 and all(result == "NotAuthorizedException" for result in results if not isinstance(result, dict)), results
+
+
+def test_user_pool_tags(world):
+    _, idp, pool = world
+    arn = pool["Arn"]
+    assert pool["UserPoolTags"] == {"team": "identity", "cost-centre": "42"}
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "identity", "cost-centre": "42"}
+    idp.tag_resource(ResourceArn=arn, Tags={"team": "platform", "env": "prod"})
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "platform", "cost-centre": "42", "env": "prod"}
+    idp.untag_resource(ResourceArn=arn, TagKeys=["cost-centre", "not-there"])
+    assert idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["UserPoolTags"] == {"team": "platform", "env": "prod"}
+    # UpdateUserPool replaces them when it names them, and leaves them when it does not
+    idp.update_user_pool(UserPoolId=pool["Id"], MfaConfiguration="OPTIONAL")
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "platform", "env": "prod"}
+    idp.update_user_pool(UserPoolId=pool["Id"], MfaConfiguration="OPTIONAL", UserPoolTags={"env": "staging"})
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"env": "staging"}
+    # refusals
+    refused(lambda: idp.tag_resource(ResourceArn="arn:aws:s3:::a-bucket-of-mine", Tags={"a": "b"}), "InvalidParameterException")
+    refused(lambda: idp.tag_resource(ResourceArn=arn.replace(pool["Id"], pool["Id"][:-1] + "Z"), Tags={"a": "b"}), "ResourceNotFoundException")
+    refused(lambda: idp.list_tags_for_resource(ResourceArn=arn.replace(":local:", ":eu-west-1:")), "ResourceNotFoundException")
+    refused(lambda: idp.tag_resource(ResourceArn=arn, Tags={"aws:owner": "me"}), "InvalidParameterException")
+    refused(lambda: idp.tag_resource(ResourceArn=arn, Tags={f"k{n}": "v" for n in range(50)}), "InvalidParameterException")
+    refused(lambda: idp.tag_resource(ResourceArn=arn, Tags={"x" * 129: "v"}), "InvalidParameterException")
+    refused(lambda: idp.create_user_pool(PoolName="too-many", UserPoolTags={f"k{n}": "v" for n in range(51)}), "InvalidParameterException")
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"env": "staging"}  # nothing half-written
+    # eight taggings at once, each its own key: all land
+    at_once([lambda n=n: idp.tag_resource(ResourceArn=arn, Tags={f"parallel{n}": str(n)}) for n in range(8)])
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"env": "staging", **{f"parallel{n}": str(n) for n in range(8)}}
+
+
+def test_legacy_user_settings_turn_sms_mfa_on_and_off(world):
+    _, idp, pool = world
+    app = client(idp, pool["Id"])
+    user(idp, pool["Id"], "hal", phone_number="+15555550100", phone_number_verified="true")
+    user(idp, pool["Id"], "ida")
+    sms = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+    idp.admin_set_user_settings(UserPoolId=pool["Id"], Username="hal", MFAOptions=sms)
+    shown = idp.admin_get_user(UserPoolId=pool["Id"], Username="hal")
+    assert shown["UserMFASettingList"] == ["SMS_MFA"] and shown["MFAOptions"] == sms
+    challenge = idp.initiate_auth(ClientId=app["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "hal", "PASSWORD": PASSWORD})
+    assert challenge["ChallengeName"] == "SMS_MFA"
+    idp.admin_set_user_settings(UserPoolId=pool["Id"], Username="hal", MFAOptions=[])
+    shown = idp.admin_get_user(UserPoolId=pool["Id"], Username="hal")
+    assert "UserMFASettingList" not in shown and "MFAOptions" not in shown
+    tokens = sign_in(idp, app, "hal")
+    idp.set_user_settings(AccessToken=tokens["AccessToken"], MFAOptions=sms)
+    assert idp.get_user(AccessToken=tokens["AccessToken"])["MFAOptions"] == sms
+    idp.set_user_settings(AccessToken=tokens["AccessToken"], MFAOptions=[])
+    assert "MFAOptions" not in idp.get_user(AccessToken=tokens["AccessToken"])
+    # refusals: another medium, another attribute, a user with no verified phone, no such user, a bad token
+    refused(lambda: idp.admin_set_user_settings(UserPoolId=pool["Id"], Username="hal",
+                                                MFAOptions=[{"DeliveryMedium": "EMAIL", "AttributeName": "email"}]), "InvalidParameterException")
+    refused(lambda: idp.admin_set_user_settings(UserPoolId=pool["Id"], Username="hal",
+                                                MFAOptions=[{"DeliveryMedium": "SMS", "AttributeName": "email"}]), "InvalidParameterException")
+    refused(lambda: idp.admin_set_user_settings(UserPoolId=pool["Id"], Username="ida", MFAOptions=sms), "InvalidParameterException")
+    refused(lambda: idp.admin_set_user_settings(UserPoolId=pool["Id"], Username="nobody", MFAOptions=sms), "UserNotFoundException")
+    refused(lambda: idp.set_user_settings(AccessToken="not-a-token", MFAOptions=sms), "NotAuthorizedException")
