@@ -11,6 +11,10 @@ public struct AppClient: Sendable, Equatable, Codable {
     /// The secret sealed with the master key: Cognito's SECRET_HASH is an HMAC keyed with the
     /// secret, so the server must be able to recover it (as it must the admin SigV4 secret).
     public var sealedSecret: Data?
+    /// When that secret was made (its ClientSecretId is `<client id>--<epoch ms>`); nil: with the client.
+    public var secretCreatedAt: Date?
+    /// A second secret while the first is rotated out (AddUserPoolClientSecret): either is accepted.
+    public var additionalSecret: AdditionalClientSecret?
     public var callbackURLs: [String]
     public var logoutURLs: [String]
     public var allowedOAuthFlows: [OAuthFlow]
@@ -72,6 +76,36 @@ public struct AppClient: Sendable, Equatable, Codable {
         self.authSessionValidity = authSessionValidity
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+}
+
+/// An app client's second secret: its SHA-256 (hex) for presented secrets, sealed for SECRET_HASH.
+public struct AdditionalClientSecret: Sendable, Equatable, Codable {
+    public var hash: String
+    public var sealed: Data
+    public var createdAt: Date
+
+    public init(hash: String, sealed: Data, createdAt: Date) {
+        self.hash = hash
+        self.sealed = sealed
+        self.createdAt = createdAt
+    }
+}
+
+extension AppClient {
+    /// Cognito's ClientSecretId: the client id and the secret's creation in epoch milliseconds.
+    public static func secretId(clientId: String, createdAt: Date) -> String {
+        "\(clientId)--\(Int64((createdAt.timeIntervalSince1970 * 1000).rounded(.down)))"
+    }
+
+    /// The first secret's id; nil for a public client.
+    public var secretId: String? {
+        isPublic ? nil : Self.secretId(clientId: clientId, createdAt: secretCreatedAt ?? createdAt)
+    }
+
+    /// The second secret's id, when there is one.
+    public var additionalSecretId: String? {
+        additionalSecret.map { Self.secretId(clientId: clientId, createdAt: $0.createdAt) }
     }
 }
 

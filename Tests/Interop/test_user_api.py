@@ -203,3 +203,69 @@ def test_legacy_user_settings_turn_sms_mfa_on_and_off(world):
     refused(lambda: idp.admin_set_user_settings(UserPoolId=pool["Id"], Username="ida", MFAOptions=sms), "InvalidParameterException")
     refused(lambda: idp.admin_set_user_settings(UserPoolId=pool["Id"], Username="nobody", MFAOptions=sms), "UserNotFoundException")
     refused(lambda: idp.set_user_settings(AccessToken="not-a-token", MFAOptions=sms), "NotAuthorizedException")
+
+
+def test_client_secrets_rotate_with_two_at_once(world):
+    server, idp, pool = world
+    user(idp, pool["Id"], "jo")
+    app = client(idp, pool["Id"], GenerateSecret=True)
+    first = app["ClientSecret"]
+    listed = idp.list_user_pool_client_secrets(UserPoolId=pool["Id"], ClientId=app["ClientId"])["ClientSecrets"]
+    assert len(listed) == 1 and listed[0]["ClientSecretId"].startswith(app["ClientId"] + "--") and "ClientSecretValue" not in listed[0]
+    added = idp.add_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=app["ClientId"])["ClientSecretDescriptor"]
+    second = added["ClientSecretValue"]
+    assert second != first and added["ClientSecretId"] != listed[0]["ClientSecretId"]
+    refused(lambda: idp.add_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=app["ClientId"]), "LimitExceededException")
+    listed = idp.list_user_pool_client_secrets(UserPoolId=pool["Id"], ClientId=app["ClientId"])["ClientSecrets"]
+    assert [entry["ClientSecretId"] for entry in listed][1] == added["ClientSecretId"] and all("ClientSecretValue" not in e for e in listed)
+
+    def works(secret):
+        """SECRET_HASH keyed with it, ClientSecret in GetTokensFromRefreshToken, and HTTP Basic at the token endpoint."""
+        tokens = sign_in(idp, app, "jo", secret)
+        idp.get_tokens_from_refresh_token(ClientId=app["ClientId"], RefreshToken=tokens["RefreshToken"], ClientSecret=secret)
+        import requests
+        answer = requests.post(f"{server.url}/{pool['Id']}/oauth2/token", auth=(app["ClientId"], secret),
+                               data={"grant_type": "refresh_token", "refresh_token": tokens["RefreshToken"]})
+        assert answer.status_code == 200, answer.text
+        return True
+
+    def fails(secret):
+        refused(lambda: sign_in(idp, app, "jo", secret), "NotAuthorizedException")
+        import requests
+        assert requests.post(f"{server.url}/{pool['Id']}/oauth2/token", auth=(app["ClientId"], secret),
+                             data={"grant_type": "refresh_token", "refresh_token": "x"}).json()["error"] == "invalid_client"
+        return True
+
+    assert works(first) and works(second)
+    assert idp.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=app["ClientId"])["UserPoolClient"]["ClientSecret"] == first
+    # the first goes: only the second works now, and it is the client's secret
+    refused(lambda: idp.delete_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=app["ClientId"], ClientSecretId=app["ClientId"] + "--1"),
+            "ResourceNotFoundException")
+    idp.delete_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=app["ClientId"], ClientSecretId=listed[0]["ClientSecretId"])
+    assert fails(first) and works(second)
+    assert idp.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=app["ClientId"])["UserPoolClient"]["ClientSecret"] == second
+    listed = idp.list_user_pool_client_secrets(UserPoolId=pool["Id"], ClientId=app["ClientId"])["ClientSecrets"]
+    assert [entry["ClientSecretId"] for entry in listed] == [added["ClientSecretId"]]
+    refused(lambda: idp.delete_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=app["ClientId"], ClientSecretId=added["ClientSecretId"]),
+            "InvalidParameterException")
+    # a secret of one's own: not echoed back
+    chosen = "Chosen" + "s3cret" * 5
+    custom = idp.add_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=app["ClientId"], ClientSecret=chosen)["ClientSecretDescriptor"]
+    assert "ClientSecretValue" not in custom and works(chosen) and works(second)
+    idp.delete_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=app["ClientId"], ClientSecretId=custom["ClientSecretId"])
+    assert fails(chosen) and works(second)
+    # a public client has none to rotate; another client's secret id is not this one's
+    public = client(idp, pool["Id"])
+    refused(lambda: idp.add_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=public["ClientId"]), "InvalidParameterException")
+    assert idp.list_user_pool_client_secrets(UserPoolId=pool["Id"], ClientId=public["ClientId"])["ClientSecrets"] == []
+    refused(lambda: idp.delete_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=public["ClientId"], ClientSecretId=added["ClientSecretId"]),
+            "ResourceNotFoundException")
+    refused(lambda: idp.add_user_pool_client_secret(UserPoolId=pool["Id"], ClientId="nosuchclient0000000000000"), "ResourceNotFoundException")
+    # eight additions at once: one lands, seven are over the limit
+    results = at_once([lambda: idp.add_user_pool_client_secret(UserPoolId=pool["Id"], ClientId=app["ClientId"]) for _ in range(8)])
+    assert sum(1 for result in results if isinstance(result, dict)) == 1 and results.count("LimitExceededException") == 7, results
+    assert len(idp.list_user_pool_client_secrets(UserPoolId=pool["Id"], ClientId=app["ClientId"])["ClientSecrets"]) == 2
+    # an update of the client's settings keeps both
+    idp.update_user_pool_client(UserPoolId=pool["Id"], ClientId=app["ClientId"], ClientName="renamed",
+                                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    assert len(idp.list_user_pool_client_secrets(UserPoolId=pool["Id"], ClientId=app["ClientId"])["ClientSecrets"]) == 2 and works(second)

@@ -180,11 +180,15 @@ enum AuthFlows {
     }
 
     static func checkSecretHash(_ presented: String?, usernames: [String], client: AppClient, _ context: APIContext) throws {
-        guard let secret = try context.pools.secret(of: client) else { return }
+        let secrets = try context.pools.secrets(of: client)
+        guard !secrets.isEmpty else { return }
         guard let presented else {
             throw CognitoError.notAuthorized("Client \(client.clientId) is configured with secret but SECRET_HASH was not received")
         }
-        guard SecretHash.matches(presented, secret: secret, usernames: usernames.filter { !$0.isEmpty }, clientId: client.clientId) else {
+        let names = usernames.filter { !$0.isEmpty }
+        // every secret is tried (two while one is rotated out), so the time does not say which one matched
+        let matched = secrets.map { SecretHash.matches(presented, secret: $0, usernames: names, clientId: client.clientId) }
+        guard matched.contains(true) else {
             throw CognitoError.notAuthorized("Unable to verify secret hash for client \(client.clientId)")
         }
     }

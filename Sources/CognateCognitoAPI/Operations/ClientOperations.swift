@@ -125,11 +125,14 @@ struct UpdateUserPoolClient: APIOperation {
         desired.updatedAt = context.now()
         let final = desired
         let updated = try await context.store.updateClient(poolId: pool.id, clientId: input.ClientId) { client in
-            let (secretHash, sealedSecret, created) = (client.secretHash, client.sealedSecret, client.createdAt)
+            let current = client
             client = final
-            client.secretHash = secretHash
-            client.sealedSecret = sealedSecret
-            client.createdAt = created
+            // the secrets are not settings: as they are now, whatever happened since `desired` was read
+            client.secretHash = current.secretHash
+            client.sealedSecret = current.sealedSecret
+            client.secretCreatedAt = current.secretCreatedAt
+            client.additionalSecret = current.additionalSecret
+            client.createdAt = current.createdAt
         }
         return Output(UserPoolClient: UserPoolClientType(updated, secret: try context.pools.secret(of: updated)))
     }
@@ -164,5 +167,79 @@ extension APIContext {
             throw CognitoError.resourceNotFound("User pool client \(clientId) does not exist.")
         }
         return client
+    }
+}
+
+// MARK: Client secrets (rotation)
+
+struct ClientSecretDescriptorType: Encodable, Sendable {
+    var ClientSecretId: String
+    var ClientSecretValue: String?
+    var ClientSecretCreateDate: Date
+}
+
+/// A second secret for a confidential client, so its apps can move over before the first is
+/// deleted. The value is shown once, and only when Cognate made it.
+struct AddUserPoolClientSecret: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ClientId: String
+        var ClientSecret: String?
+    }
+
+    struct Output: Encodable, Sendable {
+        var ClientSecretDescriptor: ClientSecretDescriptorType
+    }
+
+    static let name = "AddUserPoolClientSecret"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        _ = try await context.existingClient(input.UserPoolId, input.ClientId)
+        let (client, made) = try await context.pools.addSecret(poolId: input.UserPoolId, clientId: input.ClientId, secret: input.ClientSecret)
+        guard let second = client.additionalSecret, let id = client.additionalSecretId else { throw CognitoError.internalError }
+        return Output(ClientSecretDescriptor: .init(ClientSecretId: id, ClientSecretValue: made, ClientSecretCreateDate: second.createdAt))
+    }
+}
+
+/// The client's secrets, oldest first, never their values.
+struct ListUserPoolClientSecrets: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ClientId: String
+        var NextToken: String?
+    }
+
+    struct Output: Encodable, Sendable {
+        var ClientSecrets: [ClientSecretDescriptorType]
+    }
+
+    static let name = "ListUserPoolClientSecrets"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let client = try await context.existingClient(input.UserPoolId, input.ClientId)
+        var secrets: [ClientSecretDescriptorType] = []
+        if let id = client.secretId {
+            secrets.append(.init(ClientSecretId: id, ClientSecretCreateDate: client.secretCreatedAt ?? client.createdAt))
+        }
+        if let second = client.additionalSecret, let id = client.additionalSecretId {
+            secrets.append(.init(ClientSecretId: id, ClientSecretCreateDate: second.createdAt))
+        }
+        return Output(ClientSecrets: secrets)
+    }
+}
+
+struct DeleteUserPoolClientSecret: APIOperation {
+    struct Input: Decodable, Sendable {
+        var UserPoolId: String
+        var ClientId: String
+        var ClientSecretId: String
+    }
+
+    static let name = "DeleteUserPoolClientSecret"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
+        _ = try await context.existingClient(input.UserPoolId, input.ClientId)
+        try await context.pools.deleteSecret(poolId: input.UserPoolId, clientId: input.ClientId, secretId: input.ClientSecretId)
+        return EmptyOutput()
     }
 }

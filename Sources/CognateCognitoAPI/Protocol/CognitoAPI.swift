@@ -90,7 +90,8 @@ public struct CognitoAPI: Sendable {
     static let operations: [any APIOperation.Type] = [
         CreateUserPool.self, DescribeUserPool.self, ListUserPools.self, UpdateUserPool.self, DeleteUserPool.self,
         CreateUserPoolClient.self, DescribeUserPoolClient.self, ListUserPoolClients.self,
-        UpdateUserPoolClient.self, DeleteUserPoolClient.self,
+        UpdateUserPoolClient.self, DeleteUserPoolClient.self, AddUserPoolClientSecret.self, ListUserPoolClientSecrets.self,
+        DeleteUserPoolClientSecret.self,
         CreateResourceServer.self, DescribeResourceServer.self, UpdateResourceServer.self, ListResourceServers.self,
         DeleteResourceServer.self,
         CreateGroup.self, GetGroup.self, UpdateGroup.self, DeleteGroup.self, ListGroups.self,

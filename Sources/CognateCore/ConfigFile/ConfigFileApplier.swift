@@ -146,9 +146,14 @@ public struct ConfigFileApplier: Sendable {
             let keeps = current.secretHash.map { SecretDigest.matches(secret, hash: $0) } ?? false
             desired.secretHash = keeps ? current.secretHash : SecretDigest.sha256Hex(secret)
             desired.sealedSecret = keeps ? current.sealedSecret : try pools.sealSecret(secret, clientId: current.clientId)
+            desired.secretCreatedAt = keeps ? current.secretCreatedAt : now()
+            desired.additionalSecret = current.additionalSecret  // a rotation under way through the API goes on
         } else {
-            desired.secretHash = declaration.generateSecret ? current.secretHash : nil
-            desired.sealedSecret = declaration.generateSecret ? current.sealedSecret : nil
+            let confidential = declaration.generateSecret
+            desired.secretHash = confidential ? current.secretHash : nil
+            desired.sealedSecret = confidential ? current.sealedSecret : nil
+            desired.secretCreatedAt = confidential ? current.secretCreatedAt : nil
+            desired.additionalSecret = confidential ? current.additionalSecret : nil
         }
         guard desired != current else { return current.clientId }
         desired.updatedAt = now()

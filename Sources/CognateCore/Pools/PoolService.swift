@@ -75,9 +75,63 @@ public struct PoolService: Sendable {
 
     static func secretContext(_ clientId: String) -> String { "client-secret:\(clientId)" }
 
-    /// The client's secret in the clear, for SECRET_HASH and DescribeUserPoolClient.
+    /// The client's (first) secret in the clear, for DescribeUserPoolClient.
     public func secret(of client: AppClient) throws -> String? {
         guard let sealed = client.sealedSecret else { return nil }
         return String(decoding: try masterKey.open(sealed, context: Self.secretContext(client.clientId)), as: UTF8.self)
+    }
+
+    /// AddUserPoolClientSecret: a second secret for a confidential client (the given one, or a
+    /// new one), so apps can move to it before the first is deleted. At most two at once.
+    /// Returns the client and the secret in the clear when it was made here.
+    public func addSecret(poolId: String, clientId: String, secret given: String? = nil) async throws
+        -> (client: AppClient, secret: String?)
+    {
+        let plain = given ?? newClientSecret()
+        let sealed = try sealSecret(plain, clientId: clientId)
+        let date = now()
+        let client = try await store.updateClient(poolId: poolId, clientId: clientId) { client in
+            guard !client.isPublic else {
+                throw ServiceRefusal.invalidParameter("The app client \(clientId) has no secret: only a confidential client can have another.")
+            }
+            guard client.additionalSecret == nil else {
+                throw ServiceRefusal("LimitExceededException", "An app client has at most 2 secrets; delete one first.")
+            }
+            // ids are the creation time in milliseconds: one made in the same millisecond as the first moves on by one
+            let first = (client.secretCreatedAt ?? client.createdAt).timeIntervalSince1970
+            let created = Date(timeIntervalSince1970: max(date.timeIntervalSince1970, first + 0.001))
+            client.additionalSecret = AdditionalClientSecret(hash: SecretDigest.sha256Hex(plain), sealed: sealed, createdAt: created)
+            client.updatedAt = date
+        }
+        return (client, given == nil ? plain : nil)
+    }
+
+    /// DeleteUserPoolClientSecret: the secret `id` names stops working at once; the last one a
+    /// client has cannot go (a confidential client stays confidential).
+    public func deleteSecret(poolId: String, clientId: String, secretId: String) async throws {
+        let date = now()
+        _ = try await store.updateClient(poolId: poolId, clientId: clientId) { client in
+            if client.additionalSecret != nil, client.additionalSecretId == secretId {
+                client.additionalSecret = nil
+            } else if client.secretId == secretId, let second = client.additionalSecret {
+                client.secretHash = second.hash
+                client.sealedSecret = second.sealed
+                client.secretCreatedAt = second.createdAt
+                client.additionalSecret = nil
+            } else if client.secretId == secretId {
+                throw ServiceRefusal.invalidParameter("The last secret of an app client cannot be deleted.")
+            } else {
+                throw ServiceRefusal.notFound("The app client \(clientId) has no secret \(secretId).")
+            }
+            client.updatedAt = date
+        }
+    }
+
+    /// Every secret the client has in the clear (two while one is rotated out), for SECRET_HASH.
+    public func secrets(of client: AppClient) throws -> [String] {
+        let second = try client.additionalSecret.map {
+            String(decoding: try masterKey.open($0.sealed, context: Self.secretContext(client.clientId)), as: UTF8.self)
+        }
+        return try [secret(of: client), second].compactMap { $0 }
     }
 }

@@ -109,6 +109,9 @@ struct Resealer {
     func client(_ client: AppClient) throws -> AppClient {
         var client = client
         client.sealedSecret = try client.sealedSecret.map { try data($0, PoolService.secretContext(client.clientId)) }
+        if let second = client.additionalSecret {
+            client.additionalSecret?.sealed = try data(second.sealed, PoolService.secretContext(client.clientId))
+        }
         return client
     }
 

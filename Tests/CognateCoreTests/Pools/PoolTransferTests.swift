@@ -29,6 +29,7 @@ import Testing
         let world = try await CoreWorld.make()
         let user = try await world.user("ana")
         let client = try await world.pools.createClient(poolId: world.pool.id, generateSecret: true) { $0.name = "confidential" }
+        let rotating = try await world.pools.addSecret(poolId: world.pool.id, clientId: client.client.clientId)
         let triggerSecrets = try await TriggerSecrets(store: world.store, masterKey: world.masterKey).secrets(poolId: world.pool.id)
         let saml = try await SAMLServiceProvider(store: world.store, masterKey: world.masterKey, now: world.clock.now).keys(poolId: world.pool.id)
         try await world.store.createGroup(Group(poolId: world.pool.id, name: "staff", createdAt: world.clock.now(), updatedAt: world.clock.now()))
@@ -46,8 +47,8 @@ import Testing
         let verifier = try Credentials(hasher: world.hasher, masterKey: moved.masterKey).openVerifier(of: ana)
         #expect(verifier?.verifier == (try Credentials(hasher: world.hasher, masterKey: world.masterKey).openVerifier(of: user))?.verifier)
         let movedClient = try #require(try await moved.store.client(poolId: poolId, clientId: client.client.clientId))
-        #expect(try PoolService(store: moved.store, masterKey: moved.masterKey, region: "local", now: world.clock.now).secret(of: movedClient)
-                == client.secret)
+        #expect(try PoolService(store: moved.store, masterKey: moved.masterKey, region: "local", now: world.clock.now).secrets(of: movedClient)
+                == [client.secret, rotating.secret].compactMap { $0 })
         #expect(try await TriggerSecrets(store: moved.store, masterKey: moved.masterKey).secrets(poolId: poolId) == triggerSecrets)
         let movedSAML = try await SAMLServiceProvider(store: moved.store, masterKey: moved.masterKey, now: world.clock.now).keys(poolId: poolId)
         #expect(movedSAML.signing.privateKeyPEM == saml.signing.privateKeyPEM && movedSAML.encryption.certificate == saml.encryption.certificate)
