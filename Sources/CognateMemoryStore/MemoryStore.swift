@@ -55,6 +55,7 @@ public actor MemoryStore {
         var identityPools: [String: IdentityPool] = [:]
         var identities: [String: Identity] = [:]
         var importJobs: [String: UserImportJob] = [:]
+        var devices: [String: Device] = [:]
         var importFiles: [String: Data] = [:]
     }
 }
@@ -132,6 +133,7 @@ extension MemoryStore: UserPoolStore {
         state.identifiers[id] = nil
         for gone in state.importJobs.values where gone.poolId == id { state.importFiles[gone.id] = nil }
         state.importJobs = state.importJobs.filter { $0.value.poolId != id }
+        state.devices = state.devices.filter { $0.value.poolId != id }
         state.groups[id] = nil
         state.members[id] = nil
         state.codes = state.codes.filter { $0.value.poolId != id }
@@ -345,6 +347,7 @@ extension MemoryStore: UserStore {
         state.identifiers[poolId] = state.identifiers[poolId]?.filter { $0.value.sub != sub }
         for group in (state.members[poolId] ?? [:]).keys { state.members[poolId]?[group]?.remove(sub) }
         state.userCodes = state.userCodes.filter { !($0.value.poolId == poolId && $0.value.userSub == sub) }
+        state.devices = state.devices.filter { !($0.value.poolId == poolId && $0.value.userSub == sub) }
     }
 }
 
@@ -784,6 +787,7 @@ extension MemoryStore: PurgeStore {
         purge(&state.requests) { $0.expiresAt < date }
         let outboxHorizon = date.addingTimeInterval(-Double(outboxDays) * 86_400)
         purge(&state.outbox) { $0.createdAt < outboxHorizon }
+        purge(&state.devices) { !$0.isConfirmed && $0.createdAt < date.addingTimeInterval(-86_400) }
         return deleted
     }
 }
@@ -1068,5 +1072,46 @@ extension MemoryStore: UserImportJobStore {
         job.heldUntil = until
         state.importJobs[job.id] = job
         return job
+    }
+}
+
+extension MemoryStore: DeviceStore {
+    public func createDevice(_ device: Device) throws {
+        try available()
+        guard let user = state.users[device.userSub], user.poolId == device.poolId else { throw StoreError.notFound("user \(device.userSub)") }
+        guard state.devices[device.key] == nil else { throw StoreError.duplicate("device") }
+        state.devices[device.key] = device
+    }
+
+    public func device(poolId: String, key: String) throws -> Device? {
+        try available()
+        return state.devices[key].flatMap { $0.poolId == poolId ? $0 : nil }
+    }
+
+    public func updateDevice(poolId: String, key: String, _ change: @escaping @Sendable (inout Device) throws -> Void) throws -> Device {
+        try available()
+        guard var device = state.devices[key], device.poolId == poolId else { throw StoreError.notFound("device \(key)") }
+        let kept = device
+        try change(&device)
+        device.key = key
+        device.poolId = poolId
+        device.userSub = kept.userSub
+        device.createdAt = kept.createdAt
+        state.devices[key] = device
+        return device
+    }
+
+    public func devices(poolId: String, userSub: UUID, limit: Int, after cursor: String?) throws -> ListPage<Device> {
+        try available()
+        var found = state.devices.values.filter { $0.poolId == poolId && $0.userSub == userSub && $0.isConfirmed }.sorted { $0.key < $1.key }
+        if let key = Paging.key(cursor) { found = found.filter { $0.key > key } }
+        let items = Array(found.prefix(limit))
+        return ListPage(items: items, next: found.count > limit ? items.last.map { Paging.cursor($0.key) } : nil)
+    }
+
+    public func deleteDevice(poolId: String, key: String) throws {
+        try available()
+        guard state.devices[key]?.poolId == poolId else { throw StoreError.notFound("device \(key)") }
+        state.devices[key] = nil
     }
 }

@@ -277,8 +277,8 @@ public protocol PurgeStore: Sendable {
     /// Deletes at most `limit` rows of each kind that no longer matter at `date`: expired
     /// authorization codes (and uses older than an hour), sessions, single-use marks, refresh
     /// tokens (and the rotation marks of tokens gone), revocations, codes and counters of
-    /// `user_codes`, rate counters, auth events, pending authorization requests, and outbox
-    /// messages older than `outboxDays` days. Returns
+    /// `user_codes`, rate counters, auth events, pending authorization requests, outbox
+    /// messages older than `outboxDays` days, and devices never confirmed a day after they were made. Returns
     /// how many rows went, so a caller can repeat until a pass deletes less than a full batch.
     func purgeExpired(at date: Date, limit: Int, outboxDays: Int) async throws -> Int
 }
@@ -348,7 +348,7 @@ public protocol StoreHealth: Sendable {
 /// Everything the server persists. Services ask for the narrow protocol they need.
 public typealias CognateStore = UserPoolStore & AppClientStore & UserStore & GroupStore
     & ResourceServerStore & SigningKeyStore & AuthorizationCodeStore & SessionStore
-    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & IdentityPoolStore & UserImportJobStore & StoreHealth
+    & RefreshTokenStore & RevocationStore & AdminCredentialStore & SettingStore & OutboxStore & DomainStore & SingleUseStore & VerificationCodeStore & RateLimitStore & PurgeStore & AuthEventStore & AuthorizationRequestStore & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & IdentityPoolStore & UserImportJobStore & DeviceStore & StoreHealth
 
 public protocol IdentityPoolStore: Sendable {
     func createIdentityPool(_ pool: IdentityPool) async throws

@@ -37,6 +37,9 @@ public struct UserPool: Sendable, Equatable, Codable {
     /// The theme of the pool's hosted pages (a folder of COGNATE_THEMES_DIR); nil: the built-in one.
     /// Set in the config file (`theme`).
     public var theme: String?
+    /// Cognito's DeviceConfiguration: devices are tracked (NewDeviceMetadata, ConfirmDevice,
+    /// DEVICE_SRP_AUTH) when it is set; nil: no device is tracked.
+    public var deviceConfiguration: DeviceConfiguration?
     /// Cognito's UserPoolTags (TagResource, CreateUserPool, UpdateUserPool): at most 50.
     public var tags: [String: String]?
     public var createdAt: Date
@@ -206,5 +209,18 @@ public struct LambdaConfig: Sendable, Equatable, Codable {
             parts[3].allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }), parts[5].hasPrefix("key/") || parts[5].hasPrefix("alias/")
         else { return "KMSKeyID must be a KMS key's ARN (arn:aws:kms:<region>:<account>:key/<id>)." }
         return nil
+    }
+}
+
+/// Cognito's DeviceConfiguration of a pool.
+public struct DeviceConfiguration: Sendable, Equatable, Codable {
+    /// A remembered device may sign in without the second factor (by proving its own secret instead).
+    public var challengeRequiredOnNewDevice: Bool
+    /// A confirmed device is remembered only when the user says so (UpdateDeviceStatus).
+    public var deviceOnlyRememberedOnUserPrompt: Bool
+
+    public init(challengeRequiredOnNewDevice: Bool = false, deviceOnlyRememberedOnUserPrompt: Bool = false) {
+        self.challengeRequiredOnNewDevice = challengeRequiredOnNewDevice
+        self.deviceOnlyRememberedOnUserPrompt = deviceOnlyRememberedOnUserPrompt
     }
 }

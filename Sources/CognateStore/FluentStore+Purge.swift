@@ -23,6 +23,7 @@ extension FluentStore: PurgeStore {
             deleted += try await purge("refresh_token_rotations", where: """
                 NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.token_hash = refresh_token_rotations.token_hash)
                 """)
+            deleted += try await purge("devices", where: "confirmed = \(bind: false) AND created_at < \(bind: date.addingTimeInterval(-86_400))")
             deleted += try await purge("outbox", where: "created_at < \(bind: date.addingTimeInterval(-Double(outboxDays) * 86_400))")
             return deleted
         }

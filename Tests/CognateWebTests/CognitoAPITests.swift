@@ -85,8 +85,11 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
 
     @Test func publicOperationNeedsNoSignatureAndUnbuiltOnesSaySo() async throws {
         try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
-            let answer = try await call(app, "ListDevices", ["AccessToken": "abc"], signed: false)
+            // public (unsigned) and not answered yet: refused as unsupported, not as unsigned
+            let answer = try await call(app, "ListWebAuthnCredentials", ["AccessToken": "abc"], signed: false)
             #expect(answer.errorType == "UnsupportedOperationException")
+            // public and answered: the token is judged
+            #expect(try await call(app, "ListDevices", ["AccessToken": "abc"], signed: false).errorType == "NotAuthorizedException")
         }
     }
 

@@ -8,6 +8,12 @@ struct AuthenticationResultType: Encodable, Sendable {
     var TokenType: String
     var RefreshToken: String?
     var IdToken: String?
+    var NewDeviceMetadata: NewDeviceMetadataType?
+
+    struct NewDeviceMetadataType: Encodable, Sendable {
+        var DeviceKey: String
+        var DeviceGroupKey: String
+    }
 
     init(_ tokens: IssuedTokens) {
         AccessToken = tokens.accessToken
@@ -15,6 +21,7 @@ struct AuthenticationResultType: Encodable, Sendable {
         TokenType = "Bearer"
         RefreshToken = tokens.refreshToken
         IdToken = tokens.idToken
+        NewDeviceMetadata = tokens.newDevice.map { NewDeviceMetadataType(DeviceKey: $0.key, DeviceGroupKey: $0.groupKey) }
     }
 }
 
@@ -73,7 +80,8 @@ enum AuthFlows {
                 let username = try parameter("USERNAME", parameters)
                 let password = try parameter("PASSWORD", parameters)
                 try checkSecretHash(parameters["SECRET_HASH"], usernames: [username], client: client, context)
-                return AuthOutput(try await context.signIn.signIn(pool: pool, client: client, username: username, password: password, scopes: apiScopes))
+                return AuthOutput(try await context.signIn.signIn(pool: pool, client: client, username: username, password: password, scopes: apiScopes,
+                                                                  deviceKey: parameters["DEVICE_KEY"]))
             case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
                 try require("ALLOW_REFRESH_TOKEN_AUTH")
                 // as Cognito: a rotating client renews only through GetTokensFromRefreshToken (and the token endpoint)
@@ -146,7 +154,21 @@ enum AuthFlows {
                 return AuthOutput(try await context.signIn.completeSRP(
                     pool: pool, client: client, secretBlock: try parameter("PASSWORD_CLAIM_SECRET_BLOCK", responses),
                     timestamp: try parameter("TIMESTAMP", responses), signature: try parameter("PASSWORD_CLAIM_SIGNATURE", responses),
-                    scopes: apiScopes))
+                    scopes: apiScopes, deviceKey: responses["DEVICE_KEY"]))
+            case "DEVICE_SRP_AUTH":
+                // the Session the password step answered with binds the device's proof to that password
+                guard let session, !session.isEmpty else { throw CognitoError.invalidParameter("Missing required parameter Session") }
+                try checkSecretHash(responses["SECRET_HASH"], usernames: [try parameter("USERNAME", responses)], client: client, context)
+                var output = AuthOutput(try await context.signIn.startDeviceSRP(
+                    pool: pool, client: client, session: session, deviceKey: try parameter("DEVICE_KEY", responses), srpA: try parameter("SRP_A", responses)))
+                output.Session = nil  // the SECRET_BLOCK carries the exchange on, as PASSWORD_VERIFIER's does
+                return output
+            case "DEVICE_PASSWORD_VERIFIER":
+                try checkSecretHash(responses["SECRET_HASH"], usernames: [try parameter("USERNAME", responses)], client: client, context)
+                return AuthOutput(try await context.signIn.completeDeviceSRP(
+                    pool: pool, client: client, secretBlock: try parameter("PASSWORD_CLAIM_SECRET_BLOCK", responses),
+                    timestamp: try parameter("TIMESTAMP", responses), signature: try parameter("PASSWORD_CLAIM_SIGNATURE", responses),
+                    deviceKey: responses["DEVICE_KEY"], scopes: apiScopes))
             case "NEW_PASSWORD_REQUIRED":
                 guard let session else { throw CognitoError.invalidParameter("Missing required parameter Session") }
                 let username = try parameter("USERNAME", responses)

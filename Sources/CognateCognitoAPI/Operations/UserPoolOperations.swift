@@ -15,13 +15,14 @@ struct CreateUserPool: APIOperation {
         var UsernameConfiguration: UsernameConfigurationType?
         var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
         var UserPoolTags: [String: String]?
+        var DeviceConfiguration: DeviceConfigurationType?
         var messages: PoolMessageSettings
         var triggers: PoolTriggerSettings
         var migration: PoolMigrationSettings
 
         enum CodingKeys: String, CodingKey {
             case PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, AliasAttributes, UsernameAttributes
-            case MfaConfiguration, Schema, UsernameConfiguration, UserAttributeUpdateSettings, UserPoolTags
+            case MfaConfiguration, Schema, UsernameConfiguration, UserAttributeUpdateSettings, UserPoolTags, DeviceConfiguration
         }
 
         init(from decoder: any Decoder) throws {
@@ -37,6 +38,7 @@ struct CreateUserPool: APIOperation {
             UsernameConfiguration = try container.decodeIfPresent(UsernameConfigurationType.self, forKey: .UsernameConfiguration)
             UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
             UserPoolTags = try container.decodeIfPresent([String: String].self, forKey: .UserPoolTags)
+            DeviceConfiguration = try container.decodeIfPresent(DeviceConfigurationType.self, forKey: .DeviceConfiguration)
             messages = try PoolMessageSettings(from: decoder)
             triggers = try PoolTriggerSettings(from: decoder)
             migration = try PoolMigrationSettings(from: decoder)
@@ -71,6 +73,7 @@ struct CreateUserPool: APIOperation {
             input.messages.apply(to: &pool)
             pool.lambdaConfig = lambdaConfig
             pool.tags = input.UserPoolTags
+            pool.deviceConfiguration = input.DeviceConfiguration?.configuration
         }
         var shown = UserPoolType(pool, region: context.region)
         if let migrateFrom {
@@ -134,13 +137,14 @@ struct UpdateUserPool: APIOperation {
         var MfaConfiguration: String?
         var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType?
         var UserPoolTags: [String: String]?
+        var DeviceConfiguration: DeviceConfigurationType?
         var messages: PoolMessageSettings
         var triggers: PoolTriggerSettings
         var migration: PoolMigrationSettings
 
         enum CodingKeys: String, CodingKey {
             case UserPoolId, PoolName, Policies, DeletionProtection, AutoVerifiedAttributes, MfaConfiguration, UserAttributeUpdateSettings
-            case UserPoolTags
+            case UserPoolTags, DeviceConfiguration
         }
 
         init(from decoder: any Decoder) throws {
@@ -153,6 +157,7 @@ struct UpdateUserPool: APIOperation {
             MfaConfiguration = try container.decodeIfPresent(String.self, forKey: .MfaConfiguration)
             UserAttributeUpdateSettings = try container.decodeIfPresent(UserAttributeUpdateSettingsType.self, forKey: .UserAttributeUpdateSettings)
             UserPoolTags = try container.decodeIfPresent([String: String].self, forKey: .UserPoolTags)
+            DeviceConfiguration = try container.decodeIfPresent(DeviceConfigurationType.self, forKey: .DeviceConfiguration)
             messages = try PoolMessageSettings(from: decoder)
             triggers = try PoolTriggerSettings(from: decoder)
             migration = try PoolMigrationSettings(from: decoder)
@@ -184,6 +189,7 @@ struct UpdateUserPool: APIOperation {
             input.messages.apply(to: &pool)
             // tags are not settings: left out, they stay (TagResource and UntagResource manage them too)
             if let tags = input.UserPoolTags { pool.tags = tags }
+            pool.deviceConfiguration = input.DeviceConfiguration?.configuration
             pool.updatedAt = date
             if let error = PoolRules.validate(pool).first { throw error }
         }

@@ -117,6 +117,8 @@ public struct CognitoAPI: Sendable {
         GetCSVHeader.self, CreateUserImportJob.self, DescribeUserImportJob.self, ListUserImportJobs.self, StartUserImportJob.self,
         StopUserImportJob.self, TagUserPool.self, UntagUserPool.self, ListUserPoolTags.self,
         SetUserSettings.self, AdminSetUserSettings.self,
+        ConfirmDevice.self, GetDevice.self, ListDevices.self, UpdateDeviceStatus.self, ForgetDevice.self,
+        AdminGetDevice.self, AdminListDevices.self, AdminUpdateDeviceStatus.self, AdminForgetDevice.self,
     ]
 
     /// The identity pools' operations (AWSCognitoIdentityService); the rest of its model is refused as unsupported.

@@ -274,12 +274,14 @@ struct UserPoolType: Encodable, Sendable {
     var UserAttributeUpdateSettings: UserAttributeUpdateSettingsType
     var LambdaConfig: LambdaConfigType
     var UserPoolTags: [String: String]
+    var DeviceConfiguration: DeviceConfigurationType?
     /// Cognate's own: the Cognito pool users move from, without its secrets.
     var MigrateFrom: MigrateFromType?
 
     init(_ pool: UserPool, region: String, domains: [UserPoolDomain] = []) {
         LambdaConfig = LambdaConfigType(pool.lambdaConfig)
         UserPoolTags = pool.tags ?? [:]
+        DeviceConfiguration = pool.deviceConfiguration.map(DeviceConfigurationType.init)
         UserAttributeUpdateSettings = .init(AttributesRequireVerificationBeforeUpdate: pool.verifiedBeforeUpdate)
         let messages = pool.messages
         AdminCreateUserConfig = .init(
@@ -403,4 +405,20 @@ extension PasswordPolicy {
 /// Which verified attributes keep their old value until a change is verified.
 struct UserAttributeUpdateSettingsType: Codable, Sendable {
     var AttributesRequireVerificationBeforeUpdate: [String]?
+}
+
+/// Cognito's DeviceConfigurationType: set, the pool tracks devices.
+struct DeviceConfigurationType: Codable, Sendable {
+    var ChallengeRequiredOnNewDevice: Bool?
+    var DeviceOnlyRememberedOnUserPrompt: Bool?
+
+    init(_ configuration: CognateModel.DeviceConfiguration) {
+        ChallengeRequiredOnNewDevice = configuration.challengeRequiredOnNewDevice
+        DeviceOnlyRememberedOnUserPrompt = configuration.deviceOnlyRememberedOnUserPrompt
+    }
+
+    var configuration: CognateModel.DeviceConfiguration {
+        .init(challengeRequiredOnNewDevice: ChallengeRequiredOnNewDevice ?? false,
+              deviceOnlyRememberedOnUserPrompt: DeviceOnlyRememberedOnUserPrompt ?? false)
+    }
 }

@@ -47,6 +47,8 @@ final class BigNumber: @unchecked Sendable {
 
     var isZero: Bool { BN_is_zero(pointer) == 1 }
 
+    func isLess(than other: BigNumber) -> Bool { BN_cmp(pointer, other.pointer) < 0 }
+
     private static func result(_ body: (OpaquePointer, OpaquePointer) -> Int32) -> BigNumber {
         let out = BN_new()!
         let context = BN_CTX_new()!

@@ -24,7 +24,7 @@ extension SignInService {
     }
 
     /// The challenge that follows a proven password, or nil when none is due.
-    func mfaChallenge(user: User, pool: UserPool, client: AppClient, eventId: UUID?) async throws -> SignInOutcome? {
+    func mfaChallenge(user: User, pool: UserPool, client: AppClient, eventId: UUID?, deviceKey: String? = nil) async throws -> SignInOutcome? {
         guard pool.mfaConfiguration != .off else { return nil }
         let factors = Self.activeFactors(user, pool: pool)
         if factors.isEmpty {
@@ -35,23 +35,29 @@ extension SignInService {
                 guard let factor = [UserMFA.email, UserMFA.sms]
                     .first(where: { pool.allowedMFAFactors.contains($0) && Self.availableFactors(user).contains($0) })
                 else { throw SignInError.notAuthorized("MFA is required, and the user has no second factor this pool accepts") }
-                return try await challenge(factor, user: user, pool: pool, client: client, eventId: eventId)
+                return try await challenge(factor, user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey)
             }
-            return .challenge(name: "MFA_SETUP", session: try mfaSession(user: user, client: client, challenge: "MFA_SETUP", eventId: eventId),
+            return .challenge(name: "MFA_SETUP", session: try mfaSession(user: user, client: client, challenge: "MFA_SETUP", eventId: eventId,
+                                                                         deviceKey: deviceKey),
                               parameters: ["MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"])
         }
         if let preferred = user.mfa.preferred, factors.contains(preferred) {
-            return try await challenge(preferred, user: user, pool: pool, client: client, eventId: eventId)
+            return try await challenge(preferred, user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey)
         }
-        if factors.count == 1 { return try await challenge(factors[0], user: user, pool: pool, client: client, eventId: eventId) }
+        if factors.count == 1 {
+            return try await challenge(factors[0], user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey)
+        }
         let choices = String(decoding: try JSONEncoder().encode(factors), as: UTF8.self)
-        return .challenge(name: "SELECT_MFA_TYPE", session: try mfaSession(user: user, client: client, challenge: "SELECT_MFA_TYPE", eventId: eventId),
+        return .challenge(name: "SELECT_MFA_TYPE", session: try mfaSession(user: user, client: client, challenge: "SELECT_MFA_TYPE", eventId: eventId,
+                                                                           deviceKey: deviceKey),
                           parameters: ["MFAS_CAN_CHOOSE": choices])
     }
 
     /// Asks for one factor: a code goes out for EMAIL_OTP and SMS_MFA; the authenticator needs nothing sent.
-    func challenge(_ factor: String, user: User, pool: UserPool, client: AppClient, eventId: UUID?) async throws -> SignInOutcome {
-        let session = try mfaSession(user: user, client: client, challenge: factor, eventId: eventId)
+    func challenge(_ factor: String, user: User, pool: UserPool, client: AppClient, eventId: UUID?, deviceKey: String? = nil) async throws
+        -> SignInOutcome
+    {
+        let session = try mfaSession(user: user, client: client, challenge: factor, eventId: eventId, deviceKey: deviceKey)
         switch factor {
         case UserMFA.email, UserMFA.sms:
             let attribute = factor == UserMFA.email ? "email" : "phone_number"
@@ -66,12 +72,14 @@ extension SignInService {
         }
     }
 
-    func mfaSession(user: User, client: AppClient, challenge: String, setupVerified: Bool? = nil, eventId: UUID?) throws -> String {
+    func mfaSession(user: User, client: AppClient, challenge: String, setupVerified: Bool? = nil, eventId: UUID?, deviceKey: String? = nil) throws
+        -> String
+    {
         try seal(ChallengeSession(
             poolId: user.poolId, clientId: client.clientId, sub: user.sub, challenge: challenge,
             passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
             expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60), setupVerified: setupVerified,
-            eventId: eventId))
+            eventId: eventId, deviceKey: deviceKey))
     }
 
     /// The user a challenge session names, if the session is still good for it.
@@ -100,7 +108,7 @@ extension SignInService {
             guard let answer = responses["ANSWER"], Self.activeFactors(user, pool: pool).contains(answer) else {
                 throw SignInError.invalidParameter("ANSWER must be one of the factors offered")
             }
-            return .next(try await self.challenge(answer, user: user, pool: pool, client: client, eventId: state.eventId))
+            return .next(try await self.challenge(answer, user: user, pool: pool, client: client, eventId: state.eventId, deviceKey: state.deviceKey))
         }
         do {
             try await proveFactor(challenge, responses: responses, user: user, pool: pool, state: state)
@@ -135,10 +143,12 @@ extension SignInService {
     /// RespondToAuthChallenge for the second-factor challenges: tokens once the factor is proven.
     public func respondToMFA(pool: UserPool, client: AppClient, challenge: String, session: String, responses: [String: String],
                              scopes: [String]) async throws -> SignInOutcome {
+        // the device the sign-in proved before its second factor, if any (the session answerMFA checks names it)
+        let device = unsealed(session)?.deviceKey
         switch try await answerMFA(pool: pool, client: client, challenge: challenge, session: session, responses: responses) {
         case .next(let outcome): return outcome
         case .passed(let user):
-            return .tokens(try await tokensAfterSignIn(user: user, pool: pool, client: client, scopes: scopes))
+            return .tokens(try await tokensAfterSignIn(user: user, pool: pool, client: client, scopes: scopes, device: device))
         }
     }
 
@@ -244,7 +254,8 @@ extension SignInService {
     public func verifySoftwareToken(session: String, pool: UserPool, client: AppClient, code: String) async throws -> String {
         let (user, state) = try await sessionUser(session, pool: pool, client: client, challenge: "MFA_SETUP")
         let updated = try await verifySoftwareToken(user: user, pool: pool, code: code, session: session)
-        return try mfaSession(user: updated, client: client, challenge: "MFA_SETUP", setupVerified: true, eventId: state.eventId)
+        return try mfaSession(user: updated, client: client, challenge: "MFA_SETUP", setupVerified: true, eventId: state.eventId,
+                              deviceKey: state.deviceKey)
     }
 
     public struct FactorSetting: Sendable {

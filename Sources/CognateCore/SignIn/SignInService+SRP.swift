@@ -59,9 +59,9 @@ extension SignInService {
 
     /// PASSWORD_VERIFIER: checks the client's proof of the password; then as a password sign-in.
     public func completeSRP(pool: UserPool, client: AppClient, secretBlock: String, timestamp: String,
-                            signature: String, scopes: [String] = []) async throws -> SignInOutcome {
+                            signature: String, scopes: [String] = [], deviceKey: String? = nil) async throws -> SignInOutcome {
         let user = try await proveSRP(pool: pool, client: client, secretBlock: secretBlock, timestamp: timestamp, signature: signature)
-        return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes)
+        return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes, deviceKey: deviceKey)
     }
 
     /// The user whose password the PASSWORD_VERIFIER answer proves (each SECRET_BLOCK answers

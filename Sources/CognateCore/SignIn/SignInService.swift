@@ -30,7 +30,7 @@ public enum SignInOutcome: Sendable, Equatable {
 /// Password sign-in and its challenges, shared by InitiateAuth and the hosted login form.
 public struct SignInService: Sendable {
     /// What sign-in reads and writes: users, their codes and counters, single-use marks.
-    public typealias Store = UserStore & VerificationCodeStore & SingleUseStore
+    public typealias Store = UserStore & VerificationCodeStore & SingleUseStore & DeviceStore
     let store: any Store
     let hasher: PasswordHasher
     let credentials: Credentials
@@ -64,9 +64,11 @@ public struct SignInService: Sendable {
         self.now = now
     }
 
-    public func signIn(pool: UserPool, client: AppClient, username: String, password: String, scopes: [String] = []) async throws -> SignInOutcome {
+    /// `deviceKey`: the device the app names (DEVICE_KEY); a confirmed device of the user is asked to prove itself next.
+    public func signIn(pool: UserPool, client: AppClient, username: String, password: String, scopes: [String] = [],
+                       deviceKey: String? = nil) async throws -> SignInOutcome {
         let user = try await verifyPassword(pool: pool, client: client, username: username, password: password)
-        return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes)
+        return try await passwordProven(user: user, pool: pool, client: client, scopes: scopes, deviceKey: deviceKey)
     }
 
     /// Checks the password (equal work for unknown users), upgrades the stored hash and makes an
@@ -177,11 +179,11 @@ public struct SignInService: Sendable {
     /// What follows a proven password: the account's state decides between tokens and a
     /// challenge. Recorded as a sign-in event: passed, failed, or in progress until its challenge
     /// is answered (the event's id travels in the challenge session).
-    func passwordProven(user: User, pool: UserPool, client: AppClient, scopes: [String]) async throws -> SignInOutcome {
+    func passwordProven(user: User, pool: UserPool, client: AppClient, scopes: [String], deviceKey: String? = nil) async throws -> SignInOutcome {
         let eventId = UUID()
         let outcome: SignInOutcome
         do {
-            outcome = try await proceed(user: user, pool: pool, client: client, scopes: scopes, eventId: eventId)
+            outcome = try await proceed(user: user, pool: pool, client: client, scopes: scopes, eventId: eventId, deviceKey: deviceKey)
         } catch {
             await events.record(.signIn, .fail, user: user, clientId: client.clientId, steps: [.init(.password, true)], id: eventId)
             throw error
@@ -220,11 +222,17 @@ public struct SignInService: Sendable {
         }
     }
 
-    func proceed(user: User, pool: UserPool, client: AppClient, scopes: [String], eventId: UUID) async throws -> SignInOutcome {
+    func proceed(user: User, pool: UserPool, client: AppClient, scopes: [String], eventId: UUID, deviceKey: String? = nil) async throws
+        -> SignInOutcome
+    {
         switch try afterPassword(user: user, pool: pool, client: client, eventId: eventId) {
         case .unconfirmed: throw SignInError.userNotConfirmed
         case .newPassword(let session): return try newPasswordChallenge(user: user, pool: pool, client: client, session: session)
         case .confirmed:
+            // a device the user confirmed proves its own secret next (and may then skip the second factor)
+            if let device = try await knownDevice(deviceKey, user: user, pool: pool) {
+                return try deviceChallenge(device: device, user: user, client: client, eventId: eventId)
+            }
             if let challenge = try await mfaChallenge(user: user, pool: pool, client: client, eventId: eventId) { return challenge }
             return .tokens(try await tokensAfterSignIn(user: user, pool: pool, client: client, scopes: scopes))
         }
@@ -241,11 +249,17 @@ public struct SignInService: Sendable {
         ])
     }
 
-    /// The PostAuthentication trigger (its error ends the sign-in), then the tokens.
+    /// The PostAuthentication trigger (its error ends the sign-in), then the tokens. `device`: the
+    /// device the sign-in proved (its key goes in the access token); without one, a pool that
+    /// tracks devices hands out a new one (NewDeviceMetadata).
     func tokensAfterSignIn(user: User, pool: UserPool, client: AppClient, scopes: [String],
-                           source: String = "TokenGeneration_Authentication") async throws -> IssuedTokens {
+                           source: String = "TokenGeneration_Authentication", device: String? = nil) async throws -> IssuedTokens {
         try await postAuthentication(user: user, pool: pool, client: client)
-        return try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true, source: source)
+        let fresh = device == nil ? try await newDevice(user: user, pool: pool) : nil
+        var issued = try await tokens.issue(user: user, client: client, scopes: scopes, authTime: now(), withRefreshToken: true, source: source,
+                                            deviceKey: device ?? fresh?.key)
+        issued.newDevice = fresh.map { IssuedTokens.NewDevice(key: $0.key, groupKey: $0.groupKey) }
+        return issued
     }
 
     /// PostAuthentication_Authentication, once the user is proven, before anything is issued.
@@ -327,6 +341,8 @@ public struct SignInService: Sendable {
         var setupVerified: Bool?
         /// The sign-in event this challenge settles (AuthEvents).
         var eventId: UUID?
+        /// The device the sign-in proved or is proving (DEVICE_SRP_AUTH), carried through the second factor.
+        var deviceKey: String?
     }
 
     static let sessionContext = "auth-challenge-session"

@@ -9,6 +9,13 @@ public struct IssuedTokens: Sendable, Equatable {
     public var accessToken: String
     public var refreshToken: String?
     public var expiresIn: Int
+    /// A device the sign-in handed out (pools that track devices): Cognito's NewDeviceMetadata.
+    public var newDevice: NewDevice?
+
+    public struct NewDevice: Sendable, Equatable {
+        public var key: String
+        public var groupKey: String
+    }
 }
 
 public enum TokenError: Error, Equatable, CustomStringConvertible {
@@ -55,7 +62,7 @@ public struct TokenService: Sendable {
     /// `source`: the PreTokenGeneration trigger's triggerSource for this issue.
     public func issue(user: User, client: AppClient, scopes: [String], authTime: Date, nonce: String? = nil,
                       withRefreshToken: Bool = true, accessTokenHashForIDToken: Bool = false, family: UUID = UUID(),
-                      source: String = "TokenGeneration_Authentication") async throws -> IssuedTokens {
+                      source: String = "TokenGeneration_Authentication", deviceKey: String? = nil) async throws -> IssuedTokens {
         // the trigger before anything is kept: its refusal leaves no refresh token behind
         let custom = try await customization(user: user, client: client, scopes: scopes, source: source)
         var refresh: String?
@@ -68,7 +75,7 @@ public struct TokenService: Sendable {
             refresh = token
         }
         var tokens = try await signPair(user: user, client: client, scopes: scopes, authTime: authTime, originJTI: family,
-                                        nonce: nonce, atHash: accessTokenHashForIDToken, custom: custom)
+                                        nonce: nonce, atHash: accessTokenHashForIDToken, custom: custom, deviceKey: deviceKey)
         tokens.refreshToken = refresh
         // the trigger source names the grant: TokenGeneration_HostedAuth → hostedauth
         CognateMetrics.tokensIssued(source.replacingOccurrences(of: "TokenGeneration_", with: "").lowercased())
@@ -220,7 +227,8 @@ public struct TokenService: Sendable {
     }
 
     func signPair(user: User, client: AppClient, scopes granted: [String], authTime: Date, originJTI: UUID,
-                  nonce: String?, atHash: Bool, groups known: [Group]? = nil, custom: TokenCustomization? = nil) async throws -> IssuedTokens {
+                  nonce: String?, atHash: Bool, groups known: [Group]? = nil, custom: TokenCustomization? = nil,
+                  deviceKey: String? = nil) async throws -> IssuedTokens {
         var found = known
         if found == nil { found = try await store.groups(poolId: user.poolId, userSub: user.sub) }
         let groups = custom?.groups ?? Self.groupNames(found ?? [])
@@ -239,6 +247,7 @@ public struct TokenService: Sendable {
             "username": .string(user.username), "version": .int(2),
         ]
         if !groups.isEmpty { access["cognito:groups"] = .strings(groups) }
+        if let deviceKey { access["device_key"] = .string(deviceKey) }
         if let custom {
             for name in custom.accessSuppressed { access[name] = nil }
             for (name, value) in custom.accessClaims { access[name] = value }
