@@ -52,7 +52,7 @@ test: build-tests venv
 	$(MAKE) --no-print-directory test-cluster
 
 test-interop: venv
-	swift build --product cognate
+	swift build --build-tests
 	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q Tests/Interop
 
 ## The journeys on PostgreSQL (a throwaway cluster; each server's data dir gets a database of its
@@ -61,14 +61,14 @@ POSTGRES_SUITES ?= $(addprefix Tests/Interop/,test_api_sign_in.py test_hosted_si
 	test_accounts_api.py test_identity_providers.py test_identity_pools.py test_gateway.py test_triggers.py \
 	test_federation_oidc.py test_srp.py test_keys.py test_discovery.py test_enumeration.py test_import_jobs.py test_tracing.py test_user_api.py test_devices.py)
 test-interop-postgres: venv
-	swift build --product cognate
+	swift build --build-tests
 	scripts/with-postgres.sh env COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \
 		$(PYTHON) -m pytest -q $(POSTGRES_SUITES)
 
 ## Three nodes on one PostgreSQL behind haproxy under a mixed load for COGNATE_CLUSTER_SECONDS (60): a SIGKILL, a rolling
 ## restart, the figures, then the after-check (sign-ups kept, no refresh family forked, no code redeemed twice).
 test-cluster: venv
-	swift build --product cognate
+	swift build --build-tests
 	COGNATE_CLUSTER_TEST=1 COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q -s Tests/Interop/test_cluster_load.py
 
 ## Speed of a release build with wrk on loopback (a benchmark, not a test; the release build takes 20+ minutes once).
