@@ -40,6 +40,9 @@ public struct UserPool: Sendable, Equatable, Codable {
     /// Cognito's DeviceConfiguration: devices are tracked (NewDeviceMetadata, ConfirmDevice,
     /// DEVICE_SRP_AUTH) when it is set; nil: no device is tracked.
     public var deviceConfiguration: DeviceConfiguration?
+    /// Cognito's SignInPolicy: the first factors USER_AUTH offers (PASSWORD, EMAIL_OTP, SMS_OTP); nil: PASSWORD only.
+    public var allowedFirstAuthFactors: [String]?
+    public var firstAuthFactors: [String] { allowedFirstAuthFactors ?? ["PASSWORD"] }
     /// Cognito's UserPoolTags (TagResource, CreateUserPool, UpdateUserPool): at most 50.
     public var tags: [String: String]?
     public var createdAt: Date

@@ -127,7 +127,8 @@ def test_error_paths_have_cognitos_exception_names(api_server):
     assert error_code(lambda: idp.create_user_pool_client(
         UserPoolId=pool_id, ClientName="x", AllowedOAuthFlows=["client_credentials"],
         AllowedOAuthFlowsUserPoolClient=True)) == "InvalidOAuthFlowException"
-    assert error_code(lambda: idp.admin_list_devices(UserPoolId=pool_id, Username="alice")) == "UnsupportedOperationException"
+    assert error_code(lambda: idp.admin_list_devices(UserPoolId=pool_id, Username="nobody-here")) == "UserNotFoundException"
+    assert error_code(lambda: idp.list_web_authn_credentials(AccessToken="abc")) == "UnsupportedOperationException"
     # signatures
     assert error_code(lambda: client(api_server, secret_key="wrong").list_user_pools(MaxResults=1)) == "InvalidSignatureException"
     assert error_code(lambda: client(api_server, access_key="AKIAUNKNOWNKEY000000").list_user_pools(MaxResults=1)) == "UnrecognizedClientException"

@@ -30,6 +30,8 @@ struct AuthOutput: Encodable, Sendable {
     var Session: String?
     var ChallengeParameters: [String: String]?
     var AuthenticationResult: AuthenticationResultType?
+    /// USER_AUTH without PREFERRED_CHALLENGE: the first factors to choose from (SELECT_CHALLENGE).
+    var AvailableChallenges: [String]?
 
     init(_ outcome: SignInOutcome) {
         switch outcome {
@@ -109,7 +111,16 @@ enum AuthFlows {
                 return AuthOutput(try await context.signIn.startCustom(pool: pool, client: client, username: username, srpA: parameters["SRP_A"],
                                                                        clientMetadata: clientMetadata, scopes: apiScopes))
             case "USER_AUTH":
-                throw CognitoError.invalidParameter("\(flow) is not supported by Cognate yet")
+                try require("ALLOW_USER_AUTH")
+                let username = try parameter("USERNAME", parameters)
+                try checkSecretHash(parameters["SECRET_HASH"], usernames: [username], client: client, context)
+                let start = try await context.signIn.startChoice(
+                    pool: pool, client: client, username: username, preferred: parameters["PREFERRED_CHALLENGE"], password: parameters["PASSWORD"],
+                    srpA: parameters["SRP_A"], scopes: apiScopes)
+                var output = AuthOutput(start.outcome)
+                output.AvailableChallenges = start.available
+                if output.ChallengeName == "PASSWORD_VERIFIER" { output.Session = nil }  // answered as USER_SRP_AUTH's is
+                return output
             default:
                 throw CognitoError.invalidParameter("Invalid authentication flow: \(flow)")
             }
@@ -135,8 +146,9 @@ enum AuthFlows {
         // PASSWORD_VERIFIER needs ALLOW_USER_SRP_AUTH (ALLOW_CUSTOM_AUTH where a custom flow asked
         // it, with a Session), CUSTOM_CHALLENGE ALLOW_CUSTOM_AUTH, the others some password flow.
         let custom = challenge == "CUSTOM_CHALLENGE" || (challenge == "PASSWORD_VERIFIER" && !(session ?? "").isEmpty)
-        let passwordFlows = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
-        let needed = custom ? ["ALLOW_CUSTOM_AUTH"] : challenge == "PASSWORD_VERIFIER" ? ["ALLOW_USER_SRP_AUTH"] : passwordFlows
+        let passwordFlows = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH"]
+        let needed = custom ? ["ALLOW_CUSTOM_AUTH"] : challenge == "PASSWORD_VERIFIER" ? ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH"]
+            : challenge == "SELECT_CHALLENGE" ? ["ALLOW_USER_AUTH"] : passwordFlows
         guard client.explicitAuthFlows.contains(where: needed.contains) else {
             let flow = custom ? "CUSTOM_AUTH" : challenge == "PASSWORD_VERIFIER" ? "USER_SRP_AUTH" : challenge
             throw CognitoError.invalidParameter("\(flow) flow not enabled for this client")
@@ -178,6 +190,21 @@ enum AuthFlows {
                 for (key, value) in responses where key.hasPrefix("userAttributes.") { attributes[String(key.dropFirst("userAttributes.".count))] = value }
                 return AuthOutput(try await context.signIn.completeNewPassword(
                     pool: pool, client: client, session: session, newPassword: password, attributes: attributes, scopes: apiScopes))
+            case "SELECT_CHALLENGE":
+                guard let session, !session.isEmpty else { throw CognitoError.invalidParameter("Missing required parameter Session") }
+                let username = try parameter("USERNAME", responses)
+                try checkSecretHash(responses["SECRET_HASH"], usernames: [username], client: client, context)
+                var output = AuthOutput(try await context.signIn.answerChoice(
+                    pool: pool, client: client, session: session, username: username, answer: try parameter("ANSWER", responses),
+                    password: responses["PASSWORD"], srpA: responses["SRP_A"], scopes: apiScopes))
+                if output.ChallengeName == "PASSWORD_VERIFIER" { output.Session = nil }
+                return output
+            case "SMS_OTP":
+                // a text-message code as the first factor: answered as SMS_MFA's is
+                var answer = responses
+                answer["SMS_MFA_CODE"] = responses["SMS_OTP_CODE"]
+                return try await respond(challenge: UserMFA.sms, session: session, responses: answer, client: client, clientMetadata: clientMetadata,
+                                         context)
             case "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_MFA", "SELECT_MFA_TYPE", "MFA_SETUP":
                 guard let session else { throw CognitoError.invalidParameter("Missing required parameter Session") }
                 if client.sealedSecret != nil {
@@ -481,5 +508,43 @@ struct RevokeToken: APIOperation {
         }
         try await context.tokens.revokeRefreshToken(input.Token, client: client)
         return EmptyOutput()
+    }
+}
+
+/// The first factors the user can sign in with (USER_AUTH) and their second factors.
+struct UserAuthFactorsOutput: Encodable, Sendable {
+    var Username: String
+    var PreferredMfaSetting: String?
+    var UserMFASettingList: [String]?
+    var ConfiguredUserAuthFactors: [String]
+
+    init(_ user: User, pool: UserPool) {
+        Username = user.username
+        UserMFASettingList = UserAttributes.mfaFactors(user)
+        PreferredMfaSetting = UserMFASettingList == nil ? nil : user.mfa.preferred
+        // the first factors the user can use with the pool's SignInPolicy (SRP is a way to send the password)
+        ConfiguredUserAuthFactors = SignInService.firstFactors(of: user, pool: pool).filter { $0 != "PASSWORD_SRP" }
+    }
+}
+
+struct GetUserAuthFactors: APIOperation {
+    struct Input: Decodable, Sendable {
+        var AccessToken: String
+    }
+
+    static let name = "GetUserAuthFactors"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> UserAuthFactorsOutput {
+        let (user, pool) = try await context.signedInUser(input.AccessToken)
+        return UserAuthFactorsOutput(user, pool: pool)
+    }
+}
+
+struct AdminGetUserAuthFactors: APIOperation {
+    static let name = "AdminGetUserAuthFactors"
+
+    static func run(_ input: UserReference, _ context: APIContext) async throws -> UserAuthFactorsOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        return UserAuthFactorsOutput(try await context.existingUser(pool, input.Username), pool: pool)
     }
 }

@@ -62,6 +62,7 @@ struct CreateUserPool: APIOperation {
         let pool = try await context.pools.createPool { pool in
             pool.name = input.PoolName
             pool.passwordPolicy = PasswordPolicy(input.Policies?.PasswordPolicy)
+            pool.allowedFirstAuthFactors = input.Policies?.SignInPolicy?.AllowedFirstAuthFactors
             pool.deletionProtection = input.DeletionProtection == "ACTIVE"
             pool.autoVerifiedAttributes = input.AutoVerifiedAttributes ?? []
             pool.aliasAttributes = input.AliasAttributes ?? []
@@ -182,6 +183,7 @@ struct UpdateUserPool: APIOperation {
             pool.lambdaConfig = lambdaConfig
             pool.name = input.PoolName ?? pool.name
             pool.passwordPolicy = PasswordPolicy(input.Policies?.PasswordPolicy)
+            pool.allowedFirstAuthFactors = input.Policies?.SignInPolicy?.AllowedFirstAuthFactors
             pool.deletionProtection = input.DeletionProtection == "ACTIVE"
             pool.autoVerifiedAttributes = input.AutoVerifiedAttributes ?? []
             pool.mfaConfiguration = input.MfaConfiguration.flatMap(MFAConfiguration.init(rawValue:)) ?? .off

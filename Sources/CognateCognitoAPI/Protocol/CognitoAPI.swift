@@ -119,6 +119,7 @@ public struct CognitoAPI: Sendable {
         SetUserSettings.self, AdminSetUserSettings.self,
         ConfirmDevice.self, GetDevice.self, ListDevices.self, UpdateDeviceStatus.self, ForgetDevice.self,
         AdminGetDevice.self, AdminListDevices.self, AdminUpdateDeviceStatus.self, AdminForgetDevice.self,
+        GetUserAuthFactors.self, AdminGetUserAuthFactors.self,
     ]
 
     /// The identity pools' operations (AWSCognitoIdentityService); the rest of its model is refused as unsupported.

@@ -15,6 +15,12 @@ struct PasswordPolicyType: Codable, Sendable {
 
 struct UserPoolPolicyType: Codable, Sendable {
     var PasswordPolicy: PasswordPolicyType?
+    var SignInPolicy: SignInPolicyType?
+}
+
+/// The first factors choice-based sign-in (USER_AUTH) offers.
+struct SignInPolicyType: Codable, Sendable {
+    var AllowedFirstAuthFactors: [String]?
 }
 
 struct StringAttributeConstraintsType: Codable, Sendable {
@@ -304,7 +310,8 @@ struct UserPoolType: Encodable, Sendable {
         Policies = UserPoolPolicyType(PasswordPolicy: PasswordPolicyType(
             MinimumLength: policy.minimumLength, RequireUppercase: policy.requireUppercase,
             RequireLowercase: policy.requireLowercase, RequireNumbers: policy.requireNumbers,
-            RequireSymbols: policy.requireSymbols, TemporaryPasswordValidityDays: policy.temporaryPasswordValidityDays))
+            RequireSymbols: policy.requireSymbols, TemporaryPasswordValidityDays: policy.temporaryPasswordValidityDays),
+            SignInPolicy: SignInPolicyType(AllowedFirstAuthFactors: pool.firstAuthFactors))
         DeletionProtection = pool.deletionProtection ? "ACTIVE" : "INACTIVE"
         LastModifiedDate = pool.updatedAt
         CreationDate = pool.createdAt

@@ -36,6 +36,15 @@ public enum PoolRules {
         for name in pool.autoVerifiedAttributes where !verifiableAttributeNames.contains(name) {
             fail("autoVerifiedAttributes", "'\(name)' is not one of email, phone_number")
         }
+        if let factors = pool.allowedFirstAuthFactors {
+            if !factors.contains("PASSWORD") { fail("SignInPolicy.AllowedFirstAuthFactors", "must include PASSWORD") }
+            for factor in factors where !["PASSWORD", "EMAIL_OTP", "SMS_OTP"].contains(factor) {
+                fail("SignInPolicy.AllowedFirstAuthFactors", "'\(factor)' is not one Cognate offers (PASSWORD, EMAIL_OTP, SMS_OTP)")
+            }
+            if pool.mfaConfiguration == .on, factors.contains(where: { $0.hasSuffix("_OTP") }) {
+                fail("SignInPolicy.AllowedFirstAuthFactors", "one-time codes cannot be a first factor where MFA is required")
+            }
+        }
         errors += validate(pool.tokenValidity, field: "tokenValidity")
         errors += MessageTemplates.problems(pool.messages)
         var seen: Set<String> = []

@@ -103,6 +103,9 @@ extension SignInService {
     /// factor spends the session: it answers once. The sign-in's event passes with it, or fails
     /// with a wrong code (and passes if a later try is right).
     public func answerMFA(pool: UserPool, client: AppClient, challenge: String, session: String, responses: [String: String]) async throws -> MFAStep {
+        if let refusal = await phantomCodeRefusal(session: session, pool: pool, client: client, challenge: challenge, responses: responses) {
+            throw refusal
+        }
         let (user, state) = try await sessionUser(session, pool: pool, client: client, challenge: challenge)
         if challenge == "SELECT_MFA_TYPE" {
             guard let answer = responses["ANSWER"], Self.activeFactors(user, pool: pool).contains(answer) else {
