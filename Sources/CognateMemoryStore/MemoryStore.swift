@@ -1115,3 +1115,14 @@ extension MemoryStore: DeviceStore {
         state.devices[key] = nil
     }
 }
+
+extension MemoryStore {
+    public func updateDomain(named name: String, poolId: String, certificateArn: String?, managedLoginVersion: Int?) throws -> UserPoolDomain {
+        try available()
+        guard var domain = state.domains[name], domain.poolId == poolId else { throw StoreError.notFound("domain \(name)") }
+        domain.certificateArn = certificateArn
+        domain.managedLoginVersion = managedLoginVersion
+        state.domains[name] = domain
+        return domain
+    }
+}

@@ -207,6 +207,8 @@ public protocol DomainStore: Sendable {
     func domain(named name: String) async throws -> UserPoolDomain?
     func domains(poolId: String) async throws -> [UserPoolDomain]
     func deleteDomain(named name: String) async throws
+    /// Changes the certificate and ManagedLoginVersion of the pool's domain; `StoreError.notFound` when it is not the pool's.
+    func updateDomain(named name: String, poolId: String, certificateArn: String?, managedLoginVersion: Int?) async throws -> UserPoolDomain
 }
 
 public protocol OutboxStore: Sendable {

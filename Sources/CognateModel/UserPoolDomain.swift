@@ -7,6 +7,9 @@ public struct UserPoolDomain: Sendable, Equatable, Codable {
     public var poolId: String
     public var isCustom: Bool
     public var certificateArn: String?
+    /// Cognito's ManagedLoginVersion (1 classic hosted UI, 2 managed login); nil reads 1. Cognate
+    /// serves the same pages for both; the number is kept and shown as given.
+    public var managedLoginVersion: Int?
     public var createdAt: Date
 
     public init(domain: String, poolId: String, isCustom: Bool, certificateArn: String? = nil, createdAt: Date) {

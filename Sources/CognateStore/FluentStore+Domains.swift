@@ -12,6 +12,7 @@ extension FluentStore: DomainStore {
             row.poolId = domain.poolId
             row.isCustom = domain.isCustom
             row.certificateArn = domain.certificateArn
+            row.managedLoginVersion = domain.managedLoginVersion
             row.createdAt = domain.createdAt
             try await row.create(on: database)
         }
@@ -39,7 +40,21 @@ extension FluentStore: DomainStore {
         }
     }
 
+    public func updateDomain(named name: String, poolId: String, certificateArn: String?, managedLoginVersion: Int?) async throws -> UserPoolDomain {
+        defer { cache.invalidateAll() }
+        return try await run("domain") {
+            guard let row = try await DomainRow.find(name, on: database), row.poolId == poolId else { throw StoreError.notFound("domain \(name)") }
+            row.certificateArn = certificateArn
+            row.managedLoginVersion = managedLoginVersion
+            try await row.update(on: database)
+            return Self.domain(row)
+        }
+    }
+
     static func domain(_ row: DomainRow) -> UserPoolDomain {
-        UserPoolDomain(domain: row.id ?? "", poolId: row.poolId, isCustom: row.isCustom, certificateArn: row.certificateArn, createdAt: row.createdAt)
+        var domain = UserPoolDomain(domain: row.id ?? "", poolId: row.poolId, isCustom: row.isCustom, certificateArn: row.certificateArn,
+                                    createdAt: row.createdAt)
+        domain.managedLoginVersion = row.managedLoginVersion
+        return domain
     }
 }

@@ -232,6 +232,22 @@ def test_domains_with_boto3(api_server):
     assert discovery["authorization_endpoint"] == "https://login.branded.example/oauth2/authorize"
     assert idp.describe_user_pool_domain(Domain="nobody-here")["DomainDescription"] == {}
     assert error_code(lambda: idp.create_user_pool_domain(UserPoolId=pool_id, Domain="Not A Domain")) == "InvalidParameterException"
+    # UpdateUserPoolDomain: the version of either, the certificate of the custom one
+    assert described["ManagedLoginVersion"] == 1
+    assert idp.update_user_pool_domain(UserPoolId=pool_id, Domain="branded", ManagedLoginVersion=2)["ManagedLoginVersion"] == 2
+    assert idp.describe_user_pool_domain(Domain="branded")["DomainDescription"]["ManagedLoginVersion"] == 2
+    renewed = "arn:aws:acm:local:000000000000:certificate/2"
+    updated = idp.update_user_pool_domain(UserPoolId=pool_id, Domain="login.branded.example", CustomDomainConfig={"CertificateArn": renewed})
+    assert updated["CloudFrontDomain"] == "127.0.0.1" and updated["ManagedLoginVersion"] == 1
+    described = idp.describe_user_pool_domain(Domain="login.branded.example")["DomainDescription"]
+    assert described["CustomDomainConfig"] == {"CertificateArn": renewed}
+    other = idp.create_user_pool(PoolName="other-branded")["UserPool"]["Id"]
+    for call in [lambda: idp.update_user_pool_domain(UserPoolId=other, Domain="branded", ManagedLoginVersion=1),
+                 lambda: idp.update_user_pool_domain(UserPoolId=pool_id, Domain="nobody-here", ManagedLoginVersion=1),
+                 lambda: idp.update_user_pool_domain(UserPoolId=pool_id, Domain="branded", ManagedLoginVersion=3),
+                 lambda: idp.update_user_pool_domain(UserPoolId=pool_id, Domain="branded", CustomDomainConfig={"CertificateArn": renewed})]:
+        assert error_code(call) == "InvalidParameterException"
+    assert idp.describe_user_pool_domain(Domain="branded")["DomainDescription"]["ManagedLoginVersion"] == 2  # nothing half-written
     idp.delete_user_pool_domain(UserPoolId=pool_id, Domain="login.branded.example")
     discovery = requests.get(f"{api_server.url}/{pool_id}/.well-known/openid-configuration").json()
     assert discovery["authorization_endpoint"] == f"http://branded.localhost:{api_server.port}/oauth2/authorize"

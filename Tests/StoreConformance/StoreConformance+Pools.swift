@@ -167,6 +167,15 @@ extension StoreConformance {
             }
             try check(try await store.domain(named: prefix)?.poolId == pool.id, "domain not found by name")
             try check(try await store.domains(poolId: pool.id).count == 2, "pool should have two domains")
+            let custom = "auth.\(prefix).example"
+            let updated = try await store.updateDomain(named: custom, poolId: pool.id, certificateArn: "arn:aws:acm:local:0:certificate/y",
+                                                       managedLoginVersion: 2)
+            try check(updated.certificateArn == "arn:aws:acm:local:0:certificate/y" && updated.managedLoginVersion == 2 && updated.isCustom,
+                      "domain updated")
+            try check(try await store.domain(named: custom) == updated, "the update is read back")
+            try await expectError(.notFound("domain \(custom)")) {
+                _ = try await store.updateDomain(named: custom, poolId: other.id, certificateArn: nil, managedLoginVersion: 1)
+            }
             try await store.deleteDomain(named: prefix)
             try check(try await store.domain(named: prefix) == nil, "domain not deleted")
             try await store.deletePool(id: pool.id)

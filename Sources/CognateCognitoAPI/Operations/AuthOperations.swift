@@ -475,7 +475,7 @@ struct GetTokensFromRefreshToken: APIOperation {
         let client = try await context.publicClient(input.ClientId)
         guard ClientAuthenticator.secretMatches(input.ClientSecret, client: client) else {
             CognateMetrics.signIn(flow: name, result: "failure")
-            throw CognitoError.notAuthorized("Client \(client.clientId) is configured with secret but SECRET_HASH was not received or the secret does not match.")
+            throw CognitoError.notAuthorized("Client authentication failed.")
         }
         do {
             let (tokens, _) = try await context.tokens.refresh(input.RefreshToken, client: client)

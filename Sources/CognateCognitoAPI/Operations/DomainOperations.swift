@@ -49,8 +49,9 @@ struct CreateUserPoolDomain: APIOperation {
         if try await context.store.domains(poolId: pool.id).contains(where: { $0.isCustom == custom }) {
             throw CognitoError.invalidParameter("User pool \(pool.id) already has a \(custom ? "custom" : "prefix") domain configured.")
         }
-        let domain = UserPoolDomain(domain: name, poolId: pool.id, isCustom: custom,
+        var domain = UserPoolDomain(domain: name, poolId: pool.id, isCustom: custom,
                                     certificateArn: input.CustomDomainConfig?.CertificateArn, createdAt: context.now())
+        domain.managedLoginVersion = input.ManagedLoginVersion
         do {
             try await context.store.createDomain(domain)
         } catch StoreError.duplicate {
@@ -80,7 +81,7 @@ struct DescribeUserPoolDomain: APIOperation {
         return Output(DomainDescription: DomainDescriptionType(
             UserPoolId: domain.poolId, AWSAccountId: "000000000000", Domain: domain.domain,
             CloudFrontDistribution: context.domains.host(of: domain), Version: "1", Status: "ACTIVE",
-            CustomDomainConfig: domain.certificateArn.map(CustomDomainConfigType.init), ManagedLoginVersion: 1))
+            CustomDomainConfig: domain.certificateArn.map(CustomDomainConfigType.init), ManagedLoginVersion: domain.managedLoginVersion ?? 1))
     }
 }
 
@@ -99,5 +100,40 @@ struct DeleteUserPoolDomain: APIOperation {
         }
         try await context.store.deleteDomain(named: domain.domain)
         return EmptyOutput()
+    }
+}
+
+/// A pool's domain changed in place: its ManagedLoginVersion, and a custom domain's certificate.
+struct UpdateUserPoolDomain: APIOperation {
+    struct Input: Decodable, Sendable {
+        var Domain: String
+        var UserPoolId: String
+        var ManagedLoginVersion: Int?
+        var CustomDomainConfig: CustomDomainConfigType?
+    }
+
+    struct Output: Encodable, Sendable {
+        var ManagedLoginVersion: Int
+        var CloudFrontDomain: String?
+    }
+
+    static let name = "UpdateUserPoolDomain"
+
+    static func run(_ input: Input, _ context: APIContext) async throws -> Output {
+        let pool = try await context.existingPool(input.UserPoolId)
+        let name = input.Domain.lowercased()
+        guard let domain = try await context.store.domain(named: name), domain.poolId == pool.id else {
+            throw CognitoError.invalidParameter("The domain \(name) is not a domain of user pool \(pool.id).")
+        }
+        if let version = input.ManagedLoginVersion, ![1, 2].contains(version) {
+            throw CognitoError.invalidParameter("ManagedLoginVersion must be 1 or 2.")
+        }
+        if input.CustomDomainConfig != nil, !domain.isCustom {
+            throw CognitoError.invalidParameter("CustomDomainConfig is for a custom domain; \(name) is a prefix domain.")
+        }
+        let updated = try await context.store.updateDomain(
+            named: name, poolId: pool.id, certificateArn: input.CustomDomainConfig?.CertificateArn ?? domain.certificateArn,
+            managedLoginVersion: input.ManagedLoginVersion ?? domain.managedLoginVersion)
+        return Output(ManagedLoginVersion: updated.managedLoginVersion ?? 1, CloudFrontDomain: updated.isCustom ? context.domains.publicURL.host : nil)
     }
 }

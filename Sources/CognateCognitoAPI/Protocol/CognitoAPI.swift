@@ -100,7 +100,7 @@ public struct CognitoAPI: Sendable {
         AdminResetUserPassword.self, AdminConfirmSignUp.self, ListUsers.self,
         AdminAddUserToGroup.self, AdminRemoveUserFromGroup.self, AdminListGroupsForUser.self, ListUsersInGroup.self,
         AddCustomAttributes.self,
-        CreateUserPoolDomain.self, DescribeUserPoolDomain.self, DeleteUserPoolDomain.self,
+        CreateUserPoolDomain.self, DescribeUserPoolDomain.self, DeleteUserPoolDomain.self, UpdateUserPoolDomain.self,
         InitiateAuth.self, AdminInitiateAuth.self, RespondToAuthChallenge.self, AdminRespondToAuthChallenge.self,
         GetUser.self, GlobalSignOut.self, AdminUserGlobalSignOut.self, RevokeToken.self, GetTokensFromRefreshToken.self, DeleteUser.self,
         SignUp.self, ConfirmSignUp.self, ResendConfirmationCode.self, ForgotPassword.self, ConfirmForgotPassword.self,

@@ -206,6 +206,7 @@ final class DomainRow: Model, @unchecked Sendable {
     @Field(key: "pool_id") var poolId: String
     @Field(key: "is_custom") var isCustom: Bool
     @OptionalField(key: "certificate_arn") var certificateArn: String?
+    @OptionalField(key: "managed_login_version") var managedLoginVersion: Int?
     @Field(key: "created_at") var createdAt: Date
     init() {}
 }
