@@ -210,3 +210,21 @@ def wait_until_serving(url, process, timeout=30):
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{process.args[0]} did not answer at {url}")
+
+
+def at_once(calls):
+    """Runs the calls in threads, all at once; each one's result, or the Cognito error code it got."""
+    from botocore.exceptions import ClientError
+    results = [None] * len(calls)
+
+    def run(index):
+        try:
+            results[index] = calls[index]()
+        except ClientError as error:
+            results[index] = error.response["Error"]["Code"]
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -3,12 +3,9 @@ and every token they hold ends), GetTokensFromRefreshToken (rotation, reuse, sec
 renewal a rotating client allows besides the token endpoint), user pool tags (TagResource,
 UntagResource, ListTagsForResource, UserPoolTags), and the legacy SetUserSettings /
 AdminSetUserSettings. Each with its refusals and with many requests at once."""
-import threading
-
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import ADMIN, Server, claims, cognito, refused
+from conftest import ADMIN, Server, at_once, claims, cognito, refused
 
 PASSWORD = "Corr3ct-Horse!"
 
@@ -42,23 +39,6 @@ def sign_in(idp, app, name, secret=None):
         import hmac
         parameters["SECRET_HASH"] = base64.b64encode(hmac.new(secret.encode(), (name + app["ClientId"]).encode(), hashlib.sha256).digest()).decode()
     return idp.initiate_auth(ClientId=app["ClientId"], AuthFlow="USER_PASSWORD_AUTH", AuthParameters=parameters)["AuthenticationResult"]
-
-
-def at_once(calls):
-    """Runs the calls together; each one's result or the error code it got."""
-    results = [None] * len(calls)
-
-    def run(index):
-        try:
-            results[index] = calls[index]()
-        except ClientError as error:
-            results[index] = error.response["Error"]["Code"]
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_a_user_deletes_their_own_account_and_every_token_ends(world):

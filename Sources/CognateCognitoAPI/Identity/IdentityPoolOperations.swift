@@ -239,10 +239,7 @@ struct GetIdentityPoolRoles: APIOperation {
 }
 
 struct TagIdentityPool: APIOperation {
-    struct Input: Decodable, Sendable {
-        var ResourceArn: String
-        var Tags: [String: String]
-    }
+    typealias Input = TagResourceInput
 
     static let name = "TagResource"
 
@@ -257,10 +254,7 @@ struct TagIdentityPool: APIOperation {
 }
 
 struct UntagIdentityPool: APIOperation {
-    struct Input: Decodable, Sendable {
-        var ResourceArn: String
-        var TagKeys: [String]
-    }
+    typealias Input = UntagResourceInput
 
     static let name = "UntagResource"
 
@@ -274,13 +268,8 @@ struct UntagIdentityPool: APIOperation {
 }
 
 struct ListIdentityPoolTags: APIOperation {
-    struct Input: Decodable, Sendable {
-        var ResourceArn: String
-    }
-
-    struct Output: Encodable, Sendable {
-        var Tags: [String: String]
-    }
+    typealias Input = ResourceArnInput
+    typealias Output = TagsOutput
 
     static let name = "ListTagsForResource"
 

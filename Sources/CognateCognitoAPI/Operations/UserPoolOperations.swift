@@ -228,6 +228,25 @@ extension APIContext {
     }
 }
 
+/// TagResource, UntagResource and ListTagsForResource take the same shapes in both services.
+struct TagResourceInput: Decodable, Sendable {
+    var ResourceArn: String
+    var Tags: [String: String]
+}
+
+struct UntagResourceInput: Decodable, Sendable {
+    var ResourceArn: String
+    var TagKeys: [String]
+}
+
+struct ResourceArnInput: Decodable, Sendable {
+    var ResourceArn: String
+}
+
+struct TagsOutput: Encodable, Sendable {
+    var Tags: [String: String]
+}
+
 /// A user pool's tags, named by its ARN (`arn:aws:cognito-idp:<region>:<account>:userpool/<id>`,
 /// as DescribeUserPool gives it): at most 50, keys and values as the model allows.
 enum UserPoolTagging {
@@ -257,10 +276,7 @@ extension APIContext {
 }
 
 struct TagUserPool: APIOperation {
-    struct Input: Decodable, Sendable {
-        var ResourceArn: String
-        var Tags: [String: String]
-    }
+    typealias Input = TagResourceInput
 
     static let name = "TagResource"
 
@@ -279,10 +295,7 @@ struct TagUserPool: APIOperation {
 }
 
 struct UntagUserPool: APIOperation {
-    struct Input: Decodable, Sendable {
-        var ResourceArn: String
-        var TagKeys: [String]
-    }
+    typealias Input = UntagResourceInput
 
     static let name = "UntagResource"
 
@@ -296,13 +309,8 @@ struct UntagUserPool: APIOperation {
 }
 
 struct ListUserPoolTags: APIOperation {
-    struct Input: Decodable, Sendable {
-        var ResourceArn: String
-    }
-
-    struct Output: Encodable, Sendable {
-        var Tags: [String: String]
-    }
+    typealias Input = ResourceArnInput
+    typealias Output = TagsOutput
 
     static let name = "ListTagsForResource"
 
