@@ -24,6 +24,17 @@ struct DeviceType: Encodable, Sendable {
     }
 }
 
+/// GetDevice's and AdminGetDevice's answer.
+struct DeviceOutput: Encodable, Sendable {
+    var Device: DeviceType
+}
+
+/// ListDevices' and AdminListDevices' answer.
+struct DevicesOutput: Encodable, Sendable {
+    var Devices: [DeviceType]
+    var PaginationToken: String?
+}
+
 struct DeviceSecretVerifierConfigType: Decodable, Sendable {
     var PasswordVerifier: String?
     var Salt: String?
@@ -77,9 +88,7 @@ struct GetDevice: APIOperation {
         var AccessToken: String
     }
 
-    struct Output: Encodable, Sendable {
-        var Device: DeviceType
-    }
+    typealias Output = DeviceOutput
 
     static let name = "GetDevice"
 
@@ -96,10 +105,7 @@ struct ListDevices: APIOperation {
         var PaginationToken: String?
     }
 
-    struct Output: Encodable, Sendable {
-        var Devices: [DeviceType]
-        var PaginationToken: String?
-    }
+    typealias Output = DevicesOutput
 
     static let name = "ListDevices"
 
@@ -149,9 +155,7 @@ struct AdminGetDevice: APIOperation {
         var Username: String
     }
 
-    struct Output: Encodable, Sendable {
-        var Device: DeviceType
-    }
+    typealias Output = DeviceOutput
 
     static let name = "AdminGetDevice"
 
@@ -170,10 +174,7 @@ struct AdminListDevices: APIOperation {
         var PaginationToken: String?
     }
 
-    struct Output: Encodable, Sendable {
-        var Devices: [DeviceType]
-        var PaginationToken: String?
-    }
+    typealias Output = DevicesOutput
 
     static let name = "AdminListDevices"
 

@@ -105,17 +105,9 @@ struct DeleteUserPoolDomain: APIOperation {
 
 /// A pool's domain changed in place: its ManagedLoginVersion, and a custom domain's certificate.
 struct UpdateUserPoolDomain: APIOperation {
-    struct Input: Decodable, Sendable {
-        var Domain: String
-        var UserPoolId: String
-        var ManagedLoginVersion: Int?
-        var CustomDomainConfig: CustomDomainConfigType?
-    }
-
-    struct Output: Encodable, Sendable {
-        var ManagedLoginVersion: Int
-        var CloudFrontDomain: String?
-    }
+    // the same shapes as CreateUserPoolDomain's
+    typealias Input = CreateUserPoolDomain.Input
+    typealias Output = CreateUserPoolDomain.Output
 
     static let name = "UpdateUserPoolDomain"
 
