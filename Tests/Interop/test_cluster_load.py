@@ -80,6 +80,9 @@ defaults
     retries 2
     option redispatch
     retry-on conn-failure
+    # a request always goes out on a new server connection: a connection that fails then never
+    # carried it, so the retry above cannot send a POST (a sign-up) a second time to another node
+    http-reuse never
     option http-server-close
 frontend cognate
     bind 127.0.0.1:{port}
