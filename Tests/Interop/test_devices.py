@@ -135,7 +135,7 @@ def test_a_remembered_device_skips_the_second_factor_until_it_is_forgotten(world
     refused(lambda: world.idp.respond_to_auth_challenge(ClientId=client, ChallengeName="DEVICE_SRP_AUTH", ChallengeResponses={
         "USERNAME": "kim", "DEVICE_KEY": device[0], "SRP_A": long_to_hex(srp.large_a_value)}), "InvalidParameterException")
     refused(lambda: world.idp.respond_to_auth_challenge(ClientId=client, ChallengeName="DEVICE_SRP_AUTH", Session=after_password["Session"],
-                                                        ChallengeResponses={"USERNAME": "kim", "DEVICE_KEY": device[0][:-1] + "0",
+                                                        ChallengeResponses={"USERNAME": "kim", "DEVICE_KEY": device[0][:-1] + ("1" if device[0][-1] == "0" else "0"),
                                                                             "SRP_A": long_to_hex(srp.large_a_value)}), "NotAuthorizedException")
     # pycognito's own authenticate_user sends DEVICE_SRP_AUTH without the session: refused, the password alone signs no device in
     with pytest.raises(ClientError):

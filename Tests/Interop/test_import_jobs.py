@@ -176,7 +176,7 @@ def test_upload_and_start_refusals(imports, tmp_path):
     signature = re.search(r"signature=(\w+)", url).group(1)
     flipped = ("1" if signature[0] == "0" else "0") + signature[1:]
     for forged in [url.replace(signature, flipped), url.replace("expires=", "expires=9"),
-                   url.replace(job["JobId"], job["JobId"][:-1] + "x"), url.split("?")[0]]:
+                   url.replace(job["JobId"], job["JobId"][:-1] + ("y" if job["JobId"][-1] == "x" else "x")), url.split("?")[0]]:
         response = requests.put(forged, data=good)
         assert response.status_code == 403 and "<Code>AccessDenied</Code>" in response.text, (forged, response.text)
     # the signature is checked before the body is read: a forged URL with a large file is refused as such

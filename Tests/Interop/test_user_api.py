@@ -95,7 +95,7 @@ def test_get_tokens_from_refresh_token_with_and_without_rotation(world):
     refused(lambda: idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=tokens["RefreshToken"]),
             "NotAuthorizedException")  # no secret
     refused(lambda: idp.get_tokens_from_refresh_token(ClientId=rotating["ClientId"], RefreshToken=tokens["RefreshToken"],
-                                                      ClientSecret="x" + secret[1:]), "NotAuthorizedException")
+                                                      ClientSecret=("y" if secret[0] == "x" else "x") + secret[1:]), "NotAuthorizedException")
     refused(lambda: idp.get_tokens_from_refresh_token(ClientId=plain["ClientId"], RefreshToken=tokens["RefreshToken"]),
             "NotAuthorizedException")  # another client's token
     refused(lambda: idp.get_tokens_from_refresh_token(ClientId="nosuchclient000000000000", RefreshToken=tokens["RefreshToken"]),
@@ -143,7 +143,7 @@ def test_user_pool_tags(world):
     assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"env": "staging"}
     # refusals
     refused(lambda: idp.tag_resource(ResourceArn="arn:aws:s3:::a-bucket-of-mine", Tags={"a": "b"}), "InvalidParameterException")
-    refused(lambda: idp.tag_resource(ResourceArn=arn.replace(pool["Id"], pool["Id"][:-1] + "Z"), Tags={"a": "b"}), "ResourceNotFoundException")
+    refused(lambda: idp.tag_resource(ResourceArn=arn.replace(pool["Id"], pool["Id"][:-1] + ("Y" if pool["Id"][-1] == "Z" else "Z")), Tags={"a": "b"}), "ResourceNotFoundException")
     refused(lambda: idp.list_tags_for_resource(ResourceArn=arn.replace(":local:", ":eu-west-1:")), "ResourceNotFoundException")
     refused(lambda: idp.tag_resource(ResourceArn=arn, Tags={"aws:owner": "me"}), "InvalidParameterException")
     refused(lambda: idp.tag_resource(ResourceArn=arn, Tags={f"k{n}": "v" for n in range(50)}), "InvalidParameterException")
