@@ -56,6 +56,8 @@ public actor MemoryStore {
         var identities: [String: Identity] = [:]
         var importJobs: [String: UserImportJob] = [:]
         var devices: [String: Device] = [:]
+        /// pool id/credential id → passkey
+        var passkeys: [String: WebAuthnCredential] = [:]
         var importFiles: [String: Data] = [:]
     }
 }
@@ -134,6 +136,7 @@ extension MemoryStore: UserPoolStore {
         for gone in state.importJobs.values where gone.poolId == id { state.importFiles[gone.id] = nil }
         state.importJobs = state.importJobs.filter { $0.value.poolId != id }
         state.devices = state.devices.filter { $0.value.poolId != id }
+        state.passkeys = state.passkeys.filter { $0.value.poolId != id }
         state.groups[id] = nil
         state.members[id] = nil
         state.codes = state.codes.filter { $0.value.poolId != id }
@@ -348,6 +351,7 @@ extension MemoryStore: UserStore {
         for group in (state.members[poolId] ?? [:]).keys { state.members[poolId]?[group]?.remove(sub) }
         state.userCodes = state.userCodes.filter { !($0.value.poolId == poolId && $0.value.userSub == sub) }
         state.devices = state.devices.filter { !($0.value.poolId == poolId && $0.value.userSub == sub) }
+        state.passkeys = state.passkeys.filter { !($0.value.poolId == poolId && $0.value.userSub == sub) }
     }
 }
 
@@ -1113,6 +1117,46 @@ extension MemoryStore: DeviceStore {
         try available()
         guard state.devices[key]?.poolId == poolId else { throw StoreError.notFound("device \(key)") }
         state.devices[key] = nil
+    }
+}
+
+extension MemoryStore: WebAuthnCredentialStore {
+    public func createWebAuthnCredential(_ credential: WebAuthnCredential) throws {
+        try available()
+        guard let user = state.users[credential.userSub], user.poolId == credential.poolId else { throw StoreError.notFound("user \(credential.userSub)") }
+        let key = credential.poolId + "/" + credential.id
+        guard state.passkeys[key] == nil else { throw StoreError.duplicate("passkey") }
+        state.passkeys[key] = credential
+    }
+
+    public func webAuthnCredential(poolId: String, id: String) throws -> WebAuthnCredential? {
+        try available()
+        return state.passkeys[poolId + "/" + id]
+    }
+
+    public func webAuthnCredentials(poolId: String, userSub: UUID, limit: Int, after cursor: String?) throws -> ListPage<WebAuthnCredential> {
+        try available()
+        var found = state.passkeys.filter { $0.value.poolId == poolId && $0.value.userSub == userSub }.sorted { $0.key < $1.key }
+        if let key = Paging.key(cursor) { found = found.filter { $0.key > key } }
+        let items = Array(found.prefix(limit))
+        return ListPage(items: items.map(\.value), next: found.count > limit ? items.last.map { Paging.cursor($0.key) } : nil)
+    }
+
+    public func recordWebAuthnUse(poolId: String, id: String, expected: UInt32, signCount: UInt32, at date: Date) throws -> Bool {
+        try available()
+        let key = poolId + "/" + id
+        guard var credential = state.passkeys[key], credential.signCount == expected else { return false }
+        credential.signCount = signCount
+        credential.lastUsedAt = date
+        state.passkeys[key] = credential
+        return true
+    }
+
+    public func deleteWebAuthnCredential(poolId: String, userSub: UUID, id: String) throws {
+        try available()
+        let key = poolId + "/" + id
+        guard state.passkeys[key]?.userSub == userSub else { throw StoreError.notFound("passkey \(id)") }
+        state.passkeys[key] = nil
     }
 }
 

@@ -43,6 +43,9 @@ public struct UserPool: Sendable, Equatable, Codable {
     /// Cognito's SignInPolicy: the first factors USER_AUTH offers (PASSWORD, EMAIL_OTP, SMS_OTP); nil: PASSWORD only.
     public var allowedFirstAuthFactors: [String]?
     public var firstAuthFactors: [String] { allowedFirstAuthFactors ?? ["PASSWORD"] }
+    /// Cognito's WebAuthnConfiguration (SetUserPoolMfaConfig): the passkeys' relying party and
+    /// user verification; nil: the defaults (the pool's domain or public host, preferred).
+    public var webAuthnConfiguration: WebAuthnConfiguration?
     /// Cognito's UserPoolTags (TagResource, CreateUserPool, UpdateUserPool): at most 50.
     public var tags: [String: String]?
     public var createdAt: Date
@@ -225,5 +228,21 @@ public struct DeviceConfiguration: Sendable, Equatable, Codable {
     public init(challengeRequiredOnNewDevice: Bool = false, deviceOnlyRememberedOnUserPrompt: Bool = false) {
         self.challengeRequiredOnNewDevice = challengeRequiredOnNewDevice
         self.deviceOnlyRememberedOnUserPrompt = deviceOnlyRememberedOnUserPrompt
+    }
+}
+
+/// Cognito's WebAuthnConfiguration of a pool.
+public struct WebAuthnConfiguration: Sendable, Equatable, Codable {
+    /// The domain passkeys are made for; nil: the pool's custom domain, its prefix domain, or the public URL's host.
+    public var relyingPartyId: String?
+    /// `required` or `preferred`.
+    public var userVerification: String
+    /// `SINGLE_FACTOR`, or `MULTI_FACTOR_WITH_USER_VERIFICATION`: a verified passkey counts as the second factor too.
+    public var factorConfiguration: String
+
+    public init(relyingPartyId: String? = nil, userVerification: String = "preferred", factorConfiguration: String = "SINGLE_FACTOR") {
+        self.relyingPartyId = relyingPartyId
+        self.userVerification = userVerification
+        self.factorConfiguration = factorConfiguration
     }
 }

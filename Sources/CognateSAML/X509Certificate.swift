@@ -38,6 +38,22 @@ public struct X509Certificate: Sendable, Equatable {
 
     public var base64: String { der.base64EncodedString() }
 
+    /// The certificate's public key as a SubjectPublicKeyInfo DER (what a passkey's packed
+    /// attestation is checked with); nil if OpenSSL cannot read it.
+    public var subjectPublicKeyInfo: Data? {
+        der.withUnsafeBytes { buffer -> Data? in
+            var cursor = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            guard let certificate = d2i_X509(nil, &cursor, buffer.count) else { return nil }
+            defer { X509_free(certificate) }
+            guard let key = X509_get0_pubkey(certificate) else { return nil }
+            var out: UnsafeMutablePointer<UInt8>?
+            let length = i2d_PUBKEY(key, &out)
+            guard length > 0, let out else { return nil }
+            defer { CRYPTO_free(out, #fileID, #line) }
+            return Data(bytes: out, count: Int(length))
+        }
+    }
+
     /// Whether the certificate is within its validity at `date`.
     public func isValid(at date: Date) -> Bool { notBefore <= date && date <= notAfter }
 

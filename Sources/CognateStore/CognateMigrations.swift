@@ -13,6 +13,6 @@ public enum CognateMigrations {
         M024_CreateUserCodes(), M025_AddOutboxLease(), M026_CreateAuthEvents(),
         M027_CreateAuthorizationRequests(), M028_CreateIdentityProviders(),
         M029_AddSessionFederation(), M030_CreateUICustomizations(), M031_CreateManagedLoginBrandings(), M032_AddOutboxLocale(),
-        M033_CreateIdentityPools(), M034_CreateUserImportJobs(), M035_AddUserFilterIndexes(), M036_CreateDevices(), M037_AddDomainManagedLoginVersion(),
+        M033_CreateIdentityPools(), M034_CreateUserImportJobs(), M035_AddUserFilterIndexes(), M036_CreateDevices(), M037_AddDomainManagedLoginVersion(), M038_CreateWebAuthnCredentials(),
     ]
 }

@@ -1,3 +1,4 @@
+import CognateCore
 @testable import CognateCognitoAPI
 import Foundation
 import Testing

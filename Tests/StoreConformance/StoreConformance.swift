@@ -64,5 +64,5 @@ public enum StoreConformance {
         ConformanceCase(description: name, run: run)
     }
 
-    public static let cases: [ConformanceCase] = pools + clients + readYourWrites + domains + users + groups + resourceServers + keys + signIn + refreshGrant + codes + counters + purge + system + federation + branding + managedLogin + identityPools + importJobs + devices
+    public static let cases: [ConformanceCase] = pools + clients + readYourWrites + domains + users + groups + resourceServers + keys + signIn + refreshGrant + codes + counters + purge + system + federation + branding + managedLogin + identityPools + importJobs + devices + passkeys
 }

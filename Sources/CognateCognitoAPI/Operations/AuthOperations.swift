@@ -129,6 +129,8 @@ enum AuthFlows {
         } catch let error as AccountError {
             // an EMAIL_OTP or SMS_MFA code could not be sent (too many this hour)
             throw Accounts.translate(error)
+        } catch let error as WebAuthnError {
+            throw Passkeys.signInRefusal(error)
         } catch let error as TokenError {
             throw refreshRefusal(error)
         }
@@ -148,7 +150,7 @@ enum AuthFlows {
         let custom = challenge == "CUSTOM_CHALLENGE" || (challenge == "PASSWORD_VERIFIER" && !(session ?? "").isEmpty)
         let passwordFlows = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH"]
         let needed = custom ? ["ALLOW_CUSTOM_AUTH"] : challenge == "PASSWORD_VERIFIER" ? ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH"]
-            : challenge == "SELECT_CHALLENGE" ? ["ALLOW_USER_AUTH"] : passwordFlows
+            : ["SELECT_CHALLENGE", "WEB_AUTHN"].contains(challenge) ? ["ALLOW_USER_AUTH"] : passwordFlows
         guard client.explicitAuthFlows.contains(where: needed.contains) else {
             let flow = custom ? "CUSTOM_AUTH" : challenge == "PASSWORD_VERIFIER" ? "USER_SRP_AUTH" : challenge
             throw CognitoError.invalidParameter("\(flow) flow not enabled for this client")
@@ -199,6 +201,11 @@ enum AuthFlows {
                     password: responses["PASSWORD"], srpA: responses["SRP_A"], scopes: apiScopes))
                 if output.ChallengeName == "PASSWORD_VERIFIER" { output.Session = nil }
                 return output
+            case "WEB_AUTHN":
+                guard let session, !session.isEmpty else { throw CognitoError.invalidParameter("Missing required parameter Session") }
+                try checkSecretHash(responses["SECRET_HASH"], usernames: [try parameter("USERNAME", responses)], client: client, context)
+                return AuthOutput(try await context.signIn.answerPasskey(pool: pool, client: client, session: session,
+                                                                         credential: try parameter("CREDENTIAL", responses), scopes: apiScopes))
             case "SMS_OTP":
                 // a text-message code as the first factor: answered as SMS_MFA's is
                 var answer = responses
@@ -220,6 +227,9 @@ enum AuthFlows {
             throw translate(error)
         } catch let error as AccountError {
             throw error == .codeMismatch ? CognitoError("CodeMismatchException", "Invalid code received for user") : Accounts.translate(error)
+        } catch let error as WebAuthnError {
+            // a sign-in names no more than that the passkey's answer was not accepted (RespondToAuthChallenge has no WebAuthn errors)
+            throw Passkeys.signInRefusal(error)
         }
     }
 
@@ -518,12 +528,12 @@ struct UserAuthFactorsOutput: Encodable, Sendable {
     var UserMFASettingList: [String]?
     var ConfiguredUserAuthFactors: [String]
 
-    init(_ user: User, pool: UserPool) {
+    init(_ user: User, firstFactors: [String]) {
         Username = user.username
         UserMFASettingList = UserAttributes.mfaFactors(user)
         PreferredMfaSetting = UserMFASettingList == nil ? nil : user.mfa.preferred
         // the first factors the user can use with the pool's SignInPolicy (SRP is a way to send the password)
-        ConfiguredUserAuthFactors = SignInService.firstFactors(of: user, pool: pool).filter { $0 != "PASSWORD_SRP" }
+        ConfiguredUserAuthFactors = firstFactors.filter { $0 != "PASSWORD_SRP" }
     }
 }
 
@@ -536,7 +546,7 @@ struct GetUserAuthFactors: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> UserAuthFactorsOutput {
         let (user, pool) = try await context.signedInUser(input.AccessToken)
-        return UserAuthFactorsOutput(user, pool: pool)
+        return UserAuthFactorsOutput(user, firstFactors: try await context.signIn.firstFactors(of: user, pool: pool))
     }
 }
 
@@ -545,6 +555,7 @@ struct AdminGetUserAuthFactors: APIOperation {
 
     static func run(_ input: UserReference, _ context: APIContext) async throws -> UserAuthFactorsOutput {
         let pool = try await context.existingPool(input.UserPoolId)
-        return UserAuthFactorsOutput(try await context.existingUser(pool, input.Username), pool: pool)
+        let user = try await context.existingUser(pool, input.Username)
+        return UserAuthFactorsOutput(user, firstFactors: try await context.signIn.firstFactors(of: user, pool: pool))
     }
 }

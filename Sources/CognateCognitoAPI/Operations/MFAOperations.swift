@@ -141,6 +141,7 @@ struct UserPoolMfaConfigOutput: Encodable, Sendable {
     var SoftwareTokenMfaConfiguration: Enabled
     var SmsMfaConfiguration: SMS?
     var EmailMfaConfiguration: Email?
+    var WebAuthnConfiguration: WebAuthnConfigurationType
 
     init(_ pool: UserPool) {
         let factors = pool.allowedMFAFactors
@@ -149,6 +150,41 @@ struct UserPoolMfaConfigOutput: Encodable, Sendable {
         SmsMfaConfiguration = factors.contains(UserMFA.sms)
             ? .init(SmsAuthenticationMessage: pool.messages.authenticationSMSMessage ?? PoolMessages.defaultAuthenticationMessage) : nil
         EmailMfaConfiguration = factors.contains(UserMFA.email) ? .init(Message: nil, Subject: nil) : nil
+        WebAuthnConfiguration = WebAuthnConfigurationType(pool.webAuthnConfiguration ?? .init())
+    }
+}
+
+/// Cognito's WebAuthnConfigurationType: the passkeys' relying party, user verification, and
+/// whether a verified passkey counts as two factors.
+struct WebAuthnConfigurationType: Codable, Sendable {
+    var RelyingPartyId: String?
+    var UserVerification: String?
+    var FactorConfiguration: String?
+
+    init(_ configuration: WebAuthnConfiguration) {
+        RelyingPartyId = configuration.relyingPartyId
+        UserVerification = configuration.userVerification
+        FactorConfiguration = configuration.factorConfiguration
+    }
+
+    /// The configuration asked for; a RelyingPartyId must be a host name (no scheme, port or address).
+    var configuration: WebAuthnConfiguration {
+        get throws {
+            if let id = RelyingPartyId, !Self.isHostName(id) {
+                throw CognitoError.invalidParameter("RelyingPartyId must be a domain name such as auth.example.com, without a scheme or port")
+            }
+            return WebAuthnConfiguration(relyingPartyId: RelyingPartyId?.lowercased(), userVerification: UserVerification ?? "preferred",
+                                         factorConfiguration: FactorConfiguration ?? "SINGLE_FACTOR")
+        }
+    }
+
+    static func isHostName(_ text: String) -> Bool {
+        let labels = text.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...127).contains(text.count), !labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) else { return false }
+        return labels.allSatisfy { label in
+            (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                && label.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }
+        }
     }
 }
 
@@ -176,6 +212,7 @@ struct SetUserPoolMfaConfig: APIOperation {
         var SoftwareTokenMfaConfiguration: EnabledInput?
         var SmsMfaConfiguration: SMSInput?
         var EmailMfaConfiguration: [String: String]?
+        var WebAuthnConfiguration: WebAuthnConfigurationType?
     }
 
     static let name = "SetUserPoolMfaConfig"
@@ -192,7 +229,9 @@ struct SetUserPoolMfaConfig: APIOperation {
         }
         let date = context.now()
         let offered = factors
+        let passkeys = try input.WebAuthnConfiguration?.configuration
         let updated = try await context.store.updatePool(id: input.UserPoolId) { pool in
+            if let passkeys { pool.webAuthnConfiguration = passkeys }
             if let mode { pool.mfaConfiguration = mode }
             pool.mfaFactors = offered
             if let message = input.SmsMfaConfiguration?.SmsAuthenticationMessage { pool.messages.authenticationSMSMessage = message }

@@ -119,6 +119,7 @@ public struct CognitoAPI: Sendable {
         SetUserSettings.self, AdminSetUserSettings.self,
         ConfirmDevice.self, GetDevice.self, ListDevices.self, UpdateDeviceStatus.self, ForgetDevice.self,
         AdminGetDevice.self, AdminListDevices.self, AdminUpdateDeviceStatus.self, AdminForgetDevice.self,
+        StartWebAuthnRegistration.self, CompleteWebAuthnRegistration.self, ListWebAuthnCredentials.self, DeleteWebAuthnCredential.self,
         GetUserAuthFactors.self, AdminGetUserAuthFactors.self,
     ]
 

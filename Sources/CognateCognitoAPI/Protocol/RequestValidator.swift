@@ -1,3 +1,4 @@
+import CognateCore
 import Foundation
 
 /// Checks a request body against the operation's input shape as AWS does: a value of the wrong

@@ -38,11 +38,19 @@ public enum PoolRules {
         }
         if let factors = pool.allowedFirstAuthFactors {
             if !factors.contains("PASSWORD") { fail("SignInPolicy.AllowedFirstAuthFactors", "must include PASSWORD") }
-            for factor in factors where !["PASSWORD", "EMAIL_OTP", "SMS_OTP"].contains(factor) {
-                fail("SignInPolicy.AllowedFirstAuthFactors", "'\(factor)' is not one Cognate offers (PASSWORD, EMAIL_OTP, SMS_OTP)")
+            for factor in factors where !["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"].contains(factor) {
+                fail("SignInPolicy.AllowedFirstAuthFactors", "'\(factor)' is not one Cognate offers (PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN)")
             }
             if pool.mfaConfiguration == .on, factors.contains(where: { $0.hasSuffix("_OTP") }) {
                 fail("SignInPolicy.AllowedFirstAuthFactors", "one-time codes cannot be a first factor where MFA is required")
+            }
+        }
+        if let passkeys = pool.webAuthnConfiguration {
+            if !["required", "preferred"].contains(passkeys.userVerification) {
+                fail("WebAuthnConfiguration.UserVerification", "must be required or preferred")
+            }
+            if !["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"].contains(passkeys.factorConfiguration) {
+                fail("WebAuthnConfiguration.FactorConfiguration", "must be SINGLE_FACTOR or MULTI_FACTOR_WITH_USER_VERIFICATION")
             }
         }
         errors += validate(pool.tokenValidity, field: "tokenValidity")

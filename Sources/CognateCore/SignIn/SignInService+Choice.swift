@@ -11,17 +11,30 @@ extension SignInService {
     static let phantomFingerprint = "phantom"
 
     /// The first factors a user can choose here, in Cognito's order; a name no one holds gets all the pool allows.
-    public static func firstFactors(of user: User?, pool: UserPool) -> [String] {
+    /// `passkeys`: whether the user has registered one.
+    public static func firstFactors(of user: User?, pool: UserPool, passkeys: Bool) -> [String] {
         let allowed = pool.firstAuthFactors
         let available = user.map(availableFactors)
         var factors: [String] = []
         if allowed.contains("PASSWORD"), user == nil || user?.passwordHash != nil { factors += ["PASSWORD", "PASSWORD_SRP"] }
+        if allowed.contains("WEB_AUTHN"), user == nil || passkeys { factors.append("WEB_AUTHN") }
         if allowed.contains("EMAIL_OTP"), available?.contains(UserMFA.email) ?? true { factors.append("EMAIL_OTP") }
         if allowed.contains("SMS_OTP"), available?.contains(UserMFA.sms) ?? true { factors.append("SMS_OTP") }
         return factors
     }
 
     /// How USER_AUTH begins: the outcome, and the factors to choose from when none was preferred.
+    /// Whether the user has a passkey (one read, not a listing).
+    public func hasPasskeys(_ user: User?) async throws -> Bool {
+        guard let user else { return false }
+        return try await !store.webAuthnCredentials(poolId: user.poolId, userSub: user.sub, limit: 1, after: nil).items.isEmpty
+    }
+
+    /// The first factors `user` can choose here (GetUserAuthFactors, SELECT_CHALLENGE).
+    public func firstFactors(of user: User?, pool: UserPool) async throws -> [String] {
+        Self.firstFactors(of: user, pool: pool, passkeys: try await hasPasskeys(user))
+    }
+
     public struct ChoiceStart: Sendable {
         public var outcome: SignInOutcome
         public var available: [String]?
@@ -38,7 +51,7 @@ extension SignInService {
                 passwordFingerprint: user.map { Self.fingerprint($0.passwordHash ?? "") } ?? Self.phantomFingerprint,
                 expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
             return ChoiceStart(outcome: .challenge(name: "SELECT_CHALLENGE", session: session, parameters: [:]),
-                               available: Self.firstFactors(of: user, pool: pool))
+                               available: try await firstFactors(of: user, pool: pool))
         }
         return ChoiceStart(outcome: try await choose(preferred, user: user, username: username, pool: pool, client: client, password: password,
                                                      srpA: srpA, scopes: scopes), available: nil)
@@ -59,7 +72,7 @@ extension SignInService {
 
     func choose(_ factor: String, user: User?, username: String, pool: UserPool, client: AppClient, password: String?, srpA: String?,
                 scopes: [String]) async throws -> SignInOutcome {
-        guard Self.firstFactors(of: user, pool: pool).contains(factor) else {
+        guard try await firstFactors(of: user, pool: pool).contains(factor) else {
             throw SignInError.invalidParameter("\(factor) is not a way this user can sign in here")
         }
         switch factor {
@@ -69,6 +82,10 @@ extension SignInService {
         case "PASSWORD_SRP":
             guard let srpA, !srpA.isEmpty else { throw SignInError.invalidParameter("Missing required parameter SRP_A") }
             return try await startSRP(pool: pool, client: client, username: user?.username ?? username, srpA: srpA)
+        case "WEB_AUTHN":
+            // an account that cannot sign in is answered as a name no one holds: a challenge no passkey answers
+            let usable = user.flatMap { $0.enabled && $0.status == .confirmed ? $0 : nil }
+            return try await passkeyChallenge(user: usable, username: username, pool: pool, client: client)
         default:
             let email = factor == "EMAIL_OTP"
             guard let user, user.enabled, user.status == .confirmed else {

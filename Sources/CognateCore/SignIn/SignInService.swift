@@ -30,7 +30,7 @@ public enum SignInOutcome: Sendable, Equatable {
 /// Password sign-in and its challenges, shared by InitiateAuth and the hosted login form.
 public struct SignInService: Sendable {
     /// What sign-in reads and writes: users, their codes and counters, single-use marks.
-    public typealias Store = UserStore & VerificationCodeStore & SingleUseStore & DeviceStore
+    public typealias Store = UserStore & VerificationCodeStore & SingleUseStore & DeviceStore & WebAuthnCredentialStore
     let store: any Store
     let hasher: PasswordHasher
     let credentials: Credentials
@@ -343,6 +343,8 @@ public struct SignInService: Sendable {
         var eventId: UUID?
         /// The device the sign-in proved or is proving (DEVICE_SRP_AUTH), carried through the second factor.
         var deviceKey: String?
+        /// WEB_AUTHN: the challenge the passkey must sign (base64url).
+        var webAuthnChallenge: String?
     }
 
     static let sessionContext = "auth-challenge-session"

@@ -46,3 +46,18 @@ extension Data {
         }
     }
 }
+
+extension Data {
+    /// Strict base64url (RFC 4648 §5), as WebAuthn's JSON sends binary: only the URL-safe
+    /// alphabet, padding allowed but not needed.
+    public init?(base64URL text: some StringProtocol) {
+        var body = Substring(text)
+        while body.hasSuffix("=") { body = body.dropLast() }
+        guard body.utf8.allSatisfy({ $0 == 45 || $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }),
+            body.count % 4 != 1
+        else { return nil }
+        var normalized = body.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        if normalized.count % 4 > 0 { normalized += String(repeating: "=", count: 4 - normalized.count % 4) }
+        self.init(base64Encoded: normalized)
+    }
+}

@@ -35,7 +35,7 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
