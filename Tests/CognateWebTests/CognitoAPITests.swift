@@ -86,7 +86,8 @@ func call(_ app: Application, _ operation: String, _ input: [String: Any], signe
     @Test func publicOperationNeedsNoSignatureAndUnbuiltOnesSaySo() async throws {
         try await withCognate(environment: adminEnvironment) { app, _, _ async throws in
             // public (unsigned) and not answered yet: refused as unsupported, not as unsigned
-            let answer = try await call(app, "ListWebAuthnCredentials", ["AccessToken": "abc"], signed: false)
+            let answer = try await call(app, "UpdateAuthEventFeedback", ["UserPoolId": "local_abc", "Username": "ana", "EventId": "e1",
+                                                                         "FeedbackToken": "t", "FeedbackValue": "Valid"], signed: false)
             #expect(answer.errorType == "UnsupportedOperationException")
             // public and answered: the token is judged
             #expect(try await call(app, "ListDevices", ["AccessToken": "abc"], signed: false).errorType == "NotAuthorizedException")
