@@ -115,7 +115,7 @@ def test_refusals_and_names_no_one_holds(world):
     plain = idp.create_user_pool(PoolName="password-only")["UserPool"]
     assert plain["Policies"]["SignInPolicy"] == {"AllowedFirstAuthFactors": ["PASSWORD"]}
     # the pool's policy: PASSWORD always, nothing Cognate does not offer, no codes as first factor where MFA is required
-    for policy, mfa in [(["EMAIL_OTP"], "OPTIONAL"), (["PASSWORD", "WEB_AUTHN"], "OPTIONAL"), (["PASSWORD", "EMAIL_OTP"], "ON")]:
+    for policy, mfa in [(["EMAIL_OTP"], "OPTIONAL"), (["PASSWORD", "FACE_ID"], "OPTIONAL"), (["PASSWORD", "EMAIL_OTP"], "ON")]:
         refused(lambda: idp.update_user_pool(UserPoolId=pool["Id"], MfaConfiguration=mfa, AutoVerifiedAttributes=["email"],
                                              Policies={"SignInPolicy": {"AllowedFirstAuthFactors": policy}}), "InvalidParameterException")
     assert idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"] == ["PASSWORD", "EMAIL_OTP"]

@@ -128,7 +128,8 @@ def test_error_paths_have_cognitos_exception_names(api_server):
         UserPoolId=pool_id, ClientName="x", AllowedOAuthFlows=["client_credentials"],
         AllowedOAuthFlowsUserPoolClient=True)) == "InvalidOAuthFlowException"
     assert error_code(lambda: idp.admin_list_devices(UserPoolId=pool_id, Username="nobody-here")) == "UserNotFoundException"
-    assert error_code(lambda: idp.list_web_authn_credentials(AccessToken="abc")) == "UnsupportedOperationException"
+    assert error_code(lambda: idp.update_auth_event_feedback(UserPoolId=pool_id, Username="nobody", EventId="e1", FeedbackToken="t",
+                                                             FeedbackValue="Valid")) == "UnsupportedOperationException"
     # signatures
     assert error_code(lambda: client(api_server, secret_key="wrong").list_user_pools(MaxResults=1)) == "InvalidSignatureException"
     assert error_code(lambda: client(api_server, access_key="AKIAUNKNOWNKEY000000").list_user_pools(MaxResults=1)) == "UnrecognizedClientException"
