@@ -59,7 +59,7 @@ test-interop: venv
 ## own). Every interop suite passes there too (`POSTGRES_SUITES=Tests/Interop`); make test runs these.
 POSTGRES_SUITES ?= $(addprefix Tests/Interop/,test_api_sign_in.py test_hosted_sign_in.py test_management_api.py \
 	test_accounts_api.py test_identity_providers.py test_identity_pools.py test_gateway.py test_triggers.py \
-	test_federation_oidc.py test_srp.py test_keys.py test_discovery.py test_enumeration.py test_import_jobs.py test_tracing.py test_user_api.py test_devices.py test_choice_sign_in.py test_passkeys.py)
+	test_federation_oidc.py test_srp.py test_keys.py test_discovery.py test_enumeration.py test_import_jobs.py test_tracing.py test_user_api.py test_devices.py test_choice_sign_in.py test_passkeys.py test_terms.py)
 test-interop-postgres: venv
 	swift build --build-tests
 	scripts/with-postgres.sh env COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \

@@ -37,6 +37,9 @@ public struct AppClient: Sendable, Equatable, Codable {
     public var enableTokenRevocation: Bool
     /// Minutes a sign-in session of the API may last between challenges (3 to 15).
     public var authSessionValidity: Int
+    /// Cognito's terms documents (CreateTerms …): the terms of use and the privacy policy the
+    /// hosted sign-up page links to; one of each at most.
+    public var terms: [ClientTerms]?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -139,5 +142,32 @@ public struct TokenValidityUnits: Sendable, Equatable, Codable {
         self.accessToken = accessToken
         self.idToken = idToken
         self.refreshToken = refreshToken
+    }
+}
+
+/// A terms document of an app client (Cognito's TermsType): links by language, shown on the
+/// hosted sign-up page.
+public struct ClientTerms: Sendable, Equatable, Codable {
+    /// A version 4 UUID, lower case.
+    public var id: String
+    /// `terms-of-use` or `privacy-policy`.
+    public var name: String
+    /// `LINK`, the one source Cognito has.
+    public var source: String
+    /// `NONE`, the one enforcement Cognito has: shown, not asked to be ticked.
+    public var enforcement: String
+    /// Cognito's language ids (`cognito:default`, `cognito:german` …) to https URLs.
+    public var links: [String: String]
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String, name: String, source: String = "LINK", enforcement: String = "NONE", links: [String: String], createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.source = source
+        self.enforcement = enforcement
+        self.links = links
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
     }
 }

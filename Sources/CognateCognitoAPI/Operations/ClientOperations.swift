@@ -132,6 +132,7 @@ struct UpdateUserPoolClient: APIOperation {
             client.sealedSecret = current.sealedSecret
             client.secretCreatedAt = current.secretCreatedAt
             client.additionalSecret = current.additionalSecret
+            client.terms = current.terms
             client.createdAt = current.createdAt
         }
         return Output(UserPoolClient: UserPoolClientType(updated, secret: try context.pools.secret(of: updated)))

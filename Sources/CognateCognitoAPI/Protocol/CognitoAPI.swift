@@ -120,6 +120,7 @@ public struct CognitoAPI: Sendable {
         ConfirmDevice.self, GetDevice.self, ListDevices.self, UpdateDeviceStatus.self, ForgetDevice.self,
         AdminGetDevice.self, AdminListDevices.self, AdminUpdateDeviceStatus.self, AdminForgetDevice.self,
         StartWebAuthnRegistration.self, CompleteWebAuthnRegistration.self, ListWebAuthnCredentials.self, DeleteWebAuthnCredential.self,
+        CreateTerms.self, DescribeTerms.self, DescribeTermsByClient.self, ListTerms.self, UpdateTerms.self, DeleteTerms.self,
         GetUserAuthFactors.self, AdminGetUserAuthFactors.self,
     ]
 

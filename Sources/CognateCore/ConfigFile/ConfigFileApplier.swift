@@ -142,6 +142,7 @@ public struct ConfigFileApplier: Sendable {
         desired.clientId = current.clientId
         desired.createdAt = current.createdAt
         desired.updatedAt = current.updatedAt
+        desired.terms = current.terms  // set through the API (CreateTerms), not the file
         if let secret = declaration.secret {
             let keeps = current.secretHash.map { SecretDigest.matches(secret, hash: $0) } ?? false
             desired.secretHash = keeps ? current.secretHash : SecretDigest.sha256Hex(secret)

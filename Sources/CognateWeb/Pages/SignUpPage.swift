@@ -1,3 +1,4 @@
+import CognateModel
 import Foundation
 
 extension AccountPagesController {
@@ -40,5 +41,26 @@ extension AccountPagesController {
         /// Whether the refusal was about the password, or about its confirmation.
         var passwordInvalid = false
         var confirmInvalid = false
+        /// The app client's terms documents (CreateTerms), linked in the page's language where there is a link for it.
+        var terms: [TermsLink] = []
+    }
+
+    struct TermsLink: Encodable {
+        var label: PageText
+        var url: String
+    }
+
+    /// Cognito's language ids for the page languages Cognate has.
+    static let termsLanguages = ["en": "cognito:english", "de": "cognito:german", "fr": "cognito:french", "es": "cognito:spanish",
+                                 "ja": "cognito:japanese", "pt-br": "cognito:portuguese-brazil"]
+
+    /// The client's terms as links: the page language's link, else the default one, else any.
+    static func termsLinks(_ client: AppClient?, locale: String) -> [TermsLink] {
+        let wanted = termsLanguages[locale.lowercased()]
+        return (client?.terms ?? []).sorted { $0.name > $1.name }.compactMap { terms in
+            guard let url = wanted.flatMap({ terms.links[$0] }) ?? terms.links["cognito:default"] ?? terms.links.sorted(by: { $0.key < $1.key }).first?.value
+            else { return nil }
+            return TermsLink(label: terms.name == "privacy-policy" ? "signUp.privacyPolicy" : "signUp.termsOfUse", url: url)
+        }
     }
 }

@@ -261,6 +261,11 @@ struct AccountPagesController: Sendable {
                                     rules: passwordRules(page.pool), error: error, loginLink: page.link("login", authorization))
         context.passwordInvalid = errorField == "password"
         context.confirmInvalid = errorField == "confirm_password"
+        if page.client?.terms != nil {
+            let locale = try await HostedPagesController.theme(page.request, pool: page.pool, clientId: authorization.clientId).languages
+                .choose(page.request, pool: page.pool, authorization: authorization).locale
+            context.terms = termsLinks(page.client, locale: locale)
+        }
         return try await page.render(SignUpContext.template, context, status: status)
     }
 
