@@ -68,8 +68,9 @@ extension FluentStore: DeviceStore {
 
     public func deleteDevice(poolId: String, key: String) async throws {
         try await run("device") {
-            guard let row = try await DeviceRow.find(key, on: database), row.poolId == poolId else { throw StoreError.notFound("device \(key)") }
-            try await row.delete(on: database)
+            guard try await DeviceRow.find(key, on: database)?.poolId == poolId,
+                try await Self.deleteReturning(DeviceRow.schema, id: key, on: database)
+            else { throw StoreError.notFound("device \(key)") }
         }
     }
 

@@ -70,10 +70,16 @@ extension FluentStore: WebAuthnCredentialStore {
 
     public func deleteWebAuthnCredential(poolId: String, userSub: UUID, id: String) async throws {
         try await run("passkey") {
-            guard let row = try await WebAuthnCredentialRow.find(WebAuthnCredentialRow.key(poolId: poolId, id: id), on: database), row.userSub == userSub
-            else { throw StoreError.notFound("passkey \(id)") }
-            try await row.delete(on: database)
+            let key = WebAuthnCredentialRow.key(poolId: poolId, id: id)
+            guard let row = try await WebAuthnCredentialRow.find(key, on: database), row.userSub == userSub else { throw StoreError.notFound("passkey \(id)") }
+            guard try await Self.deleteReturning(WebAuthnCredentialRow.schema, id: key, on: database) else { throw StoreError.notFound("passkey \(id)") }
         }
+    }
+
+    /// Deletes a row by id in one statement that says whether it did: of two deletions at once, one did.
+    static func deleteReturning(_ table: String, id: String, on database: any Database) async throws -> Bool {
+        guard let sql = database as? any SQLDatabase else { throw StoreError.unavailable("not an SQL database") }
+        return try await !sql.delete(from: table).where(SQLIdentifier("id"), .equal, SQLBind(id)).returning(SQLIdentifier("id")).all().isEmpty
     }
 
     static func fill(_ row: WebAuthnCredentialRow, with credential: WebAuthnCredential) throws {
