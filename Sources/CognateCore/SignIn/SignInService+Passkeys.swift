@@ -158,39 +158,15 @@ extension SignInService {
     }
 
     /// The WEB_AUTHN answer (CREDENTIAL: AuthenticationResponseJSON). The session answers once;
-    /// a passkey signs in alone, unless the pool requires MFA and the passkey did not verify
-    /// the user where its FactorConfiguration counts that as two factors: then the second factor follows.
+    /// a passkey signs in alone, unless the pool requires MFA and the passkey does not count as
+    /// two factors: then the second factor follows.
     public func answerPasskey(pool: UserPool, client: AppClient, session: String, credential: String, scopes: [String]) async throws -> SignInOutcome {
         let state = try open(session, pool: pool, client: client, challenge: "WEB_AUTHN")
-        let refused = SignInError.notAuthorized("Incorrect username or passkey.")
-        guard state.passwordFingerprint != Self.phantomFingerprint, let expected = state.webAuthnChallenge else { throw refused }
-        let rp = try relyingParty(for: pool)
-        guard credential.utf8.count <= 256 * 1024, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(credential.utf8)) else {
-            throw SignInError.invalidParameter("CREDENTIAL must be the passkey's answer as JSON")
-        }
-        let assertion = try WebAuthnCeremony.assertion(json, rp: rp)
-        guard Self.constantTimeEqual(Array(assertion.challenge.utf8), Array(expected.utf8)) else { throw WebAuthnError.challengeNotFound }
-        guard let passkey = try await store.webAuthnCredential(poolId: pool.id, id: assertion.credentialId), passkey.userSub == state.sub else {
-            throw refused
-        }
-        if let handle = assertion.userHandle, handle != Self.userHandle(state.sub) { throw refused }
-        guard passkey.relyingPartyId == rp.id else { throw WebAuthnError.relyingPartyMismatch }
-        let eventUser = try await store.user(poolId: pool.id, sub: state.sub)
-        let verified: (signCount: UInt32, userVerified: Bool)
-        do {
-            verified = try WebAuthnCeremony.verify(assertion, publicKey: passkey.publicKey, storedCount: passkey.signCount, rp: rp)
-        } catch {
-            if let eventUser { await events.record(.signIn, .fail, user: eventUser, clientId: client.clientId, steps: []) }
-            throw error
-        }
-        guard try await store.claimOnce("challenge:" + SecretDigest.sha256Hex(session), until: state.expiresAt) else { throw SignInError.invalidSession }
-        // the counter moves from the value read; a use in between (a clone's) makes this one fail
-        guard try await store.recordWebAuthnUse(poolId: pool.id, id: passkey.id, expected: passkey.signCount, signCount: verified.signCount, at: now())
-        else { throw WebAuthnError.counterRegressed }
-        guard let user = eventUser, user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
-        guard user.status == .confirmed else { throw refused }
-        let twoFactors = verified.userVerified && pool.webAuthnConfiguration?.factorConfiguration == "MULTI_FACTOR_WITH_USER_VERIFICATION"
-        if pool.mfaConfiguration == .on, !twoFactors {
+        guard state.passwordFingerprint != Self.phantomFingerprint, let expected = state.webAuthnChallenge else { throw Self.passkeyRefused }
+        let (user, verified) = try await provePasskey(pool: pool, credential: credential, challenge: expected, sub: state.sub,
+                                                      claim: "challenge:" + SecretDigest.sha256Hex(session), until: state.expiresAt,
+                                                      clientId: client.clientId)
+        if pool.mfaConfiguration == .on, !Self.passkeyCountsAsTwoFactors(pool, userVerified: verified) {
             let eventId = UUID()
             if let next = try await mfaChallenge(user: user, pool: pool, client: client, eventId: eventId) {
                 await events.record(.signIn, .inProgress, user: user, clientId: client.clientId, steps: [], id: eventId)
@@ -199,5 +175,49 @@ extension SignInService {
         }
         await events.record(.signIn, .pass, user: user, clientId: client.clientId, steps: [])
         return .tokens(try await tokensAfterSignIn(user: user, pool: pool, client: client, scopes: scopes))
+    }
+
+    static let passkeyRefused = SignInError.notAuthorized("Incorrect username or passkey.")
+
+    /// Where the pool requires MFA, a passkey is enough alone only if it verified the user and the
+    /// pool's FactorConfiguration counts that as two factors.
+    public static func passkeyCountsAsTwoFactors(_ pool: UserPool, userVerified: Bool) -> Bool {
+        userVerified && pool.webAuthnConfiguration?.factorConfiguration == "MULTI_FACTOR_WITH_USER_VERIFICATION"
+    }
+
+    /// A passkey's answer (AuthenticationResponseJSON) to `expected` checked: its passkey is one
+    /// of the pool's (of `sub`, where the challenge was made for a user; else whoever's it is,
+    /// as its user handle must then say), the ceremony passes (WebAuthnCeremony.verify), `claim`
+    /// is spent (so an answer signs in once), and the counter moves from the value read. Returns
+    /// the user (enabled and confirmed) and whether the authenticator verified them.
+    func provePasskey(pool: UserPool, credential: String, challenge expected: String, sub: UUID?, claim: String, until: Date,
+                      clientId: String?) async throws -> (user: User, userVerified: Bool) {
+        let rp = try relyingParty(for: pool)
+        guard credential.utf8.count <= 256 * 1024, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(credential.utf8)) else {
+            throw SignInError.invalidParameter("CREDENTIAL must be the passkey's answer as JSON")
+        }
+        let assertion = try WebAuthnCeremony.assertion(json, rp: rp)
+        guard Self.constantTimeEqual(Array(assertion.challenge.utf8), Array(expected.utf8)) else { throw WebAuthnError.challengeNotFound }
+        guard let passkey = try await store.webAuthnCredential(poolId: pool.id, id: assertion.credentialId), sub == nil || passkey.userSub == sub
+        else { throw Self.passkeyRefused }
+        // a discoverable sign-in names its user only through the handle: it must be there and match
+        if let handle = assertion.userHandle { guard handle == Self.userHandle(passkey.userSub) else { throw Self.passkeyRefused } }
+        else if sub == nil { throw Self.passkeyRefused }
+        guard passkey.relyingPartyId == rp.id else { throw WebAuthnError.relyingPartyMismatch }
+        let owner = try await store.user(poolId: pool.id, sub: passkey.userSub)
+        let verified: (signCount: UInt32, userVerified: Bool)
+        do {
+            verified = try WebAuthnCeremony.verify(assertion, publicKey: passkey.publicKey, storedCount: passkey.signCount, rp: rp)
+        } catch {
+            if let owner { await events.record(.signIn, .fail, user: owner, clientId: clientId, steps: []) }
+            throw error
+        }
+        guard try await store.claimOnce(claim, until: until) else { throw SignInError.invalidSession }
+        // the counter moves from the value read; a use in between (a clone's) makes this one fail
+        guard try await store.recordWebAuthnUse(poolId: pool.id, id: passkey.id, expected: passkey.signCount, signCount: verified.signCount, at: now())
+        else { throw WebAuthnError.counterRegressed }
+        guard let user = owner, user.enabled else { throw SignInError.notAuthorized("User is disabled.") }
+        guard user.status == .confirmed else { throw Self.passkeyRefused }
+        return (user, verified.userVerified)
     }
 }

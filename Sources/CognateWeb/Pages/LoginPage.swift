@@ -31,6 +31,15 @@ extension HostedPagesController {
         /// A button per outside provider the client allows ("Corp", "Google"), each a link that
         /// starts this sign-in again at that provider; empty when there are none.
         var providers: [ProviderButton]
+        /// The "Sign in with a passkey" form, where the pool offers passkeys (WEB_AUTHN) and the
+        /// client takes the pool's users: `options` (JSON for `navigator.credentials.get`) and
+        /// `ticket` (its challenge, sealed, sent back as `passkey_ticket`); nil otherwise.
+        var passkey: PasskeyForm?
+    }
+
+    struct PasskeyForm: Encodable {
+        var options: String
+        var ticket: String
     }
 
     struct ProviderButton: Encodable {

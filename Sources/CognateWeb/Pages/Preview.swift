@@ -87,19 +87,40 @@ struct PreviewController: Sendable {
                 H.ContinueContext(action: "\($0.base)/saml2/idpresponse", fields: [H.Hidden(name: "RelayState", value: "preview")])
             },
             Sample(id: "error", template: H.ErrorContext.template) { _ in H.ErrorContext(heading: "error.expired", message: "error.startAgain") },
+            Sample(id: "login-passkey", template: H.LoginContext.template) { PreviewController.login($0, passkey: true) },
+            Sample(id: "passkeys", template: PasskeyPagesController.PasskeysContext.template) { PreviewController.passkeys($0, notice: "passkeys.added") },
+            Sample(id: "passkeys-empty", template: PasskeyPagesController.PasskeysContext.template) { PreviewController.passkeys($0, none: true) },
+            Sample(id: "passkeys-error", template: PasskeyPagesController.PasskeysContext.template) { PreviewController.passkeys($0, error: "passkeys.refused") },
         ]
     }()
 
     typealias SampleContext = any Encodable & Sendable
     static let sampleHidden = [HostedPagesController.Hidden(name: "request", value: "preview")]
 
-    @Sendable static func login(_ data: SampleData, error: PageText? = nil, notice: PageText? = nil, providers: Bool = false, password: Bool = true) -> HostedPagesController.LoginContext {
-        HostedPagesController.LoginContext(action: "\(data.base)/login", csrf: "preview", hidden: sampleHidden, username: error == nil ? "" : "jane.doe", error: error,
+    /// Sample WebAuthn options: what the passkey forms carry (the preview's buttons do nothing a server would accept).
+    static let sampleOptions = #"{"challenge":"cHJldmlldw","rpId":"localhost","timeout":300000,"allowCredentials":[],"userVerification":"preferred"}"#
+
+    @Sendable static func passkeys(_ data: SampleData, notice: PageText? = nil, error: PageText? = nil, none: Bool = false)
+        -> PasskeyPagesController.PasskeysContext
+    {
+        let names = none ? [] : ["Passkey added 2026-12-01", "Security key added 2026-12-05"]
+        return PasskeyPagesController.PasskeysContext(
+            action: "\(data.base)/passkeys", csrf: "preview",
+            passkeys: names.enumerated().map { PasskeyPagesController.PasskeyItem(id: "preview\($0.offset)", name: $0.element,
+                                                                                   removeLabel: PageText("passkeys.removeNamed", ["name": $0.element])) },
+            options: sampleOptions, notice: notice, error: error)
+    }
+
+    @Sendable static func login(_ data: SampleData, error: PageText? = nil, notice: PageText? = nil, providers: Bool = false, password: Bool = true,
+                                passkey: Bool = false) -> HostedPagesController.LoginContext {
+        var context = HostedPagesController.LoginContext(action: "\(data.base)/login", csrf: "preview", hidden: sampleHidden, username: error == nil ? "" : "jane.doe", error: error,
                        notice: notice, forgotLink: "\(data.base)/forgotPassword?request=preview",
                        signUpLink: password ? "\(data.base)/signup?request=preview" : nil, passwordForm: password, domainField: providers,
                        providers: providers ? (data.providers.isEmpty ? ["Google", "Corp"] : data.providers).map {
                            HostedPagesController.ProviderButton(name: $0, label: PageText("login.provider", ["name": $0]), link: "\(data.base)/oauth2/authorize?identity_provider=\($0)")
                        } : [])
+        if passkey { context.passkey = HostedPagesController.PasskeyForm(options: sampleOptions, ticket: "preview") }
+        return context
     }
     @Sendable static func signUp(_ data: SampleData, error: PageText?, field: String?) -> AccountPagesController.SignUpContext {
         let fields = AccountPagesController.signUpFields(data.pool).map { each -> AccountPagesController.Field in

@@ -176,6 +176,10 @@ struct HostedPagesController: Sendable {
             return try await Self.errorPage(request, status: .tooManyRequests, heading: "error.tooManyAttempts",
                                             message: "error.tooManySignIns")
         }
+        if let ticket = form["passkey_ticket"] {
+            return try await Self.passkeyLogin(request, services, pool: pool, authorization: authorization, ticket: ticket,
+                                               credential: form["credential"] ?? "")
+        }
         do {
             let result = try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "")
             try await services.limits.giveBack(.signIn, from: request.clientAddress)
@@ -201,6 +205,26 @@ struct HostedPagesController: Sendable {
             default: "login.incorrect"
             }
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username, error: message, status: .badRequest)
+        }
+    }
+
+    /// The sign-in page's passkey form: signed in as by the password form, or the page again saying the passkey was not accepted.
+    static func passkeyLogin(_ request: Request, _ services: CognateServices, pool: UserPool, authorization: AuthorizationRequest, ticket: String,
+                             credential: String) async throws -> Response {
+        do {
+            let result = try await services.hosted.passkeyLogin(pool: pool, request: authorization, ticket: ticket, credential: credential)
+            try await services.limits.giveBack(.signIn, from: request.clientAddress)
+            return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
+        } catch let error as TriggerError {
+            guard case .failed(_, let message) = error else {
+                return try await renderLogin(request, pool: pool, authorization: authorization, username: "", error: "error.tryInAMoment",
+                                             status: .badRequest)
+            }
+            return try await renderLogin(request, pool: pool, authorization: authorization, username: "", error: .verbatim(message), status: .badRequest)
+        } catch is SignInError {
+            return try await renderLogin(request, pool: pool, authorization: authorization, username: "", error: "login.passkeyRefused", status: .badRequest)
+        } catch is WebAuthnError {
+            return try await renderLogin(request, pool: pool, authorization: authorization, username: "", error: "login.passkeyRefused", status: .badRequest)
         }
     }
 
@@ -466,7 +490,7 @@ struct HostedPagesController: Sendable {
                 .filter { FederatedSignIn.supportedTypes.contains($0.type) && allowed.contains($0.name) }
             : []
         let usable = Set(providers.map(\.name))
-        let context = LoginContext(action: "\(base)/login", csrf: csrf,
+        var context = LoginContext(action: "\(base)/login", csrf: csrf,
                                    hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) },
                                    username: username, error: error, notice: notice, forgotLink: "\(base)/forgotPassword?\(query)",
                                    signUpLink: pool.allowAdminCreateUserOnly || !poolUsers ? nil : "\(base)/signup?\(query)",
@@ -475,6 +499,9 @@ struct HostedPagesController: Sendable {
                                    providers: allowed.filter(usable.contains).map {
                                        ProviderButton(name: $0, label: PageText("login.provider", ["name": $0]), link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
                                    })
+        context.passkey = try services.hosted.passkeyRequest(pool: pool, request: authorization, client: client).map {
+            PasskeyForm(options: $0.options, ticket: $0.ticket)
+        }
         // the work-address form's answer goes on to a provider's sign-in page: its origin may be a form's target
         let routed = providers.filter { !$0.identifiers.isEmpty }.compactMap { $0.details[$0.type == .saml ? "SSORedirectBindingURI" : "authorize_url"] }
         return try await page(request, LoginContext.template, context, csrf: csrf, redirectURI: authorization.redirectURI, status: status,

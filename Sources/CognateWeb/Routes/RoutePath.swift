@@ -43,6 +43,7 @@ enum RoutePath {
     static let forgotPassword: [PathComponent] = ["forgotPassword"]
     static let confirmForgotPassword: [PathComponent] = ["confirmForgotPassword"]
     static let mfa: [PathComponent] = ["mfa"]
+    static let passkeys: [PathComponent] = ["passkeys"]
     /// Token checks for proxies; Envoy's ext_authz appends the original path.
     static let gatewayCheck: [PathComponent] = ["gateway", "check"]
     static let gatewayCheckPath: [PathComponent] = ["gateway", "check", "**"]

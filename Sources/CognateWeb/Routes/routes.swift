@@ -31,6 +31,7 @@ func routes(_ app: Application, publicDirectory: String) throws {
 
     // The hosted endpoints answer under {public URL}/{pool id} and on the pool's domain.
     let hosted = HostedPagesController()
+    let passkeys = PasskeyPagesController()
     let accounts = AccountPagesController()
     let mfa = MFAPagesController()
     let preview = PreviewController()
@@ -63,6 +64,8 @@ func routes(_ app: Application, publicDirectory: String) throws {
         pages.get(prefix + RoutePath.confirmForgotPassword, use: accounts.forgotForm)
         pages.post(prefix + RoutePath.confirmForgotPassword, use: accounts.reset)
         pages.post(prefix + RoutePath.mfa, use: mfa.answer)
+        pages.get(prefix + RoutePath.passkeys, use: passkeys.show)
+        pages.post(prefix + RoutePath.passkeys, use: passkeys.change)
         let clientEndpoints = app.grouped(OAuthErrorMiddleware(bearer: false))
         let bearerEndpoints = app.grouped(OAuthErrorMiddleware(bearer: true))
         clientEndpoints.post(prefix + RoutePath.token, use: oauth.token)

@@ -1,0 +1,88 @@
+import CognateModel
+import Foundation
+
+/// Passkeys on the hosted pages: the sign-in page's "Sign in with a passkey" (the person picks a
+/// passkey of this pool; the page asks no name, the passkey's user handle says who it is) and the
+/// passkeys page of a signed-in person (list, add, remove).
+extension HostedSignIn {
+    /// What the sign-in page's passkey form carries back: the challenge, bound to this request, sealed.
+    struct PasskeyTicket: Codable {
+        var poolId: String
+        var requestHash: String
+        var challenge: String
+        var expiresAt: Date
+    }
+
+    static let passkeyTicketContext = "hosted-passkey-ticket"
+
+    /// The sign-in page's passkey form: the options for `navigator.credentials.get` and the sealed
+    /// ticket; nil where the pool offers no passkeys or the client takes no pool users.
+    public func passkeyRequest(pool: UserPool, request: AuthorizationRequest, client: AppClient?) throws -> (options: String, ticket: String)? {
+        guard pool.firstAuthFactors.contains("WEB_AUTHN"), client.map(Self.allowsPoolUsers) ?? false,
+            let rp = try? signIn.relyingParty(for: pool)
+        else { return nil }
+        let challenge = Data(random.bytes(32)).base64URLEncoded
+        let options: JSONValue = .object([
+            "challenge": .string(challenge), "rpId": .string(rp.id), "timeout": .integer(Int64(SignInService.passkeyTimeout * 1000)),
+            "allowCredentials": .array([]), "userVerification": .string((pool.webAuthnConfiguration ?? WebAuthnConfiguration()).userVerification),
+        ])
+        let ticket = try signIn.masterKey.sealToken(
+            PasskeyTicket(poolId: pool.id, requestHash: SecretDigest.sha256Hex(request.id), challenge: challenge,
+                          expiresAt: now().addingTimeInterval(SignInService.passkeyTimeout)), context: Self.passkeyTicketContext)
+        return (String(decoding: try JSONEncoder().encode(options), as: UTF8.self), ticket)
+    }
+
+    /// The passkey form's submission: signed in as by a password, without one (and without a
+    /// second factor, unless the pool requires one and the passkey does not count as two).
+    public func passkeyLogin(pool: UserPool, request: AuthorizationRequest, ticket: String, credential: String) async throws -> LoginResult {
+        do {
+            let result = try await checkPasskeyLogin(pool: pool, request: request, ticket: ticket, credential: credential)
+            CognateMetrics.signIn(flow: "hosted", result: { if case .signedIn = result { "success" } else { "challenge" } }())
+            return result
+        } catch {
+            CognateMetrics.signIn(flow: "hosted", result: "failure")
+            throw error
+        }
+    }
+
+    func checkPasskeyLogin(pool: UserPool, request: AuthorizationRequest, ticket: String, credential: String) async throws -> LoginResult {
+        guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+        guard Self.allowsPoolUsers(client) else { throw SignInError.poolUsersNotAllowed }
+        guard pool.firstAuthFactors.contains("WEB_AUTHN"),
+            let state = signIn.masterKey.openToken(ticket, as: PasskeyTicket.self, context: Self.passkeyTicketContext),
+            state.poolId == pool.id, state.requestHash == SecretDigest.sha256Hex(request.id), state.expiresAt > now()
+        else { throw SignInError.invalidSession }
+        let proven = try await signIn.provePasskey(pool: pool, credential: credential, challenge: state.challenge, sub: nil,
+                                                   claim: "hosted-passkey:" + SecretDigest.sha256Hex(ticket), until: state.expiresAt,
+                                                   clientId: client.clientId)
+        let user = proven.user
+        let eventId = UUID()
+        let result: LoginResult
+        do {
+            if pool.mfaConfiguration == .on, !SignInService.passkeyCountsAsTwoFactors(pool, userVerified: proven.userVerified) {
+                result = try await signedInOrSecondFactor(pool: pool, request: request, client: client, user: user, eventId: eventId)
+            } else {
+                let (session, redirect) = try await openSession(pool: pool, request: request, user: user)
+                result = .signedIn(session: session, redirect: redirect)
+            }
+        } catch {
+            await signIn.events.record(.signIn, .fail, user: user, clientId: client.clientId, steps: [], id: eventId)
+            throw error
+        }
+        await signIn.events.record(.signIn, { if case .signedIn = result { .pass } else { .inProgress } }(), user: user, clientId: client.clientId,
+                                   steps: [], id: eventId)
+        try await advance(request, after: result, user: user)
+        return result
+    }
+
+    /// The service the passkeys page registers, lists and removes passkeys through.
+    public var signInService: SignInService { signIn }
+
+    /// The signed-in person of a hosted session cookie, for the passkeys page; nil without a live session.
+    public func sessionUser(_ cookie: String?, pool: UserPool) async throws -> User? {
+        guard let session = try await liveSession(cookie, pool: pool), let user = try await store.user(poolId: pool.id, sub: session.userSub),
+            user.enabled, user.status == .confirmed
+        else { return nil }
+        return user
+    }
+}
