@@ -119,3 +119,47 @@ def test_refusals_and_names_no_one_holds(world):
         refused(lambda: idp.update_user_pool(UserPoolId=pool["Id"], MfaConfiguration=mfa, AutoVerifiedAttributes=["email"],
                                              Policies={"SignInPolicy": {"AllowedFirstAuthFactors": policy}}), "InvalidParameterException")
     assert idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"] == ["PASSWORD", "EMAIL_OTP"]
+
+
+def test_email_me_a_code_on_the_hosted_sign_in_page(world):
+    """The sign-in page's "Email me a code": the code page, the mailed code, the app with a code; a
+    name no one holds and an account without a verified address get the same page and no mail."""
+    import html as htmllib
+    import requests
+    from conftest import Form
+    idp, pool, _, code_for, inbox = world
+    server_url = idp.meta.endpoint_url
+    web = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="web", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+                                      AllowedOAuthScopes=["openid"], CallbackURLs=["http://localhost:3000/cb"])["UserPoolClient"]["ClientId"]
+    query = (f"response_type=code&client_id={web}&redirect_uri=http://localhost:3000/cb&scope=openid"
+             "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+
+    def code_page(name):
+        session = requests.Session()
+        page = session.get(f"{server_url}/{pool['Id']}/oauth2/authorize?{query}")
+        assert page.status_code == 200 and 'name="email_code"' in page.text, page.text
+        form = Form()
+        form.feed(page.text)
+        fields = dict(form.fields, username=name, email_code="1")
+        fields.pop("password", None)
+        answer = session.post(f"{server_url}/{pool['Id']}/login", data=fields)
+        assert answer.status_code == 200, answer.text
+        return session, htmllib.unescape(answer.text)
+    mails = len(inbox.messages)
+    session, page = code_page("pia")
+    assert "p***@e***" in page and 'name="challenge" value="EMAIL_OTP"' in page
+    form = Form()
+    form.feed(page)
+    wrong = session.post(f"{server_url}/{pool['Id']}/mfa", data=dict(form.fields, code="000000"), allow_redirects=False)
+    assert wrong.status_code == 400
+    code = code_for("pia")
+    done = session.post(f"{server_url}/{pool['Id']}/mfa", data=dict(form.fields, code=code), allow_redirects=False)
+    assert done.status_code in (302, 303) and done.headers["Location"].startswith("http://localhost:3000/cb?code="), done.text
+    # no one by that name, and an account whose address is not verified: the same page, no mail, no code that works
+    for name in ("nobody@example.com", "quin"):
+        session, page = code_page(name)
+        form = Form()
+        form.feed(page)
+        assert session.post(f"{server_url}/{pool['Id']}/mfa", data=dict(form.fields, code="123456"), allow_redirects=False).status_code == 400
+        assert 'name="challenge" value="EMAIL_OTP"' in page and re.search(r"sent a code by email to \w\*\*\*@\w\*\*\*", page), name
+    assert len(inbox.messages) == mails + 1

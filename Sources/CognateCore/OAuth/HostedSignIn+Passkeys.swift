@@ -85,4 +85,21 @@ extension HostedSignIn {
         else { return nil }
         return user
     }
+
+    /// Whether the sign-in page offers "Email me a code": the pool allows EMAIL_OTP as a first factor.
+    public static func offersEmailCode(_ pool: UserPool) -> Bool { pool.firstAuthFactors.contains("EMAIL_OTP") }
+
+    /// The sign-in page's "Email me a code": the code page next, for whatever name was typed (a
+    /// name no one holds, or an account with no verified address, gets a code that "goes out"
+    /// and that no answer passes: the page tells no one apart).
+    public func emailCodeLogin(pool: UserPool, request: AuthorizationRequest, username: String) async throws -> LoginResult {
+        guard let client = try await store.client(poolId: pool.id, clientId: request.clientId) else { throw SignInError.invalidSession }
+        guard Self.allowsPoolUsers(client) else { throw SignInError.poolUsersNotAllowed }
+        guard Self.offersEmailCode(pool), !username.isEmpty, username.count <= 128 else { throw SignInError.notAuthorized("Incorrect username.") }
+        let user = try await store.user(in: pool, named: username)
+        let outcome = try await signIn.codeChallenge("EMAIL_OTP", user: user, username: username, pool: pool, client: client)
+        guard case .challenge(_, let session, let parameters) = outcome else { throw SignInError.invalidSession }
+        try await advance(request, to: .secondFactor, user: nil)
+        return .mfaRequired(challenge: UserMFA.email, session: session, parameters: parameters)
+    }
 }

@@ -87,23 +87,28 @@ extension SignInService {
             let usable = user.flatMap { $0.enabled && $0.status == .confirmed ? $0 : nil }
             return try await passkeyChallenge(user: usable, username: username, pool: pool, client: client)
         default:
-            let email = factor == "EMAIL_OTP"
-            guard let user, user.enabled, user.status == .confirmed else {
-                // a name no one holds, or an account that cannot sign in: a code "goes out" as one would
-                let delivery = try await accounts.simulatedSend(email ? .mfaEmail : .mfaSMS, pool: pool, username: username, recorded: true)
-                let session = try seal(ChallengeSession(
-                    poolId: pool.id, clientId: client.clientId, sub: user?.sub ?? phantoms.sub(pool: pool, name: username),
-                    challenge: email ? UserMFA.email : UserMFA.sms, passwordFingerprint: Self.phantomFingerprint,
-                    expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
-                return .challenge(name: factor, session: session, parameters: [
-                    "CODE_DELIVERY_DELIVERY_MEDIUM": email ? "EMAIL" : "SMS", "CODE_DELIVERY_DESTINATION": delivery.destination,
-                ])
-            }
-            // the code is the second-factor challenge's, answered the same way; proven, it signs in without a password
-            let outcome = try await challenge(email ? UserMFA.email : UserMFA.sms, user: user, pool: pool, client: client, eventId: nil)
-            if case .challenge(_, let session, let parameters) = outcome { return .challenge(name: factor, session: session, parameters: parameters) }
-            return outcome
+            return try await codeChallenge(factor, user: user, username: username, pool: pool, client: client)
         }
+    }
+
+    /// EMAIL_OTP or SMS_OTP as the first factor: the second factor's code, answered the same way;
+    /// proven, it signs in without a password. A name no one holds, or an account that cannot
+    /// sign in or has no verified address for it, gets a code that "goes out" as one would.
+    func codeChallenge(_ factor: String, user: User?, username: String, pool: UserPool, client: AppClient) async throws -> SignInOutcome {
+        let email = factor == "EMAIL_OTP"
+        guard let user, user.enabled, user.status == .confirmed, Self.availableFactors(user).contains(email ? UserMFA.email : UserMFA.sms) else {
+            let delivery = try await accounts.simulatedSend(email ? .mfaEmail : .mfaSMS, pool: pool, username: username, recorded: true)
+            let session = try seal(ChallengeSession(
+                poolId: pool.id, clientId: client.clientId, sub: user?.sub ?? phantoms.sub(pool: pool, name: username),
+                challenge: email ? UserMFA.email : UserMFA.sms, passwordFingerprint: Self.phantomFingerprint,
+                expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60)))
+            return .challenge(name: factor, session: session, parameters: [
+                "CODE_DELIVERY_DELIVERY_MEDIUM": email ? "EMAIL" : "SMS", "CODE_DELIVERY_DESTINATION": delivery.destination,
+            ])
+        }
+        let outcome = try await challenge(email ? UserMFA.email : UserMFA.sms, user: user, pool: pool, client: client, eventId: nil)
+        if case .challenge(_, let session, let parameters) = outcome { return .challenge(name: factor, session: session, parameters: parameters) }
+        return outcome
     }
 
     /// A code answered on a session opened for a name no one holds: guessed against its phantom

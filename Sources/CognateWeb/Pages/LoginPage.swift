@@ -35,6 +35,9 @@ extension HostedPagesController {
         /// client takes the pool's users: `options` (JSON for `navigator.credentials.get`) and
         /// `ticket` (its challenge, sealed, sent back as `passkey_ticket`); nil otherwise.
         var passkey: PasskeyForm?
+        /// Whether the password form has "Email me a code" (the pool allows EMAIL_OTP first): it
+        /// sends the name typed with `email_code`, and the code page follows.
+        var emailCode = false
     }
 
     struct PasskeyForm: Encodable {

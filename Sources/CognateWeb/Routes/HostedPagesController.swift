@@ -176,6 +176,18 @@ struct HostedPagesController: Sendable {
             return try await Self.errorPage(request, status: .tooManyRequests, heading: "error.tooManyAttempts",
                                             message: "error.tooManySignIns")
         }
+        if form["email_code"] != nil, HostedSignIn.offersEmailCode(pool) {
+            do {
+                let result = try await services.hosted.emailCodeLogin(pool: pool, request: authorization, username: username)
+                return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
+            } catch AccountError.limitExceeded {
+                return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username,
+                                                  error: "login.tooManyCodes", status: .badRequest)
+            } catch is SignInError {
+                return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username,
+                                                  error: "login.enterUsername", status: .badRequest)
+            }
+        }
         if let ticket = form["passkey_ticket"] {
             return try await Self.passkeyLogin(request, services, pool: pool, authorization: authorization, ticket: ticket,
                                                credential: form["credential"] ?? "")
@@ -499,6 +511,7 @@ struct HostedPagesController: Sendable {
                                    providers: allowed.filter(usable.contains).map {
                                        ProviderButton(name: $0, label: PageText("login.provider", ["name": $0]), link: "\(base)/oauth2/authorize?\(Self.authorizeQuery(authorization, provider: $0))")
                                    })
+        context.emailCode = poolUsers && HostedSignIn.offersEmailCode(pool)
         context.passkey = try services.hosted.passkeyRequest(pool: pool, request: authorization, client: client).map {
             PasskeyForm(options: $0.options, ticket: $0.ticket)
         }
