@@ -1,8 +1,9 @@
 """The rest of Cognito's user API through boto3: DeleteUser (a user deletes their own account,
 and every token they hold ends), GetTokensFromRefreshToken (rotation, reuse, secrets; the only
 renewal a rotating client allows besides the token endpoint), user pool tags (TagResource,
-UntagResource, ListTagsForResource, UserPoolTags), and the legacy SetUserSettings /
-AdminSetUserSettings. Each with its refusals and with many requests at once."""
+UntagResource, ListTagsForResource, UserPoolTags), the legacy SetUserSettings /
+AdminSetUserSettings, and AdminDeleteSoftwareToken. Each with its refusals and with many
+requests at once."""
 import pytest
 
 from conftest import ADMIN, Server, at_once, claims, cognito, refused
@@ -249,3 +250,32 @@ def test_client_secrets_rotate_with_two_at_once(world):
     idp.update_user_pool_client(UserPoolId=pool["Id"], ClientId=app["ClientId"], ClientName="renamed",
                                 ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
     assert len(idp.list_user_pool_client_secrets(UserPoolId=pool["Id"], ClientId=app["ClientId"])["ClientSecrets"]) == 2 and works(second)
+
+
+def test_an_administrator_deletes_a_lost_authenticator(world):
+    import pyotp
+    _, idp, pool = world
+    app = client(idp, pool["Id"])
+    user(idp, pool["Id"], "hana")
+    access = sign_in(idp, app, "hana")["AccessToken"]
+    secret = idp.associate_software_token(AccessToken=access)["SecretCode"]
+    idp.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now())
+    idp.set_user_mfa_preference(AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    asked = idp.initiate_auth(ClientId=app["ClientId"], AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "hana", "PASSWORD": PASSWORD})
+    assert asked["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    refused(lambda: idp.admin_delete_software_token(UserPoolId=pool["Id"], Username="nobody-here"), "UserNotFoundException")
+    refused(lambda: idp.admin_delete_software_token(UserPoolId="local_Nope12345", Username="hana"), "ResourceNotFoundException")
+    results = at_once([lambda: idp.admin_delete_software_token(UserPoolId=pool["Id"], Username="hana") for _ in range(8)])
+    assert all(isinstance(r, dict) for r in results), results  # forgetting it again changes nothing
+    shown = idp.admin_get_user(UserPoolId=pool["Id"], Username="hana")
+    assert "SOFTWARE_TOKEN_MFA" not in shown.get("UserMFASettingList", []) and "PreferredMfaSetting" not in shown
+    # the optional second factor is gone: the password alone signs in; the old code means nothing now
+    assert "AccessToken" in sign_in(idp, app, "hana")
+    refused(lambda: idp.respond_to_auth_challenge(ClientId=app["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA", Session=asked["Session"],
+                                                  ChallengeResponses={"USERNAME": "hana", "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(secret).now()}),
+            "NotAuthorizedException")
+    # a new authenticator can be set up
+    access = sign_in(idp, app, "hana")["AccessToken"]
+    fresh = idp.associate_software_token(AccessToken=access)["SecretCode"]
+    assert fresh != secret
+    assert idp.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(fresh).now())["Status"] == "SUCCESS"

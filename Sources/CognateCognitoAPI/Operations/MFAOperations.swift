@@ -120,6 +120,17 @@ struct AdminSetUserMFAPreference: APIOperation {
     }
 }
 
+/// Forgets a user's authenticator app (a lost phone): Cognito's AdminDeleteSoftwareToken.
+struct AdminDeleteSoftwareToken: APIOperation {
+    static let name = "AdminDeleteSoftwareToken"
+
+    static func run(_ input: UserReference, _ context: APIContext) async throws -> EmptyOutput {
+        let pool = try await context.existingPool(input.UserPoolId)
+        try await context.signIn.deleteSoftwareToken(user: try await context.existingUser(pool, input.Username), pool: pool)
+        return EmptyOutput()
+    }
+}
+
 extension APIContext {
     /// The client and pool a challenge session belongs to (AssociateSoftwareToken and
     /// VerifySoftwareToken name no client). The session itself is checked by SignInService.

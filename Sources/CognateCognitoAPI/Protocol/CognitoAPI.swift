@@ -106,7 +106,7 @@ public struct CognitoAPI: Sendable {
         SignUp.self, ConfirmSignUp.self, ResendConfirmationCode.self, ForgotPassword.self, ConfirmForgotPassword.self,
         ChangePassword.self, UpdateUserAttributes.self, DeleteUserAttributes.self, GetUserAttributeVerificationCode.self,
         VerifyUserAttribute.self,
-        AssociateSoftwareToken.self, VerifySoftwareToken.self, SetUserMFAPreference.self, AdminSetUserMFAPreference.self,
+        AssociateSoftwareToken.self, VerifySoftwareToken.self, SetUserMFAPreference.self, AdminSetUserMFAPreference.self, AdminDeleteSoftwareToken.self,
         GetUserPoolMfaConfig.self, SetUserPoolMfaConfig.self,
         AdminListUserAuthEvents.self, AdminUpdateAuthEventFeedback.self,
         CreateIdentityProvider.self, DescribeIdentityProvider.self, UpdateIdentityProvider.self, DeleteIdentityProvider.self,

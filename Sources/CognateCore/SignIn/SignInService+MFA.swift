@@ -302,3 +302,20 @@ extension SignInService {
         }
     }
 }
+
+extension SignInService {
+    /// AdminDeleteSoftwareToken: the user's authenticator is forgotten (its secret, a pending one,
+    /// and the factor, preferred or not); the user may set up a new one. Where the pool requires
+    /// MFA, the next sign-in asks for another second factor, or an authenticator to be set up.
+    @discardableResult
+    public func deleteSoftwareToken(user: User, pool: UserPool) async throws -> User {
+        try await store.updateUser(poolId: pool.id, sub: user.sub, identifiers: { $0.identifiers(in: pool) }) { current in
+            current.mfa.totpSecret = nil
+            current.mfa.pendingTotpSecret = nil
+            current.mfa.pendingTotpSession = nil
+            current.mfa.lastTotpStep = nil
+            current.mfa.enabled.remove(UserMFA.softwareToken)
+            if current.mfa.preferred == UserMFA.softwareToken { current.mfa.preferred = nil }
+        }
+    }
+}
