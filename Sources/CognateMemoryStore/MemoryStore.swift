@@ -456,6 +456,19 @@ extension MemoryStore: SessionStore {
         if state.sessions[idHash]?.revokedAt == nil { state.sessions[idHash]?.revokedAt = date }
     }
 
+    public func liveSessions(poolId: String, userSub: UUID, at date: Date) throws -> [SignInSession] {
+        try available()
+        return state.sessions.values.filter { $0.poolId == poolId && $0.userSub == userSub && $0.revokedAt == nil && $0.expiresAt > date }
+            .sorted { $0.authTime < $1.authTime }
+    }
+
+    public func liveRefreshTokens(poolId: String, userSub: UUID, at date: Date) throws -> [RefreshToken] {
+        try available()
+        return state.refreshTokens.values.filter {
+            $0.poolId == poolId && $0.userSub == userSub && $0.revokedAt == nil && $0.rotatedAt == nil && $0.expiresAt > date
+        }.sorted { $0.createdAt < $1.createdAt }
+    }
+
     public func revokeSessions(poolId: String, userSub: UUID, at date: Date) throws {
         try available()
         for (hash, session) in state.sessions where session.poolId == poolId && session.userSub == userSub && session.revokedAt == nil {

@@ -124,6 +124,8 @@ public protocol SessionStore: Sendable {
     func session(idHash: String) async throws -> SignInSession?
     func revokeSession(idHash: String, at: Date) async throws
     func revokeSessions(poolId: String, userSub: UUID, at: Date) async throws
+    /// The user's hosted sessions not revoked and not expired at `date` (ListUserSessions' SSO sessions).
+    func liveSessions(poolId: String, userSub: UUID, at date: Date) async throws -> [SignInSession]
 }
 
 public protocol AuthorizationRequestStore: Sendable {
@@ -149,6 +151,9 @@ public protocol RefreshTokenStore: Sendable {
     /// revoked; returns whether it was. Exactly one of many racing rotations wins.
     func rotateRefreshToken(oldHash: String, to new: RefreshToken, at: Date) async throws -> Bool
     func revokeRefreshTokenFamily(_ familyId: UUID, at: Date) async throws
+    /// The user's refresh tokens that can still be used at `date` (not revoked, rotated or
+    /// expired): one per family, each a sign-in's token session (ListUserSessions).
+    func liveRefreshTokens(poolId: String, userSub: UUID, at date: Date) async throws -> [RefreshToken]
     /// Revokes every live refresh token of the user but those of family `except`; returns the
     /// families that were live, so the access tokens they produced (`origin_jti` = family) can
     /// be revoked too.

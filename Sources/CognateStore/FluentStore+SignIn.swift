@@ -86,6 +86,24 @@ extension FluentStore: SessionStore {
         federation.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
+    public func liveSessions(poolId: String, userSub: UUID, at date: Date) async throws -> [SignInSession] {
+        try await run("sessions") {
+            try await SessionRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub).filter(\.$revokedAt == nil)
+                .filter(\.$expiresAt > date).sort(\.$authTime).all().map { row in
+                    SignInSession(idHash: row.idHash, poolId: row.poolId, userSub: row.userSub, authTime: row.authTime, expiresAt: row.expiresAt,
+                                  revokedAt: row.revokedAt,
+                                  federation: row.federation.flatMap { try? JSONDecoder().decode(FederatedSession.self, from: Data($0.utf8)) })
+                }
+        }
+    }
+
+    public func liveRefreshTokens(poolId: String, userSub: UUID, at date: Date) async throws -> [RefreshToken] {
+        try await run("refresh tokens") {
+            try await RefreshTokenRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub).filter(\.$revokedAt == nil)
+                .filter(\.$rotatedAt == nil).filter(\.$expiresAt > date).sort(\.$createdAt).all().map(Self.refreshToken)
+        }
+    }
+
     public func revokeSession(idHash: String, at date: Date) async throws {
         try await run("session") {
             try await SessionRow.query(on: database).filter(\.$idHash == idHash).filter(\.$revokedAt == nil)

@@ -2,8 +2,8 @@
 and every token they hold ends), GetTokensFromRefreshToken (rotation, reuse, secrets; the only
 renewal a rotating client allows besides the token endpoint), user pool tags (TagResource,
 UntagResource, ListTagsForResource, UserPoolTags), the legacy SetUserSettings /
-AdminSetUserSettings, and AdminDeleteSoftwareToken. Each with its refusals and with many
-requests at once."""
+AdminSetUserSettings, AdminDeleteSoftwareToken, and the user sessions (ListUserSessions,
+RevokeUserSession and their Admin forms). Each with its refusals and with many requests at once."""
 import pytest
 
 from conftest import ADMIN, Server, at_once, claims, cognito, refused
@@ -279,3 +279,54 @@ def test_an_administrator_deletes_a_lost_authenticator(world):
     fresh = idp.associate_software_token(AccessToken=access)["SecretCode"]
     assert fresh != secret
     assert idp.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(fresh).now())["Status"] == "SUCCESS"
+
+
+def test_a_user_lists_and_ends_their_sessions(world):
+    import requests
+    from conftest import Form
+    server, idp, pool = world
+    app = client(idp, pool["Id"])
+    web = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="web", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+                                      AllowedOAuthScopes=["openid"], CallbackURLs=["http://localhost:3000/cb"])["UserPoolClient"]["ClientId"]
+    user(idp, pool["Id"], "ivy")
+    user(idp, pool["Id"], "jon")
+    first, second = sign_in(idp, app, "ivy"), sign_in(idp, app, "ivy")
+    # a hosted sign-in: the browser's SSO session
+    browser = requests.Session()
+    query = (f"response_type=code&client_id={web}&redirect_uri=http://localhost:3000/cb&scope=openid"
+             "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+    form = Form()
+    form.feed(browser.get(f"{server.url}/{pool['Id']}/oauth2/authorize?{query}").text)
+    signed = browser.post(f"{server.url}{form.action}", data=dict(form.fields, username="ivy", password=PASSWORD), allow_redirects=False)
+    assert signed.status_code in (302, 303) and signed.headers["Location"].startswith("http://localhost:3000/cb?code=")
+    sessions = idp.list_user_sessions(AccessToken=first["AccessToken"])["Sessions"]
+    tokens = [s for s in sessions if s["SessionType"] == "TOKEN"]
+    sso = [s for s in sessions if s["SessionType"] == "SSO"]
+    assert len(tokens) == 2 and len(sso) == 1 and all(s["ClientId"] == app["ClientId"] for s in tokens), sessions
+    assert all(len(s["SessionId"]) == 28 and s["SessionId"][:3] in ("tkn", "sso") for s in sessions)
+    [current] = [s for s in sessions if s["IsCurrentSession"]]
+    [other] = [s for s in tokens if not s["IsCurrentSession"]]
+    assert idp.admin_list_user_sessions(UserPoolId=pool["Id"], Username="ivy")["Sessions"] == [dict(s, IsCurrentSession=False) for s in sessions]
+    # refusals: the caller's own session, someone else's, no such session, not a session id
+    refused(lambda: idp.revoke_user_session(AccessToken=first["AccessToken"], SessionId=current["SessionId"]), "InvalidParameterException")
+    jon = sign_in(idp, app, "jon")
+    refused(lambda: idp.revoke_user_session(AccessToken=jon["AccessToken"], SessionId=other["SessionId"]), "ResourceNotFoundException")
+    refused(lambda: idp.revoke_user_session(AccessToken=first["AccessToken"], SessionId="tkn" + "0" * 25), "ResourceNotFoundException")
+    refused(lambda: idp.revoke_user_session(AccessToken=first["AccessToken"], SessionId="abc" + "0" * 25), "InvalidParameterException")
+    # the other token session ends: its refresh token and its access token with it (eight revocations at once leave it ended)
+    results = at_once([lambda: idp.revoke_user_session(AccessToken=first["AccessToken"], SessionId=other["SessionId"]) for _ in range(8)])
+    assert any(isinstance(r, dict) for r in results) and all(isinstance(r, dict) or r == "ResourceNotFoundException" for r in results), results
+    refused(lambda: idp.get_user(AccessToken=second["AccessToken"]), "NotAuthorizedException")
+    refused(lambda: idp.initiate_auth(ClientId=app["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": second["RefreshToken"]}),
+            "NotAuthorizedException")
+    assert idp.get_user(AccessToken=first["AccessToken"])["Username"] == "ivy"
+    # the SSO session ends: the browser is asked to sign in again
+    idp.revoke_user_session(AccessToken=first["AccessToken"], SessionId=sso[0]["SessionId"])
+    again = browser.get(f"{server.url}/{pool['Id']}/oauth2/authorize?{query}", allow_redirects=False)
+    assert not again.headers.get("Location", "").startswith("http://localhost:3000/cb"), again.headers
+    assert [s["SessionId"] for s in idp.list_user_sessions(AccessToken=first["AccessToken"])["Sessions"]] == [current["SessionId"]]
+    # an administrator may end the caller's own session too
+    idp.admin_revoke_user_session(UserPoolId=pool["Id"], Username="ivy", SessionId=current["SessionId"])
+    refused(lambda: idp.get_user(AccessToken=first["AccessToken"]), "NotAuthorizedException")
+    refused(lambda: idp.admin_list_user_sessions(UserPoolId=pool["Id"], Username="nobody-here"), "UserNotFoundException")
+    assert idp.admin_list_user_sessions(UserPoolId=pool["Id"], Username="ivy")["Sessions"] == []

@@ -82,6 +82,35 @@ extension StoreConformance {
             let next = try await store.rotateRefreshToken(oldHash: root, to: token("late-\(root)"), at: t0)
             try check(!next, "a revoked token cannot rotate")
         },
+        test("a user's live sessions: refresh tokens not revoked, rotated or expired, and hosted sessions not revoked or expired") { store in
+            let pool = try await makePool(store)
+            let (ana, bo) = (UUID(), UUID())
+            func token(_ hash: String, _ sub: UUID, expires: TimeInterval = 600) -> RefreshToken {
+                RefreshToken(tokenHash: "\(hash)-\(pool.id)", familyId: UUID(), poolId: pool.id, clientId: "c", userSub: sub, scopes: [], authTime: t0,
+                             createdAt: t0, expiresAt: t0.addingTimeInterval(expires))
+            }
+            let live = token("live", ana)
+            try await store.createRefreshToken(live)
+            try await store.createRefreshToken(token("old", ana, expires: 5))
+            try await store.createRefreshToken(token("his", bo))
+            let ended = token("ended", ana)
+            try await store.createRefreshToken(ended)
+            try await store.revokeRefreshTokenFamily(ended.familyId, at: t0)
+            let rotated = token("rotated", ana)
+            try await store.createRefreshToken(rotated)
+            var child = token("child", ana)
+            child.familyId = rotated.familyId
+            _ = try await store.rotateRefreshToken(oldHash: rotated.tokenHash, to: child, at: t0)
+            let tokens = try await store.liveRefreshTokens(poolId: pool.id, userSub: ana, at: t0.addingTimeInterval(10))
+            try check(Set(tokens.map(\.tokenHash)) == [live.tokenHash, child.tokenHash], "live, one per family: \(tokens.map(\.tokenHash))")
+            for (hash, sub, expires) in [("s1", ana, 600.0), ("s2", ana, 5.0), ("s3", bo, 600.0), ("s4", ana, 600.0)] {
+                try await store.createSession(SignInSession(idHash: "\(hash)-\(pool.id)", poolId: pool.id, userSub: sub, authTime: t0,
+                                                            expiresAt: t0.addingTimeInterval(expires)))
+            }
+            try await store.revokeSession(idHash: "s4-\(pool.id)", at: t0)
+            let sessions = try await store.liveSessions(poolId: pool.id, userSub: ana, at: t0.addingTimeInterval(10))
+            try check(sessions.map(\.idHash) == ["s1-\(pool.id)"], "live hosted sessions: \(sessions.map(\.idHash))")
+        },
         test("revokingAUsersRefreshTokensSparesOthers") { store in
             let pool = try await makePool(store)
             let (alice, bob) = (UUID(), UUID())

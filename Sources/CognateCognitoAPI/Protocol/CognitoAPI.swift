@@ -7,7 +7,7 @@ import Logging
 public struct APIContext: Sendable {
     /// What the operations read and write directly (the rest goes through the services).
     public typealias Store = UserPoolStore & AppClientStore & UserStore & GroupStore & ResourceServerStore & DomainStore & AuthEventStore
-        & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & IdentityPoolStore
+        & IdentityProviderStore & UICustomizationStore & ManagedLoginBrandingStore & IdentityPoolStore & RefreshTokenStore & SessionStore
     public let store: any Store
     public let pools: PoolService
     public let keyring: Keyring
@@ -121,6 +121,7 @@ public struct CognitoAPI: Sendable {
         AdminGetDevice.self, AdminListDevices.self, AdminUpdateDeviceStatus.self, AdminForgetDevice.self,
         StartWebAuthnRegistration.self, CompleteWebAuthnRegistration.self, ListWebAuthnCredentials.self, DeleteWebAuthnCredential.self,
         CreateTerms.self, DescribeTerms.self, DescribeTermsByClient.self, ListTerms.self, UpdateTerms.self, DeleteTerms.self,
+        ListUserSessions.self, RevokeUserSession.self, AdminListUserSessions.self, AdminRevokeUserSession.self,
         GetUserAuthFactors.self, AdminGetUserAuthFactors.self,
     ]
 
