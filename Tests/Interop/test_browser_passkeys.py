@@ -53,7 +53,7 @@ def stack(tmp_path_factory):
     client = idp.create_user_pool_client(UserPoolId=pool, ClientName="web", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
                                          AllowedOAuthScopes=["openid", "aws.cognito.signin.user.admin"], CallbackURLs=[f"{app_url}/cb"],
                                          SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]["ClientId"]
-    for name in ("ada", "bo"):
+    for name in ("ada", "bo", "cy"):
         idp.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS")
         idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=PASSWORD, Permanent=True)
     # the pages are opened as http://localhost: a secure context whose host is the RP id
@@ -100,12 +100,17 @@ def tokens_at_app(stack, browser, verifier):
     return answer.json()
 
 
-def password_sign_in(stack, browser, name):
+def password_sign_in(stack, browser, name, offer="not now"):
+    """The password form; where the passkey offer follows, "Not now" (or "add", or "expect none")."""
     url, verifier = authorize(stack)
     browser.get(url)
     browser.find_element(By.NAME, "username").send_keys(name)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form:not(.passkey) button[type=submit]").click()
+    browser.find_element(By.CSS_SELECTOR, "form:not(.passkey) button[type=submit]:not([name])").click()
+    if offer == "not now":
+        wait_for(browser, expected_conditions.element_to_be_clickable((By.ID, "passkey-skip"))).click()
+    elif offer == "add":
+        wait_for(browser, expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, "#passkey-add button"))).click()
     return tokens_at_app(stack, browser, verifier)
 
 
@@ -130,7 +135,7 @@ def test_a_person_adds_a_passkey_and_later_signs_in_with_it_alone(stack):
         # without a session the page says to sign in first
         browser.get(f"{stack['base']}/passkeys")
         assert "Sign in first" in browser.page_source
-        first = password_sign_in(stack, browser, "ada")
+        first = password_sign_in(stack, browser, "ada")  # offered a passkey: "Not now"
         assert add_passkey(stack, browser)[0].startswith("Passkey added ")
         listed = stack["idp"].list_web_authn_credentials(AccessToken=first["access_token"])["Credentials"]
         assert len(listed) == 1 and listed[0]["RelyingPartyId"] == "localhost" and listed[0]["AuthenticatorAttachment"] == "platform"
@@ -147,6 +152,20 @@ def test_a_person_adds_a_passkey_and_later_signs_in_with_it_alone(stack):
         browser.get(url)
         wait_for(browser, expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, "form.passkey button"))).click()
         wait_for(browser, expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "p.error"), "That passkey was not accepted."))
+    finally:
+        browser.quit()
+
+
+def test_a_password_sign_in_offers_a_passkey_once_there_is_none(stack):
+    browser = chromium(user_verification=True)
+    try:
+        tokens = password_sign_in(stack, browser, "cy", offer="add")  # added, then on to the app with the code
+        listed = stack["idp"].list_web_authn_credentials(AccessToken=tokens["access_token"])["Credentials"]
+        assert len(listed) == 1, listed
+        browser.delete_all_cookies()
+        password_sign_in(stack, browser, "cy", offer="expect none")  # a person with a passkey is not asked again
+        browser.delete_all_cookies()
+        assert claims(passkey_sign_in(stack, browser)["id_token"])["cognito:username"] == "cy"
     finally:
         browser.quit()
 

@@ -102,4 +102,34 @@ extension HostedSignIn {
         try await advance(request, to: .secondFactor, user: nil)
         return .mfaRequired(challenge: UserMFA.email, session: session, parameters: parameters)
     }
+
+    /// After a password sign-in: whether to offer adding a passkey (the pool offers them and the person has none).
+    public func offersPasskey(to user: User, pool: UserPool) async throws -> Bool {
+        guard pool.firstAuthFactors.contains("WEB_AUTHN"), (try? signIn.relyingParty(for: pool)) != nil else { return false }
+        return try await !signIn.hasPasskeys(user)
+    }
+
+    struct Continuation: Codable {
+        var poolId: String
+        var sub: UUID
+        var location: String
+        var expiresAt: Date
+    }
+
+    static let continuationContext = "hosted-passkey-continue"
+
+    /// The app redirect a passkey offer goes on to, sealed for the form (so a page cannot be made to send anyone elsewhere).
+    public func sealContinuation(_ location: String, user: User) throws -> String {
+        try signIn.masterKey.sealToken(Continuation(poolId: user.poolId, sub: user.sub, location: location,
+                                                    expiresAt: now().addingTimeInterval(SignInService.passkeyTimeout)),
+                                       context: Self.continuationContext)
+    }
+
+    /// The redirect a sealed continuation holds, if it is this user's and not expired.
+    public func openContinuation(_ text: String, user: User) -> String? {
+        guard let state = signIn.masterKey.openToken(text, as: Continuation.self, context: Self.continuationContext), state.poolId == user.poolId,
+            state.sub == user.sub, state.expiresAt > now()
+        else { return nil }
+        return state.location
+    }
 }

@@ -20,6 +20,25 @@ extension PasskeyPagesController {
         var error: PageText?
     }
 
+    /// Templates/passkey-offer.leaf: after a password sign-in, the offer to add a passkey.
+    struct PasskeyOfferContext: Encodable {
+        static let template = "passkey-offer"
+        /// The page's title, "Sign in faster next time".
+        var title: PageText = "passkeys.offerTitle"
+        /// Where the add form posts: `{base}/passkeys`.
+        var action: String
+        /// The CSRF token, sent back as `_csrf`.
+        var csrf: String
+        /// The options for `navigator.credentials.create` (JSON).
+        var options: String
+        /// Where to go once the passkey is added (sealed), sent back as `continue`.
+        var continuation: String
+        /// "Not now": on to the app.
+        var skipLink: String
+        /// Why the passkey was not added, or nil.
+        var error: PageText?
+    }
+
     struct PasskeyItem: Encodable {
         var id: String
         var name: String

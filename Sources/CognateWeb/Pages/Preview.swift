@@ -90,6 +90,15 @@ struct PreviewController: Sendable {
             Sample(id: "login-passkey", template: H.LoginContext.template) { PreviewController.login($0, passkey: true) },
             Sample(id: "passkeys", template: PasskeyPagesController.PasskeysContext.template) { PreviewController.passkeys($0, notice: "passkeys.added") },
             Sample(id: "passkeys-empty", template: PasskeyPagesController.PasskeysContext.template) { PreviewController.passkeys($0, none: true) },
+            Sample(id: "passkey-offer", template: PasskeyPagesController.PasskeyOfferContext.template) {
+                PasskeyPagesController.PasskeyOfferContext(action: "\($0.base)/passkeys", csrf: "preview", options: PreviewController.sampleOptions,
+                                                           continuation: "preview", skipLink: "https://app.example/cb?code=preview", error: nil)
+            },
+            Sample(id: "passkey-offer-error", template: PasskeyPagesController.PasskeyOfferContext.template) {
+                PasskeyPagesController.PasskeyOfferContext(action: "\($0.base)/passkeys", csrf: "preview", options: PreviewController.sampleOptions,
+                                                           continuation: "preview", skipLink: "https://app.example/cb?code=preview",
+                                                           error: "passkeys.refused")
+            },
             Sample(id: "passkeys-error", template: PasskeyPagesController.PasskeysContext.template) { PreviewController.passkeys($0, error: "passkeys.refused") },
         ]
     }()

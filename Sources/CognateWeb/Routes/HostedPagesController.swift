@@ -195,6 +195,14 @@ struct HostedPagesController: Sendable {
         do {
             let result = try await services.hosted.login(pool: pool, request: authorization, username: username, password: form["password"] ?? "")
             try await services.limits.giveBack(.signIn, from: request.clientAddress)
+            // signed in by a password where the pool offers passkeys and the person has none: offered one first
+            if case .signedIn(let session, let location) = result, let user = try await services.hosted.sessionUser(session, pool: pool),
+                try await services.hosted.offersPasskey(to: user, pool: pool) {
+                let response = try await PasskeyPagesController.renderOffer(request, services, pool: pool, user: user, location: location,
+                                                                            redirectURI: authorization.redirectURI)
+                response.cookies[Self.sessionCookie(pool.id, request)] = Self.cookie(session, request: request, maxAge: Int(HostedSignIn.sessionLifetime))
+                return response
+            }
             return try await MFAPagesController.respond(request, pool: pool, authorization: authorization, result: result)
         } catch AccountError.limitExceeded {
             return try await Self.renderLogin(request, pool: pool, authorization: authorization, username: username,

@@ -31,13 +31,33 @@ struct PasskeyPagesController {
         guard let text = form["credential"], text.utf8.count <= 256 * 1024,
             let credential = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         else { return try await Self.render(request, services, pool: pool, user: user, notice: nil, error: "passkeys.failed", status: .badRequest) }
+        // from the offer after a password sign-in: on to the app once the passkey is kept
+        let onward = form["continue"].flatMap { services.hosted.openContinuation($0, user: user) }
         do {
             _ = try await services.hosted.signInService.completePasskeyRegistration(user: user, pool: pool, credential: credential)
         } catch let error as WebAuthnError {
+            if let onward, let text = form["continue"] {
+                return try await Self.renderOffer(request, services, pool: pool, user: user, location: onward, redirectURI: onward, sealed: text,
+                                                  error: "passkeys.refused")
+            }
             let message: PageText = error == .limitExceeded ? "passkeys.tooMany" : error == .credentialExists ? "passkeys.exists" : "passkeys.refused"
             return try await Self.render(request, services, pool: pool, user: user, notice: nil, error: message, status: .badRequest)
         }
+        if let onward { return HostedPagesController.found(onward) }
         return try await Self.render(request, services, pool: pool, user: user, notice: "passkeys.added", error: nil, status: .ok)
+    }
+
+    /// The offer after a password sign-in: add a passkey (then on to the app), or "Not now" (on to the app at once).
+    static func renderOffer(_ request: Request, _ services: CognateServices, pool: UserPool, user: User, location: String, redirectURI: String,
+                            sealed: String? = nil, error: PageText? = nil) async throws -> Response {
+        let csrf = HostedPagesController.csrfToken(request)
+        let options = try await services.hosted.signInService.startPasskeyRegistration(user: user, pool: pool)
+        let context = PasskeyOfferContext(
+            action: "\(HostedPool.base(request, pool))/passkeys", csrf: csrf,
+            options: String(decoding: try JSONEncoder().encode(options), as: UTF8.self),
+            continuation: try sealed ?? services.hosted.sealContinuation(location, user: user), skipLink: location, error: error)
+        return try await HostedPagesController.page(request, PasskeyOfferContext.template, context, csrf: csrf, redirectURI: redirectURI,
+                                                    status: error == nil ? .ok : .badRequest, pool: pool)
     }
 
     static func user(_ request: Request, _ services: CognateServices, _ pool: UserPool) async throws -> User? {
