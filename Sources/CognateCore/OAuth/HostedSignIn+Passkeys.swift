@@ -35,14 +35,7 @@ extension HostedSignIn {
     /// The passkey form's submission: signed in as by a password, without one (and without a
     /// second factor, unless the pool requires one and the passkey does not count as two).
     public func passkeyLogin(pool: UserPool, request: AuthorizationRequest, ticket: String, credential: String) async throws -> LoginResult {
-        do {
-            let result = try await checkPasskeyLogin(pool: pool, request: request, ticket: ticket, credential: credential)
-            CognateMetrics.signIn(flow: "hosted", result: { if case .signedIn = result { "success" } else { "challenge" } }())
-            return result
-        } catch {
-            CognateMetrics.signIn(flow: "hosted", result: "failure")
-            throw error
-        }
+        try await counted { try await checkPasskeyLogin(pool: pool, request: request, ticket: ticket, credential: credential) }
     }
 
     func checkPasskeyLogin(pool: UserPool, request: AuthorizationRequest, ticket: String, credential: String) async throws -> LoginResult {

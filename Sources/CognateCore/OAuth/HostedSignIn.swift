@@ -287,8 +287,13 @@ public struct HostedSignIn: Sendable {
 
     /// The login form's submission.
     public func login(pool: UserPool, request: AuthorizationRequest, username: String, password: String) async throws -> LoginResult {
+        try await counted { try await checkLogin(pool: pool, request: request, username: username, password: password) }
+    }
+
+    /// A hosted sign-in step counted in the metrics: signed in, a challenge next, or refused.
+    func counted(_ step: () async throws -> LoginResult) async throws -> LoginResult {
         do {
-            let result = try await checkLogin(pool: pool, request: request, username: username, password: password)
+            let result = try await step()
             if case .signedIn = result { CognateMetrics.signIn(flow: "hosted", result: "success") } else {
                 CognateMetrics.signIn(flow: "hosted", result: "challenge")
             }
