@@ -124,7 +124,7 @@ public struct ConfigFile: Sendable {
             "id", "name", "passwordPolicy", "usernameAttributes", "aliasAttributes", "caseSensitive",
             "autoVerifiedAttributes", "mfa", "signingAlgorithm", "tokenValidity", "schema", "clients",
             "resourceServers", "groups", "users", "identityProviders", "uiCustomization", "locale", "theme", "lambdaConfig", "triggerSecret",
-            "migrateFrom",
+            "migrateFrom", "signInPolicy", "passkeys", "devices", "tags",
         ])
         guard let nameField = f["name"] else { throw field.error("missing required field 'name'") }
         var pool = UserPool(id: "", name: try nameField.nonEmptyString(), createdAt: epoch, updatedAt: epoch)
@@ -160,6 +160,34 @@ public struct ConfigFile: Sendable {
         }
         if let v = f["theme"] { pool.theme = try themeName(v) }
         if let v = f["lambdaConfig"] { pool.lambdaConfig = try parseLambdaConfig(v) }
+        if let v = f["signInPolicy"] {
+            pool.allowedFirstAuthFactors = try v.mapping(["allowedFirstAuthFactors"])["allowedFirstAuthFactors"]?.strings()
+        }
+        if let v = f["passkeys"] {
+            let p = try v.mapping(["relyingPartyId", "userVerification", "factorConfiguration"])
+            var passkeys = WebAuthnConfiguration()
+            if let id = p["relyingPartyId"] {
+                let text = try id.nonEmptyString().lowercased()
+                guard text.count <= 127, !text.contains(":"), !text.contains("/"), text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") })
+                else { throw id.error("must be a domain name such as auth.example.com, without a scheme or port") }
+                passkeys.relyingPartyId = text
+            }
+            if let u = p["userVerification"] { passkeys.userVerification = try u.nonEmptyString() }
+            if let c = p["factorConfiguration"] { passkeys.factorConfiguration = try c.nonEmptyString() }
+            pool.webAuthnConfiguration = passkeys
+        }
+        if let v = f["devices"] {
+            let d = try v.mapping(["challengeRequiredOnNewDevice", "deviceOnlyRememberedOnUserPrompt"])
+            pool.deviceConfiguration = DeviceConfiguration(challengeRequiredOnNewDevice: try d["challengeRequiredOnNewDevice"]?.bool() ?? false,
+                                                           deviceOnlyRememberedOnUserPrompt: try d["deviceOnlyRememberedOnUserPrompt"]?.bool() ?? false)
+        }
+        if let v = f["tags"] {
+            let tags = try v.stringMap()
+            guard tags.count <= 50, tags.keys.allSatisfy({ !$0.isEmpty && $0.count <= 128 && !$0.lowercased().hasPrefix("aws:") }),
+                tags.values.allSatisfy({ $0.count <= 256 })
+            else { throw v.error("at most 50 tags, keys of 1 to 128 characters not starting with aws:, values of 256 at most") }
+            pool.tags = tags
+        }
         let triggerSecret = try f["triggerSecret"].map { field -> String in
             let secret = try field.nonEmptyString()
             guard WebhookSigning.key(secret) != nil else { throw field.error("must be whsec_ and the base64 of 24 to 64 random bytes") }

@@ -79,6 +79,27 @@ import Testing
         #expect(source.credentials == AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG"))
     }
 
+    @Test func signInPolicyPasskeysDevicesAndTagsAreRead() throws {
+        let file = try ConfigFile.parse("""
+            pools:
+              - name: shop
+                signInPolicy: {allowedFirstAuthFactors: [PASSWORD, EMAIL_OTP, WEB_AUTHN]}
+                passkeys: {relyingPartyId: Auth.Shop.example, userVerification: required, factorConfiguration: MULTI_FACTOR_WITH_USER_VERIFICATION}
+                devices: {challengeRequiredOnNewDevice: true}
+                tags: {team: identity}
+            """, path: "cognate.yaml")
+        let pool = try #require(file.pools.first).pool
+        #expect(pool.firstAuthFactors == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"])
+        #expect(pool.webAuthnConfiguration == WebAuthnConfiguration(relyingPartyId: "auth.shop.example", userVerification: "required",
+                                                                    factorConfiguration: "MULTI_FACTOR_WITH_USER_VERIFICATION"))
+        #expect(pool.deviceConfiguration == DeviceConfiguration(challengeRequiredOnNewDevice: true, deviceOnlyRememberedOnUserPrompt: false))
+        #expect(pool.tags == ["team": "identity"])
+        for bad in ["signInPolicy: {allowedFirstAuthFactors: [PASSWORD, FACE_ID]}", "passkeys: {userVerification: always}",
+                    "passkeys: {factorConfiguration: TWO}"] {
+            #expect(throws: ConfigFileError.self, "\(bad)") { try ConfigFile.parse("pools:\n  - name: a\n    \(bad)\n", path: "cognate.yaml") }
+        }
+    }
+
     @Test func emptyFileDeclaresNothing() throws {
         #expect(try ConfigFile.parse("", path: "empty.yaml").pools.isEmpty)
     }
@@ -95,6 +116,9 @@ import Testing
         Bad(yaml: "pools:\n  - name: a\n    passwordPolicy:\n      minimumLenght: 8\n", line: 4, field: "pools[0].passwordPolicy.minimumLenght", message: "unknown field"),
         Bad(yaml: "pools:\n  - name: a\n    passwordPolicy:\n      minimumLength: 3\n", line: 4, field: "pools[0].passwordPolicy.minimumLength", message: "6 to 99"),
         Bad(yaml: "pools:\n  - name: a\n    caseSensitive: maybe\n", line: 3, field: "pools[0].caseSensitive", message: "true or false"),
+        Bad(yaml: "pools:\n  - name: a\n    passkeys: {relyingPartyId: 'https://x.example'}\n", line: 3, field: "pools[0].passkeys.relyingPartyId",
+            message: "domain name"),
+        Bad(yaml: "pools:\n  - name: a\n    tags: {'aws:x': y}\n", line: 3, field: "pools[0].tags", message: "at most 50 tags"),
         Bad(yaml: "pools:\n  - name: a\n    mfa: SOMETIMES\n", line: 3, field: "pools[0].mfa", message: "OFF, ON, OPTIONAL"),
         Bad(yaml: "pools:\n  - passwordPolicy: {}\n", line: 2, field: "pools[0]", message: "missing required field 'name'"),
         Bad(yaml: "pools:\n  - name: a\n  - name: a\n", line: 3, field: "pools[1].name", message: "declared twice"),
