@@ -75,6 +75,8 @@ def test_a_passkey_registered_after_a_password_sign_in_signs_in_alone(world):
         (b64url(passkey.id), "localhost", "platform", ["internal", "hybrid"])]
     assert listed[0]["FriendlyCredentialName"].startswith("Passkey added ") and listed[0]["CreatedAt"]
     assert idp.get_user_auth_factors(AccessToken=token)["ConfiguredUserAuthFactors"] == ["PASSWORD", "WEB_AUTHN"]
+    # a passkey as the second factor after a password: not offered, said so
+    refused(lambda: idp.set_user_mfa_preference(AccessToken=token, WebAuthnMfaSettings={"Enabled": True}), "InvalidParameterException")
     # the next registration excludes it
     assert idp.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]["excludeCredentials"] == [
         {"type": "public-key", "id": b64url(passkey.id), "transports": ["internal", "hybrid"]}]

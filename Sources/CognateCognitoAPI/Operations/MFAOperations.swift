@@ -88,12 +88,17 @@ struct SetUserMFAPreference: APIOperation {
         var SMSMfaSettings: MFASettingsType?
         var SoftwareTokenMfaSettings: MFASettingsType?
         var EmailMfaSettings: MFASettingsType?
+        /// A passkey as the second factor: refused (Cognate's passkeys are a first factor; README).
+        var WebAuthnMfaSettings: MFASettingsType?
     }
 
     static let name = "SetUserMFAPreference"
 
     static func run(_ input: Input, _ context: APIContext) async throws -> EmptyOutput {
         let (user, pool) = try await context.signedInUser(input.AccessToken)
+        if input.WebAuthnMfaSettings?.Enabled == true {
+            throw CognitoError.invalidParameter("Passkeys are a first factor here (USER_AUTH with WEB_AUTHN), not a second one; WebAuthnMfaSettings cannot enable them.")
+        }
         try await context.signIn.setMFAPreference(user: user, pool: pool, settings: MFA.settings(
             sms: input.SMSMfaSettings, softwareToken: input.SoftwareTokenMfaSettings, email: input.EmailMfaSettings))
         return EmptyOutput()
