@@ -250,6 +250,11 @@ def test_names_no_one_holds_get_a_passkey_challenge_like_an_account(world):
     make_user(idp, pool, "ivy")
     ivy = register(idp, browser, password_sign_in(idp, client, "ivy"))
     refused(lambda: answer(idp, client, first, "nobody-here", browser.get(request, ivy)), "NotAuthorizedException")
+    # a disabled account's passkey signs no one in: its challenge is a name-no-one-holds challenge
+    idp.admin_disable_user(UserPoolId=pool["Id"], Username="ivy")
+    started, request = passkey_challenge(idp, client, "ivy")
+    assert [c["id"] for c in request["allowCredentials"]] != [b64url(ivy.id)]
+    refused(lambda: answer(idp, client, started, "ivy", browser.get(request, ivy)), "NotAuthorizedException")
 
 
 def test_a_pool_without_passkeys_refuses_them_and_required_mfa_follows_a_single_factor_passkey(world):

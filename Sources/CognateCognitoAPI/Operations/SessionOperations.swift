@@ -51,7 +51,7 @@ struct ListUserSessions: APIOperation {
 
     static func run(_ input: Input, _ context: APIContext) async throws -> UserSessionsOutput {
         let (user, claims) = try await context.accessTokenCaller(input.AccessToken)
-        let current = claims["origin_jti"]?.string.map { "tkn" + String(SecretDigest.sha256Hex("user-session|tkn|\($0)").prefix(25)) }
+        let current = claims["origin_jti"]?.string.map(UserSessions.tokenSessionId(family:))
         return UserSessionsOutput(Sessions: try await context.userSessions.list(user).map { SessionDescriptionType($0, current: current) })
     }
 }

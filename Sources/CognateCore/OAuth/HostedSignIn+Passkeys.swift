@@ -22,14 +22,10 @@ extension HostedSignIn {
             let rp = try? signIn.relyingParty(for: pool)
         else { return nil }
         let challenge = Data(random.bytes(32)).base64URLEncoded
-        let options: JSONValue = .object([
-            "challenge": .string(challenge), "rpId": .string(rp.id), "timeout": .integer(Int64(SignInService.passkeyTimeout * 1000)),
-            "allowCredentials": .array([]), "userVerification": .string((pool.webAuthnConfiguration ?? WebAuthnConfiguration()).userVerification),
-        ])
         let ticket = try signIn.masterKey.sealToken(
             PasskeyTicket(poolId: pool.id, requestHash: SecretDigest.sha256Hex(request.id), challenge: challenge,
                           expiresAt: now().addingTimeInterval(SignInService.passkeyTimeout)), context: Self.passkeyTicketContext)
-        return (String(decoding: try JSONEncoder().encode(options), as: UTF8.self), ticket)
+        return (SignInService.requestOptions(challenge: challenge, rp: rp, pool: pool, allowed: []), ticket)
     }
 
     /// The passkey form's submission: signed in as by a password, without one (and without a

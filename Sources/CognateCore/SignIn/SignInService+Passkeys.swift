@@ -143,18 +143,24 @@ extension SignInService {
             let id = Data(phantoms.bytes("passkey", pool: pool, name: username, count: 32)).base64URLEncoded
             allowed = [.object(["type": .string("public-key"), "id": .string(id), "transports": .array([.string("internal"), .string("hybrid")])])]
         }
-        let options: JSONValue = .object([
-            "challenge": .string(challenge), "rpId": .string(rp.id), "timeout": .integer(Int64(Self.passkeyTimeout * 1000)),
-            "allowCredentials": .array(allowed),
-            "userVerification": .string((pool.webAuthnConfiguration ?? WebAuthnConfiguration()).userVerification),
-        ])
+        let options = Self.requestOptions(challenge: challenge, rp: rp, pool: pool, allowed: allowed)
         let validity = min(Double(client.authSessionValidity) * 60, Self.passkeyTimeout)
         let session = try seal(ChallengeSession(
             poolId: pool.id, clientId: client.clientId, sub: user?.sub ?? phantoms.sub(pool: pool, name: username), challenge: "WEB_AUTHN",
             passwordFingerprint: user == nil ? Self.phantomFingerprint : "passkey", expiresAt: now().addingTimeInterval(validity),
             webAuthnChallenge: challenge))
-        let text = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
-        return .challenge(name: "WEB_AUTHN", session: session, parameters: ["CREDENTIAL_REQUEST_OPTIONS": text])
+        return .challenge(name: "WEB_AUTHN", session: session, parameters: ["CREDENTIAL_REQUEST_OPTIONS": options])
+    }
+
+    /// The options for `navigator.credentials.get` (PublicKeyCredentialRequestOptionsJSON), as JSON
+    /// text; `allowed` empty asks for any of the pool's discoverable passkeys.
+    static func requestOptions(challenge: String, rp: RelyingParty, pool: UserPool, allowed: [JSONValue]) -> String {
+        let options: JSONValue = .object([
+            "challenge": .string(challenge), "rpId": .string(rp.id), "timeout": .integer(Int64(passkeyTimeout * 1000)),
+            "allowCredentials": .array(allowed),
+            "userVerification": .string((pool.webAuthnConfiguration ?? WebAuthnConfiguration()).userVerification),
+        ])
+        return String(decoding: (try? JSONEncoder().encode(options)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     /// The WEB_AUTHN answer (CREDENTIAL: AuthenticationResponseJSON). The session answers once;

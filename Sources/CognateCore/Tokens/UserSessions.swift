@@ -38,6 +38,9 @@ public struct UserSessions: Sendable {
         self.now = now
     }
 
+    /// The id of the token session of a refresh token family (the access token's `origin_jti`).
+    public static func tokenSessionId(family: String) -> String { id("tkn", family.lowercased()) }
+
     static func id(_ prefix: String, _ seed: String) -> String {
         prefix + String(SecretDigest.sha256Hex("user-session|\(prefix)|\(seed)").prefix(25))
     }
@@ -46,7 +49,7 @@ public struct UserSessions: Sendable {
     public func list(_ user: User) async throws -> [Session] {
         let date = now()
         let families = try await store.liveRefreshTokens(poolId: user.poolId, userSub: user.sub, at: date).map { token in
-            Session(id: Self.id("tkn", token.familyId.uuidString.lowercased()), kind: .token, clientId: token.clientId, createdAt: token.authTime,
+            Session(id: Self.tokenSessionId(family: token.familyId.uuidString), kind: .token, clientId: token.clientId, createdAt: token.authTime,
                     lastActiveAt: token.createdAt, family: token.familyId)
         }
         let browsers = try await store.liveSessions(poolId: user.poolId, userSub: user.sub, at: date).map { session in

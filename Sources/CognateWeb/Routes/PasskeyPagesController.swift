@@ -37,8 +37,9 @@ struct PasskeyPagesController {
             _ = try await services.hosted.signInService.completePasskeyRegistration(user: user, pool: pool, credential: credential)
         } catch let error as WebAuthnError {
             if let onward, let text = form["continue"] {
-                return try await Self.renderOffer(request, services, pool: pool, user: user, location: onward, redirectURI: onward, sealed: text,
-                                                  error: "passkeys.refused")
+                // if even the offer cannot be shown again (passkeys switched off meanwhile), on to the app
+                return (try? await Self.renderOffer(request, services, pool: pool, user: user, location: onward, redirectURI: onward, sealed: text,
+                                                    error: "passkeys.refused")) ?? HostedPagesController.found(onward)
             }
             let message: PageText = error == .limitExceeded ? "passkeys.tooMany" : error == .credentialExists ? "passkeys.exists" : "passkeys.refused"
             return try await Self.render(request, services, pool: pool, user: user, notice: nil, error: message, status: .badRequest)
