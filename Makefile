@@ -44,15 +44,17 @@ build-tests: deps
 
 ## Every suite: Swift tests (store conformance on SQLite and, when PostgreSQL is installed, on a
 ## throwaway PostgreSQL cluster), then the Python interop suites against the real binary, then
-## the journeys among them again with every server on PostgreSQL.
+## the journeys among them again with every server on PostgreSQL, then the cluster test. Built
+## once: BUILT=1 tells the suites' own targets to skip theirs (a no-op `swift build` still takes
+## ~40 s, SwiftPM compiling swift-protobuf's plugin and module again).
 test: build-tests venv
 	scripts/with-postgres.sh swift test --skip-build
-	$(MAKE) --no-print-directory test-interop
-	$(MAKE) --no-print-directory test-interop-postgres
-	$(MAKE) --no-print-directory test-cluster
+	$(MAKE) --no-print-directory test-interop BUILT=1
+	$(MAKE) --no-print-directory test-interop-postgres BUILT=1
+	$(MAKE) --no-print-directory test-cluster BUILT=1
 
 test-interop: venv
-	swift build --build-tests
+	[ -n "$(BUILT)" ] || swift build --build-tests
 	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q Tests/Interop
 
 ## The journeys on PostgreSQL (a throwaway cluster; each server's data dir gets a database of its
@@ -61,14 +63,14 @@ POSTGRES_SUITES ?= $(addprefix Tests/Interop/,test_api_sign_in.py test_hosted_si
 	test_accounts_api.py test_identity_providers.py test_identity_pools.py test_gateway.py test_triggers.py \
 	test_federation_oidc.py test_srp.py test_keys.py test_discovery.py test_enumeration.py test_import_jobs.py test_tracing.py test_user_api.py test_devices.py test_choice_sign_in.py test_passkeys.py test_terms.py)
 test-interop-postgres: venv
-	swift build --build-tests
+	[ -n "$(BUILT)" ] || swift build --build-tests
 	scripts/with-postgres.sh env COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \
 		$(PYTHON) -m pytest -q $(POSTGRES_SUITES)
 
 ## Three nodes on one PostgreSQL behind haproxy under a mixed load for COGNATE_CLUSTER_SECONDS (60): a SIGKILL, a rolling
 ## restart, the figures, then the after-check (sign-ups kept, no refresh family forked, no code redeemed twice).
 test-cluster: venv
-	swift build --build-tests
+	[ -n "$(BUILT)" ] || swift build --build-tests
 	COGNATE_CLUSTER_TEST=1 COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q -s Tests/Interop/test_cluster_load.py
 
 ## Speed of a release build with wrk on loopback (a benchmark, not a test; the release build takes 20+ minutes once).
