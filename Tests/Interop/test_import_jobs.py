@@ -237,3 +237,38 @@ def test_a_job_stopped_mid_way_keeps_what_it_imported(imports, tmp_path):
     kept = sum(1 for page in idp.get_paginator("list_users").paginate(UserPoolId=pool) for _ in page["Users"])
     assert kept == done["ImportedUsers"]
     refused(lambda: idp.start_user_import_job(UserPoolId=pool, JobId=job["JobId"]), "InvalidParameterException")
+
+
+def test_a_job_whose_node_is_killed_is_finished_by_the_next_with_every_row_counted_once(imports, data_dir, tmp_path):
+    server, idp, pool, client, _ = imports
+    header = idp.get_csv_header(UserPoolId=pool)["CSVHeader"]
+    rows = [{"cognito:username": f"k{n}", "email": f"k{n}@example.com", "email_verified": "true", "cognito:mfa_enabled": "false"}
+            for n in range(6000)]
+    idp.admin_create_user(UserPoolId=pool, Username="k4321", MessageAction="SUPPRESS")  # a name held already
+    job = idp.create_user_import_job(JobName="killed", UserPoolId=pool, CloudWatchLogsRoleArn=ROLE)["UserImportJob"]
+    assert upload(job["PreSignedUrl"], csv_text(header, rows), tmp_path)[0] == 200
+    idp.start_user_import_job(UserPoolId=pool, JobId=job["JobId"])
+    deadline = time.time() + 60
+    while (found := idp.describe_user_import_job(UserPoolId=pool, JobId=job["JobId"])["UserImportJob"])["ImportedUsers"] < 500:
+        assert time.time() < deadline, found
+        time.sleep(0.05)
+    server.process.kill()  # SIGKILL in the middle of the job: no goodbye, the hold on the job simply lapses
+    server.process.wait()
+    assert found["Status"] == "InProgress" and found["ImportedUsers"] < 5000, found
+
+    again = Server(data_dir, **ADMIN)  # the next node (here: the same one started again) takes the job over
+    try:
+        idp = cognito(again.url)
+        done = wait_for(idp, pool, job["JobId"], timeout=120)
+        assert done["Status"] == "Succeeded", done
+        # every row counted once: a batch made by the killed node but not yet reported is imported, not "skipped"
+        assert (done["ImportedUsers"], done["SkippedUsers"], done["FailedUsers"]) == (5999, 1, 0), done
+        names = [user["Username"] for page in idp.get_paginator("list_users").paginate(UserPoolId=pool, PaginationConfig={"PageSize": 60})
+                 for user in page["Users"]]
+        assert len(names) == len(set(names)) == 6000
+        assert set(names) == {f"k{n}" for n in range(6000)}
+        imported = idp.admin_get_user(UserPoolId=pool, Username="k5999")
+        assert imported["UserStatus"] == "RESET_REQUIRED"
+        assert idp.admin_get_user(UserPoolId=pool, Username="k4321")["UserStatus"] == "FORCE_CHANGE_PASSWORD", "the held name is left alone"
+    finally:
+        again.stop()

@@ -21,8 +21,9 @@ public struct UserImports: Sendable {
     public static let urlSeconds: TimeInterval = 3600
     /// A job not started within this long expires (Cognito: 24 to 48 hours).
     public static let expirySeconds: TimeInterval = 24 * 3600
-    /// How long a node holds a job between progress reports before another may take it over.
-    static let holdSeconds: TimeInterval = 60
+    /// How long a node holds a job between progress reports (every `reportEvery` rows, well under
+    /// a second: rows are never hashed here) before another may take it over.
+    static let holdSeconds: TimeInterval = 20
     public static let hashAlgorithms = ["BCRYPT", "SCRYPT", "ARGON2ID", "PBKDF2_SHA256"]
     public static let hashColumn = "cognito:password_hash"
     /// The standard attributes of GetCSVHeader, in Cognito's order.
@@ -267,7 +268,13 @@ public struct UserImports: Sendable {
             let batch = rows[position..<min(position + reportEvery, rows.count)]
             var made: [(line: Int, user: NewUser)] = []
             for record in batch {
-                do { made.append((record.line, try columns.newUser(record.fields, pool: pool))) } catch { failed(record.line, error) }
+                do {
+                    var new = try columns.newUser(record.fields, pool: pool)
+                    new.sub = sub(of: job, line: record.line)
+                    made.append((record.line, new))
+                } catch {
+                    failed(record.line, error)
+                }
             }
             let results: [Result<User, any Error>]
             do {
@@ -287,6 +294,10 @@ public struct UserImports: Sendable {
                 results = single
             }
             for (entry, result) in zip(made, results) {
+                if case .failure(let error) = result, error.isTaken, try await madeBefore(entry.user, in: pool) {
+                    tally.imported += 1
+                    continue
+                }
                 switch result {
                 case .success: tally.imported += 1
                 case .failure(AccountError.usernameExists): tally.skipped += 1
@@ -302,6 +313,26 @@ public struct UserImports: Sendable {
             }
         }
         try await finish(job, holder: holder, status: .succeeded, tally: tally, rowsDone: position, message: nil)
+    }
+
+    /// A row's user has a sub of its own, derived from the job and the line (under a key of the
+    /// master key's, so no one outside can foresee it): a batch run again after a node stopped
+    /// between making it and reporting it finds its users already there and counts them as
+    /// imported, not as skipped names (and, where the sub is the user name, makes no second user).
+    public func sub(of job: UserImportJob, line: Int) -> UUID {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(job.poolId)\n\(job.id)\n\(line)".utf8),
+                                                  using: masterKey.derivedKey(purpose: "user-import-sub"))
+        var bytes = Array(mac.prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4, as every other sub
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    /// Whether a row refused as taken was made by an earlier run of this very job (its derived sub is there).
+    func madeBefore(_ new: NewUser, in pool: UserPool) async throws -> Bool {
+        guard let sub = new.sub else { return false }
+        return try await store.user(poolId: pool.id, sub: sub) != nil
     }
 
     static func reason(_ error: any Error) -> String {
@@ -423,5 +454,15 @@ public struct UserImports: Sendable {
         default: []
         }
         return hash.count <= 512 && prefixes.contains { hash.hasPrefix($0) } && PasswordHashFormat.isSupported(hash)
+    }
+}
+
+private extension Error {
+    /// A refusal because a name or an alias is held already.
+    var isTaken: Bool {
+        switch self as any Error {
+        case AccountError.usernameExists, AccountError.aliasExists: true
+        default: false
+        }
     }
 }

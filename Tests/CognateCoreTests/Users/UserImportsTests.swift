@@ -84,6 +84,38 @@ import Testing
         #expect(try await imports.runDue() == 0)
     }
 
+    @Test func aBatchMadeButNotReportedIsCountedOnceWhenTakenOver() async throws {
+        let world = try await CoreWorld.make()
+        let imports = imports(world)
+        let job = try await imports.create(poolId: world.pool.id, name: "cut", roleArn: "arn:aws:iam::123456789012:role/x", algorithm: nil)
+        #expect(try await world.store.saveImportFile(poolId: world.pool.id, id: job.id, data: file(0..<450)))
+        _ = try await imports.start(poolId: world.pool.id, id: job.id)
+        // a node reported 300 rows, made the next batch (rows 300–349, lines 302–351) and died before reporting it
+        let creator = UserCreator(store: world.store, credentials: nil, now: world.clock.now)
+        for n in 300..<350 {
+            _ = try await creator.create(NewUser(username: "u\(n)", status: .resetRequired, attributes: ["email": "u\(n)@example.com", "email_verified": "true"],
+                                                 password: .none, sub: imports.sub(of: job, line: n + 2)), in: world.pool)
+        }
+        // and u400 is someone else's name
+        _ = try await creator.create(NewUser(username: "u400", status: .confirmed, attributes: [:], password: .none), in: world.pool)
+        try await world.store.updateImportJob(poolId: world.pool.id, id: job.id) { job in
+            job.status = .inProgress
+            job.rowsDone = 300
+            job.imported = 300
+            job.holder = UUID()
+            job.heldUntil = world.clock.now().addingTimeInterval(-1)
+        }
+        #expect(try await imports.runDue() == 1)
+        let done = try await imports.job(poolId: world.pool.id, id: job.id)
+        #expect(done.status == .succeeded && done.imported == 449 && done.skipped == 1 && done.failed == 0, "\(done)")
+        let kept = try #require(try await world.store.user(poolId: world.pool.id, identifierKey: "u320"))
+        #expect(kept.sub == imports.sub(of: job, line: 322), "the row's user of the first run, not a second one")
+        #expect(imports.sub(of: job, line: 322) != imports.sub(of: job, line: 323))
+        let other = try await imports.create(poolId: world.pool.id, name: "other", roleArn: "arn:aws:iam::123456789012:role/x", algorithm: nil)
+        #expect(imports.sub(of: other, line: 322) != imports.sub(of: job, line: 322), "subs differ from job to job")
+        #expect(imports.sub(of: job, line: 322).uuidString.dropFirst(14).first == "4", "a version 4 UUID like every other sub")
+    }
+
     @Test func aStoppedJobStopsAtItsNextReportAndAnUnstartedOneExpires() async throws {
         let world = try await CoreWorld.make()
         let imports = imports(world)
