@@ -55,7 +55,7 @@ test: build-tests venv
 
 test-interop: venv
 	[ -n "$(BUILT)" ] || swift build --build-tests
-	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q Tests/Interop
+	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q --durations=20 Tests/Interop
 
 ## The journeys on PostgreSQL (a throwaway cluster; each server's data dir gets a database of its
 ## own). Every interop suite passes there too (`POSTGRES_SUITES=Tests/Interop`); make test runs these.
@@ -65,7 +65,7 @@ POSTGRES_SUITES ?= $(addprefix Tests/Interop/,test_api_sign_in.py test_hosted_si
 test-interop-postgres: venv
 	[ -n "$(BUILT)" ] || swift build --build-tests
 	scripts/with-postgres.sh env COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \
-		$(PYTHON) -m pytest -q $(POSTGRES_SUITES)
+		$(PYTHON) -m pytest -q --durations=10 $(POSTGRES_SUITES)
 
 ## Three nodes on one PostgreSQL behind haproxy under a mixed load for COGNATE_CLUSTER_SECONDS (60): a SIGKILL, a rolling
 ## restart, the figures, then the after-check (sign-ups kept, no refresh family forked, no code redeemed twice).

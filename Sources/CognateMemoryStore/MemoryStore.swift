@@ -1118,9 +1118,9 @@ extension MemoryStore: DeviceStore {
         return device
     }
 
-    public func devices(poolId: String, userSub: UUID, limit: Int, after cursor: String?) throws -> ListPage<Device> {
+    public func devices(poolId: String, userSub: UUID?, limit: Int, after cursor: String?) throws -> ListPage<Device> {
         try available()
-        var found = state.devices.values.filter { $0.poolId == poolId && $0.userSub == userSub && $0.isConfirmed }.sorted { $0.key < $1.key }
+        var found = state.devices.values.filter { $0.poolId == poolId && (userSub == nil || $0.userSub == userSub) && $0.isConfirmed }.sorted { $0.key < $1.key }
         if let key = Paging.key(cursor) { found = found.filter { $0.key > key } }
         let items = Array(found.prefix(limit))
         return ListPage(items: items, next: found.count > limit ? items.last.map { Paging.cursor($0.key) } : nil)
@@ -1147,9 +1147,9 @@ extension MemoryStore: WebAuthnCredentialStore {
         return state.passkeys[poolId + "/" + id]
     }
 
-    public func webAuthnCredentials(poolId: String, userSub: UUID, limit: Int, after cursor: String?) throws -> ListPage<WebAuthnCredential> {
+    public func webAuthnCredentials(poolId: String, userSub: UUID?, limit: Int, after cursor: String?) throws -> ListPage<WebAuthnCredential> {
         try available()
-        var found = state.passkeys.filter { $0.value.poolId == poolId && $0.value.userSub == userSub }.sorted { $0.key < $1.key }
+        var found = state.passkeys.filter { $0.value.poolId == poolId && (userSub == nil || $0.value.userSub == userSub) }.sorted { $0.key < $1.key }
         if let key = Paging.key(cursor) { found = found.filter { $0.key > key } }
         let items = Array(found.prefix(limit))
         return ListPage(items: items.map(\.value), next: found.count > limit ? items.last.map { Paging.cursor($0.key) } : nil)

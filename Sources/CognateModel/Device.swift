@@ -39,8 +39,8 @@ public protocol DeviceStore: Sendable {
     func device(poolId: String, key: String) async throws -> Device?
     /// Reads, changes and writes the device in one transaction (its key, pool and user stay).
     func updateDevice(poolId: String, key: String, _ change: @escaping @Sendable (inout Device) throws -> Void) async throws -> Device
-    /// The user's confirmed devices, by key, `limit` at most, starting after the cursor.
-    func devices(poolId: String, userSub: UUID, limit: Int, after cursor: String?) async throws -> ListPage<Device>
+    /// The user's confirmed devices (nil: every user's in the pool, for an export), by key, `limit` at most, starting after the cursor.
+    func devices(poolId: String, userSub: UUID?, limit: Int, after cursor: String?) async throws -> ListPage<Device>
     /// `StoreError.notFound` for a device not there.
     func deleteDevice(poolId: String, key: String) async throws
 }

@@ -40,8 +40,8 @@ public protocol WebAuthnCredentialStore: Sendable {
     /// `StoreError.notFound` when the user is not there, `.duplicate("passkey")` when the pool has the id already.
     func createWebAuthnCredential(_ credential: WebAuthnCredential) async throws
     func webAuthnCredential(poolId: String, id: String) async throws -> WebAuthnCredential?
-    /// The user's passkeys by id, `limit` at most, starting after the cursor.
-    func webAuthnCredentials(poolId: String, userSub: UUID, limit: Int, after cursor: String?) async throws -> ListPage<WebAuthnCredential>
+    /// The user's passkeys by id (nil: every user's in the pool, for an export), `limit` at most, starting after the cursor.
+    func webAuthnCredentials(poolId: String, userSub: UUID?, limit: Int, after cursor: String?) async throws -> ListPage<WebAuthnCredential>
     /// Records a use: the new counter and time, only if the stored counter is still `expected`
     /// (two sign-ins with one counter value: one records). False when it was not.
     func recordWebAuthnUse(poolId: String, id: String, expected: UInt32, signCount: UInt32, at date: Date) async throws -> Bool

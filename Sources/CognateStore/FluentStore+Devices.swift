@@ -57,10 +57,10 @@ extension FluentStore: DeviceStore {
         }
     }
 
-    public func devices(poolId: String, userSub: UUID, limit: Int, after cursor: String?) async throws -> ListPage<Device> {
+    public func devices(poolId: String, userSub: UUID?, limit: Int, after cursor: String?) async throws -> ListPage<Device> {
         try await run("device") {
-            let query = DeviceRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub).filter(\.$confirmed == true)
-                .sort(\.$id).limit(limit + 1)
+            let query = DeviceRow.query(on: database).filter(\.$poolId == poolId).filter(\.$confirmed == true).sort(\.$id).limit(limit + 1)
+            if let userSub { query.filter(\.$userSub == userSub) }
             if let key = Self.key(fromCursor: cursor) { query.filter(\.$id > key) }
             return try Self.page(try await query.all(), limit: limit, key: { $0.id ?? "" }, map: Self.device)
         }

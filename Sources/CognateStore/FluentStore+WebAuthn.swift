@@ -40,9 +40,10 @@ extension FluentStore: WebAuthnCredentialStore {
         }
     }
 
-    public func webAuthnCredentials(poolId: String, userSub: UUID, limit: Int, after cursor: String?) async throws -> ListPage<WebAuthnCredential> {
+    public func webAuthnCredentials(poolId: String, userSub: UUID?, limit: Int, after cursor: String?) async throws -> ListPage<WebAuthnCredential> {
         try await run("passkeys") {
-            let query = WebAuthnCredentialRow.query(on: database).filter(\.$poolId == poolId).filter(\.$userSub == userSub).sort(\.$id).limit(limit + 1)
+            let query = WebAuthnCredentialRow.query(on: database).filter(\.$poolId == poolId).sort(\.$id).limit(limit + 1)
+            if let userSub { query.filter(\.$userSub == userSub) }
             if let key = Self.key(fromCursor: cursor) { query.filter(\.$id > key) }
             return try Self.page(try await query.all(), limit: limit, key: { $0.id ?? "" }, map: Self.credential)
         }

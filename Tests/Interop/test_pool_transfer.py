@@ -1,13 +1,14 @@
 """`cognate export` and `cognate import`: a whole pool moves to another server with another
 master key, and its people sign in there as before, with their old passwords (bcrypt hashes from
-another system and Argon2id ones), SRP, their authenticator apps and the client's secret; the
-old tokens verify against the new server's keys. A cut-off or foreign file is refused and leaves
+another system and Argon2id ones), SRP, their authenticator apps, remembered devices and
+passkeys, and the client's secret; the old tokens verify against the new server's keys. A cut-off or foreign file is refused and leaves
 nothing behind."""
 import base64
 import csv
 import hashlib
 import hmac
 import io
+import json
 import os
 import subprocess
 import time
@@ -16,9 +17,10 @@ import bcrypt
 import pyotp
 import requests
 from jwcrypto import jwk, jwt
-from pycognito.aws_srp import AWSSRP
+from pycognito.aws_srp import AWSSRP, generate_hash_device, long_to_hex
 
 from conftest import ADMIN, BINARY, Server, base_env, cognito, refused, run_command
+from passkey_authenticator import Authenticator
 
 ROLE = "arn:aws:iam::123456789012:role/CognitoImport"
 USERS = 10_000
@@ -36,11 +38,16 @@ def build_source(server, tmp_path):
     bcrypt hashes by a CSV import job."""
     idp = cognito(server.url)
     pool = idp.create_user_pool(PoolName="moving", AutoVerifiedAttributes=["email"], AliasAttributes=["email"], MfaConfiguration="OPTIONAL",
-                                Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": True}])["UserPool"]["Id"]
+                                Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": True}],
+                                DeviceConfiguration={"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False},
+                                Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})["UserPool"]["Id"]
+    idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", SoftwareTokenMfaConfiguration={"Enabled": True},
+                                 WebAuthnConfiguration={"RelyingPartyId": "localhost", "UserVerification": "preferred"})
     client = idp.create_user_pool_client(UserPoolId=pool, ClientName="app", GenerateSecret=True, AllowedOAuthFlows=["code"],
                                          AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid", "email"],
                                          CallbackURLs=["https://app.example/cb"],
-                                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH",
+                                                            "ALLOW_REFRESH_TOKEN_AUTH"],
                                          )["UserPoolClient"]
     idp.create_group(UserPoolId=pool, GroupName="admins", Precedence=1, RoleArn="arn:aws:iam::123456789012:role/admins")
     idp.create_resource_server(UserPoolId=pool, Identifier="https://api.example", Name="api",
@@ -82,9 +89,33 @@ def build_source(server, tmp_path):
     totp = pyotp.TOTP(idp.associate_software_token(AccessToken=access)["SecretCode"])
     idp.verify_software_token(AccessToken=access, UserCode=totp.now())
     idp.set_user_mfa_preference(AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    # dev's laptop is remembered: SRP, then ConfirmDevice with the device's own SRP verifier
+    idp.admin_create_user(UserPoolId=pool, Username="dev", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool, Username="dev", Password="Native-Passw0rd!", Permanent=True)
+    srp = AWSSRP(username="dev", password="Native-Passw0rd!", pool_id=pool, client_id=client["ClientId"], client=idp,
+                 client_secret=client["ClientSecret"])
+    parameters = srp.get_auth_params()
+    started = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_SRP_AUTH", AuthParameters=parameters)
+    result = idp.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
+                                           ChallengeResponses=srp.process_challenge(started["ChallengeParameters"], parameters))["AuthenticationResult"]
+    metadata = result["NewDeviceMetadata"]
+    device_password, config = generate_hash_device(metadata["DeviceGroupKey"], metadata["DeviceKey"])
+    idp.confirm_device(AccessToken=result["AccessToken"], DeviceKey=metadata["DeviceKey"], DeviceSecretVerifierConfig=config, DeviceName="laptop")
+    device = (metadata["DeviceKey"], metadata["DeviceGroupKey"], device_password)
+    # kay signs in with a passkey and nothing else
+    idp.admin_create_user(UserPoolId=pool, Username="kay", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool, Username="kay", Password="Native-Passw0rd!", Permanent=True)
+    kay = sign_in(idp, client["ClientId"], "kay", "Native-Passw0rd!", client["ClientSecret"])["AuthenticationResult"]["AccessToken"]
+    options = idp.start_web_authn_registration(AccessToken=kay)["CredentialCreationOptions"]
+    passkey, credential = Authenticator(f"http://localhost:{server.port}").create(options)
+    idp.complete_web_authn_registration(AccessToken=kay, Credential=credential)
     # a known user's first sign-in here replaces its bcrypt hash with an Argon2id one
     old_tokens = sign_in(idp, client["ClientId"], "p04321", known[4_321], client["ClientSecret"])["AuthenticationResult"]
-    return idp, pool, client, known, totp, old_tokens
+    return idp, pool, client, known, totp, old_tokens, device, passkey
+
+
+def secret_hash(client, name):
+    return base64.b64encode(hmac.new(client["ClientSecret"].encode(), (name + client["ClientId"]).encode(), hashlib.sha256).digest()).decode()
 
 
 def test_a_pool_moves_to_another_server_and_its_people_sign_in_there(data_dir, tmp_path):
@@ -93,12 +124,12 @@ def test_a_pool_moves_to_another_server_and_its_people_sign_in_there(data_dir, t
     os.makedirs(target_dir, mode=0o700)
     target = None
     try:
-        idp, pool, client, known, totp, old_tokens = build_source(source, tmp_path)
+        idp, pool, client, known, totp, old_tokens, device, passkey = build_source(source, tmp_path)
         old_keys = requests.get(f"{source.url}/{pool}/.well-known/jwks.json").json()
         export = str(tmp_path / "moving.jsonl")
         done = run_command(["export", "--pool", pool, "--output", export], data_dir, timeout=300, **ADMIN)
         assert done.returncode == 0, done.stderr
-        assert f"Exported {pool}: {USERS + 1} users, 1 groups, 1 clients, 1 signing keys" in done.stderr
+        assert f"Exported {pool}: {USERS + 3} users, 1 groups, 1 clients, 1 signing keys, 1 passkeys, 1 devices" in done.stderr
         assert oct(os.stat(export).st_mode & 0o777) == "0o600"
         with open(export) as f:
             lines = f.read().splitlines()
@@ -122,7 +153,8 @@ def test_a_pool_moves_to_another_server_and_its_people_sign_in_there(data_dir, t
 
         moved = run_command(["import", "--file", export, "--from-master-key", source_key], target_dir, timeout=300, **ADMIN)
         assert moved.returncode == 0, moved.stderr
-        assert f"Imported {pool}: {USERS + 1} users, 1 groups (2 memberships), 1 clients, 1 signing keys, 1 identity providers" in moved.stdout
+        assert (f"Imported {pool}: {USERS + 3} users, 1 groups (2 memberships), 1 clients, 1 signing keys, 1 identity providers, "
+                "1 passkeys, 1 devices") in moved.stdout
         again = run_command(["import", "--file", export, "--from-master-key", source_key], target_dir, **ADMIN)
         assert again.returncode == 1 and "here already" in again.stderr
 
@@ -149,16 +181,47 @@ def test_a_pool_moves_to_another_server_and_its_people_sign_in_there(data_dir, t
         # the native user: password, then the authenticator app set up on the old server
         challenge = sign_in(new, client["ClientId"], "nat", "Native-Passw0rd!", client["ClientSecret"])
         assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-        secret_hash = base64.b64encode(hmac.new(client["ClientSecret"].encode(), ("nat" + client["ClientId"]).encode(), hashlib.sha256).digest()).decode()
         answered = new.respond_to_auth_challenge(
             ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA", Session=challenge["Session"],
-            ChallengeResponses={"USERNAME": "nat", "SOFTWARE_TOKEN_MFA_CODE": totp.at(time.time() + 30), "SECRET_HASH": secret_hash})
+            ChallengeResponses={"USERNAME": "nat", "SOFTWARE_TOKEN_MFA_CODE": totp.at(time.time() + 30), "SECRET_HASH": secret_hash(client, "nat")})
         assert answered["AuthenticationResult"]["AccessToken"]
+        # dev's laptop, remembered on the old server, proves itself here with its device secret (a wrong one is refused)
+        def device_sign_in(device_password):
+            srp = AWSSRP(username="dev", password="Native-Passw0rd!", pool_id=pool, client_id=client["ClientId"], client=new,
+                         client_secret=client["ClientSecret"], device_key=device[0], device_group_key=device[1], device_password=device_password)
+            parameters = srp.get_auth_params()
+            started = new.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_SRP_AUTH", AuthParameters=parameters)
+            after_password = new.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
+                                                           ChallengeResponses=srp.process_challenge(started["ChallengeParameters"], parameters))
+            assert after_password["ChallengeName"] == "DEVICE_SRP_AUTH", after_password
+            verifier = new.respond_to_auth_challenge(
+                ClientId=client["ClientId"], ChallengeName="DEVICE_SRP_AUTH", Session=after_password["Session"],
+                ChallengeResponses={"USERNAME": "dev", "DEVICE_KEY": device[0], "SRP_A": long_to_hex(srp.large_a_value),
+                                    "SECRET_HASH": secret_hash(client, "dev")})
+            return new.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="DEVICE_PASSWORD_VERIFIER",
+                                                 ChallengeResponses=srp.process_device_challenge(verifier["ChallengeParameters"]))
+        remembered = device_sign_in(device[2])["AuthenticationResult"]
+        assert remembered["AccessToken"] and "NewDeviceMetadata" not in remembered
+        refused(lambda: device_sign_in("not-the-device-password"), "NotAuthorizedException")
+        # kay's passkey, made on the old server, signs her in here (the same RP id); its counter came along:
+        # the value the old server last saw (1) again is refused, the next one passes
+        browser = Authenticator(f"http://localhost:{target.port}")
+
+        def passkey_sign_in(**bend):
+            started = new.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH", AuthParameters={
+                "USERNAME": "kay", "PREFERRED_CHALLENGE": "WEB_AUTHN", "SECRET_HASH": secret_hash(client, "kay")})
+            assert started["ChallengeName"] == "WEB_AUTHN", started
+            options = json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+            return new.respond_to_auth_challenge(
+                ClientId=client["ClientId"], ChallengeName="WEB_AUTHN", Session=started["Session"],
+                ChallengeResponses={"USERNAME": "kay", "CREDENTIAL": browser.get(options, passkey, **bend), "SECRET_HASH": secret_hash(client, "kay")})
+        refused(lambda: passkey_sign_in(count=1), "NotAuthorizedException")
+        assert passkey_sign_in(count=2)["AuthenticationResult"]["AccessToken"]
         # SRP with the verifier made on the old server
         srp = AWSSRP(username="p04321", password=known[4_321], pool_id=pool, client_id=client["ClientId"], client=new,
                      client_secret=client["ClientSecret"])
         assert srp.authenticate_user()["AuthenticationResult"]["AccessToken"]
-        assert sum(len(page["Users"]) for page in new.get_paginator("list_users").paginate(UserPoolId=pool)) == USERS + 1
+        assert sum(len(page["Users"]) for page in new.get_paginator("list_users").paginate(UserPoolId=pool)) == USERS + 3
     finally:
         source.stop()
         if target:

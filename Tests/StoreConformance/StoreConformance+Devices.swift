@@ -20,11 +20,14 @@ extension StoreConformance {
             for device in hers { try await store.createDevice(device) }
             let pending = makeDevice(ana, 7, confirmed: false)
             try await store.createDevice(pending)
-            try await store.createDevice(makeDevice(bo, 9))
+            let his = makeDevice(bo, 9)
+            try await store.createDevice(his)
             try check(try await store.device(poolId: pool.id, key: hers[1].key) == hers[1], "read back")
             try check(try await store.device(poolId: "local_other", key: hers[1].key) == nil, "not through another pool")
             let listed = try await ListPage.all(size: 2) { try await store.devices(poolId: pool.id, userSub: ana.sub, limit: $0, after: $1) }
             try check(listed.map(\.key) == hers.map(\.key).sorted(), "hers only, confirmed only, by key, in pages: \(listed.map(\.key))")
+            let everyone = try await ListPage.all(size: 2) { try await store.devices(poolId: pool.id, userSub: nil, limit: $0, after: $1) }
+            try check(everyone.map(\.key) == (hers + [his]).map(\.key).sorted(), "the pool's (an export): every user's confirmed ones, by key")
             var stranger = makeDevice(ana, 8)
             stranger.userSub = UUID()
             try await expectError(.notFound("user \(stranger.userSub)")) { try await store.createDevice(stranger) }

@@ -29,6 +29,8 @@ extension StoreConformance {
             try await expectError(.notFound("user \(stranger.userSub)")) { try await store.createWebAuthnCredential(stranger) }
             let listed = try await ListPage.all(size: 2) { try await store.webAuthnCredentials(poolId: pool.id, userSub: ana.sub, limit: $0, after: $1) }
             try check(listed.map(\.id).sorted() == hers.map(\.id).sorted() && listed.count == 3, "hers only, in pages: \(listed.map(\.id))")
+            let everyone = try await ListPage.all(size: 2) { try await store.webAuthnCredentials(poolId: pool.id, userSub: nil, limit: $0, after: $1) }
+            try check(everyone.map(\.id).sorted() == (hers + [his]).map(\.id).sorted() && everyone.count == 4, "the pool's (an export): every user's")
             try await expectError(.notFound("passkey \(hers[0].id)")) { try await store.deleteWebAuthnCredential(poolId: pool.id, userSub: bo.sub, id: hers[0].id) }
             try await store.deleteWebAuthnCredential(poolId: pool.id, userSub: ana.sub, id: hers[0].id)
             try check(try await store.webAuthnCredential(poolId: pool.id, id: hers[0].id) == nil, "deleted")

@@ -35,6 +35,8 @@ public enum PoolTransfer {
         public var group: Group?
         public var user: User?
         public var groups: [String]?
+        public var passkey: WebAuthnCredential?
+        public var device: Device?
         public var counts: Counts?
 
         init(_ type: String) { self.type = type }
@@ -42,9 +44,19 @@ public enum PoolTransfer {
 
     public struct Counts: Codable, Sendable, Equatable {
         public var keys = 0, settings = 0, domains = 0, resourceServers = 0, clients = 0, customizations = 0, brandings = 0
-        public var identityProviders = 0, groups = 0, users = 0, memberships = 0
+        public var identityProviders = 0, groups = 0, users = 0, memberships = 0, passkeys = 0, devices = 0
 
         public init() {}
+
+        /// Lenient: a file from before passkeys and devices were carried names none.
+        public init(from decoder: any Decoder) throws {
+            let values = try decoder.container(keyedBy: CodingKeys.self)
+            func count(_ key: CodingKeys) throws -> Int { try values.decodeIfPresent(Int.self, forKey: key) ?? 0 }
+            (keys, settings, domains, resourceServers) = (try count(.keys), try count(.settings), try count(.domains), try count(.resourceServers))
+            (clients, customizations, brandings) = (try count(.clients), try count(.customizations), try count(.brandings))
+            (identityProviders, groups, users, memberships) = (try count(.identityProviders), try count(.groups), try count(.users), try count(.memberships))
+            (passkeys, devices) = (try count(.passkeys), try count(.devices))
+        }
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -121,6 +133,12 @@ struct Resealer {
         user.mfa.totpSecret = try user.mfa.totpSecret.map { try data($0, SignInService.totpContext(user.sub)) }
         user.mfa.pendingTotpSecret = try user.mfa.pendingTotpSecret.map { try data($0, SignInService.totpContext(user.sub)) }
         return user
+    }
+
+    func device(_ device: Device) throws -> Device {
+        var device = device
+        device.sealedVerifier = try device.sealedVerifier.map { try data($0, SignInService.deviceVerifierContextPrefix + device.key) }
+        return device
     }
 
     func provider(_ provider: IdentityProvider) throws -> IdentityProvider {
@@ -259,6 +277,29 @@ public struct PoolExporter: Sendable {
                 counts.memberships += line.groups?.count ?? 0
             }
             progress(counts.users)
+            cursor = page.next
+        } while cursor != nil
+        // after the users they belong to: passkeys (public keys and counters) and remembered devices
+        // (a page at a time, as the users)
+        cursor = nil
+        repeat {
+            let page = try await store.webAuthnCredentials(poolId: poolId, userSub: nil, limit: 500, after: cursor)
+            for passkey in page.items {
+                var line = PoolTransfer.Line("passkey")
+                line.passkey = passkey
+                try emit(line)
+                counts.passkeys += 1
+            }
+            cursor = page.next
+        } while cursor != nil
+        repeat {
+            let page = try await store.devices(poolId: poolId, userSub: nil, limit: 500, after: cursor)
+            for device in page.items {
+                var line = PoolTransfer.Line("device")
+                line.device = try reseal.device(device)
+                try emit(line)
+                counts.devices += 1
+            }
             cursor = page.next
         } while cursor != nil
         var end = PoolTransfer.Line("end")
@@ -401,6 +442,24 @@ public struct PoolImporter: Sendable {
                     let user = try record(current.user, \.poolId)
                     users.append((try reseal.user(user), current.groups ?? []))
                     if users.count >= 500 { try await flush() }
+                case "passkey":
+                    let passkey = try record(current.passkey, \.poolId)
+                    try await flush()
+                    do {
+                        try await store.createWebAuthnCredential(passkey)
+                    } catch let error as StoreError {
+                        throw PoolTransfer.Failure("the passkey \(passkey.id) could not be kept: \(error)")
+                    }
+                    counts.passkeys += 1
+                case "device":
+                    let device = try record(current.device, \.poolId)
+                    try await flush()
+                    do {
+                        try await store.createDevice(try reseal.device(device))
+                    } catch let error as StoreError {
+                        throw PoolTransfer.Failure("the device \(device.key) could not be kept: \(error)")
+                    }
+                    counts.devices += 1
                 case "end":
                     try await flush()
                     ended = current.counts ?? PoolTransfer.Counts()

@@ -52,7 +52,8 @@ struct ExportCommand: AsyncCommand {
                 },
                 progress: { users in if users > 0, users % 10_000 == 0 { say("  \(users) users written") } })
             try handle.write(contentsOf: buffer)
-            say("Exported \(poolId): \(counts.users) users, \(counts.groups) groups, \(counts.clients) clients, \(counts.keys) signing keys"
+            say("Exported \(poolId): \(counts.users) users, \(counts.groups) groups, \(counts.clients) clients, \(counts.keys) signing keys, "
+                + "\(counts.passkeys) passkeys, \(counts.devices) devices"
                 + (target == nil ? " (sealed with this server's master key)" : " (sealed for the target's master key)"))
         } catch {
             if let path = signature.output { try? FileManager.default.removeItem(atPath: path) }
@@ -93,7 +94,8 @@ struct ImportCommand: AsyncCommand {
                 source: source, next: { try lines.next() },
                 progress: { users in if users % 10_000 == 0 { console.print("  \(users) users read") } })
             console.print("Imported \(poolId): \(counts.users) users, \(counts.groups) groups (\(counts.memberships) memberships), "
-                          + "\(counts.clients) clients, \(counts.keys) signing keys, \(counts.identityProviders) identity providers")
+                          + "\(counts.clients) clients, \(counts.keys) signing keys, \(counts.identityProviders) identity providers, "
+                          + "\(counts.passkeys) passkeys, \(counts.devices) devices")
         } catch {
             throw CommandError("the import failed, nothing was kept: \(error)")
         }

@@ -34,6 +34,19 @@ import Testing
         let saml = try await SAMLServiceProvider(store: world.store, masterKey: world.masterKey, now: world.clock.now).keys(poolId: world.pool.id)
         try await world.store.createGroup(Group(poolId: world.pool.id, name: "staff", createdAt: world.clock.now(), updatedAt: world.clock.now()))
         try await world.store.addMember(poolId: world.pool.id, group: "staff", userSub: user.sub)
+        let passkey = WebAuthnCredential(id: "cred-ana", poolId: world.pool.id, userSub: user.sub, publicKey: Data([0xA5, 1, 2]), signCount: 7,
+                                         relyingPartyId: "id.example", friendlyName: "laptop", attachment: "platform", transports: ["internal"],
+                                         createdAt: world.clock.now())
+        try await world.store.createWebAuthnCredential(passkey)
+        var device = Device(key: "local_4a1f7c2e-0000-4000-8000-000000000001", poolId: world.pool.id, userSub: user.sub, groupKey: "g", createdAt: world.clock.now())
+        let verifierContext = "device-verifier:" + device.key  // SignInService's context for a device's SRP verifier
+        device.sealedVerifier = try world.masterKey.seal(Data("salt and verifier".utf8), context: verifierContext)
+        device.remembered = true
+        try await world.store.createDevice(device)
+        var unconfirmed = Device(key: "local_4a1f7c2e-0000-4000-8000-000000000002", poolId: world.pool.id, userSub: user.sub, groupKey: "g",
+                                 createdAt: world.clock.now())
+        unconfirmed.remembered = false
+        try await world.store.createDevice(unconfirmed)
         let lines = try await export(world, for: nil)
 
         let moved = Moved()
@@ -41,6 +54,12 @@ import Testing
         await #expect(throws: PoolTransfer.Failure.self) { try await importing(lines, into: moved, from: MasterKey.generate()) }
         let (poolId, counts) = try await importing(lines, into: moved, from: world.masterKey)
         #expect(poolId == world.pool.id && counts.users == 1 && counts.clients == 2 && counts.memberships == 1 && counts.settings == 2)
+        #expect(counts.passkeys == 1 && counts.devices == 1, "an unconfirmed device is not carried")
+        #expect(try await moved.store.webAuthnCredential(poolId: poolId, id: "cred-ana") == passkey)
+        let movedDevice = try #require(try await moved.store.device(poolId: poolId, key: device.key))
+        #expect(movedDevice.remembered && movedDevice.userSub == user.sub)
+        #expect(try moved.masterKey.open(try #require(movedDevice.sealedVerifier), context: verifierContext) == Data("salt and verifier".utf8))
+        #expect(try await moved.store.device(poolId: poolId, key: unconfirmed.key) == nil)
 
         let ana = try #require(try await moved.store.user(poolId: poolId, sub: user.sub))
         #expect(ana.passwordHash == user.passwordHash)
