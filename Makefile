@@ -43,28 +43,35 @@ build-tests: deps
 	swift build --build-tests
 
 ## Every suite: Swift tests (store conformance on SQLite and, when PostgreSQL is installed, on a
-## throwaway PostgreSQL cluster), then the Python interop suites against the real binary, then
-## the journeys among them again with every server on PostgreSQL, then the cluster test. Built
-## once: BUILT=1 tells the suites' own targets to skip theirs (a no-op `swift build` still takes
-## ~40 s, SwiftPM compiling swift-protobuf's plugin and module again).
+## throwaway PostgreSQL cluster); then the Python interop suites against the real binary on SQLite
+## and, at the same time, the journeys again with every server on PostgreSQL (each run in loopback
+## ports of its own; the PostgreSQL run's output follows the SQLite one's); then the cluster test.
+## Built once: BUILT=1 tells the suites' own targets to skip theirs (a no-op `swift build` still
+## takes ~40 s, SwiftPM compiling swift-protobuf's plugin and module again).
+INTEROP_POSTGRES_LOG := .build/interop-postgres.log
 test: build-tests venv
 	scripts/with-postgres.sh swift test --skip-build
-	$(MAKE) --no-print-directory test-interop BUILT=1
-	$(MAKE) --no-print-directory test-interop-postgres BUILT=1
+	@$(MAKE) --no-print-directory test-interop-postgres BUILT=1 COGNATE_TEST_PORTS=26000-32000 > $(INTEROP_POSTGRES_LOG) 2>&1 & postgres=$$!; \
+	$(MAKE) --no-print-directory test-interop BUILT=1 COGNATE_TEST_PORTS=20000-25999; sqlite=$$?; \
+	wait $$postgres; on_postgres=$$?; \
+	echo "=== the journeys on PostgreSQL (run alongside) ==="; cat $(INTEROP_POSTGRES_LOG); \
+	echo "interop on SQLite: exit $$sqlite; on PostgreSQL: exit $$on_postgres"; \
+	[ $$sqlite = 0 ] && [ $$on_postgres = 0 ]
 	$(MAKE) --no-print-directory test-cluster BUILT=1
 
 test-interop: venv
 	[ -n "$(BUILT)" ] || swift build --build-tests
-	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q --durations=20 Tests/Interop
+	COGNATE_TEST_PORTS=$(COGNATE_TEST_PORTS) COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q --durations=20 Tests/Interop
 
 ## The journeys on PostgreSQL (a throwaway cluster; each server's data dir gets a database of its
-## own). Every interop suite passes there too (`POSTGRES_SUITES=Tests/Interop`); make test runs these.
-POSTGRES_SUITES ?= $(addprefix Tests/Interop/,test_api_sign_in.py test_hosted_sign_in.py test_management_api.py \
-	test_accounts_api.py test_identity_providers.py test_identity_pools.py test_gateway.py test_triggers.py \
-	test_federation_oidc.py test_srp.py test_keys.py test_discovery.py test_enumeration.py test_import_jobs.py test_tracing.py test_user_api.py test_devices.py test_choice_sign_in.py test_passkeys.py test_terms.py)
+## own): every suite but those that only drive the pages in Chromium (the same pages over the same
+## store calls the journeys make; they pass there too: `POSTGRES_SUITES=Tests/Interop`) and the
+## cluster tests, which start PostgreSQL clusters of their own.
+PAGE_SUITES := test_browser.py test_browser_passkeys.py test_themes.py test_locales.py
+POSTGRES_SUITES ?= $(filter-out $(addprefix Tests/Interop/,$(PAGE_SUITES) test_cluster_load.py test_cluster_start.py),$(sort $(wildcard Tests/Interop/test_*.py)))
 test-interop-postgres: venv
 	[ -n "$(BUILT)" ] || swift build --build-tests
-	scripts/with-postgres.sh env COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \
+	scripts/with-postgres.sh env COGNATE_TEST_PORTS=$(COGNATE_TEST_PORTS) COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \
 		$(PYTHON) -m pytest -q --durations=10 $(POSTGRES_SUITES)
 
 ## Three nodes on one PostgreSQL behind haproxy under a mixed load for COGNATE_CLUSTER_SECONDS (60): a SIGKILL, a rolling

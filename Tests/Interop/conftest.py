@@ -18,7 +18,29 @@ BINARY = os.environ.get("COGNATE_BINARY") or os.path.join(
     os.path.dirname(__file__), "..", "..", ".build", "debug", "cognate")
 
 
+# COGNATE_TEST_PORTS=LOW-HIGH: this run's own loopback ports (make test runs the SQLite and the
+# PostgreSQL journeys at once, each in a range of its own below the kernel's ephemeral ports, so
+# neither hands out a port the other, or an outgoing connection, has just been given).
+_PORT_RANGE = tuple(int(n) for n in os.environ["COGNATE_TEST_PORTS"].split("-")) if os.environ.get("COGNATE_TEST_PORTS") else None
+_next_port = [None]
+_port_lock = threading.Lock()
+
+
 def free_port() -> int:
+    if _PORT_RANGE:
+        low, high = _PORT_RANGE
+        with _port_lock:
+            if _next_port[0] is None:
+                _next_port[0] = low + os.getpid() % (high - low + 1)
+            for _ in range(high - low + 1):
+                port = _next_port[0]
+                _next_port[0] = low if port >= high else port + 1  # each port once in turn: none handed out twice in a row
+                with socket.socket() as s:
+                    try:
+                        s.bind(("127.0.0.1", port))
+                    except OSError:
+                        continue
+                    return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
