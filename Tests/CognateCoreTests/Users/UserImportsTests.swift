@@ -58,13 +58,15 @@ import Testing
         }
     }
 
-    @Test func aJobTakenOverGoesOnFromTheLastReport() async throws {
-        let world = try await CoreWorld.make()
-        let imports = imports(world)
-        let job = try await imports.create(poolId: world.pool.id, name: "resumed", roleArn: "arn:aws:iam::123456789012:role/x", algorithm: nil)
+    /// A started job of 450 rows (u0…u449).
+    func startedJob(_ world: CoreWorld, _ imports: UserImports, _ name: String) async throws -> UserImportJob {
+        let job = try await imports.create(poolId: world.pool.id, name: name, roleArn: "arn:aws:iam::123456789012:role/x", algorithm: nil)
         #expect(try await world.store.saveImportFile(poolId: world.pool.id, id: job.id, data: file(0..<450)))
-        _ = try await imports.start(poolId: world.pool.id, id: job.id)
-        // a node took it, reported 300 rows, and stopped answering; its hold lapses
+        return try await imports.start(poolId: world.pool.id, id: job.id)
+    }
+
+    /// As a node that took the job, reported 300 rows and stopped answering leaves it: its hold lapsed.
+    func lapsedAfter300Rows(_ world: CoreWorld, _ job: UserImportJob) async throws {
         let lapsed = world.clock.now().addingTimeInterval(-1)
         try await world.store.updateImportJob(poolId: world.pool.id, id: job.id) { job in
             job.status = .inProgress
@@ -73,6 +75,13 @@ import Testing
             job.holder = UUID()
             job.heldUntil = lapsed
         }
+    }
+
+    @Test func aJobTakenOverGoesOnFromTheLastReport() async throws {
+        let world = try await CoreWorld.make()
+        let imports = imports(world)
+        let job = try await startedJob(world, imports, "resumed")
+        try await lapsedAfter300Rows(world, job)
         #expect(try await imports.runDue() == 1)
         let done = try await imports.job(poolId: world.pool.id, id: job.id)
         #expect(done.status == .succeeded && done.imported == 450 && done.rowsDone == 450 && done.holder == nil, "\(done)")
@@ -87,9 +96,7 @@ import Testing
     @Test func aBatchMadeButNotReportedIsCountedOnceWhenTakenOver() async throws {
         let world = try await CoreWorld.make()
         let imports = imports(world)
-        let job = try await imports.create(poolId: world.pool.id, name: "cut", roleArn: "arn:aws:iam::123456789012:role/x", algorithm: nil)
-        #expect(try await world.store.saveImportFile(poolId: world.pool.id, id: job.id, data: file(0..<450)))
-        _ = try await imports.start(poolId: world.pool.id, id: job.id)
+        let job = try await startedJob(world, imports, "cut")
         // a node reported 300 rows, made the next batch (rows 300–349, lines 302–351) and died before reporting it
         let creator = UserCreator(store: world.store, credentials: nil, now: world.clock.now)
         for n in 300..<350 {
@@ -98,13 +105,7 @@ import Testing
         }
         // and u400 is someone else's name
         _ = try await creator.create(NewUser(username: "u400", status: .confirmed, attributes: [:], password: .none), in: world.pool)
-        try await world.store.updateImportJob(poolId: world.pool.id, id: job.id) { job in
-            job.status = .inProgress
-            job.rowsDone = 300
-            job.imported = 300
-            job.holder = UUID()
-            job.heldUntil = world.clock.now().addingTimeInterval(-1)
-        }
+        try await lapsedAfter300Rows(world, job)
         #expect(try await imports.runDue() == 1)
         let done = try await imports.job(poolId: world.pool.id, id: job.id)
         #expect(done.status == .succeeded && done.imported == 449 && done.skipped == 1 && done.failed == 0, "\(done)")
