@@ -34,7 +34,7 @@ def free_port() -> int:
                 _next_port[0] = low + os.getpid() % (high - low + 1)
             for _ in range(high - low + 1):
                 port = _next_port[0]
-                _next_port[0] = low if port >= high else port + 1  # each port once in turn: none handed out twice in a row
+                _next_port[0] = low if port >= high else port + 1  # in turn: none handed out again before the range went round
                 with socket.socket() as s:
                     try:
                         s.bind(("127.0.0.1", port))
