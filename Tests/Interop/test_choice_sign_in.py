@@ -70,7 +70,15 @@ def test_an_emailed_code_signs_in_without_a_password(world):
     otp = user_auth(idp, client, "pia", PREFERRED_CHALLENGE="EMAIL_OTP")
     code = code_for("pia")
     refused(lambda: answer(idp, client, otp, "pia", EMAIL_OTP_CODE="000000" if code != "000000" else "111111"), "CodeMismatchException")
+    wrong = idp.admin_list_user_auth_events(UserPoolId=pool["Id"], Username="pia")["AuthEvents"][0]
+    assert (wrong["EventType"], wrong["EventResponse"], wrong["ChallengeResponses"]) == (
+        "SignIn", "Fail", [{"ChallengeName": "Mfa", "ChallengeResponse": "Failure"}]), wrong  # recorded, and without a password step
     assert "AuthenticationResult" in answer(idp, client, otp, "pia", EMAIL_OTP_CODE=code)
+    passed = idp.admin_list_user_auth_events(UserPoolId=pool["Id"], Username="pia")["AuthEvents"]
+    assert passed[0]["EventId"] == wrong["EventId"] and (passed[0]["EventResponse"], passed[0]["ChallengeResponses"]) == (
+        "Pass", [{"ChallengeName": "Mfa", "ChallengeResponse": "Success"}]), passed[0]
+    assert (passed[1]["EventResponse"], passed[1]["ChallengeResponses"]) == (
+        "Pass", [{"ChallengeName": "Mfa", "ChallengeResponse": "Success"}]), passed[1]  # the first sign-in, through SELECT_CHALLENGE
     refused(lambda: answer(idp, client, otp, "pia", EMAIL_OTP_CODE=code), "CodeMismatchException")  # the code is spent
     # eight answers at once with one right code: one signs in
     otp = user_auth(idp, client, "pia", PREFERRED_CHALLENGE="EMAIL_OTP")

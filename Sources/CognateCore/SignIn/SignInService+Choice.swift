@@ -106,7 +106,11 @@ extension SignInService {
                 "CODE_DELIVERY_DELIVERY_MEDIUM": email ? "EMAIL" : "SMS", "CODE_DELIVERY_DESTINATION": delivery.destination,
             ])
         }
-        let outcome = try await challenge(email ? UserMFA.email : UserMFA.sms, user: user, pool: pool, client: client, eventId: nil)
+        // the code is the sign-in's factor: its event waits on the answer (and names no password)
+        let eventId = UUID()
+        let outcome = try await challenge(email ? UserMFA.email : UserMFA.sms, user: user, pool: pool, client: client, eventId: eventId,
+                                          withoutPassword: true)
+        await events.record(.signIn, .inProgress, user: user, clientId: client.clientId, steps: [], id: eventId)
         if case .challenge(_, let session, let parameters) = outcome { return .challenge(name: factor, session: session, parameters: parameters) }
         return outcome
     }

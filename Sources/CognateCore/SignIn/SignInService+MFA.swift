@@ -24,7 +24,9 @@ extension SignInService {
     }
 
     /// The challenge that follows a proven password, or nil when none is due.
-    func mfaChallenge(user: User, pool: UserPool, client: AppClient, eventId: UUID?, deviceKey: String? = nil) async throws -> SignInOutcome? {
+    func mfaChallenge(user: User, pool: UserPool, client: AppClient, eventId: UUID?, deviceKey: String? = nil, withoutPassword: Bool? = nil) async throws
+        -> SignInOutcome?
+    {
         guard pool.mfaConfiguration != .off else { return nil }
         let factors = Self.activeFactors(user, pool: pool)
         if factors.isEmpty {
@@ -35,29 +37,33 @@ extension SignInService {
                 guard let factor = [UserMFA.email, UserMFA.sms]
                     .first(where: { pool.allowedMFAFactors.contains($0) && Self.availableFactors(user).contains($0) })
                 else { throw SignInError.notAuthorized("MFA is required, and the user has no second factor this pool accepts") }
-                return try await challenge(factor, user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey)
+                return try await challenge(factor, user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey,
+                                           withoutPassword: withoutPassword)
             }
             return .challenge(name: "MFA_SETUP", session: try mfaSession(user: user, client: client, challenge: "MFA_SETUP", eventId: eventId,
-                                                                         deviceKey: deviceKey),
+                                                                         deviceKey: deviceKey, withoutPassword: withoutPassword),
                               parameters: ["MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"])
         }
         if let preferred = user.mfa.preferred, factors.contains(preferred) {
-            return try await challenge(preferred, user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey)
+            return try await challenge(preferred, user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey,
+                                       withoutPassword: withoutPassword)
         }
         if factors.count == 1 {
-            return try await challenge(factors[0], user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey)
+            return try await challenge(factors[0], user: user, pool: pool, client: client, eventId: eventId, deviceKey: deviceKey,
+                                       withoutPassword: withoutPassword)
         }
         let choices = String(decoding: try JSONEncoder().encode(factors), as: UTF8.self)
         return .challenge(name: "SELECT_MFA_TYPE", session: try mfaSession(user: user, client: client, challenge: "SELECT_MFA_TYPE", eventId: eventId,
-                                                                           deviceKey: deviceKey),
+                                                                           deviceKey: deviceKey, withoutPassword: withoutPassword),
                           parameters: ["MFAS_CAN_CHOOSE": choices])
     }
 
     /// Asks for one factor: a code goes out for EMAIL_OTP and SMS_MFA; the authenticator needs nothing sent.
-    func challenge(_ factor: String, user: User, pool: UserPool, client: AppClient, eventId: UUID?, deviceKey: String? = nil) async throws
-        -> SignInOutcome
+    func challenge(_ factor: String, user: User, pool: UserPool, client: AppClient, eventId: UUID?, deviceKey: String? = nil,
+                   withoutPassword: Bool? = nil) async throws -> SignInOutcome
     {
-        let session = try mfaSession(user: user, client: client, challenge: factor, eventId: eventId, deviceKey: deviceKey)
+        let session = try mfaSession(user: user, client: client, challenge: factor, eventId: eventId, deviceKey: deviceKey,
+                                     withoutPassword: withoutPassword)
         switch factor {
         case UserMFA.email, UserMFA.sms:
             let attribute = factor == UserMFA.email ? "email" : "phone_number"
@@ -72,14 +78,14 @@ extension SignInService {
         }
     }
 
-    func mfaSession(user: User, client: AppClient, challenge: String, setupVerified: Bool? = nil, eventId: UUID?, deviceKey: String? = nil) throws
-        -> String
+    func mfaSession(user: User, client: AppClient, challenge: String, setupVerified: Bool? = nil, eventId: UUID?, deviceKey: String? = nil,
+                    withoutPassword: Bool? = nil) throws -> String
     {
         try seal(ChallengeSession(
             poolId: user.poolId, clientId: client.clientId, sub: user.sub, challenge: challenge,
             passwordFingerprint: Self.fingerprint(user.passwordHash ?? ""),
             expiresAt: now().addingTimeInterval(Double(client.authSessionValidity) * 60), setupVerified: setupVerified,
-            eventId: eventId, deviceKey: deviceKey))
+            eventId: eventId, deviceKey: deviceKey, withoutPassword: withoutPassword))
     }
 
     /// The user a challenge session names, if the session is still good for it.
@@ -111,18 +117,20 @@ extension SignInService {
             guard let answer = responses["ANSWER"], Self.activeFactors(user, pool: pool).contains(answer) else {
                 throw SignInError.invalidParameter("ANSWER must be one of the factors offered")
             }
-            return .next(try await self.challenge(answer, user: user, pool: pool, client: client, eventId: state.eventId, deviceKey: state.deviceKey))
+            return .next(try await self.challenge(answer, user: user, pool: pool, client: client, eventId: state.eventId, deviceKey: state.deviceKey,
+                                                  withoutPassword: state.withoutPassword))
         }
+        let before: [AuthEvent.Step] = state.withoutPassword == true ? [] : [.init(.password, true)]
         do {
             try await proveFactor(challenge, responses: responses, user: user, pool: pool, state: state)
         } catch let error as AccountError {
-            await events.settle(state.eventId, poolId: pool.id, .fail, steps: [.init(.password, true), .init(.mfa, false)])
+            await events.settle(state.eventId, poolId: pool.id, .fail, steps: before + [.init(.mfa, false)])
             throw error
         }
         guard try await store.claimOnce("challenge:" + SecretDigest.sha256Hex(session), until: state.expiresAt) else {
             throw SignInError.invalidSession
         }
-        await events.settle(state.eventId, poolId: pool.id, .pass, steps: [.init(.password, true), .init(.mfa, true)])
+        await events.settle(state.eventId, poolId: pool.id, .pass, steps: before + [.init(.mfa, true)])
         return .passed(user)
     }
 
@@ -258,7 +266,7 @@ extension SignInService {
         let (user, state) = try await sessionUser(session, pool: pool, client: client, challenge: "MFA_SETUP")
         let updated = try await verifySoftwareToken(user: user, pool: pool, code: code, session: session)
         return try mfaSession(user: updated, client: client, challenge: "MFA_SETUP", setupVerified: true, eventId: state.eventId,
-                              deviceKey: state.deviceKey)
+                              deviceKey: state.deviceKey, withoutPassword: state.withoutPassword)
     }
 
     public struct FactorSetting: Sendable {

@@ -174,7 +174,7 @@ extension SignInService {
                                                       clientId: client.clientId)
         if pool.mfaConfiguration == .on, !Self.passkeyCountsAsTwoFactors(pool, userVerified: verified) {
             let eventId = UUID()
-            if let next = try await mfaChallenge(user: user, pool: pool, client: client, eventId: eventId) {
+            if let next = try await mfaChallenge(user: user, pool: pool, client: client, eventId: eventId, withoutPassword: true) {
                 await events.record(.signIn, .inProgress, user: user, clientId: client.clientId, steps: [], id: eventId)
                 return next
             }

@@ -345,6 +345,9 @@ public struct SignInService: Sendable {
         var deviceKey: String?
         /// WEB_AUTHN: the challenge the passkey must sign (base64url).
         var webAuthnChallenge: String?
+        /// A sign-in that began with a passkey or an emailed or texted code, not a password: its
+        /// event records no password step.
+        var withoutPassword: Bool?
     }
 
     static let sessionContext = "auth-challenge-session"
