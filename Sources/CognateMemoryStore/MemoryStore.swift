@@ -751,7 +751,7 @@ extension MemoryStore: AuthEventStore {
 
     public func updateAuthEvent(id: UUID, poolId: String, response: AuthEvent.Response, steps: [AuthEvent.Step]) throws {
         try available()
-        guard state.events[id]?.poolId == poolId else { return }
+        guard state.events[id]?.poolId == poolId, state.events[id]?.response != .pass else { return }
         state.events[id]?.response = response
         state.events[id]?.steps = steps
     }

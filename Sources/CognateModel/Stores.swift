@@ -293,7 +293,8 @@ public protocol PurgeStore: Sendable {
 public protocol AuthEventStore: Sendable {
     func recordAuthEvent(_ event: AuthEvent) async throws
     /// A sign-in's outcome once its challenge is answered: the response and steps of the event
-    /// with this id in this pool change; nothing happens if there is none (it expired).
+    /// with this id in this pool change; nothing happens if there is none (it expired), or if it
+    /// passed already (a wrong answer racing the right one leaves the pass).
     func updateAuthEvent(id: UUID, poolId: String, response: AuthEvent.Response, steps: [AuthEvent.Step]) async throws
     /// A user's events, newest first, `limit` at most, starting after the cursor.
     func authEvents(poolId: String, userSub: UUID, limit: Int, after cursor: String?) async throws -> ListPage<AuthEvent>

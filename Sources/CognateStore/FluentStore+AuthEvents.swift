@@ -21,6 +21,7 @@ extension FluentStore: AuthEventStore {
     public func updateAuthEvent(id: UUID, poolId: String, response: AuthEvent.Response, steps: [AuthEvent.Step]) async throws {
         try await run("auth event") {
             try await AuthEventRow.query(on: database).filter(\.$id == id).filter(\.$poolId == poolId)
+                .filter(\.$response != AuthEvent.Response.pass.rawValue)
                 .set(\.$response, to: response.rawValue).set(\.$steps, to: try Self.steps(steps)).update()
         }
     }

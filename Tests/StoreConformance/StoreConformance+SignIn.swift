@@ -407,6 +407,8 @@ extension StoreConformance {
 
             // a sign-in's outcome after its second factor; feedback on the user's own event only
             try await store.updateAuthEvent(id: ids[4], poolId: pool.id, response: .pass, steps: [.init(.password, true), .init(.mfa, true)])
+            // an answer that lost the race to the right one does not turn the pass into a failure
+            try await store.updateAuthEvent(id: ids[4], poolId: pool.id, response: .fail, steps: [.init(.password, true), .init(.mfa, false)])
             try check(try await store.setAuthEventFeedback(poolId: pool.id, userSub: ana, id: ids[4], value: "Valid", at: t0) == true, "feedback")
             try check(try await store.setAuthEventFeedback(poolId: pool.id, userSub: bob, id: ids[4], value: "Invalid", at: t0) == false,
                       "feedback set through another user")
