@@ -51,17 +51,26 @@ build-tests: deps
 INTEROP_POSTGRES_LOG := .build/interop-postgres.log
 test: build-tests venv
 	scripts/with-postgres.sh swift test --skip-build
-	@$(MAKE) --no-print-directory test-interop-postgres BUILT=1 COGNATE_TEST_PORTS=26000-32000 > $(INTEROP_POSTGRES_LOG) 2>&1 & postgres=$$!; \
-	$(MAKE) --no-print-directory test-interop BUILT=1 COGNATE_TEST_PORTS=20000-25999; sqlite=$$?; \
+	@$(MAKE) --no-print-directory test-interop-postgres BUILT=1 COGNATE_TEST_PORTS=26000-32000 ALONGSIDE=1 > $(INTEROP_POSTGRES_LOG) 2>&1 & postgres=$$!; \
+	$(MAKE) --no-print-directory test-interop BUILT=1 COGNATE_TEST_PORTS=20000-25999 ALONGSIDE=1; sqlite=$$?; \
 	wait $$postgres; on_postgres=$$?; \
 	echo "=== the journeys on PostgreSQL (run alongside) ==="; cat $(INTEROP_POSTGRES_LOG); \
 	echo "interop on SQLite: exit $$sqlite; on PostgreSQL: exit $$on_postgres"; \
 	[ $$sqlite = 0 ] && [ $$on_postgres = 0 ]
+	@echo "=== the timing comparisons, alone (on SQLite, then on PostgreSQL) ==="
+	COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q $(TIMING_SUITES)
+	scripts/with-postgres.sh env COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q $(TIMING_SUITES)
 	$(MAKE) --no-print-directory test-cluster BUILT=1
+
+## Suites that compare response times (accounts against names no one holds): make test runs them
+## alone after the two runs side by side (ALONGSIDE=1 leaves them out there), whose load on the
+## two cores would blur what they measure.
+TIMING_SUITES := Tests/Interop/test_enumeration.py
+ALONGSIDE_IGNORE = $(if $(ALONGSIDE),$(addprefix --ignore=,$(TIMING_SUITES)))
 
 test-interop: venv
 	[ -n "$(BUILT)" ] || swift build --build-tests
-	COGNATE_TEST_PORTS=$(COGNATE_TEST_PORTS) COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q --durations=20 Tests/Interop
+	COGNATE_TEST_PORTS=$(COGNATE_TEST_PORTS) COGNATE_BINARY=$(CURDIR)/.build/debug/cognate $(PYTHON) -m pytest -q --durations=20 $(ALONGSIDE_IGNORE) Tests/Interop
 
 ## The journeys on PostgreSQL (a throwaway cluster; each server's data dir gets a database of its
 ## own): every suite but those that only drive the pages in Chromium (the same pages over the same
@@ -72,7 +81,7 @@ POSTGRES_SUITES ?= $(filter-out $(addprefix Tests/Interop/,$(PAGE_SUITES) test_c
 test-interop-postgres: venv
 	[ -n "$(BUILT)" ] || swift build --build-tests
 	scripts/with-postgres.sh env COGNATE_TEST_PORTS=$(COGNATE_TEST_PORTS) COGNATE_INTEROP_DATABASE=postgres COGNATE_BINARY=$(CURDIR)/.build/debug/cognate \
-		$(PYTHON) -m pytest -q --durations=10 $(POSTGRES_SUITES)
+		$(PYTHON) -m pytest -q --durations=10 $(if $(ALONGSIDE),$(filter-out $(TIMING_SUITES),$(POSTGRES_SUITES)),$(POSTGRES_SUITES))
 
 ## Three nodes on one PostgreSQL behind haproxy under a mixed load for COGNATE_CLUSTER_SECONDS (60): a SIGKILL, a rolling
 ## restart, the figures, then the after-check (sign-ups kept, no refresh family forked, no code redeemed twice).
