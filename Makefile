@@ -45,7 +45,8 @@ build-tests: deps
 ## Every suite: Swift tests (store conformance on SQLite and, when PostgreSQL is installed, on a
 ## throwaway PostgreSQL cluster); then the Python interop suites against the real binary on SQLite
 ## and, at the same time, the journeys again with every server on PostgreSQL (each run in loopback
-## ports of its own; the PostgreSQL run's output follows the SQLite one's); then the cluster test.
+## ports of its own; the PostgreSQL run's output follows the SQLite one's); then the timing
+## comparisons alone on each database (TIMING_SUITES, below); then the cluster test.
 ## Built once: BUILT=1 tells the suites' own targets to skip theirs (a no-op `swift build` still
 ## takes ~40 s, SwiftPM compiling swift-protobuf's plugin and module again).
 INTEROP_POSTGRES_LOG := .build/interop-postgres.log
