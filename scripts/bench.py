@@ -401,6 +401,8 @@ def main():
         postgres = Postgres(options="-c shared_preload_libraries=pg_stat_statements -c max_connections=200")
         postgres.query("CREATE EXTENSION pg_stat_statements")
         database = {"COGNATE_DATABASE_URL": postgres.url}
+        if os.environ.get("BENCH_DATABASE_POOL_SIZE"):
+            database["COGNATE_DATABASE_POOL_SIZE"] = os.environ["BENCH_DATABASE_POOL_SIZE"]
     from conftest import free_port
     metrics = f"127.0.0.1:{free_port()}"
     trips = []

@@ -688,7 +688,7 @@ extension MemoryStore: VerificationCodeStore {
         "\(poolId)|\(sub.uuidString)|\(purpose.rawValue)"
     }
 
-    public func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, message: OutboundMessage?,
+    public func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, message: CodeMessage?,
                          _ make: @escaping @Sendable (VerificationCode?) throws -> VerificationCode) throws -> VerificationCode {
         try available()
         guard state.pools[poolId] != nil else { throw StoreError.notFound("user pool \(poolId)") }
@@ -696,7 +696,7 @@ extension MemoryStore: VerificationCodeStore {
         let current = state.userCodes[key]
         var code = try make(current)
         (code.poolId, code.userSub, code.purpose) = (poolId, userSub, purpose)
-        if let message { try enqueue(message) }
+        if case .kept(let message)? = message { try enqueue(message) }
         state.userCodes[key] = code
         return code
     }

@@ -243,10 +243,11 @@ public protocol VerificationCodeStore: Sendable {
     /// writes nothing. Codes do not reference users: the code of a name no user holds (a
     /// phantom, see `PhantomUsers`) is kept like any other.
     /// `message` (the code's, sealed) is added to the outbox in the same transaction: a code is
-    /// never stored without its message nor a message without its code, and sending one costs
-    /// the database what a code alone does (so an account's answer takes as long as a phantom's).
+    /// never stored without its message nor a message without its code. A withheld message (a
+    /// phantom's) is written by the same statement, which then keeps no row: a name no one holds
+    /// costs the database what an account does, so its answer takes as long.
     @discardableResult
-    func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, message: OutboundMessage?,
+    func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, message: CodeMessage?,
                   _ make: @escaping @Sendable (VerificationCode?) throws -> VerificationCode) async throws -> VerificationCode
     func code(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws -> VerificationCode?
     /// Counts one attempt at the code before it is judged, in one conditional update: returns
@@ -255,6 +256,14 @@ public protocol VerificationCodeStore: Sendable {
     /// `limit` are counted.
     func countAttempt(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, limit: Int) async throws -> Int?
     func deleteCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose) async throws
+}
+
+/// The message that goes with a stored code (`VerificationCodeStore.saveCode`).
+public enum CodeMessage: Sendable {
+    /// Kept in the outbox, to be sent.
+    case kept(OutboundMessage)
+    /// Written as a kept one is and then not kept: the message a name no one holds would have had.
+    case withheld(OutboundMessage)
 }
 
 extension VerificationCodeStore {

@@ -4,7 +4,7 @@ import Foundation
 import SQLKit
 
 extension FluentStore: VerificationCodeStore {
-    public func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, message: OutboundMessage?,
+    public func saveCode(poolId: String, userSub: UUID, purpose: VerificationCode.Purpose, message: CodeMessage?,
                          _ make: @escaping @Sendable (VerificationCode?) throws -> VerificationCode) async throws -> VerificationCode {
         try await run("verification code") {
             // The pool's write lock first: two racing senders cannot both read the same send count.
@@ -34,7 +34,22 @@ extension FluentStore: VerificationCodeStore {
                             """).run()
                     }
                 }
-                if let message { try await Self.outboxRow(message).create(on: db) }
+                if let message {
+                    // one statement for both kinds; a withheld message's row is selected by a false condition
+                    let (row, kept) = switch message {
+                    case .kept(let row): (row, true)
+                    case .withheld(let row): (row, false)
+                    }
+                    try await sql.raw("""
+                        INSERT INTO \(ident: OutboxRow.schema) (id, pool_id, user_sub, channel, destination, subject, body, created_at,
+                            attempts, delivered_at, last_error, next_attempt_at, claimed_until, locale)
+                        SELECT \(bind: row.id), \(bind: row.poolId), \(bind: row.userSub), \(bind: row.channel.rawValue), \
+                            \(bind: row.destination), \(bind: row.subject), \(bind: row.body), \(bind: row.createdAt), \(bind: row.attempts), \
+                            \(bind: row.deliveredAt), \(bind: row.lastError), \(bind: row.nextAttemptAt), \(bind: row.claimedUntil), \
+                            \(bind: row.locale)
+                        WHERE \(bind: kept)
+                        """).run()
+                }
                 return code
             }
         }

@@ -216,19 +216,27 @@ extension StoreConformance {
             let sub = UUID()
             func message() -> OutboundMessage {
                 OutboundMessage(id: UUID(), poolId: pool.id, userSub: sub, channel: .email, destination: "m@example.com", subject: "Code",
-                                body: "sealed:x", createdAt: t0)
+                                body: "sealed:x", createdAt: t0, nextAttemptAt: t0, claimedUntil: t0.addingTimeInterval(300), locale: "de")
             }
             let first = message()
             let code = VerificationCode(poolId: pool.id, userSub: sub, purpose: .signUp, codeHash: "one",
                                         expiresAt: t0.addingTimeInterval(60), windowStart: t0, createdAt: t0)
-            try await store.saveCode(poolId: pool.id, userSub: sub, purpose: .signUp, message: first) { _ in code }
+            try await store.saveCode(poolId: pool.id, userSub: sub, purpose: .signUp, message: .kept(first)) { _ in code }
+            try check(try await store.outbox(poolId: pool.id, limit: 10, after: nil).items == [first], "the message was not kept as given")
             // refused by the caller's rule (a send limit): neither the new code nor its message
             struct Refused: Error {}
             let second = message()
             do {
-                try await store.saveCode(poolId: pool.id, userSub: sub, purpose: .signUp, message: second) { _ in throw Refused() }
+                try await store.saveCode(poolId: pool.id, userSub: sub, purpose: .signUp, message: .kept(second)) { _ in throw Refused() }
                 try check(false, "a refused code was stored")
             } catch is Refused {}
+            // a phantom's: its code is kept, its message written and not kept
+            let phantom = UUID()
+            try await store.saveCode(poolId: pool.id, userSub: phantom, purpose: .resetPassword, message: .withheld(message())) { _ in
+                VerificationCode(poolId: pool.id, userSub: phantom, purpose: .resetPassword, codeHash: "-",
+                                 expiresAt: t0.addingTimeInterval(60), windowStart: t0, createdAt: t0)
+            }
+            try check(try await store.code(poolId: pool.id, userSub: phantom, purpose: .resetPassword)?.codeHash == "-", "the phantom's code was not kept")
             let outbox = try await store.outbox(poolId: pool.id, limit: 10, after: nil).items.map(\.id)
             try check(outbox == [first.id], "outbox holds \(outbox.count) messages, expected the first only")
             try check(try await store.code(poolId: pool.id, userSub: sub, purpose: .signUp)?.codeHash == "one", "the first code was replaced")

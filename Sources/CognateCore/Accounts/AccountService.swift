@@ -434,8 +434,11 @@ public struct AccountService: Sendable {
     // MARK: Codes
 
     /// `resent`: ResendConfirmationCode asked for it again (CustomMessage_ResendCode).
+    /// `withheld`: the phantom of a name no one holds (`simulatedSend`), whose code is made,
+    /// worded and written as an account's is (so its answer takes as long), but which keeps a
+    /// code nothing matches and sends nothing.
     func sendCode(_ purpose: VerificationCode.Purpose, to user: User, pool: UserPool, via channel: (attribute: String, value: String),
-                  pendingValue: String? = nil, resent: Bool = false) async throws -> CodeDelivery
+                  pendingValue: String? = nil, resent: Bool = false, withheld: Bool = false) async throws -> CodeDelivery
     {
         let date = now()
         let code = random.string(count: 6, alphabet: "0123456789")
@@ -467,7 +470,7 @@ public struct AccountService: Sendable {
         let sentByTrigger = try CustomSenderRequest.message(pool: pool, user: user, email: isEmail, destination: channel.value,
                                                             source: String(source.dropFirst("CustomMessage_".count)), code: code, now: date)
         if sentByTrigger == nil, let answer = try await triggers?.call("CustomMessage", source: source, pool: pool, userName: user.username, clientId: nil, request: [
-            "userAttributes": Triggers.attributes(user), "codeParameter": "{####}", "usernameParameter": "{username}",
+            "userAttributes": withheld ? [:] : Triggers.attributes(user), "codeParameter": "{####}", "usernameParameter": "{username}",
             "linkParameter": "{##Click Here##}", "clientMetadata": [String: String](),
         ]) {
             let worded = answer[isEmail ? "emailMessage" : "smsMessage"] as? String
@@ -483,9 +486,10 @@ public struct AccountService: Sendable {
             id: UUID(), poolId: pool.id, userSub: user.sub, channel: isEmail ? .email : .sms, destination: channel.value,
             subject: subject, body: body, createdAt: date, locale: poolsOwn == nil && !custom ? catalog.locale : pool.defaultLocale))
         // the code and its message are stored together; then the message goes out
-        try await countSend(purpose, poolId: pool.id, sub: user.sub, hash: codeHash(code, purpose: purpose, user: user), at: date,
-                            pendingValue: pendingValue, message: message.stored)
-        delivery.dispatch(message.plain)
+        let hash = codeHash(code, purpose: purpose, user: user)
+        try await countSend(purpose, poolId: pool.id, sub: user.sub, hash: withheld ? "-" : hash, at: date,
+                            pendingValue: pendingValue, message: withheld ? .withheld(message.stored) : .kept(message.stored))
+        if !withheld { delivery.dispatch(message.plain) }
         return CodeDelivery(destination: Self.mask(channel.value, email: isEmail), channel: isEmail ? .email : .sms,
                             attribute: channel.attribute)
     }
@@ -493,7 +497,7 @@ public struct AccountService: Sendable {
     /// Stores a new code, counting the send against the hourly limit; read and replaced in one
     /// transaction, so racing requests cannot both pass the limit.
     func countSend(_ purpose: VerificationCode.Purpose, poolId: String, sub: UUID, hash: String, at date: Date, pendingValue: String? = nil,
-                   message: OutboundMessage? = nil) async throws
+                   message: CodeMessage? = nil) async throws
     {
         try await store.saveCode(poolId: poolId, userSub: sub, purpose: purpose, message: message) { previous in
             var sent = 1
@@ -512,25 +516,26 @@ public struct AccountService: Sendable {
     /// For a name that gets no code (no one holds it, or its account cannot be sent one) where
     /// that is hidden: the send is counted on the name's phantom as a real one would be (so the
     /// sixth request in an hour is refused for it too) and the answer is a simulated delivery.
-    /// Its event is recorded under the phantom, as an account's is, unless `recorded` (an
-    /// account's refusal was recorded already).
+    /// The phantom's code goes the account's way (`sendCode`, withheld): worded (waiting on the
+    /// pool's CustomMessage trigger, with no attributes), sealed and written with its message
+    /// in one transaction, or the time taken would tell them apart; nothing is kept that could
+    /// match or be sent. Its event is recorded under the phantom, as an account's is, unless
+    /// `recorded` (an account's refusal was recorded already).
     public func simulatedSend(_ purpose: VerificationCode.Purpose, pool: UserPool, username: String, recorded: Bool = false) async throws
         -> CodeDelivery
     {
-        let sub = phantoms.sub(pool: pool, name: username)
-        try await countSend(purpose, poolId: pool.id, sub: sub, hash: "-", at: now())
-        if !recorded, let kind = Self.eventKind(purpose) { await events.record(kind, .pass, poolId: pool.id, sub: sub, clientId: nil) }
+        let date = now()
+        let phantom = User(poolId: pool.id, sub: phantoms.sub(pool: pool, name: username), username: username, status: .unconfirmed,
+                           createdAt: date, updatedAt: date)
         let delivery = simulatedDelivery(pool: pool, username: username)
-        // an account's code waits on the pool's CustomMessage trigger: so does the phantom's, or
-        // the time taken would tell them apart (its answer, or failure, is not used)
-        let sender = delivery.channel == .email ? "CustomEmailSender" : "CustomSMSSender"
-        if let triggers, Triggers.has("CustomMessage", pool), !Triggers.has(sender, pool) {
-            _ = try? await triggers.call("CustomMessage", source: purpose == .resetPassword ? "CustomMessage_ForgotPassword" : "CustomMessage_ResendCode",
-                                         pool: pool, userName: username, clientId: nil, request: [
-                                             "userAttributes": [String: String](), "codeParameter": "{####}", "usernameParameter": "{username}",
-                                             "linkParameter": "{##Click Here##}", "clientMetadata": [String: String](),
-                                         ])
+        let attribute = switch purpose {
+        case .mfaEmail: "email"
+        case .mfaSMS: "phone_number"
+        default: delivery.attribute
         }
+        _ = try await sendCode(purpose, to: phantom, pool: pool, via: (attribute, delivery.destination), resent: purpose == .signUp,
+                               withheld: true)
+        if !recorded, let kind = Self.eventKind(purpose) { await events.record(kind, .pass, poolId: pool.id, sub: phantom.sub, clientId: nil) }
         return delivery
     }
 
