@@ -84,7 +84,9 @@ extension FluentStore {
     /// one row with no group), so a grant waits for the database once instead of three times.
     func refreshGrantRead(_ hash: String) async throws -> (token: RefreshToken, user: User, groups: [Group])? {
         try await run("refresh token") {
-            let found = try await rows(Self.refreshGrantQuery(hash))
+            var found = try await preparedRows(RefreshGrantRead(hash: hash))
+            if found == nil { found = try await rows(Self.refreshGrantQuery(hash)) }
+            guard let found else { return nil }
             guard let first = found.first else { return nil }
             let token = try Self.refreshToken(first)
             let groups = try found.compactMap { row -> Group? in
@@ -100,17 +102,20 @@ extension FluentStore {
         }
     }
 
-    static func refreshGrantQuery(_ hash: String) -> SQLQueryString {
-        """
+    /// The refresh grant's read up to its one value, the token's hash.
+    static let refreshGrantSelect = """
         SELECT t.token_hash, t.family_id, t.pool_id, t.client_id, t.user_sub, t.scopes, t.auth_time, t.created_at, t.expires_at,
-        t.rotated_at, t.revoked_at, \(unsafeRaw: userColumns),
+        t.rotated_at, t.revoked_at, \(userColumns),
         g.name AS g_name, g.description AS g_description, g.precedence AS g_precedence, g.role_arn AS g_role_arn,
         g.created_at AS g_created_at, g.updated_at AS g_updated_at
         FROM refresh_tokens t JOIN users u ON u.id = t.user_sub AND u.pool_id = t.pool_id
-        LEFT JOIN \(ident: GroupMemberRow.schema) m ON m.user_id = u.id
-        LEFT JOIN \(ident: GroupRow.schema) g ON g.id = m.group_id AND g.pool_id = t.pool_id
-        WHERE t.token_hash = \(bind: hash)
+        LEFT JOIN \(GroupMemberRow.schema) m ON m.user_id = u.id
+        LEFT JOIN \(GroupRow.schema) g ON g.id = m.group_id AND g.pool_id = t.pool_id
+        WHERE t.token_hash =
         """
+
+    static func refreshGrantQuery(_ hash: String) -> SQLQueryString {
+        "\(unsafeRaw: refreshGrantSelect) \(bind: hash)"
     }
 
     func refreshTokenByHash(_ hash: String) async throws -> RefreshToken? {
