@@ -260,6 +260,36 @@ def hosted_sign_in(issuer, client_id, callback):
         connection.close()
 
 
+API_USERS = 32
+
+
+def api_sign_in_script(client_id):
+    """wrk's InitiateAuth USER_PASSWORD_AUTH, round the API_USERS users (a user's password
+    checks run at most five at once: the lockout's guard)."""
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(f'''local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-amz-json-1.1"
+wrk.headers["X-Amz-Target"] = "AWSCognitoIdentityProviderService.InitiateAuth"
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, string.format(
+    '{{"ClientId":"{client_id}","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"api%d","PASSWORD":"Bench-Passw0rd!"}}}}',
+    n % {API_USERS}))
+end
+''')
+    script.close()
+    return script.name
+
+
+def measured_api_sign_ins(server, url, client_id):
+    """API sign-ins/s (wrk, whose C costs next to nothing), with the server's CPU per sign-in (ms)."""
+    before, start = process_cpu(server.process.pid), time.time()
+    rate, errors, p99 = wrk(url, api_sign_in_script(client_id))
+    server_ms = 1000 * (process_cpu(server.process.pid) - before) / max(rate * (time.time() - start), 1)
+    return rate, errors, p99, server_ms
+
+
 def sign_ins_per_second(issuer, client_id, callback, seconds):
     """Whole hosted sign-ins (authorize, form, code exchange) per second from a pool of browsers."""
     return browsers(lambda: hosted_sign_in(issuer, client_id, callback), seconds, "sign-in flow")
@@ -496,6 +526,12 @@ def main():
                 rsa_rates.append(rsa_sign_rate())  # the signing bound of this round, the server idle
             sign_ins, sign_in_failures, sign_in_cpu = (0.0, 0, None) if QUICK else measured_sign_ins(
                 server, f"{server.url}/{pool_id}", client_id, "http://localhost:3000/callback", float(DURATION))
+            api = None
+            if not QUICK:
+                for index in range(API_USERS):
+                    idp.admin_create_user(UserPoolId=pool_id, Username=f"api{index}", MessageAction="SUPPRESS")
+                    idp.admin_set_user_password(UserPoolId=pool_id, Username=f"api{index}", Password="Bench-Passw0rd!", Permanent=True)
+                api = measured_api_sign_ins(server, server.url + "/", client_id)
             federated, federated_failures = (0.0, 0) if QUICK else federated_sign_ins_per_second(server.url, idp, float(DURATION))
             if USERS:
                 scale(server, idp, pool_id, client_id, token_url, body)
@@ -533,6 +569,10 @@ def main():
               f"work {server_ms - hash_ms:.1f} ms), load generator {client_ms:.1f} ms, database/kernel/other {rest_ms:.1f} ms; "
               f"with the load generator on the same cores at most {(os.cpu_count() or 1) * 1000 / (hash_ms + client_ms):.1f}/s "
               f"= {(hash_ms / (hash_ms + client_ms)):.2f}x the bound could be reached")
+    if api:
+        rate, errors, p99, server_ms = api
+        print(f"API sign-ins/s (InitiateAuth USER_PASSWORD_AUTH, wrk, {API_USERS} users) {rate:.1f} = {rate / argon2:.2f}x the Argon2id bound "
+              f"(target 0.8x); p99 {p99}; errors {errors}; server CPU per sign-in {server_ms:.1f} ms")
     if not QUICK:
         print(f"federated sign-ins/s (SAML, IdP-initiated, code redeemed) {federated:.1f} = {federated / 25:.1f}x Cognito's default quota "
               f"of 25/s (no same-run bound: two RSA verifications each); failed flows: {federated_failures}")
@@ -540,7 +580,8 @@ def main():
         print(f"discovery {median(ratios['discovery']):.2f}x and JWKS {median(ratios['jwks']):.2f}x the trivial route (target 0.8x)")
     if recorder:
         summarize_profile(recorder[1])
-    if any(errors for rounds in runs.values() for _, errors, _ in rounds) or sign_in_failures or (not QUICK and federated_failures):
+    if any(errors for rounds in runs.values() for _, errors, _ in rounds) or sign_in_failures or (not QUICK and federated_failures) \
+            or (api and api[1]):
         sys.exit("some requests failed")
 
 

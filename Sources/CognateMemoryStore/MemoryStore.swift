@@ -1134,12 +1134,17 @@ extension MemoryStore: DeviceStore {
 }
 
 extension MemoryStore: WebAuthnCredentialStore {
-    public func createWebAuthnCredential(_ credential: WebAuthnCredential) throws {
+    @discardableResult
+    public func createWebAuthnCredential(_ credential: WebAuthnCredential, limit: Int?) throws -> Bool {
         try available()
         guard let user = state.users[credential.userSub], user.poolId == credential.poolId else { throw StoreError.notFound("user \(credential.userSub)") }
         let key = credential.poolId + "/" + credential.id
         guard state.passkeys[key] == nil else { throw StoreError.duplicate("passkey") }
+        if let limit, state.passkeys.values.count(where: { $0.poolId == credential.poolId && $0.userSub == credential.userSub }) >= limit {
+            return false
+        }
         state.passkeys[key] = credential
+        return true
     }
 
     public func webAuthnCredential(poolId: String, id: String) throws -> WebAuthnCredential? {

@@ -38,7 +38,10 @@ public struct WebAuthnCredential: Sendable, Equatable, Codable {
 
 public protocol WebAuthnCredentialStore: Sendable {
     /// `StoreError.notFound` when the user is not there, `.duplicate("passkey")` when the pool has the id already.
-    func createWebAuthnCredential(_ credential: WebAuthnCredential) async throws
+    /// With a `limit`, false (nothing kept) when the user holds that many passkeys already,
+    /// counted in the insert's transaction: registrations finished at once cannot pass it.
+    @discardableResult
+    func createWebAuthnCredential(_ credential: WebAuthnCredential, limit: Int?) async throws -> Bool
     func webAuthnCredential(poolId: String, id: String) async throws -> WebAuthnCredential?
     /// The user's passkeys by id (nil: every user's in the pool, for an export), `limit` at most, starting after the cursor.
     func webAuthnCredentials(poolId: String, userSub: UUID?, limit: Int, after cursor: String?) async throws -> ListPage<WebAuthnCredential>

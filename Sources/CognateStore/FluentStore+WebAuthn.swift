@@ -18,18 +18,28 @@ final class WebAuthnCredentialRow: Model, @unchecked Sendable {
 }
 
 extension FluentStore: WebAuthnCredentialStore {
-    public func createWebAuthnCredential(_ credential: WebAuthnCredential) async throws {
+    @discardableResult
+    public func createWebAuthnCredential(_ credential: WebAuthnCredential, limit: Int?) async throws -> Bool {
         try await run("passkey") {
-            guard let user = try await UserRow.find(credential.userSub, on: database), user.poolId == credential.poolId else {
-                throw StoreError.notFound("user \(credential.userSub)")
-            }
-            let row = WebAuthnCredentialRow()
-            row.id = WebAuthnCredentialRow.key(poolId: credential.poolId, id: credential.id)
-            try Self.fill(row, with: credential)
-            do {
-                try await row.create(on: database)
-            } catch where Self.isUniqueViolation(error) {
-                throw StoreError.duplicate("passkey")
+            // the pool's write lock first: two registrations at once cannot both count 19
+            try await poolTransaction(credential.poolId) { db in
+                guard let user = try await UserRow.find(credential.userSub, on: db), user.poolId == credential.poolId else {
+                    throw StoreError.notFound("user \(credential.userSub)")
+                }
+                if let limit, try await WebAuthnCredentialRow.query(on: db).filter(\.$poolId == credential.poolId)
+                    .filter(\.$userSub == credential.userSub).count() >= limit
+                {
+                    return false
+                }
+                let row = WebAuthnCredentialRow()
+                row.id = WebAuthnCredentialRow.key(poolId: credential.poolId, id: credential.id)
+                try Self.fill(row, with: credential)
+                do {
+                    try await row.create(on: db)
+                } catch where Self.isUniqueViolation(error) {
+                    throw StoreError.duplicate("passkey")
+                }
+                return true
             }
         }
     }

@@ -16,17 +16,17 @@ extension StoreConformance {
             try await store.createUser(ana, identifiers: ana.identifiers(in: pool))
             try await store.createUser(bo, identifiers: bo.identifiers(in: pool))
             let hers = (0..<3).map { makePasskey(ana, $0) }
-            for passkey in hers { try await store.createWebAuthnCredential(passkey) }
+            for passkey in hers { try await store.createWebAuthnCredential(passkey, limit: nil) }
             let his = makePasskey(bo, 9)
-            try await store.createWebAuthnCredential(his)
+            try await store.createWebAuthnCredential(his, limit: nil)
             try check(try await store.webAuthnCredential(poolId: pool.id, id: hers[1].id) == hers[1], "read back")
             try check(try await store.webAuthnCredential(poolId: "local_other", id: hers[1].id) == nil, "not through another pool")
             var twin = makePasskey(bo, 1)
             twin.id = hers[0].id
-            try await expectError(.duplicate("passkey")) { try await store.createWebAuthnCredential(twin) }
+            try await expectError(.duplicate("passkey")) { try await store.createWebAuthnCredential(twin, limit: nil) }
             var stranger = makePasskey(ana, 8)
             stranger.userSub = UUID()
-            try await expectError(.notFound("user \(stranger.userSub)")) { try await store.createWebAuthnCredential(stranger) }
+            try await expectError(.notFound("user \(stranger.userSub)")) { try await store.createWebAuthnCredential(stranger, limit: nil) }
             let listed = try await ListPage.all(size: 2) { try await store.webAuthnCredentials(poolId: pool.id, userSub: ana.sub, limit: $0, after: $1) }
             try check(listed.map(\.id).sorted() == hers.map(\.id).sorted() && listed.count == 3, "hers only, in pages: \(listed.map(\.id))")
             let everyone = try await ListPage.all(size: 2) { try await store.webAuthnCredentials(poolId: pool.id, userSub: nil, limit: $0, after: $1) }
@@ -41,12 +41,27 @@ extension StoreConformance {
             try await store.deletePool(id: pool.id)
             try check(try await store.webAuthnCredential(poolId: pool.id, id: his.id) == nil, "and all go with the pool")
         },
+        test("a user's passkey limit holds for registrations finished at once: at 17 of 20, of eight at once three are kept") { store in
+            let pool = try await makePool(store)
+            let ana = makeUser(pool, "ana")
+            try await store.createUser(ana, identifiers: ana.identifiers(in: pool))
+            for n in 0..<17 { try check(try await store.createWebAuthnCredential(makePasskey(ana, n), limit: 20), "passkey \(n) kept") }
+            let kept = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<8 { group.addTask { try await store.createWebAuthnCredential(makePasskey(ana, 20 + n), limit: 20) } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            try check(kept == 3, "\(kept) kept of eight at once")
+            let held = try await store.webAuthnCredentials(poolId: pool.id, userSub: ana.sub, limit: 50, after: nil).items.count
+            try check(held == 20, "the user holds \(held)")
+            // without a limit (an import) the count is not asked
+            try check(try await store.createWebAuthnCredential(makePasskey(ana, 40), limit: nil), "an import's passkey kept")
+        },
         test("a passkey's counter moves only from the value the sign-in read: of eight uses with one value, one records") { store in
             let pool = try await makePool(store)
             let ana = makeUser(pool, "ana")
             try await store.createUser(ana, identifiers: ana.identifiers(in: pool))
             let passkey = makePasskey(ana, 1)
-            try await store.createWebAuthnCredential(passkey)
+            try await store.createWebAuthnCredential(passkey, limit: nil)
             let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for n in 0..<8 {
                     group.addTask { try await store.recordWebAuthnUse(poolId: pool.id, id: passkey.id, expected: 0, signCount: UInt32(5 + n), at: t0) }

@@ -446,7 +446,7 @@ public struct PoolImporter: Sendable {
                     let passkey = try record(current.passkey, \.poolId)
                     try await flush()
                     do {
-                        try await store.createWebAuthnCredential(passkey)
+                        try await store.createWebAuthnCredential(passkey, limit: nil)
                     } catch let error as StoreError {
                         throw PoolTransfer.Failure("the passkey \(passkey.id) could not be kept: \(error)")
                     }

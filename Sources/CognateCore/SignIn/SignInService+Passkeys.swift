@@ -108,7 +108,8 @@ extension SignInService {
             relyingPartyId: rp.id, friendlyName: Self.friendlyName(attachment: registration.attachment, at: date), attachment: registration.attachment,
             transports: registration.transports, createdAt: date)
         do {
-            try await store.createWebAuthnCredential(passkey)
+            // counted again as it is kept: registrations finished at once cannot pass the limit
+            guard try await store.createWebAuthnCredential(passkey, limit: Self.passkeysPerUser) else { throw WebAuthnError.limitExceeded }
         } catch StoreError.duplicate {
             throw WebAuthnError.credentialExists
         }

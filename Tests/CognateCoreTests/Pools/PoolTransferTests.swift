@@ -37,7 +37,7 @@ import Testing
         let passkey = WebAuthnCredential(id: "cred-ana", poolId: world.pool.id, userSub: user.sub, publicKey: Data([0xA5, 1, 2]), signCount: 7,
                                          relyingPartyId: "id.example", friendlyName: "laptop", attachment: "platform", transports: ["internal"],
                                          createdAt: world.clock.now())
-        try await world.store.createWebAuthnCredential(passkey)
+        try await world.store.createWebAuthnCredential(passkey, limit: nil)
         var device = Device(key: "local_4a1f7c2e-0000-4000-8000-000000000001", poolId: world.pool.id, userSub: user.sub, groupKey: "g", createdAt: world.clock.now())
         let verifierContext = "device-verifier:" + device.key  // SignInService's context for a device's SRP verifier
         device.sealedVerifier = try world.masterKey.seal(Data("salt and verifier".utf8), context: verifierContext)
