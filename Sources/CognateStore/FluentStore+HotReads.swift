@@ -28,9 +28,7 @@ extension FluentStore {
 
     func userBySub(poolId: String, sub: UUID) async throws -> User? {
         try await run("user") {
-            guard let row = try await rows("""
-                SELECT \(unsafeRaw: Self.userColumns) FROM users u WHERE u.id = \(bind: sub) AND u.pool_id = \(bind: poolId)
-                """).first
+            guard let row = try await rows(UserBySubRead(sub: sub, poolId: poolId)).first
             else { return nil }
             return try Self.user(row)
         }
@@ -39,10 +37,7 @@ extension FluentStore {
     /// A user by one of their identifiers (user name, alias or sub key): sign-in and most API calls start here.
     func userByIdentifier(poolId: String, key: String) async throws -> User? {
         try await run("user") {
-            guard let row = try await rows("""
-                SELECT \(unsafeRaw: Self.userColumns) FROM \(ident: UserIdentifierRow.schema) i JOIN users u ON u.id = i.user_id
-                WHERE i.pool_id = \(bind: poolId) AND i.key = \(bind: key)
-                """).first
+            guard let row = try await rows(UserByIdentifierRead(poolId: poolId, key: key)).first
             else { return nil }
             return try Self.user(row)
         }
@@ -51,9 +46,7 @@ extension FluentStore {
     /// The admin key that signs a Cognito API request.
     func adminCredentialById(_ accessKeyId: String) async throws -> AdminCredential? {
         try await run("admin credential") {
-            guard let row = try await rows("""
-                SELECT id, sealed_secret, created_at FROM \(ident: AdminCredentialRow.schema) WHERE id = \(bind: accessKeyId)
-                """).first
+            guard let row = try await rows(AdminCredentialRead(accessKeyId: accessKeyId)).first
             else { return nil }
             return AdminCredential(accessKeyId: try row.decode(column: "id", as: String.self),
                                    sealedSecret: try row.decode(column: "sealed_secret", as: Data.self),
@@ -84,9 +77,7 @@ extension FluentStore {
     /// one row with no group), so a grant waits for the database once instead of three times.
     func refreshGrantRead(_ hash: String) async throws -> (token: RefreshToken, user: User, groups: [Group])? {
         try await run("refresh token") {
-            var found = try await preparedRows(RefreshGrantRead(hash: hash))
-            if found == nil { found = try await rows(Self.refreshGrantQuery(hash)) }
-            guard let found else { return nil }
+            let found = try await rows(RefreshGrantRead(hash: hash))
             guard let first = found.first else { return nil }
             let token = try Self.refreshToken(first)
             let groups = try found.compactMap { row -> Group? in
@@ -102,28 +93,13 @@ extension FluentStore {
         }
     }
 
-    /// The refresh grant's read up to its one value, the token's hash.
-    static let refreshGrantSelect = """
-        SELECT t.token_hash, t.family_id, t.pool_id, t.client_id, t.user_sub, t.scopes, t.auth_time, t.created_at, t.expires_at,
-        t.rotated_at, t.revoked_at, \(userColumns),
-        g.name AS g_name, g.description AS g_description, g.precedence AS g_precedence, g.role_arn AS g_role_arn,
-        g.created_at AS g_created_at, g.updated_at AS g_updated_at
-        FROM refresh_tokens t JOIN users u ON u.id = t.user_sub AND u.pool_id = t.pool_id
-        LEFT JOIN \(GroupMemberRow.schema) m ON m.user_id = u.id
-        LEFT JOIN \(GroupRow.schema) g ON g.id = m.group_id AND g.pool_id = t.pool_id
-        WHERE t.token_hash =
-        """
-
     static func refreshGrantQuery(_ hash: String) -> SQLQueryString {
-        "\(unsafeRaw: refreshGrantSelect) \(bind: hash)"
+        RefreshGrantRead(hash: hash).query
     }
 
     func refreshTokenByHash(_ hash: String) async throws -> RefreshToken? {
         try await run("refresh token") {
-            guard let row = try await rows("""
-                SELECT token_hash, family_id, pool_id, client_id, user_sub, scopes, auth_time, created_at, expires_at,
-                rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = \(bind: hash)
-                """).first
+            guard let row = try await rows(RefreshTokenRead(hash: hash)).first
             else { return nil }
             return try Self.refreshToken(row)
         }
