@@ -7,7 +7,8 @@ import SQLKit
 /// the admin key), written as plain SQL. Fluent decodes each model row by reflection (Mirror),
 /// which cost more than the query itself in the refresh grant's profile; the rows here are
 /// decoded column by column. Values are bound and decoded by the same driver coders Fluent
-/// uses, so both read one format. On a SQLite file they skip the driver (`SQLiteDirectReads`).
+/// uses, so both read one format. On a SQLite file they skip the driver (`SQLiteDirectReads`);
+/// on PostgreSQL they are prepared once per connection (`PreparedRead`).
 extension FluentStore {
     /// Both drivers are SQL databases.
     var sql: any SQLDatabase { database as! any SQLDatabase }
