@@ -101,14 +101,13 @@ extension SignInService {
         let rp = try relyingParty(for: pool)
         let registration = try WebAuthnCeremony.register(credential, rp: rp)
         try await spendRegistrationChallenge(registration.challenge, user: user)
-        guard try await allPasskeys(of: user).count < Self.passkeysPerUser else { throw WebAuthnError.limitExceeded }
         let date = now()
         let passkey = WebAuthnCredential(
             id: registration.credentialId, poolId: pool.id, userSub: user.sub, publicKey: registration.publicKey, signCount: registration.signCount,
             relyingPartyId: rp.id, friendlyName: Self.friendlyName(attachment: registration.attachment, at: date), attachment: registration.attachment,
             transports: registration.transports, createdAt: date)
         do {
-            // counted again as it is kept: registrations finished at once cannot pass the limit
+            // the limit is counted as the key is kept: registrations finished at once cannot pass it
             guard try await store.createWebAuthnCredential(passkey, limit: Self.passkeysPerUser) else { throw WebAuthnError.limitExceeded }
         } catch StoreError.duplicate {
             throw WebAuthnError.credentialExists
