@@ -54,7 +54,7 @@ extension FluentStore: UserPoolStore {
     public func deletePool(id: String) async throws {
         defer { cache.invalidate(poolId: id) }
         try await run("user pool") {
-            try await database.transaction { db in
+            try await poolTransaction(id) { db in
                 guard let row = try await PoolRow.find(id, on: db) else { throw StoreError.notFound("user pool \(id)") }
                 try await row.delete(on: db)
                 // its own settings (sealed secrets among them) go with it

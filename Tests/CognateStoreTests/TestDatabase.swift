@@ -20,8 +20,13 @@ final class TestDatabase: Sendable {
         migrations.add(CognateMigrations.all, to: location.databaseID)
         let migrator = Migrator(databases: databases, migrations: migrations, logger: Logger(label: "test"),
                                 on: MultiThreadedEventLoopGroup.singleton.any())
-        try await migrator.setupIfNeeded().get()
-        try await migrator.prepareBatch().get()
+        do {
+            try await migrator.setupIfNeeded().get()
+            try await migrator.prepareBatch().get()
+        } catch {
+            await database.shutdown()  // a pool dropped unshut traps
+            throw error
+        }
         return database
     }
 
