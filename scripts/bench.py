@@ -263,6 +263,13 @@ def hosted_sign_in(issuer, client_id, callback):
 API_USERS = 32
 
 
+def make_api_users(idp, pool_id):
+    """The API_USERS users the API sign-ins go round (api0, api1, …), with the benchmark's password."""
+    for index in range(API_USERS):
+        idp.admin_create_user(UserPoolId=pool_id, Username=f"api{index}", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool_id, Username=f"api{index}", Password="Bench-Passw0rd!", Permanent=True)
+
+
 def api_sign_in_script(client_id):
     """wrk's InitiateAuth USER_PASSWORD_AUTH, round the API_USERS users (a user's password
     checks run at most five at once: the lockout's guard)."""
@@ -435,22 +442,36 @@ def list_users_ms(idp, pool_id, total, samples=50):
     return median(times)
 
 
-def scale(server, idp, pool_id, client_id, refresh_url, refresh_body):
-    """Refresh grants/s, hosted sign-ins/s and filtered ListUsers at 1,000 users and at USERS users."""
+def scale(server, idp, pool_id, client_id, refresh_url, refresh_body, postgres):
+    """Refresh grants/s, hosted and API sign-ins/s and filtered ListUsers at 1,000 users and at USERS users
+    (on PostgreSQL with the statements that took the most time during the hosted sign-ins, and autovacuum's
+    workers seen before and after them: a bulk import wakes it)."""
     figures = []
+    if QUICK:
+        make_api_users(idp, pool_id)
     for total in (1_000, USERS):
         already = figures and 1_000 or 0
         import_users(idp, pool_id, already, total - already)
         rate, errors, _ = wrk(refresh_url, refresh_script(refresh_body))
+        if postgres:
+            vacuuming = postgres.query("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
+            postgres.query("SELECT pg_stat_statements_reset()")
         sign_ins, failed = sign_ins_per_second(f"{server.url}/{pool_id}", client_id, "http://localhost:3000/callback", float(DURATION))
-        figures.append((total, rate, sign_ins, list_users_ms(idp, pool_id, total), errors + failed))
+        if postgres:
+            vacuuming += "/" + postgres.query("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
+            slowest = postgres.query("SELECT calls, round(mean_exec_time::numeric, 3), left(regexp_replace(query, '\\s+', ' ', 'g'), 100) "
+                                     "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 4")
+            print(f"  {total} users, the hosted sign-ins' costliest statements (calls|mean ms|statement; autovacuum workers before/after "
+                  f"{vacuuming}):\n    " + "\n    ".join(slowest.splitlines()))
+        api_rate, api_errors, _, _ = measured_api_sign_ins(server, server.url + "/", client_id)
+        figures.append((total, rate, sign_ins, api_rate, list_users_ms(idp, pool_id, total), errors + failed + api_errors))
     print("\nscale: the same pool at 1,000 users and at", USERS)
-    for total, rate, sign_ins, listed, errors in figures:
-        print(f"  {total:>9} users: refresh grants/s {rate:7.0f}  hosted sign-ins/s {sign_ins:6.1f}  "
+    for total, rate, sign_ins, api_rate, listed, errors in figures:
+        print(f"  {total:>9} users: refresh grants/s {rate:7.0f}  hosted sign-ins/s {sign_ins:6.1f}  API sign-ins/s {api_rate:6.1f}  "
               f"ListUsers by email {listed:6.1f} ms (median)  errors {errors}")
-    (_, small_rate, small_sign_ins, _, _), (_, big_rate, big_sign_ins, big_list, _) = figures
-    print(f"  at {USERS} users: refresh {big_rate / small_rate:.2f}x and sign-ins {big_sign_ins / small_sign_ins:.2f}x the rates at 1,000 "
-          f"(target within 10%); ListUsers with a filter {big_list:.1f} ms (target under 50 ms)")
+    (_, small_rate, small_sign_ins, small_api, _, _), (_, big_rate, big_sign_ins, big_api, big_list, _) = figures
+    print(f"  at {USERS} users: refresh {big_rate / small_rate:.2f}x, hosted sign-ins {big_sign_ins / small_sign_ins:.2f}x and API sign-ins "
+          f"{big_api / small_api:.2f}x the rates at 1,000 (target within 10%); ListUsers with a filter {big_list:.1f} ms (target under 50 ms)")
 
 
 def median(values):
@@ -528,13 +549,11 @@ def main():
                 server, f"{server.url}/{pool_id}", client_id, "http://localhost:3000/callback", float(DURATION))
             api = None
             if not QUICK:
-                for index in range(API_USERS):
-                    idp.admin_create_user(UserPoolId=pool_id, Username=f"api{index}", MessageAction="SUPPRESS")
-                    idp.admin_set_user_password(UserPoolId=pool_id, Username=f"api{index}", Password="Bench-Passw0rd!", Permanent=True)
+                make_api_users(idp, pool_id)
                 api = measured_api_sign_ins(server, server.url + "/", client_id)
             federated, federated_failures = (0.0, 0) if QUICK else federated_sign_ins_per_second(server.url, idp, float(DURATION))
             if USERS:
-                scale(server, idp, pool_id, client_id, token_url, body)
+                scale(server, idp, pool_id, client_id, token_url, body, postgres)
         finally:
             server.stop()
             if postgres:
