@@ -524,9 +524,7 @@ public struct AccountService: Sendable {
     public func simulatedSend(_ purpose: VerificationCode.Purpose, pool: UserPool, username: String, recorded: Bool = false) async throws
         -> CodeDelivery
     {
-        let date = now()
-        let phantom = User(poolId: pool.id, sub: phantoms.sub(pool: pool, name: username), username: username, status: .unconfirmed,
-                           createdAt: date, updatedAt: date)
+        let phantom = phantomUser(pool: pool, username: username)
         let delivery = simulatedDelivery(pool: pool, username: username)
         let attribute = switch purpose {
         case .mfaEmail: "email"
@@ -537,6 +535,14 @@ public struct AccountService: Sendable {
                                withheld: true)
         if !recorded, let kind = Self.eventKind(purpose) { await events.record(kind, .pass, poolId: pool.id, sub: phantom.sub, clientId: nil) }
         return delivery
+    }
+
+    /// The stand-in for a name no one holds (or whose account gets no code): its sub is the name's
+    /// phantom sub, so its codes and counts are kept as an account's would be.
+    func phantomUser(pool: UserPool, username: String) -> User {
+        let date = now()
+        return User(poolId: pool.id, sub: phantoms.sub(pool: pool, name: username), username: username, status: .unconfirmed,
+                    createdAt: date, updatedAt: date)
     }
 
     static func eventKind(_ purpose: VerificationCode.Purpose) -> AuthEvent.Kind? {
@@ -555,9 +561,7 @@ public struct AccountService: Sendable {
     func phantomGuess(_ code: String, _ purpose: VerificationCode.Purpose, pool: UserPool, username: String, event: AuthEvent.Kind?)
         async -> AccountError
     {
-        let date = now()
-        let phantom = User(poolId: pool.id, sub: phantoms.sub(pool: pool, name: username), username: username, status: .unconfirmed,
-                           createdAt: date, updatedAt: date)
+        let phantom = phantomUser(pool: pool, username: username)
         var refusal = AccountError.codeMismatch
         do {
             try await check(code, purpose: purpose, user: phantom)
