@@ -93,11 +93,14 @@ public struct RefreshToken: Sendable, Equatable, Codable {
     /// Set once this token was exchanged for a newer one of its family.
     public var rotatedAt: Date?
     public var revokedAt: Date?
+    /// The device the sign-in was bound to on a pool that remembers devices (its key is in the
+    /// access tokens): renewing then names it (DEVICE_KEY), as Cognito asks.
+    public var deviceKey: String?
 
     public init(
         tokenHash: String, familyId: UUID, poolId: String, clientId: String, userSub: UUID,
         scopes: [String], authTime: Date, createdAt: Date, expiresAt: Date,
-        rotatedAt: Date? = nil, revokedAt: Date? = nil
+        rotatedAt: Date? = nil, revokedAt: Date? = nil, deviceKey: String? = nil
     ) {
         self.tokenHash = tokenHash
         self.familyId = familyId
@@ -110,6 +113,7 @@ public struct RefreshToken: Sendable, Equatable, Codable {
         self.expiresAt = expiresAt
         self.rotatedAt = rotatedAt
         self.revokedAt = revokedAt
+        self.deviceKey = deviceKey
     }
 }
 

@@ -14,5 +14,6 @@ public enum CognateMigrations {
         M027_CreateAuthorizationRequests(), M028_CreateIdentityProviders(),
         M029_AddSessionFederation(), M030_CreateUICustomizations(), M031_CreateManagedLoginBrandings(), M032_AddOutboxLocale(),
         M033_CreateIdentityPools(), M034_CreateUserImportJobs(), M035_AddUserFilterIndexes(), M036_CreateDevices(), M037_AddDomainManagedLoginVersion(), M038_CreateWebAuthnCredentials(),
+        M039_AddRefreshTokenDevice(),
     ]
 }

@@ -118,7 +118,8 @@ extension FluentStore {
             createdAt: try row.decode(column: "created_at", as: Date.self),
             expiresAt: try row.decode(column: "expires_at", as: Date.self),
             rotatedAt: try row.decode(column: "rotated_at", as: Date?.self),
-            revokedAt: try row.decode(column: "revoked_at", as: Date?.self))
+            revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
+            deviceKey: try row.decode(column: "device_key", as: String?.self))
     }
 
     /// The user's groups in one join, by name.

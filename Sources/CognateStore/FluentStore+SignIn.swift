@@ -187,6 +187,7 @@ extension FluentStore: RefreshTokenStore {
         row.expiresAt = token.expiresAt
         row.rotatedAt = token.rotatedAt
         row.revokedAt = token.revokedAt
+        row.deviceKey = token.deviceKey
         return row
     }
 
@@ -194,7 +195,8 @@ extension FluentStore: RefreshTokenStore {
         RefreshToken(
             tokenHash: row.tokenHash, familyId: row.familyId, poolId: row.poolId, clientId: row.clientId,
             userSub: row.userSub, scopes: try decode([String].self, row.scopes), authTime: row.authTime,
-            createdAt: row.createdAt, expiresAt: row.expiresAt, rotatedAt: row.rotatedAt, revokedAt: row.revokedAt)
+            createdAt: row.createdAt, expiresAt: row.expiresAt, rotatedAt: row.rotatedAt, revokedAt: row.revokedAt,
+            deviceKey: row.deviceKey)
     }
 }
 

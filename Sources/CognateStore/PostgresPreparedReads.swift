@@ -49,7 +49,7 @@ struct RefreshGrantRead: PreparedRead {
     static let name = "cognate_refresh_grant"
     static let sql = """
         SELECT t.token_hash, t.family_id, t.pool_id, t.client_id, t.user_sub, t.scopes, t.auth_time, t.created_at, t.expires_at,
-        t.rotated_at, t.revoked_at, \(FluentStore.userColumns),
+        t.rotated_at, t.revoked_at, t.device_key, \(FluentStore.userColumns),
         g.name AS g_name, g.description AS g_description, g.precedence AS g_precedence, g.role_arn AS g_role_arn,
         g.created_at AS g_created_at, g.updated_at AS g_updated_at
         FROM refresh_tokens t JOIN users u ON u.id = t.user_sub AND u.pool_id = t.pool_id
@@ -66,7 +66,7 @@ struct RefreshTokenRead: PreparedRead {
     static let name = "cognate_refresh_token"
     static let sql = """
         SELECT token_hash, family_id, pool_id, client_id, user_sub, scopes, auth_time, created_at, expires_at,
-        rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = $1
+        rotated_at, revoked_at, device_key FROM refresh_tokens WHERE token_hash = $1
         """
     var hash: String
     var values: [any PostgresEncodable & Encodable & Sendable] { [hash] }

@@ -170,6 +170,53 @@ def test_a_remembered_device_skips_the_second_factor_until_it_is_forgotten(world
     assert again["NewDeviceMetadata"]["DeviceKey"] != device[0]
 
 
+def test_a_refresh_token_handed_out_with_a_device_renews_only_naming_it(world):
+    """As Cognito: tokens handed out with a device renew (REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken) only naming that
+    device (DEVICE_KEY, DeviceKey) once it is confirmed, and the renewed access tokens carry its key; without it, with
+    another key, before ConfirmDevice or after ForgetDevice the answer is "Invalid Refresh Token"."""
+    pool, client = world.pool("renewing", ChallengeRequiredOnNewDevice=False, DeviceOnlyRememberedOnUserPrompt=False)
+    world.user(pool, "ray")
+    _, challenge = password_step(world, pool, client, "ray")
+    first = answer_email(world, client, "ray", challenge)["AuthenticationResult"]
+    key, group = first["NewDeviceMetadata"]["DeviceKey"], first["NewDeviceMetadata"]["DeviceGroupKey"]
+
+    def renew(**parameters):
+        return world.idp.initiate_auth(ClientId=client, AuthFlow="REFRESH_TOKEN_AUTH",
+                                       AuthParameters={"REFRESH_TOKEN": first["RefreshToken"], **parameters})["AuthenticationResult"]
+
+    # the device is not confirmed yet: refused even naming it
+    refused(lambda: renew(DEVICE_KEY=key), "NotAuthorizedException", "Invalid Refresh Token")
+    _, config = generate_hash_device(group, key)
+    world.idp.confirm_device(AccessToken=first["AccessToken"], DeviceKey=key, DeviceSecretVerifierConfig=config, DeviceName="phone")
+    renewed = renew(DEVICE_KEY=key)
+    assert claims(renewed["AccessToken"])["device_key"] == key and claims(renewed["AccessToken"])["username"] == "ray"
+    assert "RefreshToken" not in renewed
+    got = world.idp.get_tokens_from_refresh_token(ClientId=client, RefreshToken=first["RefreshToken"], DeviceKey=key)["AuthenticationResult"]
+    assert claims(got["AccessToken"])["device_key"] == key
+    # no key, another key (one character changed), another user's device: refused, and the token still works after
+    other = key[:-1] + ("1" if key[-1] == "0" else "0")
+    world.user(pool, "sam")
+    _, challenge = password_step(world, pool, client, "sam")
+    sams = answer_email(world, client, "sam", challenge)["AuthenticationResult"]
+    _, sams_config = generate_hash_device(sams["NewDeviceMetadata"]["DeviceGroupKey"], sams["NewDeviceMetadata"]["DeviceKey"])
+    world.idp.confirm_device(AccessToken=sams["AccessToken"], DeviceKey=sams["NewDeviceMetadata"]["DeviceKey"], DeviceSecretVerifierConfig=sams_config)
+    for parameters in ({}, {"DEVICE_KEY": other}, {"DEVICE_KEY": sams["NewDeviceMetadata"]["DeviceKey"]}, {"DEVICE_KEY": ""}):
+        refused(lambda: renew(**parameters), "NotAuthorizedException", "Invalid Refresh Token")
+    refused(lambda: world.idp.get_tokens_from_refresh_token(ClientId=client, RefreshToken=first["RefreshToken"]),
+            "NotAuthorizedException", "Invalid Refresh Token")
+    # the token endpoint names no device: the grant is refused as the API refuses it
+    import requests
+    answer = requests.post(f"{world.server.url}/{pool['Id']}/oauth2/token", data={
+        "grant_type": "refresh_token", "client_id": client, "refresh_token": first["RefreshToken"]}, timeout=10)
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant", answer.text
+    # eight renewals at once naming the device all succeed (the client does not rotate), each with the key
+    results = at_once([lambda: renew(DEVICE_KEY=key) for _ in range(8)])
+    assert all(isinstance(result, dict) and claims(result["AccessToken"])["device_key"] == key for result in results), results
+    # forgotten: the device's refresh tokens renew no more
+    world.idp.forget_device(AccessToken=renewed["AccessToken"], DeviceKey=key)
+    refused(lambda: renew(DEVICE_KEY=key), "NotAuthorizedException", "Invalid Refresh Token")
+
+
 def test_device_operations_admin_forms_and_refusals(world):
     pool, client = world.pool("devices-admin", ChallengeRequiredOnNewDevice=True, DeviceOnlyRememberedOnUserPrompt=True)
     world.user(pool, "lee")

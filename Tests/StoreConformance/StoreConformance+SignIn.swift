@@ -178,6 +178,27 @@ extension StoreConformance {
             try await store.createRefreshToken(token("orphan-\(pool.id)", for: UUID()))
             try check(try await store.refreshTokenWithUser(hash: "orphan-\(pool.id)") == nil, "a token without its user is not a grant")
         },
+        test("aRefreshTokensDeviceIsKeptThroughEveryReadAndRotation") { store in
+            let pool = try await makePool(store)
+            let user = makeUser(pool, "bound")
+            try await store.createUser(user, identifiers: user.identifiers(in: pool))
+            let bound = RefreshToken(tokenHash: "bound-\(pool.id)", familyId: UUID(), poolId: pool.id, clientId: "c", userSub: user.sub,
+                                     scopes: ["openid"], authTime: t0, createdAt: t0, expiresAt: t0.addingTimeInterval(3_600),
+                                     deviceKey: "local_\(UUID().uuidString.lowercased())")
+            try await store.createRefreshToken(bound)
+            try check(try await store.refreshToken(hash: bound.tokenHash) == bound, "the token alone lost its device")
+            try check(try await store.refreshTokenWithUser(hash: bound.tokenHash)?.token == bound, "the grant's read lost the device")
+            var next = bound
+            next.tokenHash = "next-\(pool.id)"
+            next.createdAt = t0.addingTimeInterval(1)
+            try check(try await store.rotateRefreshToken(oldHash: bound.tokenHash, to: next, at: t0.addingTimeInterval(1)), "rotation refused")
+            try check(try await store.refreshTokenWithUser(hash: next.tokenHash)?.token.deviceKey == bound.deviceKey, "the rotated token lost it")
+            var unbound = bound
+            unbound.tokenHash = "unbound-\(pool.id)"
+            unbound.deviceKey = nil
+            try await store.createRefreshToken(unbound)
+            try check(try await store.refreshTokenWithUser(hash: unbound.tokenHash)?.token.deviceKey == nil, "a device appeared")
+        },
     ]
 
     static let codes: [ConformanceCase] = [

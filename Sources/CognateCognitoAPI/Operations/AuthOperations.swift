@@ -91,7 +91,7 @@ enum AuthFlows {
                     throw CognitoError.notAuthorized("Refresh token rotation is enabled for this app client: renew tokens with GetTokensFromRefreshToken.")
                 }
                 let token = try parameter("REFRESH_TOKEN", parameters)
-                let (tokens, _) = try await context.tokens.refresh(token, client: client) { user in
+                let (tokens, _) = try await context.tokens.refresh(token, client: client, deviceKey: parameters["DEVICE_KEY"]) { user in
                     try checkSecretHash(parameters["SECRET_HASH"], usernames: [user.username, user.sub.uuidString.lowercased(), parameters["USERNAME"] ?? ""],
                                         client: client, context)
                 }
@@ -488,7 +488,7 @@ struct GetTokensFromRefreshToken: APIOperation {
             throw CognitoError.notAuthorized("Client authentication failed.")
         }
         do {
-            let (tokens, _) = try await context.tokens.refresh(input.RefreshToken, client: client)
+            let (tokens, _) = try await context.tokens.refresh(input.RefreshToken, client: client, deviceKey: input.DeviceKey)
             CognateMetrics.signIn(flow: name, result: "success")
             return Output(AuthenticationResult: AuthenticationResultType(tokens))
         } catch {

@@ -35,7 +35,7 @@ public enum TokenError: Error, Equatable, CustomStringConvertible {
 /// Issues, refreshes, verifies and revokes the pool's tokens, with Cognito's claims
 /// (PRODUCT.md). The hosted flow and the API both go through it, so their tokens are the same.
 public struct TokenService: Sendable {
-    let store: any RefreshTokenStore & RevocationStore & GroupStore & UserStore & UserPoolStore & SigningKeyStore
+    let store: any RefreshTokenStore & RevocationStore & GroupStore & UserStore & UserPoolStore & SigningKeyStore & DeviceStore
     let keyring: Keyring
     let random: any RandomSource
     let now: Now
@@ -44,7 +44,7 @@ public struct TokenService: Sendable {
     let triggers: Triggers?
 
     /// - Parameter issuerBase: the public URL; issuers are `{issuerBase}/{pool id}`.
-    public init(store: any RefreshTokenStore & RevocationStore & GroupStore & UserStore & UserPoolStore & SigningKeyStore,
+    public init(store: any RefreshTokenStore & RevocationStore & GroupStore & UserStore & UserPoolStore & SigningKeyStore & DeviceStore,
                 keyring: Keyring, issuerBase: String, triggers: Triggers? = nil, random: any RandomSource = SystemRandomSource(),
                 now: @escaping Now) {
         self.triggers = triggers
@@ -71,7 +71,7 @@ public struct TokenService: Sendable {
             try await store.createRefreshToken(RefreshToken(
                 tokenHash: SecretDigest.sha256Hex(token), familyId: family, poolId: user.poolId, clientId: client.clientId,
                 userSub: user.sub, scopes: scopes, authTime: authTime, createdAt: now(),
-                expiresAt: now().addingTimeInterval(Double(client.tokenValidity.refreshToken))))
+                expiresAt: now().addingTimeInterval(Double(client.tokenValidity.refreshToken)), deviceKey: deviceKey))
             refresh = token
         }
         var tokens = try await signPair(user: user, client: client, scopes: scopes, authTime: authTime, originJTI: family,
@@ -86,7 +86,10 @@ public struct TokenService: Sendable {
     /// token too when the client rotates them. Reusing a rotated token ends its whole family.
     /// `check` runs once the token and its user are known, before anything is rotated or
     /// issued (REFRESH_TOKEN_AUTH's SECRET_HASH names the user): a refused caller burns nothing.
-    public func refresh(_ token: String, client: AppClient, check: (User) throws -> Void = { _ in }) async throws
+    /// A token handed out with a device (a pool that remembers devices) is renewed only naming
+    /// that device (`deviceKey`: DEVICE_KEY, DeviceKey), once the user confirmed it, as Cognito
+    /// asks; its access tokens carry the device's key as the sign-in's did.
+    public func refresh(_ token: String, client: AppClient, deviceKey: String? = nil, check: (User) throws -> Void = { _ in }) async throws
         -> (tokens: IssuedTokens, user: User)
     {
         let hash = SecretDigest.sha256Hex(token)
@@ -104,6 +107,11 @@ public struct TokenService: Sendable {
         let user = found
         guard user.enabled else { throw TokenError.invalidToken("the user no longer exists or is disabled") }
         try check(user)
+        if let bound = stored.deviceKey {
+            guard deviceKey == bound, let device = try await store.device(poolId: stored.poolId, key: bound), device.userSub == user.sub,
+                device.isConfirmed
+            else { throw TokenError.invalidToken("the refresh token's device was not named, or is not a confirmed device of the user") }
+        }
         // the trigger before the token is rotated: its refusal burns nothing
         let custom = try await customization(user: user, client: client, scopes: stored.scopes, source: "TokenGeneration_RefreshTokens",
                                              groups: groups)
@@ -113,7 +121,8 @@ public struct TokenService: Sendable {
             let rotated = try await store.rotateRefreshToken(oldHash: hash, to: RefreshToken(
                 tokenHash: SecretDigest.sha256Hex(next), familyId: stored.familyId, poolId: stored.poolId,
                 clientId: client.clientId, userSub: user.sub, scopes: stored.scopes, authTime: stored.authTime,
-                createdAt: now(), expiresAt: now().addingTimeInterval(Double(client.tokenValidity.refreshToken))), at: now())
+                createdAt: now(), expiresAt: now().addingTimeInterval(Double(client.tokenValidity.refreshToken)), deviceKey: stored.deviceKey),
+                at: now())
             guard rotated else {
                 try await revokeFamily(stored.familyId, poolId: stored.poolId)
                 throw TokenError.revoked
@@ -121,7 +130,8 @@ public struct TokenService: Sendable {
             newRefresh = next
         }
         var tokens = try await signPair(user: user, client: client, scopes: stored.scopes, authTime: stored.authTime,
-                                        originJTI: stored.familyId, nonce: nil, atHash: false, groups: groups, custom: custom)
+                                        originJTI: stored.familyId, nonce: nil, atHash: false, groups: groups, custom: custom,
+                                        deviceKey: stored.deviceKey)
         tokens.refreshToken = newRefresh
         CognateMetrics.tokensIssued("refresh_token")
         return (tokens, user)

@@ -145,6 +145,7 @@ final class RefreshTokenRow: Model, @unchecked Sendable {
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "rotated_at") var rotatedAt: Date?
     @OptionalField(key: "revoked_at") var revokedAt: Date?
+    @OptionalField(key: "device_key") var deviceKey: String?
     init() {}
 }
 
