@@ -40,7 +40,8 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 # counting the statements (round trips) of a refresh grant and of a sign-in.
 DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
 # BENCH_USERS=1000000: after the usual figures, the pool is filled to that many users (by CSV import jobs) and the
-# refresh grant, hosted sign-ins and a filtered ListUsers are measured at 1,000 users and again at that many.
+# refresh grant, hosted and API sign-ins and a filtered ListUsers are measured at 1,000 users and again at that many (on PostgreSQL
+# with the costliest statements of the hosted sign-ins and whether autovacuum was running).
 USERS = int(os.environ.get("BENCH_USERS", "0"))
 PROFILE = os.environ.get("BENCH_PROFILE", "1") == "1" and subprocess.run(["which", "perf"], capture_output=True).returncode == 0
 
