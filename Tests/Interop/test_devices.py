@@ -212,6 +212,24 @@ def test_a_refresh_token_handed_out_with_a_device_renews_only_naming_it(world):
     # eight renewals at once naming the device all succeed (the client does not rotate), each with the key
     results = at_once([lambda: renew(DEVICE_KEY=key) for _ in range(8)])
     assert all(isinstance(result, dict) and claims(result["AccessToken"])["device_key"] == key for result in results), results
+    # a rotating client: the token that replaces one is bound to the same device, and asks for it in turn
+    rotating = world.idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="rotating", RefreshTokenRotation={"Feature": "ENABLED"},
+                                                 ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    _, challenge = password_step(world, pool, rotating, "sam")
+    signed_in = answer_email(world, rotating, "sam", challenge)["AuthenticationResult"]
+    sams_key, sams_group = signed_in["NewDeviceMetadata"]["DeviceKey"], signed_in["NewDeviceMetadata"]["DeviceGroupKey"]
+    world.idp.confirm_device(AccessToken=signed_in["AccessToken"], DeviceKey=sams_key,
+                             DeviceSecretVerifierConfig=generate_hash_device(sams_group, sams_key)[1])
+    refused(lambda: world.idp.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=signed_in["RefreshToken"]),
+            "NotAuthorizedException", "Invalid Refresh Token")
+    rotated = world.idp.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=signed_in["RefreshToken"],
+                                                      DeviceKey=sams_key)["AuthenticationResult"]
+    assert rotated["RefreshToken"] != signed_in["RefreshToken"] and claims(rotated["AccessToken"])["device_key"] == sams_key
+    refused(lambda: world.idp.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=rotated["RefreshToken"], DeviceKey=key),
+            "NotAuthorizedException", "Invalid Refresh Token")
+    again = world.idp.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=rotated["RefreshToken"],
+                                                    DeviceKey=sams_key)["AuthenticationResult"]
+    assert claims(again["AccessToken"])["device_key"] == sams_key
     # forgotten: the device's refresh tokens renew no more
     world.idp.forget_device(AccessToken=renewed["AccessToken"], DeviceKey=key)
     refused(lambda: renew(DEVICE_KEY=key), "NotAuthorizedException", "Invalid Refresh Token")
