@@ -208,6 +208,9 @@ public struct UserImports: Sendable {
         while let job = try await store.claimImportJob(holder: UUID(), at: now(), until: now().addingTimeInterval(Self.holdSeconds)) {
             do {
                 try await run(job)
+            } catch is NotHolder {
+                // not this node's to finish any more: taken over, or stopped before it was begun
+                continue
             } catch {
                 // the claim lapses and another round (here or on another node) goes on from the last report
                 logger.warning("import job \(job.id) of \(job.poolId) interrupted: \(String(describing: error))")
@@ -218,6 +221,8 @@ public struct UserImports: Sendable {
         return ran
     }
 
+    /// The job is no longer this run's: another node holds it, or it ended (a Pending job stopped
+    /// after this node took it, before its first report).
     struct NotHolder: Error {}
 
     struct Tally {
@@ -344,13 +349,14 @@ public struct UserImports: Sendable {
         }
     }
 
-    /// Adds the tally to the job and renews the hold; throws `NotHolder` when another run took it.
+    /// Adds the tally to the job and renews the hold; throws `NotHolder` when another run took it
+    /// or the job ended meanwhile (so a stopped job is never begun again, nor marked failed).
     func report(_ job: UserImportJob, holder: UUID, rowsDone: Int, tally: Tally,
                 _ more: @escaping @Sendable (inout UserImportJob) -> Void = { _ in }) async throws -> UserImportJob {
         let until = now().addingTimeInterval(Self.holdSeconds)
         let (imported, skipped, failed, first) = (tally.imported, tally.skipped, tally.failed, tally.firstFailure)
         return try await store.updateImportJob(poolId: job.poolId, id: job.id) { stored in
-            guard stored.holder == holder else { throw NotHolder() }
+            guard stored.holder == holder, stored.status.isRunnable else { throw NotHolder() }
             stored.imported += imported
             stored.skipped += skipped
             stored.failed += failed

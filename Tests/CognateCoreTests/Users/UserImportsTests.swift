@@ -1,4 +1,4 @@
-import CognateCore
+@testable import CognateCore
 import CognateModel
 import Foundation
 import Logging
@@ -137,6 +137,23 @@ import Testing
         }
         #expect(try await world.store.importJob(poolId: world.pool.id, id: late.id)?.status == .expired)
         #expect(try await world.store.importFile(poolId: world.pool.id, id: late.id) == nil)
+    }
+
+    /// StopUserImportJob between a node's taking a Pending job and its first report (the race
+    /// `make test` once met): the job stays Stopped, nothing is imported, and it is not failed.
+    @Test func aPendingJobStoppedJustAfterANodeTookItStaysStopped() async throws {
+        let world = try await CoreWorld.make()
+        let imports = imports(world)
+        let job = try await startedJob(world, imports, "raced")
+        let now = world.clock.now()
+        let taken = try #require(try await world.store.claimImportJob(holder: UUID(), at: now, until: now.addingTimeInterval(20)))
+        #expect(taken.id == job.id && taken.status == .pending)
+        #expect(try await imports.stop(poolId: world.pool.id, id: job.id).status == .stopped)
+        await #expect(throws: UserImports.NotHolder.self) { try await imports.run(taken) }
+        let after = try await imports.job(poolId: world.pool.id, id: job.id)
+        #expect(after.status == .stopped && after.imported == 0 && after.completionMessage == "Import Job Stopped.", "\(after)")
+        #expect(try await world.store.user(poolId: world.pool.id, identifierKey: "u0") == nil, "no row was imported")
+        #expect(try await imports.runDue() == 0)
     }
 
     @Test func rowsAreJudgedOneByOne() async throws {
