@@ -63,6 +63,10 @@ def test_tls_to_the_database_checks_its_certificate_against_the_ca_file(tmp_path
                         COGNATE_DATABASE_POOL_SIZE="2", COGNATE_DATABASE_STATEMENT_TIMEOUT="30", **ADMIN)
         try:
             assert cognito(server.url).create_user_pool(PoolName="over-tls")["UserPool"]["Id"]
+            # the node's connections, named in pg_stat_activity, all came over TLS
+            pools = postgres.query("SELECT a.application_name, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) "
+                                   "WHERE a.datname = 'cognate' AND a.pid <> pg_backend_pid() ORDER BY 1, 2").splitlines()
+            assert pools and set(pools) == {"cognate|t"}, pools
         finally:
             server.stop()
         # a certificate no given root signed is refused at start, by name, and nothing is served

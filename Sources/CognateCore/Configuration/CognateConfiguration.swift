@@ -69,10 +69,11 @@ public struct CognateConfiguration: Sendable {
     public var metricsAddress: (host: String, port: Int)?
     /// COGNATE_LOG_FORMAT: `text` (Vapor's lines) or `json` (one JSON object per line).
     public var jsonLogs = false
-    /// PostgreSQL: connections per event loop (COGNATE_DATABASE_POOL_SIZE), seconds a statement
+    /// PostgreSQL: connections per event loop (COGNATE_DATABASE_POOL_SIZE; four, so a loop's
+    /// requests overlap their round trips instead of queueing for one connection), seconds a statement
     /// may run (COGNATE_DATABASE_STATEMENT_TIMEOUT, 0: no limit), trust roots for the server's
     /// certificate (COGNATE_DATABASE_CA_FILE).
-    public var databasePoolSize = 1
+    public var databasePoolSize = 4
     public var databaseStatementTimeout = 0
     public var databaseCAFile: String?
     /// After SIGTERM, how long a node goes on serving while `/ready` answers 503, so a load
@@ -246,7 +247,7 @@ public struct CognateConfiguration: Sendable {
         let lambdaEndpoint = endpoint("COGNATE_LAMBDA_ENDPOINT")
         let kmsEndpoint = endpoint("COGNATE_KMS_ENDPOINT")
         let stsEndpoint = endpoint("COGNATE_STS_ENDPOINT")
-        let databasePoolSize = number("COGNATE_DATABASE_POOL_SIZE", default: 1, range: 1...100)
+        let databasePoolSize = number("COGNATE_DATABASE_POOL_SIZE", default: 4, range: 1...100)
         let databaseStatementTimeout = number("COGNATE_DATABASE_STATEMENT_TIMEOUT", default: 0, range: 0...86_400)
         let shutdownDrainSeconds = number("COGNATE_SHUTDOWN_DRAIN_SECONDS", default: 0, range: 0...300)
         var otelEndpoint: URL?
