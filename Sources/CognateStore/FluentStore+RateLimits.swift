@@ -12,12 +12,8 @@ extension FluentStore: RateLimitStore {
                 ON CONFLICT (id) DO UPDATE SET count = rate_counters.count + 1 RETURNING count
                 """).first()
             else { throw StoreError.unavailable("rate counter \(key) not returned") }
-            let count = try row.decode(column: "count", as: Int.self)
-            if count == 1 {
-                // a new counter: forget those that ended a day before this one begins to matter
-                try await sql.raw("DELETE FROM rate_counters WHERE expires_at < \(bind: expiresAt.addingTimeInterval(-86_400))").run()
-            }
-            return count
+            // expired counters go with the sweeper (`purgeExpired`)
+            return try row.decode(column: "count", as: Int.self)
         }
     }
 
