@@ -514,3 +514,59 @@ def test_an_outside_openid_providers_login_gets_credentials(world):
         refused(lambda: world.identity.get_id(IdentityPoolId=facebook, Logins={"graph.facebook.com": "EAAB-opaque"}), "NotAuthorizedException")
     finally:
         provider.close()
+
+
+def test_a_guests_credentials_and_tokens_are_limited_per_address(world, tmp_path):
+    """GetCredentialsForIdentity and GetOpenIdToken without logins (anyone holding a guest's
+    identity id can send them, and each makes the server sign a token and ask STS) count per
+    address: twenty times COGNATE_ADDRESS_LIMIT_PER_HOUR an hour, then Cognito's
+    TooManyRequestsException. Many sent at once do not outrun the count; calls that name a login
+    do not count."""
+    server = Server(str(tmp_path), COGNATE_STS_ENDPOINT=world.cloud.url, AWS_ACCESS_KEY_ID=world.cloud.key[0],
+                    AWS_SECRET_ACCESS_KEY=world.cloud.key[1], COGNATE_ADDRESS_LIMIT_PER_HOUR="1", **ADMIN)
+    try:
+        idp = cognito(server.url)
+        pool = idp.create_user_pool(PoolName="limited")["UserPool"]["Id"]
+        client = idp.create_user_pool_client(UserPoolId=pool, ClientName="app",
+                                             ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pool, Username="gus", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool, Username="gus", Password=PASSWORD, Permanent=True)
+        provider = re.sub(r"^https?://", "", server.url) + "/" + pool
+        # no retries: botocore retries a TooManyRequestsException, and each retry would count
+        identity = boto3.client("cognito-identity", endpoint_url=server.url, region_name="local", aws_access_key_id=ADMIN_ACCESS_KEY,
+                                aws_secret_access_key=ADMIN_SECRET_KEY, config=botocore.config.Config(retries={"total_max_attempts": 1}))
+        pool_id = identity.create_identity_pool(
+            IdentityPoolName="limited", AllowUnauthenticatedIdentities=True, AllowClassicFlow=True,
+            CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": client}])["IdentityPoolId"]
+        identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": world.cloud.arns["Uploader"],
+                                                                        "unauthenticated": world.cloud.arns["Reader"]})
+        guest = identity.get_id(IdentityPoolId=pool_id)["IdentityId"]
+
+        def ask(n):
+            try:
+                if n % 2:
+                    identity.get_open_id_token(IdentityId=guest)
+                else:
+                    identity.get_credentials_for_identity(IdentityId=guest)
+                return "ok"
+            except botocore.exceptions.ClientError as error:
+                return error.response["Error"]["Code"]
+
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(15) as runner:
+            answers = list(runner.map(ask, range(30)))
+        assert answers.count("ok") == 20 and answers.count("TooManyRequestsException") == 10, answers
+        refused(lambda: identity.get_credentials_for_identity(IdentityId=guest), "TooManyRequestsException",
+                "Too many requests from this address. Try again later.")
+        refused(lambda: identity.get_open_id_token(IdentityId=guest, Logins={}), "TooManyRequestsException")
+        # a made-up identity id is counted (and refused) before it is looked up
+        refused(lambda: identity.get_credentials_for_identity(IdentityId=guest[:-1] + "0"), "TooManyRequestsException")
+        # a signed-in user's calls name their login: not counted, and they link the guest identity
+        token = idp.admin_initiate_auth(UserPoolId=pool, ClientId=client, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                        AuthParameters={"USERNAME": "gus", "PASSWORD": PASSWORD})["AuthenticationResult"]["IdToken"]
+        for _ in range(3):
+            answer = identity.get_credentials_for_identity(IdentityId=guest, Logins={provider: token})
+            assert answer["IdentityId"] == guest and answer["Credentials"]["AccessKeyId"]
+            assert identity.get_open_id_token(IdentityId=guest, Logins={provider: token})["Token"]
+    finally:
+        server.stop()

@@ -2,7 +2,8 @@ import CognateModel
 import Foundation
 
 /// Slows floods from one client address: at most `perHour` sign-ups, and as many code
-/// requests for recovery and confirmation, and `signInFailuresPerHour` failed password
+/// requests for recovery and confirmation, twenty times as many hosted sign-ins started and
+/// guest credentials, and `signInFailuresPerHour` failed password
 /// sign-ins, per address and clock hour, counted in the database so every node shares the
 /// count. An IPv6 address counts per /64. The address is the client's as TrustedProxies finds
 /// it (the peer, or behind a trusted proxy the forwarded one).
@@ -16,6 +17,10 @@ public struct AddressLimits: Sendable {
         /// A hosted sign-in started (a stored authorization request): twenty times `perHour`, so
         /// no address fills the database with requests it never finishes.
         case signInStart = "sign-in-start"
+        /// A guest identity's credentials or OpenID token (GetCredentialsForIdentity,
+        /// GetOpenIdToken without logins): twenty times `perHour`, so no address that holds a
+        /// guest identity id can make the server sign tokens and ask STS without end.
+        case guestCredentials = "guest-credentials"
     }
 
     let store: any RateLimitStore
@@ -33,7 +38,7 @@ public struct AddressLimits: Sendable {
     func limit(_ action: Action) -> Int {
         switch action {
         case .signIn: signInFailuresPerHour
-        case .signInStart: perHour * 20
+        case .signInStart, .guestCredentials: perHour * 20
         default: perHour
         }
     }

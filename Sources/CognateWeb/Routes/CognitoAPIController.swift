@@ -30,8 +30,8 @@ struct CognitoAPIController: Sendable {
         return Response(status: HTTPResponseStatus(statusCode: answer.status), headers: headers, body: .init(data: answer.body))
     }
 
-    /// What the address limits count this call as: sign-ups, code requests, and the public
-    /// operations that check a password or code (only failures keep their count).
+    /// What the address limits count this call as: sign-ups, code requests, guests' credentials,
+    /// and the public operations that check a password or code (only failures keep their count).
     static func action(_ request: Request) -> AddressLimits.Action? {
         switch request.headers.first(name: "X-Amz-Target")?.split(separator: ".").last {
         case "SignUp": .signUp
@@ -39,6 +39,10 @@ struct CognitoAPIController: Sendable {
         case "InitiateAuth", "RespondToAuthChallenge", "ChangePassword", "ConfirmForgotPassword", "ConfirmSignUp": .signIn
         // an identity pool's guest identities are made by anyone who asks: counted as sign-ups are
         case "GetId" where !hasLogins(request): .signUp
+        // …and each asks for credentials or a token without proving anyone signed in
+        // (one pattern per case: a `where` binds only the pattern before it)
+        case "GetCredentialsForIdentity" where !hasLogins(request): .guestCredentials
+        case "GetOpenIdToken" where !hasLogins(request): .guestCredentials
         default: nil
         }
     }
