@@ -21,33 +21,37 @@ extension FluentStore: AuthorizationCodeStore {
         return row
     }
 
+    /// A code with its use, in one read of their columns (a code exchange reads it, then burns it).
     public func code(hash: String) async throws -> AuthorizationCode? {
-        try await run("authorization code") { () async throws -> AuthorizationCode? in
-            guard let row = try await AuthorizationCodeRow.query(on: database).filter(\.$codeHash == hash).first() else { return nil }
-            var code = try Self.decode(AuthorizationCode.self, row.document)
-            code.consumedAt = try await CodeUseRow.query(on: database).filter(\.$codeHash == hash).first()?.usedAt
-            return code
-        }
+        try await run("authorization code") { try await codeRead(hash) }
     }
 
+    func codeRead(_ hash: String) async throws -> AuthorizationCode? {
+        guard let row = try await rows("""
+            SELECT c.document, u.used_at FROM \(ident: AuthorizationCodeRow.schema) c
+            LEFT JOIN \(ident: CodeUseRow.schema) u ON u.code_hash = c.code_hash
+            WHERE c.code_hash = \(bind: hash)
+            """).first
+        else { return nil }
+        var code = try Self.decode(AuthorizationCode.self, try row.decode(column: "document", as: String.self))
+        code.consumedAt = try row.decode(column: "used_at", as: Date?.self)
+        return code
+    }
+
+    /// Burns a code: its use is inserted unless one is there (the unique `code_hash` decides a
+    /// race: one insert wins, the others do nothing), then the code is read with the use that won.
     public func consumeCode(hash: String, at date: Date) async throws -> (code: AuthorizationCode, firstUse: Bool)? {
         try await run("authorization code") { () async throws -> (code: AuthorizationCode, firstUse: Bool)? in
-            guard let row = try await AuthorizationCodeRow.query(on: database).filter(\.$codeHash == hash).first() else {
-                return nil
-            }
-            var code = try Self.decode(AuthorizationCode.self, row.document)
-            let use = CodeUseRow()
-            use.codeHash = hash
-            use.usedAt = date
-            do {
-                try await use.create(on: database)
-                code.consumedAt = date
-                return (code, true)
-            } catch where Self.isUniqueViolation(error) {
-                let first = try await CodeUseRow.query(on: database).filter(\.$codeHash == hash).first()
-                code.consumedAt = first?.usedAt ?? date
-                return (code, false)
-            }
+            // (the SELECT's WHERE lets SQLite tell the upsert's ON from a join's)
+            let inserted = try await sql.raw("""
+                INSERT INTO \(ident: CodeUseRow.schema) (id, code_hash, used_at)
+                SELECT \(bind: UUID()), code_hash, \(bind: date) FROM \(ident: AuthorizationCodeRow.schema) WHERE code_hash = \(bind: hash)
+                ON CONFLICT (code_hash) DO NOTHING RETURNING id
+                """).all()
+            guard var code = try await codeRead(hash) else { return nil }
+            if !inserted.isEmpty { code.consumedAt = date }
+            code.consumedAt = code.consumedAt ?? date
+            return (code, !inserted.isEmpty)
         }
     }
 }
