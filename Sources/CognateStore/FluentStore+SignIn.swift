@@ -49,9 +49,9 @@ extension FluentStore: AuthorizationCodeStore {
                 ON CONFLICT (code_hash) DO NOTHING RETURNING id
                 """).all()
             guard var code = try await codeRead(hash) else { return nil }
-            if !inserted.isEmpty { code.consumedAt = date }
-            code.consumedAt = code.consumedAt ?? date
-            return (code, !inserted.isEmpty)
+            let firstUse = !inserted.isEmpty
+            if firstUse || code.consumedAt == nil { code.consumedAt = date }
+            return (code, firstUse)
         }
     }
 }
