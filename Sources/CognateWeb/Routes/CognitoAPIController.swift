@@ -10,8 +10,9 @@ struct CognitoAPIController: Sendable {
 
     func handle(_ request: Request) async throws -> Response {
         let services = try request.services()
+        let action = Self.action(request)
         do {
-            if let refused = try await Self.refuseFlood(request, services) { return refused }
+            if let refused = try await Self.refuseFlood(action, request, services) { return refused }
         } catch is StoreError {
             // the address counters live in the database too: Cognito's error, as a 503 SDKs retry
             return Self.errorResponse("InternalErrorException", "The service is temporarily unavailable; try again.", status: .serviceUnavailable)
@@ -21,7 +22,7 @@ struct CognitoAPIController: Sendable {
             method: request.method.rawValue, path: request.url.path, query: request.url.query ?? "",
             headers: request.headers.map { (name: $0.name, value: $0.value) }, body: body)
         let answer = await services.api.handle(signable)
-        if answer.status == 200, Self.action(request) == .signIn {
+        if answer.status == 200, action == .signIn {
             try? await services.limits.giveBack(.signIn, from: request.clientAddress)
         }
         var headers = HTTPHeaders()
@@ -37,17 +38,15 @@ struct CognitoAPIController: Sendable {
         case "SignUp": .signUp
         case "ForgotPassword", "ResendConfirmationCode": .codeRequest
         case "InitiateAuth", "RespondToAuthChallenge", "ChangePassword", "ConfirmForgotPassword", "ConfirmSignUp": .signIn
-        // an identity pool's guest identities are made by anyone who asks: counted as sign-ups are
-        case "GetId" where !hasLogins(request): .signUp
-        // …and each asks for credentials or a token without proving anyone signed in
-        // (one pattern per case: a `where` binds only the pattern before it)
-        case "GetCredentialsForIdentity" where !hasLogins(request): .guestCredentials
-        case "GetOpenIdToken" where !hasLogins(request): .guestCredentials
+        // an identity pool's guest identities are made by anyone who asks: counted as sign-ups are,
+        // and each asks for credentials or a token without proving anyone signed in
+        case "GetId": hasLogins(request) ? nil : .signUp
+        case "GetCredentialsForIdentity", "GetOpenIdToken": hasLogins(request) ? nil : .guestCredentials
         default: nil
         }
     }
 
-    /// Whether a GetId names logins (then its identity is a known person's, found or made once).
+    /// Whether an identity pool call names logins (then its identity is a known person's, proven by a token).
     static func hasLogins(_ request: Request) -> Bool {
         guard let body = request.body.data, let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
             let logins = object["Logins"] as? [String: Any]
@@ -56,8 +55,8 @@ struct CognitoAPIController: Sendable {
     }
 
     /// Past the address's allowance (AddressLimits) the answer is Cognito's TooManyRequestsException.
-    static func refuseFlood(_ request: Request, _ services: CognateServices) async throws -> Response? {
-        guard let action = action(request), !(try await services.limits.allow(action, from: request.clientAddress)) else { return nil }
+    static func refuseFlood(_ action: AddressLimits.Action?, _ request: Request, _ services: CognateServices) async throws -> Response? {
+        guard let action, !(try await services.limits.allow(action, from: request.clientAddress)) else { return nil }
         return errorResponse("TooManyRequestsException", "Too many requests from this address. Try again later.")
     }
 
